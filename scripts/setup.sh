@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian/Ubuntu machine lacks to build, run and test Seedance Studio:
+# Tauri's system libraries, the test display/keychain/WebDriver tools, the npm packages and
+# tauri-driver. Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "setup: '$*' needs root; run as root or install sudo" >&2; exit 1; fi
+}
+
+APT_PACKAGES=(
+  # building the Tauri app (WebKitGTK 4.1 and friends)
+  libwebkit2gtk-4.1-dev build-essential curl wget file pkg-config libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
+  # tests: virtual display, session bus + Secret Service keychain, WebKit's WebDriver
+  xvfb xauth dbus-x11 gnome-keyring webkit2gtk-driver imagemagick
+  # media tools the test fixtures are made with
+  ffmpeg
+)
+
+if command -v apt-get >/dev/null; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    need_root apt-get update -q
+    need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+else
+  echo "setup: not a Debian/Ubuntu system; install Tauri's prerequisites yourself (see README)" >&2
+fi
+
+command -v cargo >/dev/null || { echo "setup: Rust is missing: install it from rustup.rs" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are missing" >&2; exit 1; }
+
+if [ -f package-lock.json ]; then
+  [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund
+fi
+
+if ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --locked --version "^2"
+fi

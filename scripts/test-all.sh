@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order that fails fastest: formatting and lints, the
+# frontend's type check and unit tests, the Rust workspace's tests (the real keychain
+# through a private Secret Service), then the built app in a real WebKit window under
+# Xvfb. Needs no display and no key. Any part that cannot run fails the whole run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+APP_FEATURES=(--features seedance-studio/custom-protocol)
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "setup (system packages, npm packages, tauri-driver)"
+bash scripts/setup.sh
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "frontend: type check, unit tests, build"
+npm run --silent typecheck
+npm run --silent test:ui
+npm run --silent build:ui
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets "${APP_FEATURES[@]}" -- -D warnings
+
+step "Rust tests (core against the fake service, app commands, real keychain)"
+SEEDANCE_KEYCHAIN_TEST=required scripts/with-keychain.sh \
+  cargo test --workspace "${APP_FEATURES[@]}"
+
+step "end-to-end: the built app in WebKit under Xvfb"
+bash tests/e2e/run.sh
+
+echo "all tests passed in $(( $(date +%s) - started )) s"

@@ -1,0 +1,18 @@
+//! Seedance Studio core: everything a generation needs that is not about a window.
+//!
+//! The desktop shell (`src-tauri`) and the `seedance` CLI both adapt this crate; it must
+//! never depend on Tauri, WebKit or a display. Data flows one way:
+//! `request` (what the creator asked for) → `validate` + `pricing` → `api` (uploads,
+//! createTask) → `ledger` → `schedule`/`engine` (polling) → `library` (downloads), with
+//! `guidance` turning any failure into plain words and one next step.
+
+pub mod api;
+pub mod guidance;
+pub mod keychain;
+pub mod media;
+pub mod model;
+pub mod pricing;
+pub mod request;
+pub mod retry;
+pub mod secret;
+pub mod validate;
