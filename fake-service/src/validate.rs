@@ -1,0 +1,504 @@
+//! createTask body validation, following contract §2.1, §3.2–3.5 and §5: which request is
+//! rejected with which 400 body, and the normalised inputs of an accepted one.
+//!
+//! Issues are collected rather than stopping at the first one, like the Zod validator the
+//! real service appears to use; every issue has `code:"custom"` and a `path`.
+
+use serde_json::{json, Map, Value};
+
+/// Model families with different limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `seedance-20`, `seedance2-fast`, `seedance2.0-mini`
+    V20,
+    /// `seedance2-5`
+    V25,
+    /// `seedance2-5-edit` (no duration; output = source length)
+    V25Edit,
+    /// `seedance2-5-extend` (duration required)
+    V25Extend,
+}
+
+/// Static limits of one model id.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelSpec {
+    pub id: &'static str,
+    pub family: Family,
+    pub resolutions: &'static [&'static str],
+    pub max_duration: u32,
+    pub max_prompt_chars: usize,
+    pub max_images: usize,
+    pub max_videos: usize,
+    pub max_audio: usize,
+    /// Combined reference-video seconds allowed before the task fails after creation.
+    pub max_ref_video_secs: f64,
+}
+
+const RES_ALL: &[&str] = &["480p", "720p", "1080p", "4k"];
+const RES_720: &[&str] = &["480p", "720p"];
+const RES_1080: &[&str] = &["480p", "720p", "1080p"];
+
+const fn v20(id: &'static str, resolutions: &'static [&'static str]) -> ModelSpec {
+    ModelSpec {
+        id,
+        family: Family::V20,
+        resolutions,
+        max_duration: 15,
+        max_prompt_chars: 10_000,
+        max_images: 9,
+        max_videos: 3,
+        max_audio: 3,
+        max_ref_video_secs: 15.0,
+    }
+}
+
+const fn v25(id: &'static str, family: Family) -> ModelSpec {
+    ModelSpec {
+        id,
+        family,
+        resolutions: RES_1080,
+        max_duration: 30,
+        max_prompt_chars: 30_000,
+        max_images: 30,
+        max_videos: 10,
+        max_audio: 10,
+        max_ref_video_secs: 30.0,
+    }
+}
+
+/// Every model id the fake knows.
+pub const MODELS: &[ModelSpec] = &[
+    v20("seedance-20", RES_ALL),
+    v20("seedance2-fast", RES_720),
+    v20("seedance2.0-mini", RES_720),
+    v25("seedance2-5", Family::V25),
+    v25("seedance2-5-edit", Family::V25Edit),
+    v25("seedance2-5-extend", Family::V25Extend),
+];
+
+/// The closed aspect-ratio list.
+pub const ASPECT_RATIOS: &[&str] = &["16:9", "9:16", "1:1", "4:3", "3:4", "21:9"];
+
+/// An accepted request, normalised.
+#[derive(Debug, Clone)]
+pub struct ValidRequest {
+    pub spec: ModelSpec,
+    pub prompt: String,
+    pub image_urls: Vec<String>,
+    pub video_urls: Vec<String>,
+    pub audio_urls: Vec<String>,
+    /// `mode` as sent, if any.
+    pub mode: Option<String>,
+    /// Seconds billed (for edit: the 15 s reservation).
+    pub billed_seconds: u32,
+    pub resolution: String,
+    pub aspect_ratio: String,
+    pub generate_audio: bool,
+    /// `None` or -1 means random.
+    pub seed: Option<i64>,
+}
+
+/// Why a createTask body is rejected with 400.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejection {
+    /// `{"message":"Invalid request parameters"}`
+    InvalidParams,
+    /// `{"message":"Unknown model"}`
+    UnknownModel,
+    /// `{"message":"Invalid inputs for model","errors":[…]}`
+    InvalidInputs(Vec<Value>),
+}
+
+impl Rejection {
+    /// The 400 body.
+    pub fn body(&self) -> Value {
+        match self {
+            Rejection::InvalidParams => json!({"message": "Invalid request parameters"}),
+            Rejection::UnknownModel => json!({"message": "Unknown model"}),
+            Rejection::InvalidInputs(errors) => {
+                json!({"message": "Invalid inputs for model", "errors": errors})
+            }
+        }
+    }
+}
+
+fn issue(message: impl Into<String>, path: Value) -> Value {
+    json!({"code": "custom", "message": message.into(), "path": path})
+}
+
+/// Validates a parsed createTask body.
+pub fn validate(body: &Value) -> Result<ValidRequest, Rejection> {
+    let obj = body.as_object().ok_or(Rejection::InvalidParams)?;
+    let model = match obj.get("model") {
+        Some(Value::String(m)) => m,
+        _ => return Err(Rejection::InvalidParams),
+    };
+    let spec = *MODELS
+        .iter()
+        .find(|s| s.id == model)
+        .ok_or(Rejection::UnknownModel)?;
+    match obj.get("callBackUrl") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(u)) if is_http_url(u) => {}
+        Some(_) => return Err(Rejection::InvalidParams),
+    }
+    let empty = Map::new();
+    let inputs = match obj.get("inputs") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(Rejection::InvalidParams),
+    };
+    validate_inputs(spec, inputs).map_err(Rejection::InvalidInputs)
+}
+
+fn validate_inputs(
+    spec: ModelSpec,
+    inputs: &Map<String, Value>,
+) -> Result<ValidRequest, Vec<Value>> {
+    let mut errs = Vec::new();
+
+    let prompt = match inputs.get("prompt") {
+        Some(Value::String(p)) => {
+            if p.chars().count() > spec.max_prompt_chars {
+                errs.push(issue(
+                    format!(
+                        "String must contain at most {} character(s)",
+                        spec.max_prompt_chars
+                    ),
+                    json!(["prompt"]),
+                ));
+            }
+            p.clone()
+        }
+        None | Some(Value::Null) => {
+            errs.push(issue("Required", json!(["prompt"])));
+            String::new()
+        }
+        Some(_) => {
+            errs.push(issue("Expected string", json!(["prompt"])));
+            String::new()
+        }
+    };
+
+    let image_urls = url_list(inputs, "imageUrls", spec.max_images, &mut errs);
+    let video_urls = url_list(inputs, "videoUrls", spec.max_videos, &mut errs);
+    let audio_urls = url_list(inputs, "audioUrls", spec.max_audio, &mut errs);
+
+    let mode = match inputs.get("mode") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(m)) if m == "keyframe" || m == "reference" => Some(m.clone()),
+        Some(other) => {
+            errs.push(issue(
+                format!("Invalid enum value. Expected 'keyframe' | 'reference', received {other}"),
+                json!(["mode"]),
+            ));
+            None
+        }
+    };
+
+    let duration_msg = format!(
+        "Duration must be between 4 and {} seconds",
+        spec.max_duration
+    );
+    let billed_seconds = match (spec.family, inputs.get("duration")) {
+        // Edit has no duration: the 15 s reservation is billed at submit (contract §8.1).
+        (Family::V25Edit, _) => 15,
+        (Family::V25Extend, None | Some(Value::Null)) => {
+            errs.push(issue(duration_msg, json!(["duration"])));
+            5
+        }
+        (_, None | Some(Value::Null)) => 5,
+        (_, Some(v)) => match parse_duration(v) {
+            Some(d) if (4..=spec.max_duration).contains(&d) => d,
+            _ => {
+                errs.push(issue(duration_msg, json!(["duration"])));
+                5
+            }
+        },
+    };
+    if spec.family == Family::V25Edit && video_urls.is_empty() {
+        errs.push(issue(
+            "At least one reference video (videoUrls) is required.",
+            json!(["videoUrls"]),
+        ));
+    }
+    if spec.family == Family::V25Extend && video_urls.is_empty() {
+        errs.push(issue(
+            "At least one reference video (videoUrls) is required.",
+            json!(["videoUrls"]),
+        ));
+    }
+
+    let resolution = match inputs.get("outputResolution") {
+        None | Some(Value::Null) => "720p".to_string(),
+        Some(Value::String(r)) if spec.resolutions.contains(&r.as_str()) => r.clone(),
+        Some(other) => {
+            errs.push(issue(
+                format!(
+                    "Invalid enum value. Expected {}, received {other}",
+                    quoted_list(spec.resolutions)
+                ),
+                json!(["outputResolution"]),
+            ));
+            "720p".to_string()
+        }
+    };
+
+    let aspect_ratio = match inputs.get("aspectRatio") {
+        None | Some(Value::Null) => "16:9".to_string(),
+        Some(Value::String(a)) if ASPECT_RATIOS.contains(&a.as_str()) => a.clone(),
+        Some(other) => {
+            errs.push(issue(
+                format!(
+                    "Invalid enum value. Expected {}, received {other}",
+                    quoted_list(ASPECT_RATIOS)
+                ),
+                json!(["aspectRatio"]),
+            ));
+            "16:9".to_string()
+        }
+    };
+
+    let generate_audio = match inputs.get("generate_audio") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errs.push(issue("Expected boolean", json!(["generate_audio"])));
+            true
+        }
+    };
+
+    match inputs.get("bitrate_mode") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(b)) if b == "high" => {}
+        Some(other) => errs.push(issue(
+            format!("Invalid literal value, expected \"high\", received {other}"),
+            json!(["bitrate_mode"]),
+        )),
+    }
+
+    let seed = match inputs.get("seed") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(s) if s == -1 || (0..=4_294_967_295).contains(&s) => Some(s),
+            _ => {
+                errs.push(issue(
+                    "Seed must be an integer between 0 and 4294967295, or -1",
+                    json!(["seed"]),
+                ));
+                None
+            }
+        },
+    };
+
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(ValidRequest {
+        spec,
+        prompt,
+        image_urls,
+        video_urls,
+        audio_urls,
+        mode,
+        billed_seconds,
+        resolution,
+        aspect_ratio,
+        generate_audio,
+        seed,
+    })
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// Integer seconds, from a JSON integer (or integral float) or a numeric string like `"5"`.
+fn parse_duration(v: &Value) -> Option<u32> {
+    match v {
+        Value::Number(n) => {
+            if let Some(i) = n.as_u64() {
+                return u32::try_from(i).ok();
+            }
+            let f = n.as_f64()?;
+            (f.fract() == 0.0 && (0.0..=1e6).contains(&f)).then_some(f as u32)
+        }
+        Value::String(s) => s.trim().parse::<u32>().ok(),
+        _ => None,
+    }
+}
+
+fn url_list(
+    inputs: &Map<String, Value>,
+    key: &str,
+    max: usize,
+    errs: &mut Vec<Value>,
+) -> Vec<String> {
+    let arr = match inputs.get(key) {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(a)) => a,
+        Some(_) => {
+            errs.push(issue("Expected array", json!([key])));
+            return Vec::new();
+        }
+    };
+    if arr.len() > max {
+        errs.push(issue(
+            format!("Array must contain at most {max} element(s)"),
+            json!([key]),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, v) in arr.iter().enumerate() {
+        match v {
+            Value::String(u) if is_http_url(u) => out.push(u.clone()),
+            _ => errs.push(issue("Invalid url", json!([key, i]))),
+        }
+    }
+    out
+}
+
+/// A loose absolute http(s) URL check: scheme, then a non-empty host without spaces.
+pub fn is_http_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(r) => {
+            let host = r.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty() && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(model: &str, inputs: Value) -> Value {
+        json!({"model": model, "inputs": inputs})
+    }
+
+    fn paths(r: Result<ValidRequest, Rejection>) -> Vec<String> {
+        match r {
+            Err(Rejection::InvalidInputs(e)) => {
+                e.iter().map(|i| i["path"][0].to_string()).collect()
+            }
+            other => panic!("expected invalid inputs, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_fixture_a2() {
+        let v = validate(&json!({
+            "model": "seedance-20",
+            "inputs": {"prompt": "x", "imageUrls": ["https://a/b.png"], "videoUrls": [], "audioUrls": [],
+                "mode": "keyframe", "duration": 5, "outputResolution": "720p", "aspectRatio": "16:9",
+                "generate_audio": true, "bitrate_mode": "high", "seed": -1, "aspect_ratio": "9:16"},
+            "callBackUrl": "https://example.com/hooks/kinovi"
+        }))
+        .expect("valid");
+        assert_eq!(v.billed_seconds, 5);
+        assert_eq!(v.aspect_ratio, "16:9");
+    }
+
+    #[test]
+    fn string_duration_accepted() {
+        let v = validate(&req(
+            "seedance2-fast",
+            json!({"prompt": "x", "duration": "8"}),
+        ))
+        .expect("valid");
+        assert_eq!(v.billed_seconds, 8);
+    }
+
+    #[test]
+    fn rejections() {
+        assert_eq!(
+            validate(&req("seedance-2.0", json!({"prompt": "x"}))).err(),
+            Some(Rejection::UnknownModel)
+        );
+        assert_eq!(
+            validate(&json!({"model": "seedance-20", "inputs": {"prompt": "x"}, "callBackUrl": "not a url"})).err(),
+            Some(Rejection::InvalidParams)
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "duration": 16})
+            ))),
+            vec!["\"duration\""]
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "duration": 3})
+            ))),
+            vec!["\"duration\""]
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance2.0-mini",
+                json!({"prompt": "x", "outputResolution": "1080p"})
+            ))),
+            vec!["\"outputResolution\""]
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "aspectRatio": "5:4"})
+            ))),
+            vec!["\"aspectRatio\""]
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "mode": "frames"})
+            ))),
+            vec!["\"mode\""]
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "generate_audio": "yes"})
+            ))),
+            vec!["\"generate_audio\""]
+        );
+        let long = "a".repeat(10_001);
+        assert_eq!(
+            paths(validate(&req("seedance-20", json!({"prompt": long})))),
+            vec!["\"prompt\""]
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "seed": 4_294_967_296_i64})
+            ))),
+            vec!["\"seed\""]
+        );
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "bitrate_mode": "low"})
+            ))),
+            vec!["\"bitrate_mode\""]
+        );
+        let ten: Vec<String> = (0..10).map(|i| format!("https://x/{i}.png")).collect();
+        assert_eq!(
+            paths(validate(&req(
+                "seedance-20",
+                json!({"prompt": "x", "imageUrls": ten})
+            ))),
+            vec!["\"imageUrls\""]
+        );
+        assert_eq!(
+            paths(validate(&req("seedance2-5-edit", json!({"prompt": "x"})))),
+            vec!["\"videoUrls\""]
+        );
+    }
+}
