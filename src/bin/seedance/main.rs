@@ -1,0 +1,45 @@
+//! `seedance`: the command-line client. Batch work and scripting for creators, and the
+//! harness the crash tests kill. It runs the same core as the app (same ledger, library
+//! and keychain entry), so a task started here shows up in Seedance Studio and back.
+
+mod args;
+mod commands;
+mod output;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit codes a script can branch on. Documented in `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    TaskFailed = 1,
+    Usage = 2,
+    Service = 3,
+    OutcomeUnknown = 4,
+    Key = 5,
+}
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SEEDANCE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("seedance: could not start: {error}");
+            return ExitCode::from(Exit::Service as u8);
+        }
+    };
+    let exit = runtime.block_on(commands::run(cli));
+    ExitCode::from(exit as u8)
+}
