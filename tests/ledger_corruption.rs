@@ -1,0 +1,303 @@
+//! Startup with a damaged or foreign ledger file (checklist 22, 23): the app always
+//! starts, a bad file is moved aside and never overwritten, a newer one is opened
+//! read-only and left byte-for-byte unchanged.
+#![allow(clippy::unwrap_used)]
+
+use rand::{RngCore, SeedableRng};
+use seedance_core::ledger::{Ledger, LedgerError, ListQuery, LocalState, LEDGER_FILE};
+use seedance_core::model::ModelId;
+use seedance_core::request::GenerationRequest;
+use std::path::{Path, PathBuf};
+
+fn request(prompt: &str) -> GenerationRequest {
+    GenerationRequest::new(ModelId::Seedance20, prompt)
+}
+
+/// Opens a ledger over `bytes` and checks the move-aside behaviour.
+fn assert_moved_aside(bytes: &[u8], what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(LEDGER_FILE);
+    std::fs::write(&path, bytes).unwrap();
+    let (ledger, report) =
+        Ledger::open(dir.path()).unwrap_or_else(|e| panic!("{what}: the app must start, got {e}"));
+    assert!(report.created, "{what}");
+    assert!(!report.read_only, "{what}");
+    let aside = report
+        .moved_aside
+        .clone()
+        .unwrap_or_else(|| panic!("{what}: not moved"));
+    let name = aside.file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with("ledger.sqlite3.corrupt-"),
+        "{what}: {name}"
+    );
+    assert_eq!(
+        std::fs::read(&aside).unwrap(),
+        bytes,
+        "{what}: kept byte for byte"
+    );
+    assert_eq!(report.messages.len(), 1, "{what}");
+    let message = &report.messages[0];
+    assert!(
+        message.contains(name),
+        "{what}: message names the kept file: {message}"
+    );
+    assert!(
+        !message.to_lowercase().contains("sqlite error"),
+        "{what}: {message}"
+    );
+
+    // The fresh ledger works and is a different file.
+    let id = ledger
+        .create(&request("after"), None, None, LocalState::Draft)
+        .unwrap();
+    assert_eq!(ledger.get(id).unwrap().request.prompt, "after");
+    drop(ledger);
+    assert_eq!(
+        std::fs::read(&aside).unwrap(),
+        bytes,
+        "{what}: still untouched"
+    );
+    let (again, report) = Ledger::open(dir.path()).unwrap();
+    assert!(!report.created && report.moved_aside.is_none(), "{what}");
+    assert_eq!(again.count(&ListQuery::default()).unwrap(), 1);
+}
+
+/// A real ledger with some rows, closed cleanly; returns its bytes.
+fn real_ledger_bytes(rows: usize) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        for i in 0..rows {
+            let prompt = format!("row {i} {}", "x".repeat(300));
+            ledger
+                .create(&request(&prompt), Some(1.0), None, LocalState::Queued)
+                .unwrap();
+        }
+    }
+    assert!(!sidecar(&dir.path().join(LEDGER_FILE), "-wal").exists());
+    std::fs::read(dir.path().join(LEDGER_FILE)).unwrap()
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+#[test]
+fn empty_file() {
+    assert_moved_aside(&[], "empty");
+}
+
+#[test]
+fn nul_filled_file() {
+    assert_moved_aside(&vec![0u8; 64 * 1024], "NUL-filled");
+}
+
+#[test]
+fn random_garbage() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut bytes = vec![0u8; 40_000];
+    rng.fill_bytes(&mut bytes);
+    assert_moved_aside(&bytes, "garbage");
+    assert_moved_aside(b"{\"tasks\": []}", "a JSON file");
+}
+
+#[test]
+fn truncated_database() {
+    let bytes = real_ledger_bytes(500);
+    assert!(bytes.len() > 100_000, "{}", bytes.len());
+    assert_moved_aside(&bytes[..bytes.len() / 2], "truncated half");
+    assert_moved_aside(&bytes[..100], "header only");
+}
+
+#[test]
+fn damaged_pages() {
+    // A valid header with the pages after it scribbled over.
+    let mut bytes = real_ledger_bytes(200);
+    for b in bytes.iter_mut().skip(4096).step_by(7) {
+        *b = 0xA5;
+    }
+    assert_moved_aside(&bytes, "scribbled pages");
+}
+
+#[test]
+fn someone_elses_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("foreign.db");
+    {
+        let conn = rusqlite::Connection::open(&foreign).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hi');")
+            .unwrap();
+    }
+    assert_moved_aside(&std::fs::read(&foreign).unwrap(), "foreign schema");
+}
+
+#[test]
+fn a_previous_corrupt_copy_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(LEDGER_FILE);
+    let mut kept = Vec::new();
+    for round in 0..3u8 {
+        std::fs::write(&path, vec![round; 1000]).unwrap();
+        let (_, report) = Ledger::open(dir.path()).unwrap();
+        kept.push((report.moved_aside.unwrap(), vec![round; 1000]));
+    }
+    // Three moves within the same second still produce three distinct files.
+    for (aside, bytes) in &kept {
+        assert_eq!(&std::fs::read(aside).unwrap(), bytes, "{}", aside.display());
+    }
+}
+
+#[test]
+fn a_stale_wal_moves_aside_with_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(LEDGER_FILE);
+    std::fs::write(&path, b"not a database at all").unwrap();
+    std::fs::write(sidecar(&path, "-wal"), b"orphan wal").unwrap();
+    let (ledger, report) = Ledger::open(dir.path()).unwrap();
+    let aside = report.moved_aside.unwrap();
+    assert_eq!(
+        std::fs::read(sidecar(&aside, "-wal")).unwrap(),
+        b"orphan wal"
+    );
+    assert_eq!(ledger.count(&ListQuery::default()).unwrap(), 0);
+}
+
+#[test]
+fn newer_schema_opens_read_only_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        ledger
+            .create(
+                &request("from the future"),
+                Some(3.0),
+                None,
+                LocalState::Queued,
+            )
+            .unwrap()
+    };
+    let path = dir.path().join(LEDGER_FILE);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    {
+        let (ledger, report) = Ledger::open(dir.path()).unwrap();
+        assert!(report.read_only && ledger.is_read_only());
+        assert!(!report.created);
+        assert_eq!(report.moved_aside, None);
+        assert!(
+            report.messages[0].contains("newer version"),
+            "{:?}",
+            report.messages
+        );
+        // Readable...
+        assert_eq!(ledger.get(id).unwrap().request.prompt, "from the future");
+        assert_eq!(ledger.count(&ListQuery::default()).unwrap(), 1);
+        // ...never written.
+        assert!(matches!(
+            ledger.create(&request("x"), None, None, LocalState::Draft),
+            Err(LedgerError::ReadOnly)
+        ));
+        assert!(matches!(
+            ledger.mark_submitting(id),
+            Err(LedgerError::ReadOnly)
+        ));
+        assert!(matches!(
+            ledger.record_poll(id, 1),
+            Err(LedgerError::ReadOnly)
+        ));
+        assert!(matches!(ledger.delete(id), Err(LedgerError::ReadOnly)));
+        let recovery = ledger.recover_after_restart(5).unwrap();
+        assert_eq!(recovery.queued, vec![id]);
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "byte-for-byte unchanged"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("corrupt")), "{names:?}");
+}
+
+#[test]
+fn schema_version_zero_is_not_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        Ledger::open(dir.path()).unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(LEDGER_FILE)).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '0' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+    }
+    let (_, report) = Ledger::open(dir.path()).unwrap();
+    // Version 0 never existed: not a file this app wrote.
+    assert!(report.moved_aside.is_some());
+}
+
+#[test]
+fn missing_folder_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("a").join("b");
+    let (ledger, report) = Ledger::open(&nested).unwrap();
+    assert!(report.created && report.messages.is_empty());
+    assert!(nested.join(LEDGER_FILE).exists());
+    drop(ledger);
+}
+
+#[test]
+fn unusable_folder_is_a_plain_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    match Ledger::open(&file.join("data")) {
+        Err(e @ LedgerError::Io { .. }) => assert!(e.to_string().contains("a-file"), "{e}"),
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_crash_copy_with_wal_but_no_shm_keeps_every_row() {
+    // What a backup or a sync tool copying a running app's folder leaves behind.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    for i in 0..20 {
+        ledger
+            .create(
+                &request(&format!("row {i}")),
+                None,
+                None,
+                LocalState::Queued,
+            )
+            .unwrap();
+    }
+    let path = dir.path().join(LEDGER_FILE);
+    let wal = sidecar(&path, "-wal");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "rows still in the WAL"
+    );
+    std::fs::copy(&path, copy.path().join(LEDGER_FILE)).unwrap();
+    std::fs::copy(&wal, sidecar(&copy.path().join(LEDGER_FILE), "-wal")).unwrap();
+    drop(ledger);
+
+    let (copied, report) = Ledger::open(copy.path()).unwrap();
+    assert_eq!(report.moved_aside, None, "{:?}", report.messages);
+    assert_eq!(copied.count(&ListQuery::default()).unwrap(), 20);
+}
