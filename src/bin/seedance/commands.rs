@@ -406,7 +406,7 @@ impl Session {
             keys: keys(),
             events: Arc::new(ChannelSink(tx)),
             clock: Arc::new(SystemClock),
-            library: Library::new(library_dir),
+            library: Library::with_utc_offset(library_dir, crate::local_offset()),
             settings,
         });
         Ok(Session { engine, ledger, events })
@@ -420,8 +420,7 @@ impl Session {
     /// state to an exit code.
     async fn follow(mut self, id: TaskId, wait: bool, printer: &Printer) -> Exit {
         let mut last_state = None;
-        loop {
-            let Some(entry) = self.entry(id) else { break };
+        while let Some(entry) = self.entry(id) {
             if last_state != Some(entry.state) {
                 if !printer.json {
                     eprintln!("task {id}: {}", entry.state);

@@ -20,7 +20,17 @@ pub enum Exit {
     Key = 5,
 }
 
+/// The local UTC offset, read before any thread starts: on Linux the `time` crate refuses
+/// to read it once the process has several threads (the environment could change under
+/// it), and file names in the library use local time.
+static LOCAL_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
+
+pub fn local_offset() -> time::UtcOffset {
+    LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC)
+}
+
 fn main() -> ExitCode {
+    let _ = LOCAL_OFFSET.set(time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC));
     let cli = args::Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

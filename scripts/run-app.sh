@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds Seedance Studio (release) and starts it.
+#   SEEDANCE_DEMO=1   start the project's fake Seedance service on 127.0.0.1 beside the app
+#                     and point the app at it: everything works without a key or credits.
+# With no key set and a terminal to ask on, it offers the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/setup.sh
+npm run --silent build:ui
+cargo build --release -p seedance-studio --features seedance-studio/custom-protocol \
+  --bin seedance-studio -p seedance-core --bin seedance -p seedance-fake --bin fake-seedance
+
+if [ -z "${SEEDANCE_DEMO:-}" ] && [ -z "${SEEDANCE_API_BASE:-}" ] && [ -t 0 ]; then
+  if ./target/release/seedance key status --json 2>/dev/null | grep -q '"present":false'; then
+    read -r -p "No API key is set. Try the demo with the built-in fake service instead? [y/N] " answer
+    case "$answer" in [yY]*) SEEDANCE_DEMO=1 ;; esac
+  fi
+fi
+
+if [ -n "${SEEDANCE_DEMO:-}" ]; then
+  fake_log=$(mktemp)
+  ./target/release/fake-seedance --port 0 --time-scale "${SEEDANCE_DEMO_TIME_SCALE:-0.05}" >"$fake_log" 2>&1 &
+  fake_pid=$!
+  trap 'kill $fake_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do grep -q listening "$fake_log" && break; sleep 0.1; done
+  SEEDANCE_API_BASE=$(grep -o 'http://[^ ]*' "$fake_log" | head -n 1)
+  export SEEDANCE_API_BASE
+  echo "Demo: the fake Seedance service runs at $SEEDANCE_API_BASE (any key works; try a prompt with [fake:fail=transient])."
+fi
+
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "No display found: starting the app under a virtual display (xvfb-run)." >&2
+  xvfb-run -a -s "-screen 0 1280x800x24" ./target/release/seedance-studio
+  exit $?
+fi
+./target/release/seedance-studio

@@ -1,0 +1,19 @@
+//! The IPC commands, one file per domain. Each is a few lines: call the core, map the
+//! result into `models` and the error into `IpcError`.
+
+pub mod gallery;
+pub mod key;
+pub mod references;
+pub mod settings;
+pub mod tasks;
+
+use crate::error::{IpcError, IpcResult};
+
+/// Runs blocking work (keychain, ledger, disk) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(IpcError::from)?
+}

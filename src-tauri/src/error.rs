@@ -1,0 +1,123 @@
+//! The one error shape every command rejects with: `{ code, message, retryable,
+//! guidance? }`. `code` is a small enum the UI branches on and grows only when the UI
+//! needs a new branch; `message` is a sentence for the creator and never carries the
+//! API key (core errors are built not to, and nothing here formats a key).
+
+use crate::models::GuidanceView;
+use seedance_core::guidance::{guidance_for, Failure};
+use seedance_core::keychain::KeychainError;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No OS keychain answered; the UI offers "keep for this session only".
+    KeychainUnavailable,
+    /// The keychain is there but locked.
+    KeychainLocked,
+    /// The keychain failed in another way (corrupt entry, refusal).
+    KeychainFailed,
+    /// The pasted text cannot be a key.
+    InvalidKey,
+    /// An action needs a key and none is saved.
+    MissingKey,
+    /// The request or a setting is not acceptable; `message` says which.
+    InvalidInput,
+    /// The task or file is gone.
+    NotFound,
+    /// Refused on purpose (a non-https URL, the demo against a real service).
+    NotAllowed,
+    /// The service or the network failed; `guidance` says what to do.
+    Service,
+    /// The ledger or the disk failed.
+    Storage,
+    /// A bug or an unexpected state; `message` is all there is.
+    Internal,
+}
+
+#[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub retryable: bool,
+    /// Boxed: most errors have none, and a large `Err` slows every `Result`.
+    pub guidance: Option<Box<GuidanceView>>,
+}
+
+pub type IpcResult<T> = Result<T, IpcError>;
+
+impl IpcError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> IpcError {
+        IpcError {
+            code,
+            message: message.into(),
+            retryable: false,
+            guidance: None,
+        }
+    }
+
+    pub fn retryable(mut self) -> IpcError {
+        self.retryable = true;
+        self
+    }
+
+    pub fn invalid(message: impl Into<String>) -> IpcError {
+        IpcError::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> IpcError {
+        IpcError::new(ErrorCode::Internal, message)
+    }
+
+    pub fn internal_from(error: impl std::fmt::Display) -> IpcError {
+        IpcError::internal(error.to_string())
+    }
+
+    pub fn storage(error: impl std::fmt::Display) -> IpcError {
+        IpcError::new(ErrorCode::Storage, error.to_string())
+    }
+
+    /// A failure the core can classify; the card shows its guidance.
+    pub fn from_failure(failure: &Failure) -> IpcError {
+        let guidance = guidance_for(failure);
+        IpcError {
+            code: match failure {
+                Failure::MissingKey => ErrorCode::MissingKey,
+                Failure::LocalInput { .. } | Failure::SpendingCap { .. } => ErrorCode::InvalidInput,
+                _ => ErrorCode::Service,
+            },
+            message: guidance.explanation.clone(),
+            retryable: guidance.retryable,
+            guidance: Some(Box::new(GuidanceView::from(&guidance))),
+        }
+    }
+}
+
+impl From<KeychainError> for IpcError {
+    fn from(error: KeychainError) -> IpcError {
+        let code = match error {
+            KeychainError::Unavailable(_) => ErrorCode::KeychainUnavailable,
+            KeychainError::Locked => ErrorCode::KeychainLocked,
+            KeychainError::Corrupt(_) | KeychainError::Other(_) => ErrorCode::KeychainFailed,
+        };
+        let retryable = matches!(code, ErrorCode::KeychainLocked);
+        IpcError {
+            retryable,
+            ..IpcError::new(code, error.to_string())
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for IpcError {
+    fn from(error: tokio::task::JoinError) -> IpcError {
+        IpcError::internal(format!("A background job stopped unexpectedly: {error}"))
+    }
+}
+
+impl From<crate::models::DraftError> for IpcError {
+    fn from(error: crate::models::DraftError) -> IpcError {
+        IpcError::invalid(error.0)
+    }
+}

@@ -1,0 +1,164 @@
+//! Seedance Studio's desktop shell: setup and the one handler list.
+//!
+//! Owns the window's life: plugins, where data lives (`SEEDANCE_DATA_DIR` or the app
+//! data folder), opening the ledger, starting the engine with the settings in effect,
+//! scoping the asset protocol to the library folder, and stopping the engine on exit.
+//! Everything about generations is `seedance_core`; commands only adapt it.
+
+pub mod bindings;
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod models;
+pub mod state;
+
+use events::TauriEvents;
+use seedance_core::ledger::Ledger;
+use seedance_core::paths::{default_library_dir, DATA_DIR_ENV};
+use state::AppState;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
+use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+
+/// Lets the webview load files under the library folder (videos, last frames) and
+/// nothing else; reference previews are allowed one file at a time when added.
+pub fn allow_library_assets<R: Runtime>(app: &AppHandle<R>, library: &Path) {
+    if let Err(error) = std::fs::create_dir_all(library) {
+        log::warn!("the library folder could not be created: {error}");
+    }
+    if let Err(error) = app.asset_protocol_scope().allow_directory(library, true) {
+        log::warn!("the library folder could not be opened to the window: {error}");
+    }
+}
+
+fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, String> {
+    match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => app.path().app_data_dir().map_err(|e| e.to_string()),
+    }
+}
+
+fn default_library<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> PathBuf {
+    default_library_dir()
+        .or_else(|| {
+            app.path()
+                .video_dir()
+                .ok()
+                .map(|d| d.join("Seedance Studio"))
+        })
+        .unwrap_or_else(|| data_dir.join("library"))
+}
+
+fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
+    let data_dir = data_dir(app)?;
+    std::fs::create_dir_all(&data_dir).map_err(|e| {
+        format!(
+            "The data folder {} cannot be created: {e}",
+            data_dir.display()
+        )
+    })?;
+    let (ledger, report) = Ledger::open(&data_dir).map_err(|e| e.to_string())?;
+    for message in &report.messages {
+        log::warn!("ledger: {message}");
+    }
+    let prefs = commands::settings::load_preferences(app, &data_dir);
+    let notify = Arc::new(AtomicBool::new(prefs.notifications));
+    let sink = Arc::new(TauriEvents::new(app.clone(), notify.clone()));
+    let default_library = default_library(app, &data_dir);
+    // The engine spawns its scheduler on the runtime it is started in.
+    let state = tauri::async_runtime::block_on(async {
+        AppState::start(
+            data_dir,
+            default_library,
+            Arc::new(ledger),
+            prefs,
+            sink,
+            notify,
+        )
+    })?;
+    allow_library_assets(app, &state.running().effective.library_dir);
+    app.manage(state);
+    Ok(())
+}
+
+/// Builds and runs the app; returns when the last window closes.
+pub fn run() {
+    let app = tauri::Builder::default()
+        // First: a second launch only focuses the running window (one ledger writer).
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                // Request internals stay quiet; nothing at any level carries the key.
+                .level_for("hyper", log::LevelFilter::Info)
+                .level_for("hyper_util", log::LevelFilter::Info)
+                .level_for("reqwest", log::LevelFilter::Info)
+                .level_for("rustls", log::LevelFilter::Warn)
+                .build(),
+        )
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .setup(|app| {
+            let handle = app.handle();
+            if let Err(message) = setup(handle) {
+                log::error!("startup failed: {message}");
+                handle
+                    .dialog()
+                    .message(format!("Seedance Studio could not start.\n\n{message}"))
+                    .kind(MessageDialogKind::Error)
+                    .title("Seedance Studio")
+                    .blocking_show();
+                return Err(message.into());
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::key::key_status,
+            commands::key::key_set,
+            commands::key::key_set_session_only,
+            commands::key::key_clear,
+            commands::key::key_test,
+            commands::key::key_use_demo,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+            commands::settings::settings_pick_library_dir,
+            commands::tasks::catalog,
+            commands::tasks::compose_check,
+            commands::tasks::tasks_submit,
+            commands::tasks::tasks_in_flight,
+            commands::tasks::task_get,
+            commands::tasks::tasks_retry,
+            commands::tasks::tasks_cancel,
+            commands::tasks::tasks_resolve_unknown,
+            commands::references::references_add_paths,
+            commands::references::references_pick,
+            commands::gallery::gallery_list,
+            commands::gallery::gallery_reveal,
+            commands::gallery::gallery_save_as,
+            commands::gallery::gallery_open_url,
+            commands::gallery::gallery_delete,
+            commands::gallery::gallery_remix,
+            commands::gallery::gallery_continue,
+        ])
+        .build(tauri::generate_context!())
+        .expect("the Tauri context is generated at build time and valid");
+
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<AppState>() {
+                // Stops polls and downloads cleanly; the ledger already holds everything.
+                tauri::async_runtime::block_on(state.engine().shutdown());
+            }
+        }
+    });
+}

@@ -1,0 +1,289 @@
+//! What the commands share: the open ledger, the running engine and the API client built
+//! from the current settings, the key store in use, and the preferences.
+//!
+//! Owns the wiring between settings and the core: which base URL, library folder and
+//! spending cap the engine runs with, and restarting it when they change. It holds no
+//! task state of its own (the ledger does) and never holds the key outside a `KeyStore`.
+
+use crate::models::{KeyCheck, Preferences};
+use seedance_core::api::client::{check_base_url, ClientConfig};
+use seedance_core::api::{ApiClient, BASE_URL_ENV, DEFAULT_BASE_URL};
+use seedance_core::clock::SystemClock;
+use seedance_core::engine::{
+    Engine, EngineDeps, EngineHandle, EngineSettings, EventSink, SpendingCap,
+};
+use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain};
+use seedance_core::ledger::Ledger;
+use seedance_core::library::Library;
+use seedance_core::paths::LIBRARY_DIR_ENV;
+use seedance_core::secret::ApiKey;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The key store in use, switchable at runtime (system keychain, or memory for this
+/// session only) while the engine keeps one `Arc<dyn KeyStore>` for its whole life.
+pub struct ActiveKeyStore {
+    current: RwLock<Arc<dyn KeyStore>>,
+}
+
+impl ActiveKeyStore {
+    pub fn new(initial: Arc<dyn KeyStore>) -> ActiveKeyStore {
+        ActiveKeyStore {
+            current: RwLock::new(initial),
+        }
+    }
+
+    pub fn switch_to(&self, store: Arc<dyn KeyStore>) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = store;
+    }
+
+    fn current(&self) -> Arc<dyn KeyStore> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl KeyStore for ActiveKeyStore {
+    fn load(&self) -> Result<Option<ApiKey>, KeychainError> {
+        self.current().load()
+    }
+
+    fn store(&self, key: &ApiKey) -> Result<(), KeychainError> {
+        self.current().store(key)
+    }
+
+    fn delete(&self) -> Result<(), KeychainError> {
+        self.current().delete()
+    }
+
+    fn describe(&self) -> &'static str {
+        self.current().describe()
+    }
+}
+
+/// Where the base URL in effect came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseUrlSource {
+    Env,
+    Setting,
+    Default,
+}
+
+impl BaseUrlSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaseUrlSource::Env => "env",
+            BaseUrlSource::Setting => "setting",
+            BaseUrlSource::Default => "default",
+        }
+    }
+}
+
+/// Settings resolved against the environment: what the engine actually uses.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub client_config: ClientConfig,
+    pub base_url_source: BaseUrlSource,
+    pub library_dir: PathBuf,
+    pub library_dir_from_env: bool,
+    pub spending_cap: Option<SpendingCap>,
+}
+
+fn non_blank_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Effective {
+    /// `SEEDANCE_API_BASE` wins over the setting, which wins over the documented URL; an
+    /// unusable setting falls back to the default (the settings view refuses to save one).
+    pub fn resolve(prefs: &Preferences, default_library: &Path) -> Effective {
+        let env_url = non_blank_env(BASE_URL_ENV);
+        let stored = prefs.base_url.as_deref().filter(|v| !v.trim().is_empty());
+        let (client_config, base_url_source) =
+            match ClientConfig::resolve(env_url.as_deref(), stored) {
+                Ok(config) => {
+                    let source = if env_url.is_some() {
+                        BaseUrlSource::Env
+                    } else if stored.is_some() {
+                        BaseUrlSource::Setting
+                    } else {
+                        BaseUrlSource::Default
+                    };
+                    (config, source)
+                }
+                Err(error) => {
+                    log::warn!("unusable API address, using the default instead: {error}");
+                    (
+                        ClientConfig::new(DEFAULT_BASE_URL)
+                            .expect("the documented base URL is valid"),
+                        BaseUrlSource::Default,
+                    )
+                }
+            };
+        let env_library = non_blank_env(LIBRARY_DIR_ENV).map(PathBuf::from);
+        let library_dir_from_env = env_library.is_some();
+        let library_dir = env_library
+            .or_else(|| prefs.library_dir.as_ref().map(PathBuf::from))
+            .unwrap_or_else(|| default_library.to_path_buf());
+        let spending_cap = (prefs.daily_cap_credits.is_some()
+            || prefs.monthly_cap_credits.is_some())
+        .then_some(SpendingCap {
+            daily_credits: prefs.daily_cap_credits,
+            monthly_credits: prefs.monthly_cap_credits,
+        });
+        Effective {
+            client_config,
+            base_url_source,
+            library_dir,
+            library_dir_from_env,
+            spending_cap,
+        }
+    }
+
+    /// The demo (a made-up key against the fake service) is offered only when the API is
+    /// on this computer.
+    pub fn base_url_is_loopback(&self) -> bool {
+        self.client_config.base_url.scheme() == "http"
+    }
+
+    /// Whether a change from `self` to `next` needs a new engine.
+    pub fn engine_differs(&self, next: &Effective) -> bool {
+        self.client_config != next.client_config
+            || self.library_dir != next.library_dir
+            || self.spending_cap != next.spending_cap
+    }
+}
+
+/// A base URL as the creator typed it: `Ok(None)` for blank (use the default).
+pub fn checked_base_url(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => check_base_url(v)
+            .map(|url| Some(url.to_string()))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// The running engine with the client and settings it was started with.
+pub struct Running {
+    pub engine: EngineHandle,
+    pub client: ApiClient,
+    pub effective: Effective,
+}
+
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub default_library: PathBuf,
+    pub ledger: Arc<Ledger>,
+    pub keys: Arc<ActiveKeyStore>,
+    pub last_test: Mutex<Option<KeyCheck>>,
+    pub prefs: Mutex<Preferences>,
+    /// Read by the event sink to decide on notifications without locking `prefs`.
+    pub notify: Arc<AtomicBool>,
+    pub events: Arc<dyn EventSink>,
+    running: RwLock<Arc<Running>>,
+}
+
+impl AppState {
+    /// Starts the engine. Must be called inside the tokio runtime.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        data_dir: PathBuf,
+        default_library: PathBuf,
+        ledger: Arc<Ledger>,
+        prefs: Preferences,
+        events: Arc<dyn EventSink>,
+        notify: Arc<AtomicBool>,
+    ) -> Result<AppState, String> {
+        let keys = Arc::new(ActiveKeyStore::new(Arc::new(SystemKeychain::new())));
+        let effective = Effective::resolve(&prefs, &default_library);
+        notify.store(prefs.notifications, Ordering::Relaxed);
+        let running = start_engine(&ledger, &keys, &events, effective)?;
+        Ok(AppState {
+            data_dir,
+            default_library,
+            ledger,
+            keys,
+            last_test: Mutex::new(None),
+            prefs: Mutex::new(prefs),
+            notify,
+            events,
+            running: RwLock::new(Arc::new(running)),
+        })
+    }
+
+    pub fn running(&self) -> Arc<Running> {
+        self.running
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn engine(&self) -> EngineHandle {
+        self.running().engine.clone()
+    }
+
+    pub fn client(&self) -> ApiClient {
+        self.running().client.clone()
+    }
+
+    pub fn prefs(&self) -> Preferences {
+        self.prefs.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Applies new preferences; when the API address, library or cap changed, the engine
+    /// is stopped (a createTask cut off stays `Submitting` and is never resent silently)
+    /// and started again with them. Returns the settings in effect.
+    pub async fn apply_prefs(&self, prefs: Preferences) -> Result<Arc<Running>, String> {
+        let next = Effective::resolve(&prefs, &self.default_library);
+        self.notify.store(prefs.notifications, Ordering::Relaxed);
+        *self.prefs.lock().unwrap_or_else(|p| p.into_inner()) = prefs;
+        let current = self.running();
+        if !current.effective.engine_differs(&next) {
+            return Ok(current);
+        }
+        current.engine.shutdown().await;
+        let fresh = Arc::new(start_engine(&self.ledger, &self.keys, &self.events, next)?);
+        *self.running.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+}
+
+/// Environment variable for a fixed poll interval in milliseconds, for the end-to-end
+/// suite and the demo against a time-scaled fake (the adaptive schedule expects minutes).
+pub const POLL_INTERVAL_ENV: &str = "SEEDANCE_POLL_INTERVAL_MS";
+
+fn poll_every_from_env() -> Option<std::time::Duration> {
+    let ms: u64 = non_blank_env(POLL_INTERVAL_ENV)?.trim().parse().ok()?;
+    Some(std::time::Duration::from_millis(ms.max(100)))
+}
+
+fn start_engine(
+    ledger: &Arc<Ledger>,
+    keys: &Arc<ActiveKeyStore>,
+    events: &Arc<dyn EventSink>,
+    effective: Effective,
+) -> Result<Running, String> {
+    let client = ApiClient::new(effective.client_config.clone()).map_err(|e| e.to_string())?;
+    let engine = Engine::start(EngineDeps {
+        ledger: ledger.clone(),
+        client: client.clone(),
+        keys: keys.clone(),
+        events: events.clone(),
+        clock: Arc::new(SystemClock),
+        library: Library::new(effective.library_dir.clone()),
+        settings: EngineSettings {
+            spending_cap: effective.spending_cap,
+            poll_every: poll_every_from_env(),
+            ..EngineSettings::default()
+        },
+    });
+    Ok(Running {
+        engine,
+        client,
+        effective,
+    })
+}

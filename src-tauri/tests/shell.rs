@@ -1,0 +1,131 @@
+//! The shell's own logic without a window: drafts to requests, the compose check behind
+//! the Generate button, guidance for the failure card, base-URL checks, and the key
+//! check over real HTTP against the fake service on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+use seedance_core::api::client::ClientConfig;
+use seedance_core::api::ApiClient;
+use seedance_core::guidance::{guidance_for, Failure};
+use seedance_core::secret::ApiKey;
+use seedance_fake::{FakeConfig, FakeService};
+use seedance_studio_lib::commands::tasks::compose_check;
+use seedance_studio_lib::models::{
+    ActionView, Draft, DraftReference, KeyCheck, KeyCheckResult, Kind,
+};
+use seedance_studio_lib::state::checked_base_url;
+
+fn draft(prompt: &str) -> Draft {
+    Draft {
+        model: "seedance-20".into(),
+        prompt: prompt.into(),
+        references: vec![],
+        mode: None,
+        duration_secs: 5,
+        resolution: "720p".into(),
+        aspect_ratio: Some("16:9".into()),
+        generate_audio: true,
+        high_bitrate: false,
+        seed: None,
+    }
+}
+
+#[test]
+fn a_valid_draft_is_priced_for_the_button() {
+    let check = compose_check(draft("A golden retriever on a beach"));
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    let estimate = check.estimate.unwrap();
+    assert_eq!(estimate.credits, 200.0);
+    assert_eq!(estimate.label, "200 credits ≈ $0.94");
+}
+
+#[test]
+fn problems_name_their_field_and_reference() {
+    let mut d = draft("");
+    d.resolution = "1080p".into();
+    d.model = "seedance2-fast".into();
+    d.references = vec![DraftReference {
+        kind: Kind::Audio,
+        path: None,
+        url: Some("https://example.com/a.mp3".into()),
+        duration_ms: Some(3000),
+    }];
+    let check = compose_check(d);
+    let fields: Vec<&str> = check.problems.iter().map(|p| p.field.as_str()).collect();
+    assert!(fields.contains(&"prompt"), "{fields:?}");
+    assert!(fields.contains(&"resolution"), "{fields:?}");
+    assert!(fields.contains(&"references"), "audio alone: {fields:?}");
+}
+
+#[test]
+fn an_unknown_model_is_a_problem_not_a_crash() {
+    let mut d = draft("p");
+    d.model = "seedance-2.0".into();
+    let check = compose_check(d);
+    assert_eq!(check.problems[0].field, "model");
+    assert!(check.estimate.is_none());
+}
+
+#[test]
+fn drafts_round_trip_through_the_core_request() {
+    let mut d = draft("p");
+    d.references = vec![DraftReference {
+        kind: Kind::Image,
+        path: Some("/tmp/a.png".into()),
+        url: None,
+        duration_ms: None,
+    }];
+    let request = d.to_request().unwrap();
+    let back = Draft::from_request(&request);
+    assert_eq!(
+        serde_json::to_value(&back).unwrap(),
+        serde_json::to_value(&d).unwrap()
+    );
+    d.references[0].url = Some("https://x/y.png".into());
+    assert!(
+        d.to_request().is_err(),
+        "a reference is a file or a URL, not both"
+    );
+}
+
+#[test]
+fn guidance_becomes_one_action_for_the_card() {
+    let view = seedance_studio_lib::models::GuidanceView::from(&guidance_for(&Failure::MissingKey));
+    assert!(matches!(view.action, ActionView::FixKey));
+    assert!(!view.title.is_empty());
+    assert_eq!(view.category, "auth_missing_key");
+}
+
+#[test]
+fn base_urls_are_https_or_this_computer() {
+    assert_eq!(checked_base_url(Some("  ")), Ok(None));
+    assert!(checked_base_url(Some("http://example.com/api/v1")).is_err());
+    assert!(checked_base_url(Some("http://127.0.0.1:9/api/v1"))
+        .unwrap()
+        .is_some());
+    assert!(checked_base_url(Some("https://kinovi.ai/api/v1/"))
+        .unwrap()
+        .is_some());
+}
+
+#[tokio::test]
+async fn key_check_reports_what_the_service_said() {
+    let fake = FakeService::start(FakeConfig::default()).await.unwrap();
+    let client = ApiClient::new(ClientConfig::new(&fake.base_url()).unwrap()).unwrap();
+    let good = KeyCheck::from_core(
+        client
+            .probe_key(&ApiKey::new("sk-good-1234").unwrap())
+            .await,
+        1,
+    );
+    let bad = KeyCheck::from_core(
+        client.probe_key(&ApiKey::new("invalid-key").unwrap()).await,
+        2,
+    );
+    assert_eq!(good.result, KeyCheckResult::Valid);
+    assert_eq!(bad.result, KeyCheckResult::Invalid);
+    let json = serde_json::to_string(&bad).unwrap();
+    assert!(
+        !json.contains("invalid-key"),
+        "the key never reaches the UI: {json}"
+    );
+}

@@ -1,0 +1,51 @@
+// A tiny element builder so views stay declarative without a framework.
+
+type Child = Node | string | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
+
+/**
+ * `h('button', { class: 'primary', onclick: go, 'data-testid': 'x' }, 'Go')`.
+ * `on*` keys become listeners; `false`/`null`/`undefined` attributes are left out.
+ */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(name.slice(2), value as EventListener);
+    } else if (name === 'style') {
+      // CSSOM, not the attribute: the CSP forbids inline style attributes.
+      el.style.cssText = String(value);
+    } else if (name === 'value' && 'value' in el) {
+      (el as HTMLInputElement).value = String(value);
+    } else if (name === 'checked' && 'checked' in el) {
+      (el as HTMLInputElement).checked = Boolean(value);
+    } else {
+      el.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(parent: Node, children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+}
+
+export function clear(el: Element): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+let nextId = 0;
+/** A document-unique id for label/aria wiring. */
+export function uid(prefix: string): string {
+  nextId += 1;
+  return `${prefix}-${nextId}`;
+}

@@ -1,0 +1,117 @@
+// Pure formatting for the views: durations, states, file names, key-check results.
+// No DOM, no IPC; unit-tested in tests/format.test.ts.
+
+import type { KeyCheck } from './bindings/KeyCheck';
+import type { Kind } from './bindings/Kind';
+
+/** "0:07", "2:05", "1:02:03". Negative or NaN reads as "0:00". */
+export function clock(totalSeconds: number): string {
+  const s = Number.isFinite(totalSeconds) && totalSeconds > 0 ? Math.floor(totalSeconds) : 0;
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const seconds = String(s % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** "usually 2–4 min" from a window in seconds. */
+export function expectedLabel(window: { earliest: number; latest: number } | null): string | null {
+  if (!window) return null;
+  const lo = Math.round(window.earliest / 60);
+  const hi = Math.round(window.latest / 60);
+  return lo === hi ? `usually about ${hi} min` : `usually ${lo}–${hi} min`;
+}
+
+/** Elapsed since `fromMs`, against the expected window: "1:12 of usually 2–4 min". */
+export function progressLabel(nowMs: number, fromMs: number | null, window: { earliest: number; latest: number } | null): string {
+  if (fromMs === null) return '';
+  const elapsed = clock((nowMs - fromMs) / 1000);
+  const expected = expectedLabel(window);
+  return expected ? `${elapsed} · ${expected}` : elapsed;
+}
+
+const STATE_LABELS: Record<string, string> = {
+  draft: 'Draft',
+  queued: 'Waiting for a free slot',
+  submitting: 'Sending',
+  waiting: 'In the queue',
+  generating: 'Generating',
+  succeeded: 'Saving to your library',
+  downloaded: 'Done',
+  failed: 'Failed',
+  submission_unknown: 'Needs your decision',
+  stuck: 'Taking unusually long',
+  not_found: 'Unknown to the service',
+  cancelled: 'Cancelled',
+};
+
+/** A creator-facing name for a ledger state; unknown states are shown as they are. */
+export function stateLabel(state: string): string {
+  return STATE_LABELS[state] ?? state.replace(/_/g, ' ');
+}
+
+/** Whether the task is still moving (the tasks panel shows it, the gallery does not). */
+export function isInFlight(state: string): boolean {
+  return ['queued', 'submitting', 'waiting', 'generating', 'succeeded', 'stuck', 'submission_unknown'].includes(state);
+}
+
+export function kindLabel(kind: Kind | null): string {
+  switch (kind) {
+    case 'image':
+      return 'Image';
+    case 'video':
+      return 'Video';
+    case 'audio':
+      return 'Audio';
+    default:
+      return 'Unsupported';
+  }
+}
+
+/** The last path component, for either separator. */
+export function fileName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}
+
+/** "1.2 MB", "830 KB", "12 B". */
+export function fileSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 * 1024) return `${(bytes / (1024 * 1024 * 1024)).toFixed(1)} GB`;
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} B`;
+}
+
+/** "4.5 s" from milliseconds. */
+export function seconds(ms: number | null): string | null {
+  if (ms === null) return null;
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+/** "1,234 / 10,000". */
+export function charCount(used: number, max: number): string {
+  return `${used.toLocaleString('en-US')} / ${max.toLocaleString('en-US')}`;
+}
+
+/** One sentence about a key check. */
+export function keyCheckMessage(check: KeyCheck): string {
+  switch (check.result) {
+    case 'valid':
+      return 'The key works.';
+    case 'invalid':
+      return 'The service did not accept this key. Copy it again from your account page.';
+    case 'no_api_access':
+      return 'The key is right, but API access is not enabled for this account.';
+    case 'unreachable':
+      return 'The service could not be reached, so the key was not checked. Check your connection.';
+    case 'unexpected':
+      return `The service answered in an unexpected way${check.status ? ` (HTTP ${check.status})` : ''}; the key may still work.`;
+    default:
+      return 'The key check gave a result this version does not know.';
+  }
+}
+
+/** "Nov 25, 21:14" in the creator's locale. */
+export function when(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}

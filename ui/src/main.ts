@@ -1,0 +1,180 @@
+// Boots the UI: loads the catalog, settings and key status, shows onboarding until a key
+// is saved, then the studio (compose on the left; tasks and the gallery on the right),
+// and routes engine events, drops and failure-card actions between the views.
+
+import type { Kind } from './bindings/Kind';
+import type { KeyStatus } from './bindings/KeyStatus';
+import type { SettingsView } from './bindings/SettingsView';
+import type { TaskView } from './bindings/TaskView';
+import { clear, h } from './dom';
+import type { Intent } from './guidance';
+import * as ipc from './ipc';
+import { createCompose, type ComposeView } from './views/compose';
+import { createGallery } from './views/gallery';
+import { LOGO } from './views/logo';
+import { createOnboarding } from './views/onboarding';
+import { createSettings } from './views/settings';
+import { createTasks } from './views/tasks';
+import { createUnknownDialog } from './views/unknown';
+
+const root = document.getElementById('app') as HTMLElement;
+
+function applyTheme(view: SettingsView) {
+  const theme = view.preferences.theme;
+  if (theme === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}
+
+const toastEl = h('div', { class: 'toast', role: 'status', 'aria-live': 'polite', 'data-testid': 'toast' });
+let toastTimer: ReturnType<typeof setTimeout> | null = null;
+function toast(message: string) {
+  toastEl.textContent = message;
+  if (toastTimer) clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { toastEl.textContent = ''; }, 5000);
+}
+
+function keyChip(status: KeyStatus, onClick: () => void): HTMLElement {
+  const ok = status.present && status.last_test?.result !== 'invalid';
+  return h('button', {
+    type: 'button', class: `chip ${ok ? 'ok' : 'bad'}`, 'data-testid': 'key-chip', onclick: onClick,
+    'aria-label': status.present ? `API key ending in ${status.last_four ?? ''}, ${status.store}. Open key settings` : 'No API key. Open key settings',
+  }, h('span', { class: 'dot', 'aria-hidden': 'true' }), status.present ? `Key …${status.last_four ?? ''} · ${status.store}` : 'No key');
+}
+
+async function boot() {
+  const [catalog, settings, key] = await Promise.all([ipc.catalog(), ipc.settingsGet(), ipc.keyStatus()]);
+  applyTheme(settings);
+  if (!key.present) {
+    clear(root);
+    root.appendChild(createOnboarding(settings, () => void studio()));
+    root.appendChild(toastEl);
+    return;
+  }
+  await studio();
+
+  async function studio() {
+    const status = await ipc.keyStatus();
+    clear(root);
+    const onError = (error: ipc.IpcError) => {
+      if (error.code === 'missing_key') void settingsDialog.open('key');
+      toast(error.message);
+    };
+    const settingsDialog = createSettings({
+      onSaved: (view) => { applyTheme(view); gallery.reload(); },
+      onKeyChanged: (s) => { chipSlot.replaceChildren(keyChip(s, openKey)); },
+    });
+    const openKey = () => void settingsDialog.open('key');
+    const chipSlot = h('div', {}, keyChip(status, openKey));
+    const logo = h('span', { 'aria-hidden': 'true', class: 'brand-logo' });
+    logo.innerHTML = LOGO;
+
+    let compose: ComposeView;
+    const unknown = createUnknownDialog({
+      onResolved: () => { void tasks.refresh(); gallery.reload(); },
+      onError,
+    });
+
+    const loadDraft = async (work: () => Promise<import('./bindings/Draft').Draft>, then?: (c: ComposeView) => void) => {
+      try {
+        compose.setDraft(await work());
+        then?.(compose);
+      } catch (error) {
+        onError(ipc.IpcError.from(error));
+      }
+    };
+
+    const handleIntent = (task: TaskView, intent: Intent, context: { kind: Kind | null; index: number | null }) => {
+      switch (intent) {
+        case 'retry':
+        case 'check_connection':
+        case 'wait_for_slot':
+          void ipc.tasksRetry(task.id).then(() => { toast('Sent again.'); void tasks.refresh(); }, (e) => onError(ipc.IpcError.from(e)));
+          break;
+        case 'edit_prompt':
+        case 'fix_input':
+          void loadDraft(() => ipc.galleryRemix(task.id), (c) => c.focusPrompt());
+          break;
+        case 'replace_reference':
+          void loadDraft(() => ipc.galleryRemix(task.id), (c) => void c.replaceReference(context.kind, context.index));
+          break;
+        case 'trim_media':
+          void loadDraft(() => ipc.galleryRemix(task.id), (c) => c.focusReferences());
+          toast('Shorten the media in an editor, then replace it here.');
+          break;
+        case 'add_credits':
+          toast('Top up credits on your Seedance account page, then press Retry.');
+          break;
+        case 'fix_key':
+          openKey();
+          break;
+        case 'review_unknown':
+          unknown.open(task);
+          break;
+        case 'contact_support':
+          void navigator.clipboard?.writeText(`${task.guidance?.title ?? ''}\n${task.guidance?.detail ?? ''}`).then(() => toast('Details copied.'));
+          break;
+        default:
+          break;
+      }
+    };
+
+    const tasks = createTasks({ onIntent: handleIntent, onReviewUnknown: (t) => unknown.open(t), onError });
+    const gallery = createGallery({
+      onRemix: (id) => void loadDraft(() => ipc.galleryRemix(id), (c) => c.focusPrompt()),
+      onContinue: (id) => void loadDraft(() => ipc.galleryContinue(id), (c) => c.focusPrompt()),
+      onIntent: handleIntent,
+      onError,
+      toast,
+    });
+    compose = createCompose({
+      catalog,
+      onSubmitted: () => { toast('Queued. It will appear below as it progresses.'); void tasks.refresh(); },
+      onError,
+    });
+
+    root.append(
+      h('header', { class: 'topbar' },
+        h('div', { class: 'brand' }, logo, h('h1', { style: 'font-size:15px' }, 'Seedance Studio')),
+        h('div', { class: 'spacer' }),
+        chipSlot,
+        h('button', { type: 'button', class: 'ghost', 'data-testid': 'open-settings', onclick: () => void settingsDialog.open() }, 'Settings')),
+      h('div', { class: 'layout' }, compose.el, h('div', { class: 'work' }, tasks.el, gallery.el)),
+      settingsDialog.el,
+      unknown.el,
+      toastEl,
+    );
+
+    await ipc.onAppEvent((event) => {
+      switch (event.type) {
+        case 'task_changed':
+          tasks.changed(event.task);
+          if (['downloaded', 'failed', 'succeeded', 'cancelled'].includes(event.task.state)) gallery.reload();
+          break;
+        case 'upload_progress':
+          tasks.upload(event.task_id, event.reference, event.sent, event.total);
+          break;
+        case 'polling_paused':
+          toast(event.reason);
+          break;
+        default:
+          break;
+      }
+    });
+    await ipc.onFileDrop(async (drop) => {
+      compose.setDropping(drop.type === 'over');
+      if (drop.type !== 'drop' || drop.paths.length === 0) return;
+      try {
+        compose.addInspected(await ipc.referencesAddPaths(drop.paths));
+      } catch (error) {
+        onError(ipc.IpcError.from(error));
+      }
+    }).catch(() => undefined);
+    await tasks.refresh();
+    compose.focusPrompt();
+  }
+}
+
+boot().catch((error) => {
+  clear(root);
+  root.appendChild(h('p', { class: 'boot', role: 'alert' }, `Seedance Studio could not start: ${ipc.IpcError.from(error).message}`));
+});

@@ -1,0 +1,197 @@
+// The gallery: a virtual grid over the whole history (only the rows on screen exist in
+// the DOM; pages are fetched as they scroll into view), search by prompt, filter by
+// state, and a details drawer with inline playback and the card's actions.
+
+import type { TaskView } from '../bindings/TaskView';
+import { clear, h } from '../dom';
+import { stateLabel, when } from '../format';
+import { FILTERS, pagesFor, statesFor, visibleWindow, type GalleryFilter, type GridGeometry } from '../gallery-model';
+import type { Intent } from '../guidance';
+import * as ipc from '../ipc';
+import { failureCard } from './failure-card';
+
+const PAGE = 60;
+const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
+
+export interface GalleryDeps {
+  onRemix(id: number): void;
+  onContinue(id: number): void;
+  onIntent(task: TaskView, intent: Intent, context: { kind: import('../bindings/Kind').Kind | null; index: number | null }): void;
+  onError(error: ipc.IpcError): void;
+  toast(message: string): void;
+}
+
+export interface GalleryView {
+  el: HTMLElement;
+  reload(): void;
+}
+
+export function createGallery(deps: GalleryDeps): GalleryView {
+  let filter: GalleryFilter = 'all';
+  let text = '';
+  let total = 0;
+  let generation = 0;
+  const items = new Map<number, TaskView>();
+  const loading = new Set<number>();
+
+  const search = h('input', { type: 'search', placeholder: 'Search prompts', 'aria-label': 'Search prompts', 'data-testid': 'gallery-search' });
+  const filters = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Filter by state', 'data-testid': 'gallery-filters' });
+  const countLabel = h('span', { class: 'hint', 'data-testid': 'gallery-count', 'aria-live': 'polite' });
+  const grid = h('div', { class: 'grid' });
+  const cards = h('div', { class: 'cards', role: 'list', 'aria-label': 'Videos', 'data-testid': 'gallery-grid' });
+  grid.appendChild(cards);
+  const scroller = h('div', { class: 'scroller', 'data-testid': 'gallery-scroller' }, grid);
+  const el = h('section', { class: 'gallery', 'aria-label': 'Gallery', 'data-testid': 'gallery' },
+    h('div', { class: 'gallery-bar' }, h('h2', {}, 'Library'), search, filters, countLabel), scroller);
+  let drawer: HTMLElement | null = null;
+
+  function renderFilters() {
+    clear(filters);
+    for (const f of FILTERS) {
+      filters.appendChild(h('button', {
+        type: 'button', 'aria-pressed': String(f.id === filter), 'data-testid': `filter-${f.id}`,
+        onclick: () => { filter = f.id; renderFilters(); reload(); },
+      }, f.label));
+    }
+  }
+
+  function geometry(): GridGeometry {
+    return { ...GEOMETRY, width: Math.max(1, scroller.clientWidth - 32) };
+  }
+
+  function card(task: TaskView): HTMLElement {
+    const poster = task.poster_path
+      ? h('img', { class: 'poster', src: ipc.fileUrl(task.poster_path), alt: '', loading: 'lazy' })
+      : h('div', { class: 'noposter' }, stateLabel(task.state));
+    return h('button', {
+      type: 'button', class: 'card', role: 'listitem', 'data-testid': 'gallery-card', 'data-task-id': task.id, 'data-state': task.state,
+      'aria-label': `${task.prompt || 'Untitled'} — ${stateLabel(task.state)}`,
+      onclick: () => void open(task.id),
+    },
+      poster,
+      h('div', { class: 'caption' },
+        h('div', { class: 'task-prompt' }, task.prompt || '(no prompt)'),
+        h('div', { class: 'task-meta' }, h('span', { class: `state ${task.state}` }, stateLabel(task.state)), ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}`)));
+  }
+
+  function render() {
+    const g = geometry();
+    const win = visibleWindow(total, scroller.scrollTop, scroller.clientHeight || 600, g);
+    grid.style.height = `${win.height}px`;
+    cards.style.top = `${win.offsetY}px`;
+    cards.style.gridTemplateColumns = `repeat(${win.columns}, 1fr)`;
+    cards.style.gridAutoRows = `${g.rowHeight}px`;
+    clear(cards);
+    for (let i = win.start; i < win.end; i += 1) {
+      const task = items.get(i);
+      cards.appendChild(task ? card(task) : h('div', { class: 'card', 'aria-hidden': 'true' }));
+    }
+    countLabel.textContent = total === 1 ? '1 video' : `${total.toLocaleString('en-US')} videos`;
+    if (total === 0) cards.appendChild(h('p', { class: 'empty', style: 'grid-column:1/-1' }, text || filter !== 'all' ? 'Nothing matches.' : 'Your finished videos will appear here.'));
+    for (const offset of pagesFor(win.start, win.end, PAGE)) void load(offset);
+  }
+
+  async function load(offset: number) {
+    if (loading.has(offset) || items.has(offset)) return;
+    loading.add(offset);
+    const mine = generation;
+    try {
+      const page = await ipc.galleryList({ text: text || null, states: statesFor(filter), offset, limit: PAGE });
+      if (mine !== generation) return;
+      total = page.total;
+      page.items.forEach((task, i) => items.set(page.offset + i, task));
+      render();
+    } catch (error) {
+      deps.onError(ipc.IpcError.from(error));
+    } finally {
+      loading.delete(offset);
+    }
+  }
+
+  function reload() {
+    generation += 1;
+    items.clear();
+    loading.clear();
+    void load(0);
+  }
+
+  function closeDrawer() {
+    drawer?.remove();
+    drawer = null;
+  }
+
+  const act = (work: () => Promise<unknown>, done?: string) => () =>
+    void work().then(() => { if (done) deps.toast(done); }, (e) => deps.onError(ipc.IpcError.from(e)));
+
+  async function open(id: number) {
+    let task: TaskView;
+    try {
+      task = await ipc.taskGet(id);
+    } catch (error) {
+      deps.onError(ipc.IpcError.from(error));
+      return;
+    }
+    closeDrawer();
+    const video = task.video_path
+      ? h('video', { controls: true, preload: 'metadata', src: ipc.fileUrl(task.video_path), poster: task.poster_path ? ipc.fileUrl(task.poster_path) : null, 'data-testid': 'player', 'aria-label': 'Video player' })
+      : null;
+    const done = task.state === 'downloaded';
+    drawer = h('aside', { class: 'drawer', role: 'dialog', 'aria-modal': 'false', 'aria-label': 'Video details', 'data-testid': 'details' },
+      h('div', { class: 'row' }, h('h2', {}, 'Details'), h('button', { type: 'button', class: 'ghost shrink', 'aria-label': 'Close details', 'data-testid': 'details-close', onclick: closeDrawer }, '✕')),
+      video,
+      task.state === 'failed' || task.state === 'not_found' ? failureCard(task.guidance, { onIntent: (intent, context) => deps.onIntent(task, intent, context) }) : null,
+      h('p', { 'data-testid': 'details-prompt' }, task.prompt),
+      h('dl', {},
+        h('dt', {}, 'State'), h('dd', {}, stateLabel(task.state)),
+        h('dt', {}, 'Model'), h('dd', {}, task.model_label),
+        h('dt', {}, 'Format'), h('dd', {}, `${task.resolution} · ${task.duration_secs} s`),
+        h('dt', {}, 'Created'), h('dd', {}, when(task.created_at_ms)),
+        task.credits !== null ? h('dt', {}, 'Credits') : null, task.credits !== null ? h('dd', {}, String(task.credits)) : null,
+        task.video_path ? h('dt', {}, 'File') : null, task.video_path ? h('dd', {}, task.video_path) : null),
+      h('div', { class: 'actions-grid' },
+        h('button', { type: 'button', 'data-testid': 'action-reveal', disabled: !done, onclick: act(() => ipc.galleryReveal(id)) }, 'Show in folder'),
+        h('button', { type: 'button', 'data-testid': 'action-save-as', disabled: !done, onclick: act(async () => { const p = await ipc.gallerySaveAs(id); if (p) deps.toast(`Saved to ${p}`); }) }, 'Save as…'),
+        h('button', { type: 'button', 'data-testid': 'action-copy-url', disabled: !task.output_url, onclick: act(() => copy(task.output_url ?? ''), 'Link copied') }, 'Copy link'),
+        h('button', { type: 'button', 'data-testid': 'action-open-url', disabled: !task.output_url?.startsWith('https://'), onclick: act(() => ipc.galleryOpenUrl(id)) }, 'Open in browser'),
+        h('button', { type: 'button', 'data-testid': 'action-remix', onclick: () => { closeDrawer(); deps.onRemix(id); } }, 'Remix'),
+        h('button', { type: 'button', 'data-testid': 'action-continue', disabled: !task.poster_path, onclick: () => { closeDrawer(); deps.onContinue(id); } }, 'Continue from last frame'),
+        h('button', {
+          type: 'button', class: 'danger', 'data-testid': 'action-delete',
+          onclick: act(async () => {
+            if (!confirm('Remove this video from the history? The file stays in your library folder.')) return;
+            await ipc.galleryDelete(id);
+            closeDrawer();
+            reload();
+          }),
+        }, 'Delete from history')),
+    );
+    document.body.appendChild(drawer);
+    (drawer.querySelector('button') as HTMLButtonElement | null)?.focus();
+  }
+
+  let searchTimer: ReturnType<typeof setTimeout> | null = null;
+  search.addEventListener('input', () => {
+    if (searchTimer) clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => { text = search.value.trim(); reload(); }, 200);
+  });
+  scroller.addEventListener('scroll', () => requestAnimationFrame(render), { passive: true });
+  if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => render()).observe(scroller);
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && drawer) closeDrawer(); });
+
+  renderFilters();
+  reload();
+  return { el, reload };
+}
+
+async function copy(text: string): Promise<void> {
+  if (navigator.clipboard?.writeText) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const area = h('textarea', { 'aria-hidden': 'true', style: 'position:fixed;opacity:0' });
+  area.value = text;
+  document.body.appendChild(area);
+  area.select();
+  document.execCommand('copy');
+  area.remove();
+}

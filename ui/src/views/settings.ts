@@ -1,0 +1,133 @@
+// Settings (a modal dialog): the API key (status, replace, test, remove), the API
+// address, library folder, spending caps, notifications and theme.
+
+import type { KeyStatus } from '../bindings/KeyStatus';
+import type { Preferences } from '../bindings/Preferences';
+import type { SettingsView } from '../bindings/SettingsView';
+import type { Theme } from '../bindings/Theme';
+import { clear, h, uid } from '../dom';
+import { keyCheckMessage } from '../format';
+import * as ipc from '../ipc';
+
+export interface SettingsDeps {
+  onSaved(view: SettingsView): void;
+  onKeyChanged(status: KeyStatus): void;
+}
+
+export interface SettingsDialog {
+  el: HTMLDialogElement;
+  open(section?: 'key'): Promise<void>;
+}
+
+function numberOrNull(value: string): number | null {
+  const n = Number.parseFloat(value);
+  return value.trim() === '' || !Number.isFinite(n) ? null : n;
+}
+
+export function createSettings(deps: SettingsDeps): SettingsDialog {
+  const el = h('dialog', { 'aria-labelledby': 'settings-title', 'data-testid': 'settings' });
+  const body = h('div');
+  const status = h('p', { role: 'status', 'data-testid': 'settings-status' });
+  el.append(h('h1', { id: 'settings-title' }, 'Settings'), body, status);
+
+  const field = (label: string, control: HTMLElement, hint?: string) => {
+    control.id ||= uid('setting');
+    return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('div', { class: 'hint' }, hint) : null);
+  };
+
+  async function render(view: SettingsView, key: KeyStatus, focusKey: boolean) {
+    clear(body);
+    status.textContent = '';
+    const p = view.preferences;
+
+    const keyInput = h('input', { type: 'password', autocomplete: 'off', 'data-testid': 'settings-key-input', placeholder: key.present ? 'Paste a new key to replace it' : 'Paste your API key' });
+    const keyLine = h('p', { 'data-testid': 'settings-key-status' }, key.present
+      ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).`
+      : 'No key is saved.');
+    const testLine = h('p', { 'data-testid': 'settings-key-test', role: 'status' }, key.last_test ? keyCheckMessage(key.last_test) : '');
+    const keySection = h('fieldset', {}, h('legend', {}, 'API key'), keyLine,
+      field('New key', keyInput),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', 'data-testid': 'settings-key-save', onclick: async () => {
+          try {
+            const s = await ipc.keySet(keyInput.value);
+            keyInput.value = '';
+            deps.onKeyChanged(s);
+            await render(view, s, false);
+            status.textContent = 'Key saved in the system keychain.';
+          } catch (error) {
+            const e = ipc.IpcError.from(error);
+            if (e.code === 'keychain_unavailable' && confirm(`${e.message}\n\nKeep the key for this session only?`)) {
+              const s = await ipc.keySetSessionOnly(keyInput.value);
+              keyInput.value = '';
+              deps.onKeyChanged(s);
+              await render(view, s, false);
+            } else status.textContent = e.message;
+          }
+        } }, 'Save key'),
+        h('button', { type: 'button', 'data-testid': 'settings-key-test-button', disabled: !key.present, onclick: async () => {
+          testLine.textContent = 'Checking…';
+          try { testLine.textContent = keyCheckMessage(await ipc.keyTest()); } catch (error) { testLine.textContent = ipc.IpcError.from(error).message; }
+        } }, 'Test key'),
+        h('button', { type: 'button', class: 'danger', 'data-testid': 'settings-key-remove', disabled: !key.present, onclick: async () => {
+          if (!confirm('Remove the API key from this computer?')) return;
+          try { const s = await ipc.keyClear(); deps.onKeyChanged(s); await render(view, s, false); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
+        } }, 'Remove key')),
+      testLine);
+
+    const baseUrl = h('input', { type: 'url', 'data-testid': 'settings-base-url', value: p.base_url ?? '', placeholder: 'https://seedance2-pro.com/api/v1', disabled: view.base_url_source === 'env' });
+    const libraryLine = h('input', { type: 'text', readonly: true, value: view.effective_library_dir, 'data-testid': 'settings-library' });
+    const daily = h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'settings-daily-cap', value: p.daily_cap_credits ?? '', placeholder: 'No limit' });
+    const monthly = h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'settings-monthly-cap', value: p.monthly_cap_credits ?? '', placeholder: 'No limit' });
+    const notify = h('input', { type: 'checkbox', id: uid('notify'), checked: p.notifications, 'data-testid': 'settings-notifications' });
+    const theme = h('select', { 'data-testid': 'settings-theme' },
+      h('option', { value: 'system' }, 'Follow the system'), h('option', { value: 'dark' }, 'Dark'), h('option', { value: 'light' }, 'Light'));
+    theme.value = p.theme;
+
+    const collect = (): Preferences => ({
+      base_url: baseUrl.value.trim() || null,
+      library_dir: p.library_dir,
+      daily_cap_credits: numberOrNull(daily.value),
+      monthly_cap_credits: numberOrNull(monthly.value),
+      notifications: notify.checked,
+      theme: theme.value as Theme,
+    });
+
+    body.append(
+      keySection,
+      h('fieldset', {}, h('legend', {}, 'Service'),
+        field('API address', baseUrl, view.base_url_source === 'env' ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}` : `In use: ${view.effective_base_url}`)),
+      h('fieldset', {}, h('legend', {}, 'Library'),
+        field('Library folder', libraryLine, view.library_dir_from_env ? 'Set by SEEDANCE_LIBRARY_DIR.' : 'Finished videos and their last frames are saved here.'),
+        h('button', { type: 'button', 'data-testid': 'settings-library-choose', disabled: view.library_dir_from_env, onclick: async () => {
+          try { const v = await ipc.settingsPickLibraryDir(); deps.onSaved(v); await render(v, key, false); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
+        } }, 'Choose folder…')),
+      h('fieldset', {}, h('legend', {}, 'Spending caps (credits)'),
+        h('div', { class: 'row' }, field('Per day', daily), field('Per month', monthly)),
+        h('div', { class: 'hint' }, 'A generation that would pass a cap is not sent.')),
+      h('fieldset', {}, h('legend', {}, 'Appearance and notifications'),
+        h('label', { class: 'check', for: notify.id }, notify, 'Notify me when a video finishes or fails while the app is in the background'),
+        field('Theme', theme)),
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', class: 'ghost', 'data-testid': 'settings-close', onclick: () => el.close() }, 'Close'),
+        h('button', { type: 'button', class: 'primary', 'data-testid': 'settings-save', onclick: async () => {
+          try {
+            const v = await ipc.settingsSet(collect());
+            deps.onSaved(v);
+            status.textContent = 'Settings saved.';
+            await render(v, key, false);
+          } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
+        } }, 'Save settings')),
+    );
+    if (focusKey) keyInput.focus();
+  }
+
+  return {
+    el,
+    async open(section) {
+      const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
+      if (!el.open) el.showModal();
+      await render(view, key, section === 'key');
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { ComposeCheck } from '../src/bindings/ComposeCheck';
+import { defaultDraft, generateButton, indexWithinKind, moveReference, positionOf, promptLength, withModel } from '../src/compose-model';
+import { CATALOG } from './helpers.test-util';
+
+const estimate = { credits: 200, usd: 0.942, label: '200 credits ≈ $0.94', note: null };
+
+describe('generate button', () => {
+  it('carries the estimate in its label when valid', () => {
+    const check: ComposeCheck = { problems: [], warnings: [], estimate };
+    expect(generateButton(check)).toEqual({ label: 'Generate · 200 credits ≈ $0.94', disabled: false, reason: null });
+  });
+
+  it('is disabled with the first problem as the reason', () => {
+    const check: ComposeCheck = {
+      problems: [{ field: 'prompt', code: 'prompt_too_long', message: 'The prompt is 10,001 characters; Seedance 2.0 takes at most 10,000.', reference: null }],
+      warnings: [],
+      estimate,
+    };
+    const b = generateButton(check);
+    expect(b.disabled).toBe(true);
+    expect(b.reason).toMatch(/at most 10,000/);
+  });
+
+  it('waits while the check is pending and while sending', () => {
+    expect(generateButton(null).disabled).toBe(true);
+    expect(generateButton({ problems: [], warnings: [], estimate }, true).label).toBe('Sending…');
+  });
+
+  it('refuses a request without a price', () => {
+    expect(generateButton({ problems: [], warnings: [], estimate: null }).disabled).toBe(true);
+  });
+});
+
+describe('draft rules', () => {
+  it('keeps the resolution inside what the model offers', () => {
+    const draft = { ...defaultDraft(CATALOG), resolution: '1080p' };
+    expect(withModel(CATALOG, draft, 'seedance2-fast').resolution).toBe('720p');
+    expect(withModel(CATALOG, { ...draft, resolution: '480p' }, 'seedance2-fast').resolution).toBe('480p');
+  });
+
+  it('numbers references within their kind, from 1', () => {
+    const refs = [
+      { kind: 'image' as const, path: 'a', url: null, duration_ms: null },
+      { kind: 'video' as const, path: 'b', url: null, duration_ms: 5000 },
+      { kind: 'image' as const, path: 'c', url: null, duration_ms: null },
+    ];
+    expect(indexWithinKind(refs, 2)).toBe(2);
+    expect(indexWithinKind(refs, 1)).toBe(1);
+    expect(positionOf(refs, 'image', 2)).toBe(2);
+    expect(positionOf(refs, 'audio', 1)).toBe(-1);
+  });
+
+  it('moves references within bounds', () => {
+    expect(moveReference(['a', 'b', 'c'], 0, 1)).toEqual(['b', 'a', 'c']);
+    expect(moveReference(['a', 'b', 'c'], 0, -1)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('counts code points like the service', () => {
+    expect(promptLength('🎬ab')).toBe(3);
+  });
+});

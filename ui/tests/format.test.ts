@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { charCount, clock, fileName, keyCheckMessage, progressLabel, stateLabel } from '../src/format';
+
+describe('format', () => {
+  it('formats clocks and ignores nonsense', () => {
+    expect(clock(7)).toBe('0:07');
+    expect(clock(125)).toBe('2:05');
+    expect(clock(3723)).toBe('1:02:03');
+    expect(clock(-5)).toBe('0:00');
+    expect(clock(Number.NaN)).toBe('0:00');
+  });
+
+  it('shows elapsed against the usual time', () => {
+    expect(progressLabel(72_000, 0, { earliest: 120, latest: 240 })).toBe('1:12 · usually 2–4 min');
+    expect(progressLabel(72_000, 0, null)).toBe('1:12');
+    expect(progressLabel(72_000, null, null)).toBe('');
+  });
+
+  it('names states, and shows unknown ones as they are', () => {
+    expect(stateLabel('submission_unknown')).toBe('Needs your decision');
+    expect(stateLabel('brand_new_state')).toBe('brand new state');
+  });
+
+  it('counts characters and names files', () => {
+    expect(charCount(1234, 10000)).toBe('1,234 / 10,000');
+    expect(fileName('/a/b/c.png')).toBe('c.png');
+    expect(fileName('C:\\x\\y.mp4')).toBe('y.mp4');
+  });
+
+  it('explains every key check result', () => {
+    const at = { status: null, detail: null, checked_at_ms: 0 };
+    expect(keyCheckMessage({ ...at, result: 'valid' })).toBe('The key works.');
+    expect(keyCheckMessage({ ...at, result: 'invalid' })).toMatch(/did not accept/);
+    expect(keyCheckMessage({ ...at, result: 'unexpected', status: 502 })).toMatch(/HTTP 502/);
+  });
+});

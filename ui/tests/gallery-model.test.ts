@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { columns, pagesFor, statesFor, visibleWindow } from '../src/gallery-model';
+
+const g = { width: 900, minCard: 220, gap: 12, rowHeight: 210 };
+
+describe('virtual grid', () => {
+  it('renders only the rows on screen for 10,000 entries', () => {
+    const w = visibleWindow(10_000, 50_000, 700, g);
+    expect(columns(g)).toBe(3);
+    expect(w.end - w.start).toBeLessThanOrEqual(3 * 8);
+    expect(w.start).toBeGreaterThan(0);
+    expect(w.height).toBe(Math.ceil(10_000 / 3) * 222 - 12);
+    expect(w.offsetY).toBe(Math.floor(w.start / 3) * 222);
+  });
+
+  it('clamps at the end of the list', () => {
+    const w = visibleWindow(10, 10_000, 700, g);
+    expect(w.end).toBe(10);
+    expect(w.start).toBeLessThanOrEqual(10);
+  });
+
+  it('fetches only the pages that cover the window', () => {
+    expect(pagesFor(70, 130, 60)).toEqual([60, 120]);
+    expect(pagesFor(5, 5, 60)).toEqual([]);
+  });
+});
+
+describe('filters', () => {
+  it('maps filters to ledger states', () => {
+    expect(statesFor('all')).toEqual([]);
+    expect(statesFor('done')).toContain('downloaded');
+    expect(statesFor('failed')).toContain('failed');
+    expect(statesFor('in_progress')).toContain('submission_unknown');
+  });
+});

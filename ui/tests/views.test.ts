@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { clearMocks, mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
+import type { ComposeCheck } from '../src/bindings/ComposeCheck';
+import type { GalleryQuery } from '../src/bindings/GalleryQuery';
+import type { GuidanceView } from '../src/bindings/GuidanceView';
+import { createCompose } from '../src/views/compose';
+import { failureCard } from '../src/views/failure-card';
+import { createGallery } from '../src/views/gallery';
+import { CATALOG } from './helpers.test-util';
+
+afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const byTestId = (root: ParentNode, id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLElement;
+
+describe('compose view', () => {
+  it('labels Generate with the estimate and disables it with the reason', async () => {
+    let check: ComposeCheck = { problems: [], warnings: [], estimate: { credits: 200, usd: 0.94, label: '200 credits ≈ $0.94', note: null } };
+    mockIPC((cmd) => (cmd === 'compose_check' ? check : null));
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    document.body.appendChild(view.el);
+    await flush();
+    const button = byTestId(view.el, 'generate') as HTMLButtonElement;
+    expect(button.textContent).toBe('Generate · 200 credits ≈ $0.94');
+    expect(button.disabled).toBe(false);
+
+    check = { ...check, problems: [{ field: 'prompt', code: 'prompt_empty', message: 'Write a prompt first.', reference: null }] };
+    const prompt = byTestId(view.el, 'prompt') as HTMLTextAreaElement;
+    prompt.value = ' ';
+    prompt.dispatchEvent(new Event('input'));
+    await flush();
+    expect(button.disabled).toBe(true);
+    expect(byTestId(view.el, 'generate-reason').textContent).toBe('Write a prompt first.');
+    expect(byTestId(view.el, 'prompt-problem').textContent).toBe('Write a prompt first.');
+    expect(byTestId(view.el, 'prompt-count').textContent).toBe('1 / 10,000');
+  });
+
+  it('shows a dropped file with its kind, number and problem', async () => {
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [], warnings: [], estimate: null } : null));
+    mockConvertFileSrc('linux');
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    view.addInspected([
+      { path: '/m/a.png', file_name: 'a.png', kind: 'image', duration_ms: null, size_bytes: 10, problems: [], warnings: [] },
+      { path: '/m/b.png', file_name: 'b.png', kind: 'image', duration_ms: null, size_bytes: 10, problems: ['“b.png” is empty.'], warnings: [] },
+    ]);
+    await flush();
+    const second = byTestId(view.el, 'reference-1');
+    expect(byTestId(second, 'reference-kind').textContent).toBe('Image 2');
+    expect(byTestId(second, 'reference-problem').textContent).toBe('“b.png” is empty.');
+    expect((byTestId(view.el, 'generate') as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe('failure card', () => {
+  const base: GuidanceView = {
+    category: 'insufficient_credits', retryable: false, refund: 'not_charged', refund_note: 'No credits were used.',
+    title: 'Not enough credits', explanation: 'This video needs more credits than your account has.',
+    action: { type: 'add_credits', required: 200, available: 37.5 }, detail: 'HTTP 402', field_problems: [],
+  };
+
+  it('offers exactly one primary action for the guidance', () => {
+    const onIntent = vi.fn();
+    const card = failureCard(base, { onIntent });
+    const buttons = card.querySelectorAll('button');
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0]?.textContent).toBe('Add credits');
+    expect(byTestId(card, 'failure-hint').textContent).toBe('Needs 200 credits, you have 37.5 credits');
+    expect(byTestId(card, 'failure-refund').textContent).toBe('No credits were used.');
+    buttons[0]?.click();
+    expect(onIntent).toHaveBeenCalledWith('add_credits', { kind: null, index: null });
+  });
+
+  it('passes which reference to replace', () => {
+    const onIntent = vi.fn();
+    const card = failureCard({ ...base, action: { type: 'replace_reference', kind: 'image', index: 2 } }, { onIntent });
+    (byTestId(card, 'failure-action') as HTMLButtonElement).click();
+    expect(onIntent).toHaveBeenCalledWith('replace_reference', { kind: 'image', index: 2 });
+  });
+
+  it('renders an unknown category and a missing guidance without crashing', () => {
+    const card = failureCard(null, { onIntent: vi.fn() });
+    expect(byTestId(card, 'failure-title').textContent).toBe('Something went wrong');
+    expect(card.querySelector('button')).toBeNull();
+  });
+});
+
+describe('gallery view', () => {
+  it('asks the shell for the states of the chosen filter and the search text', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    const queries: GalleryQuery[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'gallery_list') {
+        queries.push((args as { query: GalleryQuery }).query);
+        return { items: [], total: 0, offset: 0 };
+      }
+      return null;
+    });
+    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn() });
+    document.body.appendChild(view.el);
+    (byTestId(view.el, 'filter-failed') as HTMLButtonElement).click();
+    const search = byTestId(view.el, 'gallery-search') as HTMLInputElement;
+    search.value = 'boat';
+    search.dispatchEvent(new Event('input'));
+    vi.advanceTimersByTime(250);
+    vi.useRealTimers();
+    await flush();
+    expect(queries[0]).toMatchObject({ states: [], text: null, offset: 0 });
+    expect(queries[1]).toMatchObject({ states: ['failed', 'not_found', 'cancelled'], text: null });
+    expect(queries[2]).toMatchObject({ states: ['failed', 'not_found', 'cancelled'], text: 'boat' });
+    expect(byTestId(view.el, 'gallery-count').textContent).toBe('0 videos');
+  });
+});
