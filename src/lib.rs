@@ -7,12 +7,19 @@
 //! `guidance` turning any failure into plain words and one next step.
 
 pub mod api;
+pub mod clock;
+pub mod engine;
 pub mod guidance;
 pub mod keychain;
+pub mod ledger;
+pub mod library;
 pub mod media;
 pub mod model;
+pub mod paths;
 pub mod pricing;
+pub mod redact;
 pub mod request;
 pub mod retry;
+pub mod schedule;
 pub mod secret;
 pub mod validate;

@@ -1,0 +1,75 @@
+//! What the engine tells the UI, and the port it tells it through.
+//!
+//! Owns the event vocabulary. Events carry no API key and no signed URL: task summaries
+//! hold only the result's public URL and local paths, progress events only numbers.
+
+use serde::Serialize;
+
+use crate::ledger::{TaskEntry, TaskId, TaskSummary};
+
+/// Receives engine events. Called from the scheduler task: must return quickly and never
+/// block (forward to a channel or the webview).
+pub trait EventSink: Send + Sync {
+    fn emit(&self, event: EngineEvent);
+}
+
+/// One thing that changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    /// A task's state (or its failure guidance, or its files) changed. Exactly one per
+    /// change: polls that find nothing new emit nothing.
+    TaskChanged {
+        task: TaskSummary,
+    },
+    /// Bytes of reference `reference` (position in the request) sent so far.
+    UploadProgress {
+        task_id: TaskId,
+        reference: usize,
+        sent: u64,
+        total: u64,
+    },
+    /// Bytes of a result file received so far.
+    DownloadProgress {
+        task_id: TaskId,
+        file: crate::library::ResultFile,
+        received: u64,
+        total: Option<u64>,
+    },
+    /// The local queue: ids in the order they will be sent, tasks running on the service,
+    /// and the account's concurrency limit when known.
+    QueueChanged {
+        queued: Vec<TaskId>,
+        running: u32,
+        limit: Option<u32>,
+    },
+    /// The service rejected the key: no request is sent until a key is saved.
+    PollingPaused {
+        reason: String,
+    },
+    PollingResumed,
+}
+
+/// The gallery row of a task, built from the whole entry.
+pub fn summary_of(entry: &TaskEntry) -> TaskSummary {
+    TaskSummary {
+        id: entry.id,
+        state: entry.state,
+        prompt: entry.request.prompt.chars().take(200).collect(),
+        model: entry.request.model.wire_id().to_owned(),
+        resolution: entry.request.resolution.wire_id().to_owned(),
+        duration_secs: entry.request.duration_secs,
+        created_at_ms: entry.created_at_ms,
+        completed_at_ms: entry.completed_at_ms,
+        video_path: entry.video_path.clone(),
+        poster_path: entry.poster_path.clone(),
+        output_url: entry.output.as_ref().map(|o| o.url.clone()),
+        failure_category: entry
+            .failure
+            .as_ref()
+            .and_then(|f| f.get("category"))
+            .and_then(|c| c.as_str())
+            .map(str::to_owned),
+        estimate_credits: entry.estimate_credits,
+    }
+}
