@@ -478,6 +478,33 @@ impl Ledger {
         )
     }
 
+    /// `Submitting` → `Queued`, at the front of the queue: the service refused the request
+    /// with a 429 before creating anything, so it goes back to waiting for a slot. A crash
+    /// while it waits then resumes it as queued (sent later) rather than as a submission of
+    /// unknown outcome.
+    pub fn requeue(&self, id: TaskId, note: &str) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        let note = note.to_owned();
+        self.transition(
+            id,
+            "go back to the queue",
+            &[LocalState::Submitting],
+            move |tx, _| {
+                let front: i64 = tx.query_row(
+                    "SELECT COALESCE(MIN(queue_position), 1) - 1 FROM tasks WHERE state = 'queued'",
+                    [],
+                    |row| row.get(0),
+                )?;
+                tx.execute(
+                    "UPDATE tasks SET state = 'queued', queue_position = ?2, updated_at_ms = ?3
+                 WHERE id = ?1",
+                    params![id, front, now],
+                )?;
+                Ok(Some((LocalState::Queued, now, Some(note))))
+            },
+        )
+    }
+
     /// `Submitting` → `Waiting` with the service's task id. Durable on return. Calling it
     /// again with the same remote id is a no-op (returns a change with `from == to`).
     pub fn record_submitted(

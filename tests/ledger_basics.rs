@@ -746,3 +746,44 @@ fn a_second_opener_is_refused_until_the_first_closes() {
     assert_eq!(second.get(id).unwrap().request.prompt, "mine");
     assert!(dir.path().join(LEDGER_FILE).exists());
 }
+
+#[test]
+fn a_task_refused_with_429_goes_back_to_the_front_of_the_queue() {
+    let f = fixture();
+    let first = f
+        .ledger
+        .create(&request("first"), Some(200.0), None, LocalState::Queued)
+        .unwrap();
+    let second = f
+        .ledger
+        .create(&request("second"), Some(200.0), None, LocalState::Queued)
+        .unwrap();
+    f.ledger.mark_submitting(first).unwrap();
+    f.tick(10);
+    let change = f.ledger.requeue(first, "concurrency limit").unwrap();
+    assert_eq!(
+        (change.from, change.to),
+        (LocalState::Submitting, LocalState::Queued)
+    );
+    let order: Vec<TaskId> = f
+        .ledger
+        .queued_in_order()
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(order, vec![first, second]);
+    // A crash now must not turn it into an unknown outcome: nothing was created.
+    let recovery = f.ledger.recover_after_restart(f.tick(10)).unwrap();
+    assert!(recovery.submission_unknown.is_empty());
+    assert_eq!(recovery.queued, vec![first, second]);
+    // Only a task being submitted can go back.
+    f.ledger.mark_submitting(first).unwrap();
+    f.ledger
+        .record_submitted(first, "task_abc", f.tick(10))
+        .unwrap();
+    assert_eq!(
+        illegal(f.ledger.requeue(first, "late")),
+        LocalState::Waiting
+    );
+}

@@ -109,7 +109,7 @@ struct Scheduler {
     tracked: HashMap<TaskId, Tracked>,
     /// Tasks in the upload/createTask pipeline right now.
     pipelines: HashSet<TaskId>,
-    /// Refused with 429: still `Submitting` in the ledger (nothing was created), sent
+    /// Refused with 429: back to `Queued` in the ledger (nothing was created), sent
     /// again with the same body, oldest first, when a slot frees.
     waiting_for_slot: VecDeque<(TaskId, Value)>,
     limit: Option<u32>,
@@ -298,6 +298,14 @@ impl Scheduler {
             self.pause("No API key is saved. Add your key to continue.".to_owned());
             return;
         };
+        // The durable intent comes first, as for any submission; a task cancelled while it
+        // waited for a slot is simply dropped.
+        if let Err(error) = self.shared.ledger(move |l| l.mark_submitting(id)).await {
+            tracing::info!(task = id, %error, "a task waiting for a slot is no longer queued");
+            self.shared.emit_task(id).await;
+            return;
+        }
+        self.shared.emit_task(id).await;
         self.pipelines.insert(id);
         let shared = self.shared.clone();
         let done = self.done_tx.clone();
@@ -362,7 +370,13 @@ impl Scheduler {
     async fn emit_queue(&mut self) {
         let mut queued: Vec<TaskId> = self.waiting_for_slot.iter().map(|(id, _)| *id).collect();
         match self.shared.ledger(|l| l.queued_in_order()).await {
-            Ok(entries) => queued.extend(entries.iter().map(|e| e.id)),
+            // 429 waiters are queued in the ledger too; list each once, waiters first.
+            Ok(entries) => queued.extend(
+                entries
+                    .iter()
+                    .map(|e| e.id)
+                    .filter(|id| !self.waiting_for_slot.iter().any(|(w, _)| w == id)),
+            ),
             Err(error) => tracing::warn!(%error, "cannot read the queue"),
         }
         let snapshot = (queued, self.running(), self.limit);

@@ -26,8 +26,9 @@ use crate::secret::ApiKey;
 pub(crate) enum SubmitOutcome {
     /// Accepted; the ledger has the remote id (`Waiting`).
     Submitted { remote_task_id: String },
-    /// 429: nothing was created. The task stays `Submitting` with this exact body and is
-    /// sent again when a slot frees.
+    /// 429: nothing was created. The task is back in the ledger's queue (at the front) and
+    /// this exact body is sent again when a slot frees; a crash meanwhile resumes it as an
+    /// ordinary queued task.
     SlotBusy {
         body: Value,
         limit: Option<u32>,
@@ -113,7 +114,8 @@ pub(crate) async fn submit_queued(shared: Arc<Shared>, id: TaskId) -> SubmitOutc
     send(shared, id, key, body).await
 }
 
-/// Sends createTask for a task already `Submitting` (first time, or again after a 429).
+/// Sends createTask for a task already `Submitting` (first time, or again after a 429,
+/// when the caller has marked it `Submitting` again).
 pub(crate) async fn send(
     shared: Arc<Shared>,
     id: TaskId,
@@ -150,6 +152,13 @@ pub(crate) async fn send(
                 attempt += 1;
             }
             RetryDecision::WaitForSlot => {
+                let note = "The service's concurrency limit was reached: waiting for a slot.";
+                match shared.ledger(move |l| l.requeue(id, note)).await {
+                    Ok(_) => shared.emit_task(id).await,
+                    Err(error) => {
+                        tracing::error!(task = id, %error, "could not put a refused task back in the queue")
+                    }
+                }
                 let limit = match &error {
                     ApiError::Http { body: Some(b), .. } => b.limit,
                     _ => None,

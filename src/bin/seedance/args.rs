@@ -169,9 +169,14 @@ impl RequestArgs {
 /// Anything with a URL scheme is a URL; everything else is a path on this machine.
 fn reference_source(text: &str) -> ReferenceSource {
     if text.starts_with("https://") || text.starts_with("http://") {
-        ReferenceSource::Url { url: text.to_owned() }
+        ReferenceSource::Url {
+            url: text.to_owned(),
+        }
     } else {
-        ReferenceSource::LocalFile { path: PathBuf::from(text), uploaded: None }
+        ReferenceSource::LocalFile {
+            path: PathBuf::from(text),
+            uploaded: None,
+        }
     }
 }
 

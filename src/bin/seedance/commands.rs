@@ -31,11 +31,17 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Estimate(args) => estimate(&args, &printer).await,
         Command::Generate(args) => generate(args, base_url, &printer).await,
         Command::Status { id, offline } => status(&id, offline, base_url, &printer).await,
-        Command::List { state, search, limit } => list(state, search, limit, &printer),
+        Command::List {
+            state,
+            search,
+            limit,
+        } => list(state, search, limit, &printer),
         Command::Resume(follow) => resume(&follow, base_url, &printer).await,
-        Command::Retry { id, confirm_may_charge_twice, follow } => {
-            retry(id, confirm_may_charge_twice, &follow, base_url, &printer).await
-        }
+        Command::Retry {
+            id,
+            confirm_may_charge_twice,
+            follow,
+        } => retry(id, confirm_may_charge_twice, &follow, base_url, &printer).await,
     }
 }
 
@@ -65,7 +71,9 @@ impl KeyStore for EnvOrKeychain {
 }
 
 fn keys() -> Arc<EnvOrKeychain> {
-    Arc::new(EnvOrKeychain { keychain: SystemKeychain::new() })
+    Arc::new(EnvOrKeychain {
+        keychain: SystemKeychain::new(),
+    })
 }
 
 async fn load_key(keys: Arc<EnvOrKeychain>) -> Result<Option<ApiKey>, KeychainError> {
@@ -90,7 +98,12 @@ fn client(base_url: Option<&str>, printer: &Printer) -> Result<ApiClient, Exit> 
 
 fn open_ledger(printer: &Printer) -> Result<Arc<Ledger>, Exit> {
     let Some(dir) = paths::data_dir() else {
-        printer.problem("unknown", "No data folder", "Set SEEDANCE_DATA_DIR to a folder for the task history.", json!({}));
+        printer.problem(
+            "unknown",
+            "No data folder",
+            "Set SEEDANCE_DATA_DIR to a folder for the task history.",
+            json!({}),
+        );
         return Err(Exit::Usage);
     };
     match Ledger::open(&dir) {
@@ -129,7 +142,12 @@ async fn key(action: KeyAction, base_url: Option<&str>, printer: &Printer) -> Ex
             let key = match ApiKey::new(&raw) {
                 Ok(key) => key,
                 Err(error) => {
-                    printer.problem("auth_invalid_key", "That is not an API key", &error.to_string(), json!({}));
+                    printer.problem(
+                        "auth_invalid_key",
+                        "That is not an API key",
+                        &error.to_string(),
+                        json!({}),
+                    );
                     return Exit::Usage;
                 }
             };
@@ -137,9 +155,10 @@ async fn key(action: KeyAction, base_url: Option<&str>, printer: &Printer) -> Ex
             let store = keychain.clone();
             match tokio::task::spawn_blocking(move || store.store(&key)).await {
                 Ok(Ok(())) => {
-                    printer.value(&json!({"ok": true, "stored": true, "last_four": last_four}), || {
-                        format!("Key ending in {last_four} saved in the system keychain.")
-                    });
+                    printer.value(
+                        &json!({"ok": true, "stored": true, "last_four": last_four}),
+                        || format!("Key ending in {last_four} saved in the system keychain."),
+                    );
                     Exit::Success
                 }
                 Ok(Err(error)) => keychain_problem(printer, &error),
@@ -150,7 +169,9 @@ async fn key(action: KeyAction, base_url: Option<&str>, printer: &Printer) -> Ex
             let store = keychain.clone();
             match tokio::task::spawn_blocking(move || store.delete()).await {
                 Ok(Ok(())) => {
-                    printer.value(&json!({"ok": true, "stored": false}), || "Key removed from the system keychain.".into());
+                    printer.value(&json!({"ok": true, "stored": false}), || {
+                        "Key removed from the system keychain.".into()
+                    });
                     Exit::Success
                 }
                 Ok(Err(error)) => keychain_problem(printer, &error),
@@ -159,11 +180,16 @@ async fn key(action: KeyAction, base_url: Option<&str>, printer: &Printer) -> Ex
         }
         KeyAction::Status => match load_key(keys()).await {
             Ok(Some(key)) => {
-                let source = if std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) { KEY_ENV } else { "system keychain" };
+                let source = if std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+                    KEY_ENV
+                } else {
+                    "system keychain"
+                };
                 let last_four = key.last_four();
-                printer.value(&json!({"ok": true, "present": true, "last_four": last_four, "source": source}), || {
-                    format!("A key ending in {last_four} is set ({source}).")
-                });
+                printer.value(
+                    &json!({"ok": true, "present": true, "last_four": last_four, "source": source}),
+                    || format!("A key ending in {last_four} is set ({source})."),
+                );
                 Exit::Success
             }
             Ok(None) => {
@@ -192,7 +218,10 @@ async fn key(action: KeyAction, base_url: Option<&str>, printer: &Printer) -> Ex
                 KeyCheck::Unreachable { detail } => (Exit::Service, format!("The service could not be reached, so the key was not checked: {detail}")),
                 KeyCheck::Unexpected { status, detail } => (Exit::Service, format!("The service answered in a way the check does not understand ({}): {detail}", status.map(|s| s.to_string()).unwrap_or_else(|| "no status".into()))),
             };
-            printer.value(&json!({"ok": exit == Exit::Success, "check": check}), || text);
+            printer.value(
+                &json!({"ok": exit == Exit::Success, "check": check}),
+                || text,
+            );
             exit
         }
     }
@@ -220,7 +249,12 @@ fn read_secret_line() -> Result<String, String> {
 }
 
 fn keychain_problem(printer: &Printer, error: &KeychainError) -> Exit {
-    printer.problem("keychain", "The system keychain could not be used", &error.to_string(), json!({}));
+    printer.problem(
+        "keychain",
+        "The system keychain could not be used",
+        &error.to_string(),
+        json!({}),
+    );
     Exit::Key
 }
 
@@ -232,7 +266,10 @@ fn no_key(printer: &Printer) -> Exit {
     printer.problem(
         "auth_missing_key",
         "No API key is set",
-        &format!("Run `seedance key set` and paste your key, or set {KEY_ENV}. ({})", guidance.title),
+        &format!(
+            "Run `seedance key set` and paste your key, or set {KEY_ENV}. ({})",
+            guidance.title
+        ),
         json!({}),
     );
     Exit::Key
@@ -243,11 +280,16 @@ fn no_key(printer: &Printer) -> Exit {
 
 /// Checks local files by content (filling in their durations) and the whole request
 /// against the model's limits. Nothing is sent.
-async fn prepared_request(args: &RequestArgs, printer: &Printer) -> Result<GenerationRequest, Exit> {
+async fn prepared_request(
+    args: &RequestArgs,
+    printer: &Printer,
+) -> Result<GenerationRequest, Exit> {
     let mut request = args.to_request();
     for position in 0..request.references.len() {
         let reference = &request.references[position];
-        let ReferenceSource::LocalFile { path, .. } = &reference.source else { continue };
+        let ReferenceSource::LocalFile { path, .. } = &reference.source else {
+            continue;
+        };
         match validate::inspect_local_reference(path, reference.kind).await {
             Ok(report) => {
                 for warning in &report.warnings {
@@ -295,13 +337,24 @@ async fn estimate(args: &RequestArgs, printer: &Printer) -> Exit {
     match pricing::estimate(&request) {
         Ok(estimate) => {
             let label = pricing::format_button_label(&estimate);
-            printer.value(&json!({"ok": true, "estimate": estimate, "label": label}), || {
-                format!("{label} (our estimate from rate table {}; the service's figure is final)", estimate.table_version)
-            });
+            printer.value(
+                &json!({"ok": true, "estimate": estimate, "label": label}),
+                || {
+                    format!(
+                        "{label} (our estimate from rate table {}; the service's figure is final)",
+                        estimate.table_version
+                    )
+                },
+            );
             Exit::Success
         }
         Err(error) => {
-            printer.problem("invalid_request", "No price for this request", &error.to_string(), json!({}));
+            printer.problem(
+                "invalid_request",
+                "No price for this request",
+                &error.to_string(),
+                json!({}),
+            );
             Exit::Usage
         }
     }
@@ -315,7 +368,12 @@ async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer)
     let estimate = match pricing::estimate(&request) {
         Ok(estimate) => estimate,
         Err(error) => {
-            printer.problem("invalid_request", "No price for this request", &error.to_string(), json!({}));
+            printer.problem(
+                "invalid_request",
+                "No price for this request",
+                &error.to_string(),
+                json!({}),
+            );
             return Exit::Usage;
         }
     };
@@ -339,7 +397,10 @@ async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer)
         Err(error) => return keychain_problem(printer, &error),
     }
     if !printer.json {
-        eprintln!("Estimated cost: {}", pricing::format_button_label(&estimate));
+        eprintln!(
+            "Estimated cost: {}",
+            pricing::format_button_label(&estimate)
+        );
     }
     let session = match Session::start(base_url, &args.follow, printer) {
         Ok(session) => session,
@@ -357,7 +418,12 @@ async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer)
 
 fn refusal_exit(printer: &Printer, refusal: &SubmitRefusal) -> Exit {
     let value = serde_json::to_value(refusal).unwrap_or_default();
-    printer.problem("refused", "Not sent", &refusal.to_string(), json!({"refusal": value}));
+    printer.problem(
+        "refused",
+        "Not sent",
+        &refusal.to_string(),
+        json!({"refusal": value}),
+    );
     match refusal {
         SubmitRefusal::Ledger { .. } | SubmitRefusal::Stopped => Exit::Service,
         _ => Exit::Usage,
@@ -384,18 +450,32 @@ struct Session {
 }
 
 impl Session {
-    fn start(base_url: Option<&str>, follow: &FollowArgs, printer: &Printer) -> Result<Session, Exit> {
+    fn start(
+        base_url: Option<&str>,
+        follow: &FollowArgs,
+        printer: &Printer,
+    ) -> Result<Session, Exit> {
         let client = client(base_url, printer)?;
         let ledger = open_ledger(printer)?;
         let library_dir = paths::default_library_dir().ok_or_else(|| {
-            printer.problem("unknown", "No library folder", "Set SEEDANCE_LIBRARY_DIR to the folder for finished videos.", json!({}));
+            printer.problem(
+                "unknown",
+                "No library folder",
+                "Set SEEDANCE_LIBRARY_DIR to the folder for finished videos.",
+                json!({}),
+            );
             Exit::Usage
         })?;
         let (tx, events) = mpsc::unbounded_channel();
         let mut settings = EngineSettings::default();
         if let Some(seconds) = follow.poll_every {
             if !(seconds.is_finite() && seconds > 0.0) {
-                printer.problem("invalid_request", "Bad --poll-every", "--poll-every takes a number of seconds above 0.", json!({}));
+                printer.problem(
+                    "invalid_request",
+                    "Bad --poll-every",
+                    "--poll-every takes a number of seconds above 0.",
+                    json!({}),
+                );
                 return Err(Exit::Usage);
             }
             settings.poll_every = Some(Duration::from_secs_f64(seconds.max(0.05)));
@@ -409,7 +489,11 @@ impl Session {
             library: Library::with_utc_offset(library_dir, crate::local_offset()),
             settings,
         });
-        Ok(Session { engine, ledger, events })
+        Ok(Session {
+            engine,
+            ledger,
+            events,
+        })
     }
 
     fn entry(&self, id: TaskId) -> Option<TaskEntry> {
@@ -454,7 +538,10 @@ fn is_settled(state: LocalState, wait: bool) -> bool {
         | LocalState::SubmissionUnknown
         | LocalState::NotFound
         | LocalState::Cancelled => true,
-        LocalState::Waiting | LocalState::Generating | LocalState::Stuck | LocalState::Succeeded => !wait,
+        LocalState::Waiting
+        | LocalState::Generating
+        | LocalState::Stuck
+        | LocalState::Succeeded => !wait,
         LocalState::Draft | LocalState::Queued | LocalState::Submitting => false,
     }
 }
@@ -462,10 +549,16 @@ fn is_settled(state: LocalState, wait: bool) -> bool {
 fn exit_for(entry: &TaskEntry) -> Exit {
     match entry.state {
         LocalState::Failed => {
-            let guidance: Option<Guidance> =
-                entry.failure.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok());
+            let guidance: Option<Guidance> = entry
+                .failure
+                .as_ref()
+                .and_then(|v| serde_json::from_value(v.clone()).ok());
             match guidance.map(|g| g.category) {
-                Some(Category::AuthMissingKey | Category::AuthInvalidKey | Category::AccessNotEnabled) => Exit::Key,
+                Some(
+                    Category::AuthMissingKey
+                    | Category::AuthInvalidKey
+                    | Category::AccessNotEnabled,
+                ) => Exit::Key,
                 Some(Category::Network | Category::ServerError) => Exit::Service,
                 Some(Category::SubmissionUnknown) => Exit::OutcomeUnknown,
                 _ => Exit::TaskFailed,
@@ -484,8 +577,16 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
         Err(exit) => return exit,
     };
     let unfinished = |ledger: &Ledger| -> Vec<TaskId> {
-        let mut ids: Vec<TaskId> = ledger.in_flight().map(|v| v.iter().map(|e| e.id).collect()).unwrap_or_default();
-        ids.extend(ledger.needs_download().map(|v| v.iter().map(|e| e.id).collect::<Vec<_>>()).unwrap_or_default());
+        let mut ids: Vec<TaskId> = ledger
+            .in_flight()
+            .map(|v| v.iter().map(|e| e.id).collect())
+            .unwrap_or_default();
+        ids.extend(
+            ledger
+                .needs_download()
+                .map(|v| v.iter().map(|e| e.id).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
         ids
     };
     let started_with = unfinished(&session.ledger);
@@ -500,9 +601,16 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
     let mut exit = Exit::Success;
     let unknown = session
         .ledger
-        .list(&ListQuery { states: vec![LocalState::SubmissionUnknown], ..ListQuery::default() })
+        .list(&ListQuery {
+            states: vec![LocalState::SubmissionUnknown],
+            ..ListQuery::default()
+        })
         .unwrap_or_default();
-    for id in started_with.iter().copied().chain(unknown.iter().map(|s| s.id)) {
+    for id in started_with
+        .iter()
+        .copied()
+        .chain(unknown.iter().map(|s| s.id))
+    {
         if let Some(entry) = session.entry(id) {
             printer.task(&entry);
             let code = exit_for(&entry);
@@ -517,7 +625,13 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
     exit
 }
 
-async fn retry(id: TaskId, confirm: bool, follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) -> Exit {
+async fn retry(
+    id: TaskId,
+    confirm: bool,
+    follow: &FollowArgs,
+    base_url: Option<&str>,
+    printer: &Printer,
+) -> Exit {
     let session = match Session::start(base_url, follow, printer) {
         Ok(session) => session,
         Err(exit) => return exit,
@@ -550,14 +664,21 @@ async fn status(id: &str, offline: bool, base_url: Option<&str>, printer: &Print
         Err(exit) => return exit,
     };
     let Some(entry) = find(&ledger, id) else {
-        printer.problem("task_not_found", "No such task", &format!("No task {id} in this computer's history. `seedance list` shows them."), json!({}));
+        printer.problem(
+            "task_not_found",
+            "No such task",
+            &format!("No task {id} in this computer's history. `seedance list` shows them."),
+            json!({}),
+        );
         return Exit::Usage;
     };
     printer.task(&entry);
     if offline {
         return exit_for(&entry);
     }
-    let Some(remote) = entry.remote_task_id.clone() else { return exit_for(&entry) };
+    let Some(remote) = entry.remote_task_id.clone() else {
+        return exit_for(&entry);
+    };
     let key = match load_key(keys()).await {
         Ok(Some(key)) => key,
         Ok(None) => return no_key(printer),
@@ -576,7 +697,12 @@ async fn status(id: &str, offline: bool, base_url: Option<&str>, printer: &Print
         }
         Err(error) => {
             let guidance = guidance_for(&Failure::Api(&error));
-            printer.problem(guidance.category.as_str(), &guidance.title, &guidance.explanation, json!({"guidance": guidance}));
+            printer.problem(
+                guidance.category.as_str(),
+                &guidance.title,
+                &guidance.explanation,
+                json!({"guidance": guidance}),
+            );
             Exit::Service
         }
     }
@@ -589,7 +715,15 @@ fn list(state: Option<String>, search: Option<String>, limit: u32, printer: &Pri
             Some(state) => states.push(state),
             None => {
                 let known: Vec<&str> = LocalState::ALL.iter().map(|s| s.as_str()).collect();
-                printer.problem("invalid_request", "Unknown state", &format!("`{name}` is not a task state; use one of: {}.", known.join(", ")), json!({}));
+                printer.problem(
+                    "invalid_request",
+                    "Unknown state",
+                    &format!(
+                        "`{name}` is not a task state; use one of: {}.",
+                        known.join(", ")
+                    ),
+                    json!({}),
+                );
                 return Exit::Usage;
             }
         }
@@ -598,13 +732,24 @@ fn list(state: Option<String>, search: Option<String>, limit: u32, printer: &Pri
         Ok(ledger) => ledger,
         Err(exit) => return exit,
     };
-    let query = ListQuery { states, text: search, limit, offset: 0 };
+    let query = ListQuery {
+        states,
+        text: search,
+        limit,
+        offset: 0,
+    };
     match ledger.list(&query) {
         Ok(rows) => {
             for row in &rows {
                 printer.value(&json!(row), || {
                     let prompt: String = row.prompt.chars().take(60).collect();
-                    format!("{:>6}  {:<18}  {:<16}  {:>5}  {prompt}", row.id, row.state.as_str(), row.model, row.resolution)
+                    format!(
+                        "{:>6}  {:<18}  {:<16}  {:>5}  {prompt}",
+                        row.id,
+                        row.state.as_str(),
+                        row.model,
+                        row.resolution
+                    )
                 });
             }
             if rows.is_empty() && !printer.json {
@@ -613,7 +758,12 @@ fn list(state: Option<String>, search: Option<String>, limit: u32, printer: &Pri
             Exit::Success
         }
         Err(error) => {
-            printer.problem("unknown", "The task history could not be read", &error.to_string(), json!({}));
+            printer.problem(
+                "unknown",
+                "The task history could not be read",
+                &error.to_string(),
+                json!({}),
+            );
             Exit::Service
         }
     }
