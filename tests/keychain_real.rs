@@ -31,10 +31,15 @@ fn stores_reads_and_deletes_through_the_os_keychain() {
     // A second handle shares nothing in memory with the first: only the OS store.
     let reader = SystemKeychain::with_names("com.seedance-studio.tests", &account);
     let loaded = reader.load().expect("read back");
-    assert_eq!(loaded.as_ref().map(ApiKey::last_four), Some("0001".to_owned()));
+    assert_eq!(
+        loaded.as_ref().map(ApiKey::last_four),
+        Some("0001".to_owned())
+    );
     assert_eq!(loaded, Some(key));
 
     reader.delete().expect("delete");
     assert_eq!(writer.load().expect("read after delete"), None);
-    reader.delete().expect("deleting an absent key is not an error");
+    reader
+        .delete()
+        .expect("deleting an absent key is not an error");
 }
