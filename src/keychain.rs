@@ -128,9 +128,9 @@ fn map_keyring_error(error: keyring::Error) -> KeychainError {
         keyring::Error::BadEncoding(_) => {
             KeychainError::Corrupt("it is not valid text.".to_owned())
         }
-        keyring::Error::TooLong(what, max) => {
-            KeychainError::Other(format!("the {what} is longer than the keychain allows ({max})."))
-        }
+        keyring::Error::TooLong(what, max) => KeychainError::Other(format!(
+            "the {what} is longer than the keychain allows ({max})."
+        )),
         keyring::Error::Invalid(what, why) => KeychainError::Other(format!("{what}: {why}")),
         keyring::Error::Ambiguous(_) => KeychainError::Other(
             "more than one matching entry exists; remove the extra ones in your keychain app."
@@ -142,7 +142,12 @@ fn map_keyring_error(error: keyring::Error) -> KeychainError {
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").chars().take(200).collect()
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
 }
 
 /// A key kept in memory only: for "this session only" when no keychain exists, and for

@@ -68,7 +68,11 @@ impl ModelId {
 
     /// How long a generation typically takes, per contract §4.5. The poll schedule
     /// concentrates its requests around this window.
-    pub fn expected_generation(self, resolution: Resolution, has_reference_video: bool) -> TimeWindow {
+    pub fn expected_generation(
+        self,
+        resolution: Resolution,
+        has_reference_video: bool,
+    ) -> TimeWindow {
         let secs = |lo: u64, hi: u64| TimeWindow {
             earliest: Duration::from_secs(lo),
             latest: Duration::from_secs(hi),

@@ -11,7 +11,9 @@ pub const DATA_DIR_ENV: &str = "SEEDANCE_DATA_DIR";
 pub const LIBRARY_DIR_ENV: &str = "SEEDANCE_LIBRARY_DIR";
 
 fn env_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 fn home() -> Option<PathBuf> {
@@ -40,6 +42,10 @@ pub fn default_library_dir() -> Option<PathBuf> {
     if let Some(dir) = env_path(LIBRARY_DIR_ENV) {
         return Some(dir);
     }
-    let videos = if cfg!(target_os = "macos") { "Movies" } else { "Videos" };
+    let videos = if cfg!(target_os = "macos") {
+        "Movies"
+    } else {
+        "Videos"
+    };
     Some(home()?.join(videos).join("Seedance Studio"))
 }

@@ -117,10 +117,7 @@ impl GenerationRequest {
             inputs.insert("mode".into(), json!(mode.wire_id()));
         }
         inputs.insert("duration".into(), json!(self.duration_secs));
-        inputs.insert(
-            "outputResolution".into(),
-            json!(self.resolution.wire_id()),
-        );
+        inputs.insert("outputResolution".into(), json!(self.resolution.wire_id()));
         if let Some(ratio) = self.aspect_ratio {
             inputs.insert("aspectRatio".into(), json!(ratio.wire_id()));
         }
@@ -158,7 +155,9 @@ impl Reference {
     pub fn remote_url(&self) -> Option<&str> {
         match &self.source {
             ReferenceSource::Url { url } => Some(url),
-            ReferenceSource::LocalFile { uploaded, .. } => uploaded.as_ref().map(|u| u.url.as_str()),
+            ReferenceSource::LocalFile { uploaded, .. } => {
+                uploaded.as_ref().map(|u| u.url.as_str())
+            }
         }
     }
 }
@@ -229,13 +228,18 @@ mod tests {
             image("https://a/1.png"),
             Reference {
                 kind: MediaKind::Video,
-                source: ReferenceSource::Url { url: "https://a/v.mp4".into() },
+                source: ReferenceSource::Url {
+                    url: "https://a/v.mp4".into(),
+                },
                 duration_ms: Some(5000),
             },
             image("https://a/2.png"),
         ];
         let body = request.create_task_body().expect("all urls");
-        assert_eq!(body["inputs"]["imageUrls"], json!(["https://a/1.png", "https://a/2.png"]));
+        assert_eq!(
+            body["inputs"]["imageUrls"],
+            json!(["https://a/1.png", "https://a/2.png"])
+        );
         assert_eq!(body["inputs"]["videoUrls"], json!(["https://a/v.mp4"]));
         assert_eq!(request.index_within_kind(2), Some(2));
         assert_eq!(request.index_within_kind(1), Some(1));
@@ -248,15 +252,24 @@ mod tests {
         let mut request = GenerationRequest::new(ModelId::Seedance20, "p");
         request.references.push(Reference {
             kind: MediaKind::Image,
-            source: ReferenceSource::LocalFile { path: "a.png".into(), uploaded: None },
+            source: ReferenceSource::LocalFile {
+                path: "a.png".into(),
+                uploaded: None,
+            },
             duration_ms: None,
         });
-        assert_eq!(request.create_task_body(), Err(UnresolvedReference { position: 0 }));
+        assert_eq!(
+            request.create_task_body(),
+            Err(UnresolvedReference { position: 0 })
+        );
     }
 
     #[test]
     fn uploads_older_than_lifetime_minus_margin_are_stale() {
-        let copy = UploadedCopy { url: "u".into(), uploaded_at_ms: 0 };
+        let copy = UploadedCopy {
+            url: "u".into(),
+            uploaded_at_ms: 0,
+        };
         assert!(copy.is_fresh(UPLOAD_LIFETIME_MS - UPLOAD_REUSE_MARGIN_MS - 1));
         assert!(!copy.is_fresh(UPLOAD_LIFETIME_MS - UPLOAD_REUSE_MARGIN_MS));
     }

@@ -84,6 +84,9 @@ mod tests {
         );
         assert_eq!(ApiKey::new(" \n"), Err(InvalidKey::Empty));
         assert_eq!(ApiKey::new("ab c"), Err(InvalidKey::Whitespace));
-        assert!(matches!(ApiKey::new(&"x".repeat(2000)), Err(InvalidKey::TooLong { .. })));
+        assert!(matches!(
+            ApiKey::new(&"x".repeat(2000)),
+            Err(InvalidKey::TooLong { .. })
+        ));
     }
 }

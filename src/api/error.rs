@@ -70,7 +70,9 @@ impl ApiError {
 
     pub fn service_message(&self) -> Option<&str> {
         match self {
-            ApiError::Http { body: Some(body), .. } => body.message.as_deref(),
+            ApiError::Http {
+                body: Some(body), ..
+            } => body.message.as_deref(),
             _ => None,
         }
     }
