@@ -123,3 +123,15 @@ export function onFileDrop(handler: (state: DropState) => void): Promise<Unliste
 
 /** A local file as a URL the webview may load (asset protocol, scoped by the shell). */
 export const fileUrl = (path: string) => convertFileSrc(path);
+
+/**
+ * A library video as a `blob:` URL, for players that cannot stream the asset protocol:
+ * WebKitGTK hands `<video src>` to GStreamer, which has no source for custom schemes
+ * (tauri#3725), while `fetch` of the same URL works. Reads the whole file into memory,
+ * so it is the fallback, not the first choice. Revoke the URL when the player closes.
+ */
+export async function videoBlobUrl(path: string): Promise<string> {
+  const response = await fetch(convertFileSrc(path));
+  if (!response.ok) throw new IpcError('not_found', `The video file could not be read (${response.status}).`, false);
+  return URL.createObjectURL(await response.blob());
+}

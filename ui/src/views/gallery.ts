@@ -118,6 +118,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   function closeDrawer() {
     drawer?.remove();
     drawer = null;
+    revokePlayerUrls();
   }
 
   const act = (work: () => Promise<unknown>, done?: string) => () =>
@@ -133,8 +134,9 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     }
     closeDrawer();
     const video = task.video_path
-      ? h('video', { controls: true, preload: 'metadata', src: ipc.fileUrl(task.video_path), poster: task.poster_path ? ipc.fileUrl(task.poster_path) : null, 'data-testid': 'player', 'aria-label': 'Video player' })
+      ? h('video', { controls: true, preload: 'metadata', src: ipc.fileUrl(task.video_path), poster: task.poster_path ? ipc.fileUrl(task.poster_path) : null, 'data-testid': 'player', 'aria-label': 'Video player' }) as HTMLVideoElement
       : null;
+    if (video && task.video_path) playFromBlobIfStreamingFails(video, task.video_path);
     const done = task.state === 'downloaded';
     drawer = h('aside', { class: 'drawer', role: 'dialog', 'aria-modal': 'false', 'aria-label': 'Video details', 'data-testid': 'details' },
       h('div', { class: 'row' }, h('h2', {}, 'Details'), h('button', { type: 'button', class: 'ghost shrink', 'aria-label': 'Close details', 'data-testid': 'details-close', onclick: closeDrawer }, '✕')),
@@ -181,6 +183,29 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   renderFilters();
   reload();
   return { el, reload };
+}
+
+/** Blob URLs made for the open player; revoked when the drawer closes. */
+const blobUrls = new Set<string>();
+
+/**
+ * Streaming the file through the asset protocol is best (no copy in memory) and works on
+ * macOS and Windows; on Linux the player fails with a media error, and the file is then
+ * played from a blob URL instead.
+ */
+function playFromBlobIfStreamingFails(video: HTMLVideoElement, path: string): void {
+  video.addEventListener('error', () => {
+    if (video.src.startsWith('blob:')) return;
+    ipc.videoBlobUrl(path).then((url) => {
+      blobUrls.add(url);
+      video.src = url;
+    }, () => { /* the poster stays; the file actions still work */ });
+  }, { once: true });
+}
+
+export function revokePlayerUrls(): void {
+  for (const url of blobUrls) URL.revokeObjectURL(url);
+  blobUrls.clear();
 }
 
 async function copy(text: string): Promise<void> {

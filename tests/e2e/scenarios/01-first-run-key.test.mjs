@@ -1,0 +1,123 @@
+// First run with no key: onboarding shows; the key is saved in the real keychain (the
+// suite's private Secret Service), tested, and from then on can only be used, never read:
+// no IPC command the page can call returns it, and none is named like a getter.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  cli, clickWhenReady, enterStudio, invoke, repoRoot, scenario, testKey, textOf, tid, until,
+} from '../harness.mjs';
+
+/** The commands the shell registers, read from its one handler list. */
+function registeredCommands() {
+  const source = readFileSync(join(repoRoot, 'src-tauri/src/lib.rs'), 'utf8');
+  const list = source.match(/generate_handler!\[([\s\S]*?)\]/);
+  assert.ok(list, 'src-tauri/src/lib.rs has a generate_handler! list');
+  return [...list[1].matchAll(/([a-z_][a-z0-9_]*)\s*,?\s*$/gm)].map((m) => m[1].split('::').pop());
+}
+
+// Commands that open a native dialog and wait for a person; nothing else is skipped.
+const NEEDS_A_PERSON = new Set(['settings_pick_library_dir', 'references_pick']);
+
+test('first run: onboarding saves the key in the keychain, and no command gives it back', async (t) => {
+  const key = testKey('first-run');
+  const secretPart = key.slice(0, -4); // the last four may be shown; nothing before them
+  // This scenario is about a first run: no key may be left over in the keychain.
+  const cleared = await cli(['--json', 'key', 'clear']);
+  assert.equal(cleared.code, 0, `seedance key clear: ${cleared.stderr}`);
+
+  await scenario(t, '01-first-run-key', {}, async ({ fake, dataDir, browser }) => {
+    assert.equal(await enterStudio(browser, key), 'onboarding', 'a first run shows onboarding');
+
+    // The chip shows only the last four characters and where the key lives.
+    const chip = await textOf(browser, tid('key-chip'));
+    assert.match(chip, new RegExp(`…${key.slice(-4)} · system keychain`));
+
+    // It is in the OS keychain: another process (the CLI) finds it there.
+    const status = await cli(['--json', 'key', 'status']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual(JSON.parse(status.stdout), { ok: true, present: true, last_four: key.slice(-4), source: 'system keychain' });
+    assert.ok(!status.stdout.includes(secretPart));
+
+    // Test it from the settings, as a creator would.
+    await clickWhenReady(browser, tid('key-chip'), 'the key chip');
+    await clickWhenReady(browser, tid('settings-key-test-button'), 'Test key');
+    await until(async () => (await textOf(browser, tid('settings-key-test'))) === 'The key works.', '"The key works."');
+    assert.match(await textOf(browser, tid('settings-key-status')), new RegExp(`…${key.slice(-4)} is saved \\(system keychain\\)`));
+    await clickWhenReady(browser, tid('settings-close'), 'Close settings');
+
+    // The IPC surface: nothing named like a getter, and nothing that answers with the key.
+    const commands = registeredCommands();
+    assert.ok(commands.length >= 20, `found the handler list (${commands.join(', ')})`);
+    const getterLike = commands.filter((c) => /((get|read|reveal|export|show|load)_?(api_?)?key|key_(get|read|value|reveal|export|show|load|secret))/.test(c));
+    assert.deepEqual(getterLike, [], 'no command is named like a key getter');
+    for (const name of ['get_api_key', 'key_get', 'api_key', 'key_value', 'key_reveal']) {
+      const answer = await invoke(browser, name, {});
+      assert.equal(answer.ok, false, `${name} is not a command`);
+    }
+
+    const draft = (prompt) => ({
+      model: 'seedance-20', prompt, references: [], mode: null, duration_secs: 5, resolution: '720p',
+      aspect_ratio: null, generate_audio: true, high_bitrate: false, seed: null,
+    });
+    const settings = await invoke(browser, 'settings_get');
+    assert.ok(settings.ok);
+    const submitted = await invoke(browser, 'tasks_submit', { draft: draft('A paper boat on a puddle') });
+    assert.ok(submitted.ok, JSON.stringify(submitted));
+    const id = submitted.value.id;
+    const image = join(repoRoot, 'tests/fixtures/media/image.png');
+    // Reads first; the commands that change the key last.
+    const calls = {
+      key_status: {},
+      key_test: {},
+      settings_get: {},
+      settings_set: { preferences: settings.value.preferences },
+      catalog: {},
+      compose_check: { draft: draft('A lighthouse in fog') },
+      tasks_submit: { draft: draft('') }, // refused: nothing to generate
+      tasks_in_flight: {},
+      task_get: { id },
+      tasks_retry: { id },
+      tasks_cancel: { id },
+      tasks_resolve_unknown: { id, choice: 'abandon' },
+      references_add_paths: { paths: [image] },
+      gallery_list: { query: { text: null, states: [], offset: 0, limit: 50 } },
+      gallery_reveal: { id: 999_999 },
+      gallery_save_as: { id: 999_999 },
+      gallery_open_url: { id },
+      gallery_remix: { id },
+      gallery_continue: { id },
+      gallery_delete: { id: 999_999 },
+      key_set: { key: `${key} ` },
+      key_set_session_only: { key },
+      key_use_demo: {},
+      key_clear: {},
+    };
+    const probed = [];
+    for (const name of commands) {
+      if (NEEDS_A_PERSON.has(name)) continue;
+      assert.ok(name in calls, `the suite knows how to call ${name} (add it to this scenario)`);
+    }
+    for (const [name, args] of Object.entries(calls)) {
+      assert.ok(commands.includes(name), `${name} is registered`);
+      const answer = await invoke(browser, name, args);
+      const text = JSON.stringify(answer);
+      assert.ok(!text.includes(secretPart), `${name} answered with the key: ${text.slice(0, 200)}`);
+      probed.push(`${name}:${answer.ok ? 'ok' : (answer.error?.code ?? 'error')}`);
+    }
+    // Answers that must have worked for the probe to mean anything.
+    assert.ok(probed.includes('key_status:ok') && probed.includes('key_set:ok') && probed.includes('task_get:ok'), probed.join(' '));
+    t.diagnostic(`probed ${probed.length} commands: ${probed.join(' ')}`);
+
+    const page = await browser.getPageSource();
+    assert.ok(!page.includes(secretPart), 'the page never holds the key');
+    // The app did use the key: the fake's task belongs to its account.
+    const stats = await fake.stats();
+    const account = createHash('sha256').update(key).digest('hex').slice(0, 12);
+    assert.ok(stats.tasks.some((task) => task.account === account), 'the submitted task carried the saved key');
+    assert.equal(stats.auth_header_leaks, 0);
+  });
+});
