@@ -82,6 +82,19 @@ async fn load_key(keys: Arc<EnvOrKeychain>) -> Result<Option<ApiKey>, KeychainEr
         .unwrap_or_else(|e| Err(KeychainError::Other(e.to_string())))
 }
 
+/// The key (environment or keychain) and a client, for commands that ask the service.
+async fn key_and_client(
+    base_url: Option<&str>,
+    printer: &Printer,
+) -> Result<(ApiKey, ApiClient), Exit> {
+    let key = match load_key(keys()).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return Err(no_key(printer)),
+        Err(error) => return Err(keychain_problem(printer, &error)),
+    };
+    Ok((key, client(base_url, printer)?))
+}
+
 fn client(base_url: Option<&str>, printer: &Printer) -> Result<ApiClient, Exit> {
     ClientConfig::from_env_or(base_url)
         .and_then(ApiClient::new)
@@ -201,13 +214,8 @@ async fn key(action: KeyAction, base_url: Option<&str>, printer: &Printer) -> Ex
             Err(error) => keychain_problem(printer, &error),
         },
         KeyAction::Test => {
-            let key = match load_key(keys()).await {
-                Ok(Some(key)) => key,
-                Ok(None) => return no_key(printer),
-                Err(error) => return keychain_problem(printer, &error),
-            };
-            let client = match client(base_url, printer) {
-                Ok(client) => client,
+            let (key, client) = match key_and_client(base_url, printer).await {
+                Ok(both) => both,
                 Err(exit) => return exit,
             };
             let check = client.probe_key(&key).await;
@@ -679,13 +687,8 @@ async fn status(id: &str, offline: bool, base_url: Option<&str>, printer: &Print
     let Some(remote) = entry.remote_task_id.clone() else {
         return exit_for(&entry);
     };
-    let key = match load_key(keys()).await {
-        Ok(Some(key)) => key,
-        Ok(None) => return no_key(printer),
-        Err(error) => return keychain_problem(printer, &error),
-    };
-    let client = match client(base_url, printer) {
-        Ok(client) => client,
+    let (key, client) = match key_and_client(base_url, printer).await {
+        Ok(both) => both,
         Err(exit) => return exit,
     };
     match client.record_info(&key, &remote).await {
