@@ -40,7 +40,10 @@ fn sigkill_at_random_points_loses_nothing_and_pays_nothing_twice() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // 0.004 turns the documented 2–4 minutes into about 0.5–1 s.
     let fake = runtime
-        .block_on(FakeService::start(FakeConfig { time_scale: 0.004, ..FakeConfig::default() }))
+        .block_on(FakeService::start(FakeConfig {
+            time_scale: 0.004,
+            ..FakeConfig::default()
+        }))
         .expect("fake service");
     let data = tempfile::tempdir().unwrap();
     let library = tempfile::tempdir().unwrap();
@@ -84,11 +87,28 @@ fn sigkill_at_random_points_loses_nothing_and_pays_nothing_twice() {
         .map(|summary| ledger.get(summary.id).unwrap())
         .collect();
 
-    let duplicates: u64 = stats.create_task_by_fingerprint.values().map(|n| n.saturating_sub(1)).sum();
-    let known: HashSet<&str> = entries.iter().filter_map(|e| e.remote_task_id.as_deref()).collect();
-    let orphans = stats.tasks.iter().filter(|t| !known.contains(t.task_id.as_str())).count();
-    let flagged_unknown = entries.iter().filter(|e| e.state == LocalState::SubmissionUnknown).count();
-    let downloaded = entries.iter().filter(|e| e.state == LocalState::Downloaded).count();
+    let duplicates: u64 = stats
+        .create_task_by_fingerprint
+        .values()
+        .map(|n| n.saturating_sub(1))
+        .sum();
+    let known: HashSet<&str> = entries
+        .iter()
+        .filter_map(|e| e.remote_task_id.as_deref())
+        .collect();
+    let orphans = stats
+        .tasks
+        .iter()
+        .filter(|t| !known.contains(t.task_id.as_str()))
+        .count();
+    let flagged_unknown = entries
+        .iter()
+        .filter(|e| e.state == LocalState::SubmissionUnknown)
+        .count();
+    let downloaded = entries
+        .iter()
+        .filter(|e| e.state == LocalState::Downloaded)
+        .count();
 
     println!(
         "crash runs: {runs} (killed mid-run: {killed_while_running}), ledger records: {}, \
@@ -99,7 +119,11 @@ fn sigkill_at_random_points_loses_nothing_and_pays_nothing_twice() {
         started.elapsed().as_secs_f64()
     );
 
-    assert_eq!(duplicates, 0, "a request was sent twice: {:?}", stats.create_task_by_fingerprint);
+    assert_eq!(
+        duplicates, 0,
+        "a request was sent twice: {:?}",
+        stats.create_task_by_fingerprint
+    );
     // A task the service created but whose id we never recorded is not lost only if the
     // creator was told: its intent record says "outcome unknown".
     assert!(
@@ -108,7 +132,10 @@ fn sigkill_at_random_points_loses_nothing_and_pays_nothing_twice() {
     );
     for entry in &entries {
         assert!(
-            matches!(entry.state, LocalState::Downloaded | LocalState::SubmissionUnknown),
+            matches!(
+                entry.state,
+                LocalState::Downloaded | LocalState::SubmissionUnknown
+            ),
             "task {} ended {} after resume",
             entry.id,
             entry.state
@@ -124,5 +151,8 @@ fn sigkill_at_random_points_loses_nothing_and_pays_nothing_twice() {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
         .collect();
-    assert!(partials.is_empty(), "partial downloads left behind: {partials:?}");
+    assert!(
+        partials.is_empty(),
+        "partial downloads left behind: {partials:?}"
+    );
 }
