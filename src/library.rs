@@ -243,18 +243,36 @@ impl Library {
                 total: (total > 0).then_some(total),
             })
         };
+        let file_name = match file {
+            ResultFile::Video => "video",
+            ResultFile::LastFrame => "last frame",
+        };
         // `download_to` verifies the size and fsyncs the partial before it returns.
-        if let Err(error) = client.download_to(url, &partial, &report).await {
-            return Err(match local_write_failure(&error) {
-                Some(source) => self.disk_error(&partial, source),
-                None => LibraryError::Download {
-                    file: match file {
-                        ResultFile::Video => "video",
-                        ResultFile::LastFrame => "last frame",
+        match client.download_to(url, &partial, &report).await {
+            // A size check passes for a 200 with an empty body (Content-Length: 0), but
+            // no result file is empty: never give it the final name.
+            Ok(outcome) if outcome.bytes == 0 => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                return Err(LibraryError::Download {
+                    file: file_name,
+                    error: ApiError::Malformed {
+                        endpoint: crate::api::Endpoint::Download,
+                        status: 200,
+                        reason: "the result file arrived empty".to_owned(),
+                        raw: String::new(),
                     },
-                    error,
-                },
-            });
+                });
+            }
+            Ok(_) => {}
+            Err(error) => {
+                return Err(match local_write_failure(&error) {
+                    Some(source) => self.disk_error(&partial, source),
+                    None => LibraryError::Download {
+                        file: file_name,
+                        error,
+                    },
+                });
+            }
         }
         tokio::fs::rename(&partial, dest)
             .await

@@ -100,6 +100,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       if (mine !== generation) return;
       total = page.total;
       page.items.forEach((task, i) => items.set(page.offset + i, task));
+      // Bench hook (docs/benchmarks.md (b), (f)): data arrived, then the frame after the first render.
+      if (!performance.getEntriesByName('gallery-data').length) { performance.mark('gallery-data'); requestAnimationFrame(() => setTimeout(() => performance.mark('gallery-first-paint'))); }
       render();
     } catch (error) {
       deps.onError(ipc.IpcError.from(error));

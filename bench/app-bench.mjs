@@ -1,0 +1,213 @@
+// App benchmarks (b), (c), (f) of docs/benchmarks.md: the desktop app against an empty
+// Tauri 2 window built the same way, both launched through tauri-driver in the same Xvfb.
+//
+// Ready = the `gallery-first-paint` performance mark (the app sets it in the frame after
+// the gallery's first render with data; the empty window after its first frame), taken as
+// wall-clock time (timeOrigin + mark) minus the exec time of the process (its age from
+// /proc, 10 ms ticks). Memory = VmRSS and PSS summed over the process and its descendants
+// (WebKitWebProcess, WebKitNetworkProcess), 5 s after ready.
+//
+// Usage: node bench/app-bench.mjs --app BIN --empty BIN --cli SEEDANCE_CLI --data DIR [--runs 5]
+// (DIR: made by ledger-fill, 10,000 tasks and 500 posters; run under scripts/with-keychain.sh)
+// Prints one JSON object on the last line. Nothing here talks to the network: the app's API
+// base is a closed loopback port, and no task is in flight.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { remote } = await import(pathToFileURL(resolve(here, '../tests/e2e/node_modules/webdriverio/build/index.js')).href);
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const RUNS = Number(args.runs ?? 5);
+const SETTLE_MS = 5_000;
+let port = 4700 + (process.pid % 100) * 2;
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+const ticks = 100; // USER_HZ on Linux
+
+function stat(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), start: Number(fields[19]) };
+}
+
+function descendants(root) {
+  const parent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try { parent.set(Number(name), stat(name).ppid); } catch { /* exited */ }
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i += 1) for (const [pid, pp] of parent) if (pp === out[i]) out.push(pid);
+  return out;
+}
+
+function pidWithEnv(marker) {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(marker)) {
+        const comm = readFileSync(`/proc/${name}/comm`, 'utf8').trim();
+        if (!/tauri-driver|WebKitWebDriver|WebKitWeb|WebKitNet/.test(comm)) return Number(name);
+      }
+    } catch { /* exited or not ours */ }
+  }
+  return null;
+}
+
+/** Wall-clock ms at which `pid` was exec'd (from its age, read next to Date.now()). */
+function execEpochMs(pid) {
+  const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const now = Date.now();
+  return now - (uptime - stat(pid).start / ticks) * 1000;
+}
+
+function memory(pid) {
+  let rss = 0; let pss = 0; const names = [];
+  for (const p of descendants(pid)) {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      rss += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+      pss += Number(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/Pss:\s+(\d+)/)?.[1] ?? 0);
+      names.push(readFileSync(`/proc/${p}/comm`, 'utf8').trim());
+    } catch { /* exited */ }
+  }
+  return { rssKiB: rss, pssKiB: pss, processes: names };
+}
+
+async function waitForPort(p) {
+  for (let i = 0; i < 150; i += 1) {
+    try { if ((await fetch(`http://127.0.0.1:${p}/status`)).ok) return; } catch { /* not yet */ }
+    await sleep(100);
+  }
+  throw new Error(`tauri-driver did not listen on ${p}`);
+}
+
+async function once(kind, binary, dataDir) {
+  const marker = `SEEDANCE_BENCH_RUN=${process.pid}-${port}`;
+  const p = port; port += 2;
+  const driver = spawn('tauri-driver', ['--port', String(p), '--native-port', String(p + 1)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      SEEDANCE_BENCH_RUN: marker.split('=')[1],
+      SEEDANCE_API_BASE: 'http://127.0.0.1:9',
+      SEEDANCE_DATA_DIR: dataDir,
+      SEEDANCE_LIBRARY_DIR: join(dataDir, 'library'),
+      RUST_LOG: 'warn',
+    },
+  });
+  let browser;
+  try {
+    await waitForPort(p);
+    browser = await remote({
+      hostname: '127.0.0.1', port: p, logLevel: 'error',
+      capabilities: { browserName: 'wry', 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: binary } },
+    });
+    const pid = pidWithEnv(marker);
+    if (!pid) throw new Error(`no ${kind} process found`);
+    const exec = execEpochMs(pid);
+    // The gallery sets `gallery-first-paint` in the frame after its first render with data
+    // (the empty window's page after its first frame). Its count label alone is no signal:
+    // a resize renders "0 videos" before any data has arrived.
+    let seen = null;
+    for (let i = 0; i < 3000; i += 1) {
+      seen = await browser.execute(() => ({
+        origin: performance.timeOrigin,
+        paint: performance.getEntriesByName('gallery-first-paint')[0]?.startTime ?? null,
+        data: performance.getEntriesByName('gallery-data')[0]?.startTime ?? null,
+      }));
+      if (seen.paint !== null) break;
+    }
+    if (seen.paint === null) throw new Error(`${kind}: no gallery-first-paint mark (a UI build without the hook?)`);
+    const dom = await browser.execute(() => ({
+      cards: document.querySelectorAll('[data-testid="gallery-card"]').length,
+      count: document.querySelector('[data-testid="gallery-count"]')?.textContent ?? null,
+    }));
+    await sleep(SETTLE_MS);
+    const mem = memory(pid);
+    return {
+      kind,
+      readyMs: seen.origin + seen.paint - exec,
+      dataToPaintMs: seen.data === null ? null : seen.paint - seen.data,
+      ...dom,
+      ...mem,
+    };
+  } finally {
+    try { await browser?.deleteSession(); } catch { /* gone */ }
+    driver.kill('SIGTERM');
+    for (let i = 0; i < 50 && pidWithEnv(marker); i += 1) await sleep(100);
+    const left = pidWithEnv(marker);
+    if (left) { try { process.kill(left, 'SIGKILL'); } catch { /* gone */ } }
+  }
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+// A made-up key in the private keychain (scripts/with-keychain.sh), so the app opens on the
+// studio and its gallery instead of onboarding. It never reaches a service.
+if (args.cli) {
+  const set = spawnSync(args.cli, ['key', 'set'], { input: 'sk-bench-made-up-key-0000', stdio: ['pipe', 'ignore', 'inherit'] });
+  if (set.status !== 0) throw new Error('could not store the bench key in the keychain');
+}
+
+const results = { empty: [], appEmpty: [], appFull: [] };
+for (let run = 0; run < RUNS; run += 1) {
+  // Alternate the order so a warm page cache or a busy neighbour does not favour one side.
+  const order = run % 2 === 0 ? ['empty', 'appEmpty', 'appFull'] : ['appFull', 'appEmpty', 'empty'];
+  for (const kind of order) {
+    const fresh = kind === 'appFull' ? null : mkdtempSync(join(tmpdir(), 'seedance-bench-'));
+    try {
+      const r = kind === 'empty'
+        ? await once(kind, args.empty, fresh)
+        : await once(kind, args.app, fresh ?? args.data);
+      results[kind].push(r);
+      console.error(JSON.stringify(r));
+    } finally {
+      if (fresh) rmSync(fresh, { recursive: true, force: true });
+    }
+  }
+}
+
+const summary = {};
+for (const [kind, rs] of Object.entries(results)) {
+  summary[kind] = {
+    readyMs: median(rs.map((r) => r.readyMs)),
+    rssKiB: median(rs.map((r) => r.rssKiB)),
+    pssKiB: median(rs.map((r) => r.pssKiB)),
+    dataToPaintMs: rs.some((r) => r.dataToPaintMs === null) ? null : median(rs.map((r) => r.dataToPaintMs)),
+    cards: Math.max(...rs.map((r) => r.cards)),
+    count: rs[0]?.count ?? null,
+    processes: rs[0]?.processes,
+    runs: rs.length,
+  };
+}
+summary.ratios = {
+  startupEmptyHistory: summary.appEmpty.readyMs / summary.empty.readyMs,
+  startup10k: summary.appFull.readyMs / summary.empty.readyMs,
+  rssIdle: summary.appEmpty.rssKiB / summary.empty.rssKiB,
+  rss10k: summary.appFull.rssKiB / summary.empty.rssKiB,
+  pssIdle: summary.appEmpty.pssKiB / summary.empty.pssKiB,
+  pss10k: summary.appFull.pssKiB / summary.empty.pssKiB,
+};
+console.log(JSON.stringify(summary));
+
+// With --rows FILE: the (b), (c), (f) rows of docs/benchmarks.md's results table.
+if (args.rows) {
+  const { writeFileSync } = await import('node:fs');
+  const { empty: e, appEmpty: a, appFull: f, ratios: r } = summary;
+  const n = (x, d = 2) => x.toFixed(d);
+  const mb = (kib) => `${n(kib / 1024, 1)} MiB`;
+  const yes = (ok) => (ok ? 'yes' : '**no**');
+  const how = `median of ${RUNS} alternated runs each, tauri-driver + Xvfb, ready = the \`gallery-first-paint\` mark, exec time from /proc`;
+  const paint = `first page arrived → painted ${n(f.dataToPaintMs, 0)} ms (empty history: ${n(a.dataToPaintMs, 0)} ms)`;
+  writeFileSync(args.rows, [
+    `| (b) | start-up to interactive window (gallery painted) vs an empty Tauri 2 window (\`bench/app-bench.mjs\`, ${how}) | ≤ 1.2× | empty window: ${n(e.readyMs, 0)} ms | empty history: ${n(a.readyMs, 0)} ms (**${n(r.startupEmptyHistory)}×**); 10,000 tasks: ${n(f.readyMs, 0)} ms | **${n(r.startup10k)}** (10,000 tasks) | ${yes(r.startupEmptyHistory <= 1.2 && r.startup10k <= 1.2)} |`,
+    `| (c) | resident memory 5 s after ready, VmRSS summed over the process and its WebKit children (${(e.processes ?? []).join(', ')}); PSS beside it | ≤ 1.3× idle | empty window: RSS ${mb(e.rssKiB)}, PSS ${mb(e.pssKiB)} | idle (empty history): RSS ${mb(a.rssKiB)} (**${n(r.rssIdle)}×**), PSS ${mb(a.pssKiB)} (${n(r.pssIdle)}×); 10,000 tasks + 500 posters: RSS ${mb(f.rssKiB)} (${n(r.rss10k)}×), PSS ${mb(f.pssKiB)} (${n(r.pss10k)}×) | **${n(r.rssIdle)}** idle | ${yes(r.rssIdle <= 1.3)} |`,
+    `| (f) | gallery of 10,000 entries (\`ledger-fill\`): first paint, only visible items in the DOM | only one screen of cards | 10,000 tasks in the ledger | "${f.count}" shown, ${f.cards} card elements in the DOM (1280×800 window); ${paint} | – | ${yes(f.cards > 0 && f.cards <= 60)} |`,
+  ].join('\n') + '\n');
+}
