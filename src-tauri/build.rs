@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "task_get",
     "tasks_retry",
     "tasks_cancel",
+    "tasks_download_again",
     "tasks_resolve_unknown",
     "references_add_paths",
     "references_pick",

@@ -851,11 +851,9 @@ async fn result_download_faults_never_leave_a_partial_file_shown_as_done() {
     run_matrix(cells).await;
 }
 
-/// Reported, not yet fixed (src/engine/scheduler.rs `download()` waits `retry::backoff`
-/// and ignores the 429/503 `Retry-After` that `download_to` parses). Run with
-/// `cargo test --test fault_matrix -- --ignored` once it is fixed, then un-ignore.
+/// A 429/503 with `Retry-After` on a result file: the engine's download loop waits at
+/// least that long before the next attempt (it used to wait only its own backoff).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: result downloads ignore Retry-After (see docs/reliability.md)"]
 async fn result_downloads_honour_retry_after() {
     let on = Endpoint::Static;
     let cells = common_read_faults(on, |s| s.static_gets, true)
@@ -979,7 +977,6 @@ async fn a_full_disk_is_a_clear_error_and_nothing_gets_the_final_name() {
 /// The CLI's view of an unwritable library: `generate --wait` must end (not wait forever
 /// for a download that will never happen) and say what is wrong with the folder.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: `seedance generate --wait` never exits when the library cannot be written (see docs/reliability.md)"]
 async fn the_cli_ends_with_a_disk_message_when_the_library_cannot_be_written() {
     let fake = FakeService::start(FakeConfig {
         time_scale: 0.003,
@@ -1016,7 +1013,70 @@ async fn the_cli_ends_with_a_disk_message_when_the_library_cannot_be_written() {
         panic!("`seedance generate --wait` still running 30 s after the task succeeded");
     };
     let output = output.unwrap();
-    assert_ne!(output.status.code(), Some(0));
+    // 6: finished and paid for, but the library folder cannot be written.
+    assert_eq!(output.status.code(), Some(6), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("library folder"), "{stderr}");
+    assert!(stderr.contains("seedance resume --wait"), "{stderr}");
+}
+
+/// The app's view of an unwritable library: the engine says once, in an event, that it
+/// gave up and why (naming the folder); the task stays `Succeeded` with its URL; once the
+/// folder is fixed, `download_again` puts the video in the library.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_library_is_reported_and_the_download_can_be_asked_again() {
+    let rig = rig(fast_settings()).await;
+    let root = rig.library.root().to_path_buf();
+    std::fs::write(&root, b"a file where the library folder should be").unwrap();
+    let id = rig
+        .engine
+        .submit(request("unwritable library", false))
+        .await
+        .unwrap();
+    let mut rx = rig.events.version.subscribe();
+    let failure = tokio::time::timeout(DEADLINE, async {
+        loop {
+            let found = rig
+                .events
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|e| match e {
+                    EngineEvent::DownloadFailed {
+                        task_id,
+                        disk_problem,
+                        message,
+                    } if *task_id == id => Some((*disk_problem, message.clone())),
+                    _ => None,
+                });
+            if let Some(found) = found {
+                return found;
+            }
+            rx.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("no DownloadFailed event for an unwritable library");
+    assert_eq!(failure.0, Some(DiskProblem::NotAFolder));
+    assert!(
+        failure.1.contains(&root.display().to_string()),
+        "{}",
+        failure.1
+    );
+    let entry = rig.ledger.get(id).unwrap();
+    assert_eq!(entry.state, LocalState::Succeeded);
+    assert!(entry.output.is_some());
+
+    std::fs::remove_file(&root).unwrap();
+    rig.engine.download_again(id).await.unwrap();
+    let entry = rig.wait(id, |s| s == LocalState::Downloaded).await.unwrap();
+    assert_eq!(entry.state, LocalState::Downloaded);
+    assert_eq!(
+        std::fs::read(entry.video_path.unwrap()).unwrap(),
+        served_video()
+    );
+    // Asking again for a task already in the library is refused, not a second download.
+    assert!(rig.engine.download_again(id).await.is_err());
+    rig.engine.shutdown().await;
 }

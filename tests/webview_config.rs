@@ -36,6 +36,7 @@ const APPROVED: &[&str] = &[
     "allow-task-get",
     "allow-tasks-retry",
     "allow-tasks-cancel",
+    "allow-tasks-download-again",
     "allow-tasks-resolve-unknown",
     "allow-references-add-paths",
     "allow-references-pick",

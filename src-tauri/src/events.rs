@@ -104,6 +104,15 @@ impl<R: Runtime> EventSink for TauriEvents<R> {
             },
             EngineEvent::PollingPaused { reason } => AppEvent::PollingPaused { reason },
             EngineEvent::PollingResumed => AppEvent::PollingResumed,
+            EngineEvent::DownloadFailed {
+                task_id,
+                disk_problem,
+                message,
+            } => AppEvent::DownloadFailed {
+                task_id,
+                library_folder: disk_problem.is_some(),
+                message,
+            },
         };
         if let Err(error) = self.app.emit(APP_EVENT, payload) {
             log::warn!("could not send an event to the window: {error}");

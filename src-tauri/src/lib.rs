@@ -139,6 +139,7 @@ pub fn run() {
             commands::tasks::task_get,
             commands::tasks::tasks_retry,
             commands::tasks::tasks_cancel,
+            commands::tasks::tasks_download_again,
             commands::tasks::tasks_resolve_unknown,
             commands::references::references_add_paths,
             commands::references::references_pick,

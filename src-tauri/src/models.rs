@@ -713,4 +713,15 @@ pub enum AppEvent {
         reason: String,
     },
     PollingResumed,
+    /// A finished video could not be put in the library; it stays playable from the
+    /// service and can be downloaded again once the cause is fixed.
+    DownloadFailed {
+        #[ts(type = "number")]
+        task_id: i64,
+        /// True when the library folder is the problem (full, read-only, not a folder):
+        /// the fix is in Settings.
+        library_folder: bool,
+        /// What went wrong and what to do, for the creator.
+        message: String,
+    },
 }

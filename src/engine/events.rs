@@ -48,6 +48,17 @@ pub enum EngineEvent {
         reason: String,
     },
     PollingResumed,
+    /// A succeeded task's files could not be put in the library and the engine has
+    /// stopped trying for now. The task stays `Succeeded` with its remote URL (nothing
+    /// is lost); it is tried again at the next start or when asked
+    /// ([`crate::engine::EngineHandle::download_again`]).
+    DownloadFailed {
+        task_id: TaskId,
+        /// Set when the library folder is the problem; the creator has to act.
+        disk_problem: Option<crate::library::DiskProblem>,
+        /// A sentence for the creator: what went wrong and what to do.
+        message: String,
+    },
 }
 
 /// The gallery row of a task, built from the whole entry.

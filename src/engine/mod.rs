@@ -148,6 +148,10 @@ pub enum EngineError {
     NotCancellable { message: String },
     #[error("{message}")]
     Ledger { message: String },
+    /// Only a task that finished on the service and is not in the library yet can be
+    /// downloaded.
+    #[error("{message}")]
+    NothingToDownload { message: String },
     #[error("the generation engine has stopped")]
     Stopped,
 }
@@ -268,6 +272,8 @@ pub(crate) enum Command {
     /// The queue changed (a submission, a retry, a cancel): look at it again.
     Wake,
     KeyChanged,
+    /// Put a succeeded task's files in the library now (after a failed download).
+    Download(TaskId),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -331,6 +337,22 @@ impl EngineHandle {
             }),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// Tries again to put a succeeded task's files in the library, after a
+    /// [`EngineEvent::DownloadFailed`] (the creator freed space or fixed the folder).
+    /// Does nothing when a download of that task is already running.
+    pub async fn download_again(&self, id: TaskId) -> Result<(), EngineError> {
+        let entry = self.inner.shared.ledger(move |l| l.get(id)).await?;
+        if entry.state != LocalState::Succeeded {
+            return Err(EngineError::NothingToDownload {
+                message: format!(
+                    "This task is {}; only a finished video that is not in the library yet can be downloaded.",
+                    entry.state
+                ),
+            });
+        }
+        self.send(Command::Download(id))
     }
 
     /// The creator's decision about a `SubmissionUnknown` task. `ResubmitAnyway` returns

@@ -23,6 +23,7 @@ use super::{Command, EngineEvent, Shared};
 use crate::api::{ApiError, TaskError, TaskRecord, TaskStatus};
 use crate::guidance::{guidance_for, Failure};
 use crate::ledger::{LocalState, TaskEntry, TaskId};
+use crate::library::LibraryError;
 use crate::model::TimeWindow;
 use crate::retry;
 use crate::schedule::{next_poll_delay, PollContext, PollSchedule, PolledStatus};
@@ -164,6 +165,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiv
                 }
                 Some(Command::Wake) => s.pump().await,
                 Some(Command::KeyChanged) => s.key_changed().await,
+                Some(Command::Download(id)) => s.start_download(id),
             },
             Some(done) = done_rx.recv() => s.on_done(done).await,
             Some(_) = s.workers.join_next(), if !s.workers.is_empty() => {}
@@ -736,7 +738,9 @@ impl Scheduler {
 }
 
 /// Downloads a succeeded task's files into the library and records them, retrying
-/// transient failures a few times; a task left `Succeeded` is picked up at next start.
+/// transient failures a few times (never sooner than a `Retry-After` asks). When it
+/// gives up it says why in one [`EngineEvent::DownloadFailed`]; the task stays
+/// `Succeeded` and is picked up again at the next start.
 async fn download(shared: Arc<Shared>, id: TaskId) {
     let policy = shared.settings.retry_policy;
     let mut rng = StdRng::from_entropy();
@@ -769,19 +773,59 @@ async fn download(shared: Arc<Shared>, id: TaskId) {
                     .await
                 {
                     Ok(_) => shared.emit_task(id).await,
-                    Err(error) => tracing::error!(task = id, %error, "could not record a download"),
+                    Err(error) => {
+                        tracing::error!(task = id, %error, "could not record a download");
+                        shared.events.emit(EngineEvent::DownloadFailed {
+                            task_id: id,
+                            disk_problem: None,
+                            message: format!(
+                                "The video was saved in the library but the task history could not record it ({error}). It is tried again at the next start."
+                            ),
+                        });
+                    }
                 }
                 return;
             }
             Err(error) => {
                 tracing::warn!(task = id, attempt, %error, "download failed");
                 if !error.is_retryable() || attempt == DOWNLOAD_ATTEMPTS {
+                    shared.events.emit(download_failed(id, &error));
                     return;
                 }
-                let delay =
+                let mut delay =
                     retry::backoff(&policy, attempt, &mut rng).max(Duration::from_millis(200));
+                if let LibraryError::Download { error, .. } = &error {
+                    if let Some(asked) = retry::clamped_retry_after(&policy, error) {
+                        delay = delay.max(asked);
+                    }
+                }
                 tokio::time::sleep(delay).await;
             }
         }
+    }
+}
+
+/// The event for a download the engine has given up on, with a sentence that says what
+/// the creator can do.
+fn download_failed(id: TaskId, error: &LibraryError) -> EngineEvent {
+    let (disk_problem, message) = match error {
+        LibraryError::Disk {
+            problem, message, ..
+        } => (Some(*problem), message.clone()),
+        LibraryError::NoResult { .. } => (
+            None,
+            "The service reported this video finished but gave no file to download.".to_owned(),
+        ),
+        LibraryError::Download { error, .. } => (
+            None,
+            format!(
+                "The video is finished but could not be downloaded yet ({error}). It stays on the service and can be played from there; Studio tries again at the next start, or choose Download again."
+            ),
+        ),
+    };
+    EngineEvent::DownloadFailed {
+        task_id: id,
+        disk_problem,
+        message,
     }
 }

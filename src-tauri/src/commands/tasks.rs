@@ -93,6 +93,7 @@ fn engine_error(error: EngineError) -> IpcError {
     match error {
         EngineError::NotCancellable { message } => IpcError::new(ErrorCode::NotAllowed, message),
         EngineError::Ledger { message } => IpcError::storage(message),
+        EngineError::NothingToDownload { message } => IpcError::new(ErrorCode::NotAllowed, message),
         EngineError::Stopped => {
             IpcError::internal("The generation engine has stopped. Restart the app.")
         }
@@ -173,6 +174,18 @@ pub async fn tasks_retry(
 #[tauri::command]
 pub async fn tasks_cancel(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     state.engine().cancel(id).await.map_err(engine_error)
+}
+
+/// Tries again to put a finished video in the library after a failed download (the
+/// creator freed space or chose another folder). Progress and the outcome arrive as
+/// events.
+#[tauri::command]
+pub async fn tasks_download_again(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
+    state
+        .engine()
+        .download_again(id)
+        .await
+        .map_err(engine_error)
 }
 
 /// The creator's decision on a submission of unknown outcome; returns the new task when

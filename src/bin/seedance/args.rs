@@ -13,7 +13,8 @@ use std::path::PathBuf;
     version,
     about = "Generate videos with Seedance 2.0 from the command line; shares its ledger, library and key with Seedance Studio.",
     after_help = "Exit codes: 0 success, 1 generation failed, 2 usage or input error (nothing sent), \
-3 service or network error, 4 submission outcome unknown (check before resubmitting), 5 key problem.\n\
+3 service or network error, 4 submission outcome unknown (check before resubmitting), 5 key problem, \
+6 video finished but the library folder cannot be written.\n\
 Environment: SEEDANCE_API_KEY (else the OS keychain), SEEDANCE_API_BASE, SEEDANCE_DATA_DIR, SEEDANCE_LIBRARY_DIR."
 )]
 pub struct Cli {

@@ -13,11 +13,12 @@ use seedance_core::engine::{
 use seedance_core::guidance::{guidance_for, Category, Failure, Guidance};
 use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain, KEY_ENV};
 use seedance_core::ledger::{Ledger, ListQuery, LocalState, TaskEntry, TaskId};
-use seedance_core::library::Library;
+use seedance_core::library::{DiskProblem, Library};
 use seedance_core::request::{GenerationRequest, ReferenceSource};
 use seedance_core::secret::ApiKey;
 use seedance_core::{paths, pricing, validate};
 use serde_json::json;
+use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 use std::time::Duration;
@@ -512,6 +513,7 @@ impl Session {
     /// state to an exit code.
     async fn follow(mut self, id: TaskId, wait: bool, printer: &Printer) -> Exit {
         let mut last_state = None;
+        let mut download_failure = None;
         while let Some(entry) = self.entry(id) {
             if last_state != Some(entry.state) {
                 if !printer.json {
@@ -522,19 +524,56 @@ impl Session {
             if is_settled(entry.state, wait) {
                 break;
             }
-            if self.events.recv().await.is_none() {
-                break;
+            match self.events.recv().await {
+                None => break,
+                Some(EngineEvent::DownloadFailed {
+                    task_id,
+                    disk_problem,
+                    message,
+                }) if task_id == id => {
+                    download_failure = Some((disk_problem, message));
+                    break;
+                }
+                Some(_) => {}
             }
         }
         self.engine.shutdown().await;
         match self.entry(id) {
             Some(entry) => {
                 printer.task(&entry);
-                exit_for(&entry)
+                match download_failure {
+                    Some((disk_problem, message)) => {
+                        report_download_failure(printer, id, disk_problem, &message)
+                    }
+                    None => exit_for(&entry),
+                }
             }
             None => Exit::Service,
         }
     }
+}
+
+/// Says why a finished video is not in the library and maps it to an exit code: the
+/// library folder is the creator's to fix, anything else is the network's.
+fn report_download_failure(
+    printer: &Printer,
+    id: TaskId,
+    disk_problem: Option<DiskProblem>,
+    message: &str,
+) -> Exit {
+    let (title, exit) = match disk_problem {
+        Some(_) => ("The library folder cannot be written", Exit::Library),
+        None => ("The video could not be downloaded yet", Exit::Service),
+    };
+    printer.problem(
+        "download_failed",
+        title,
+        &format!(
+            "{message} The video is kept on the service: run `seedance resume --wait` once this is fixed."
+        ),
+        json!({ "task_id": id, "disk_problem": disk_problem }),
+    );
+    exit
 }
 
 /// Whether a task has gone as far as the command needs: sent (the id is recorded) or,
@@ -598,10 +637,27 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
         ids
     };
     let started_with = unfinished(&session.ledger);
+    // Downloads the engine gave up on this run: they stay `Succeeded`, so they must not
+    // be waited for again.
+    let mut download_failures = Vec::new();
     if follow.wait {
-        while !unfinished(&session.ledger).is_empty() {
-            if session.events.recv().await.is_none() {
+        loop {
+            let given_up: HashSet<TaskId> =
+                download_failures.iter().map(|(id, _, _)| *id).collect();
+            if unfinished(&session.ledger)
+                .iter()
+                .all(|id| given_up.contains(id))
+            {
                 break;
+            }
+            match session.events.recv().await {
+                None => break,
+                Some(EngineEvent::DownloadFailed {
+                    task_id,
+                    disk_problem,
+                    message,
+                }) => download_failures.push((task_id, disk_problem, message)),
+                Some(_) => {}
             }
         }
     }
@@ -625,6 +681,12 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
             if code != Exit::Success && exit == Exit::Success {
                 exit = code;
             }
+        }
+    }
+    for (id, disk_problem, message) in &download_failures {
+        let code = report_download_failure(printer, *id, *disk_problem, message);
+        if exit == Exit::Success {
+            exit = code;
         }
     }
     if started_with.is_empty() && unknown.is_empty() && !printer.json {

@@ -18,6 +18,8 @@ pub enum Exit {
     Service = 3,
     OutcomeUnknown = 4,
     Key = 5,
+    /// The video is finished and paid for, but the library folder cannot be written.
+    Library = 6,
 }
 
 /// The local UTC offset, read before any thread starts: on Linux the `time` crate refuses

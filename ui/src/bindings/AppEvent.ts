@@ -8,4 +8,13 @@ export type AppEvent = { "type": "task_changed", task: TaskView, } | { "type": "
 /**
  * Position of the reference in the request.
  */
-reference: number, sent: number, total: number, } | { "type": "download_progress", task_id: number, received: number, total: number | null, } | { "type": "queue_changed", queued: number[], running: number, limit: number | null, } | { "type": "polling_paused", reason: string, } | { "type": "polling_resumed" };
+reference: number, sent: number, total: number, } | { "type": "download_progress", task_id: number, received: number, total: number | null, } | { "type": "queue_changed", queued: number[], running: number, limit: number | null, } | { "type": "polling_paused", reason: string, } | { "type": "polling_resumed" } | { "type": "download_failed", task_id: number, 
+/**
+ * True when the library folder is the problem (full, read-only, not a folder):
+ * the fix is in Settings.
+ */
+library_folder: boolean, 
+/**
+ * What went wrong and what to do, for the creator.
+ */
+message: string, };
