@@ -7,7 +7,7 @@
 // /proc, 10 ms ticks). Memory = VmRSS and PSS summed over the process and its descendants
 // (WebKitWebProcess, WebKitNetworkProcess), 5 s after ready.
 //
-// Usage: node bench/app-bench.mjs --app BIN --empty BIN --cli SEEDANCE_CLI --data DIR [--runs 5]
+// Usage: node bench/app-bench.mjs --app BIN --empty BIN --cli SEEDANCE_CLI --data DIR [--runs 5] [--trace 1]
 // (DIR: made by ledger-fill, 10,000 tasks and 500 posters; run under scripts/with-keychain.sh)
 // Prints one JSON object on the last line. Nothing here talks to the network: the app's API
 // base is a closed loopback port, and no task is in flight.
@@ -124,6 +124,14 @@ async function once(kind, binary, dataDir) {
       if (seen.paint !== null) break;
     }
     if (seen.paint === null) throw new Error(`${kind}: no gallery-first-paint mark (a UI build without the hook?)`);
+    // With --trace: the page's own timeline (navigation and every mark), in ms after exec.
+    const trace = args.trace === undefined ? null : await browser.execute(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const points = { origin: 0 };
+      if (nav) for (const k of ['fetchStart', 'responseEnd', 'domInteractive', 'domContentLoadedEventEnd', 'loadEventEnd']) points[k] = nav[k];
+      for (const m of performance.getEntriesByType('mark')) points[m.name] = m.startTime;
+      return { origin: performance.timeOrigin, points };
+    });
     const dom = await browser.execute(() => ({
       cards: document.querySelectorAll('[data-testid="gallery-card"]').length,
       count: document.querySelector('[data-testid="gallery-count"]')?.textContent ?? null,
@@ -132,6 +140,7 @@ async function once(kind, binary, dataDir) {
     const mem = memory(pid);
     return {
       kind,
+      ...(trace ? { trace: Object.fromEntries(Object.entries(trace.points).map(([k, v]) => [k, Math.round(trace.origin + v - exec)])) } : {}),
       readyMs: seen.origin + seen.paint - exec,
       dataToPaintMs: seen.data === null ? null : seen.paint - seen.data,
       ...dom,
