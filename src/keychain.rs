@@ -6,7 +6,18 @@
 //! error message; errors describe the keychain, not the key.
 
 use crate::secret::ApiKey;
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+
+/// How long a keychain call may take before the caller is told the keychain is not
+/// answering. A locked Secret Service collection opens an unlock prompt and the call
+/// blocks until someone answers it; no window, command or script may wait for that.
+pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serialises calls into the OS keychain across every `SystemKeychain`: while one call
+/// waits on an unlock prompt, later ones queue behind it (and time out) instead of
+/// opening a second prompt.
+static KEYCHAIN_CALLS: Mutex<()> = Mutex::new(());
 
 /// Keychain service name. Debug and release builds use different entries so a
 /// developer's test key never replaces a creator's real one.
@@ -33,6 +44,10 @@ pub enum KeychainError {
     /// The keychain exists but is locked and nothing could unlock it.
     #[error("The system keychain is locked. Unlock it (log in again or open your keychain app) and try again.")]
     Locked,
+    /// The keychain did not answer in time, most often because it is locked and waits
+    /// for the creator to answer an unlock prompt.
+    #[error("The system keychain did not answer within {0} s. It may be waiting for you to unlock it: look for an unlock prompt, then try again. You can also keep the key in memory for this session only.")]
+    NotAnswering(u64),
     /// The stored entry is not a usable key (edited or corrupted outside the app).
     #[error("The key stored in the keychain is not usable: {0} Save the key again.")]
     Corrupt(String),
@@ -51,10 +66,13 @@ pub trait KeyStore: Send + Sync {
     fn describe(&self) -> &'static str;
 }
 
-/// The OS keychain.
+/// The OS keychain. Every call returns within its timeout ([`KEYCHAIN_TIMEOUT`] unless
+/// set): the platform call runs on its own thread, which is left to finish (or to wait
+/// on a prompt) in the background when the caller stops waiting.
 pub struct SystemKeychain {
     service: String,
     account: String,
+    timeout: Duration,
 }
 
 impl SystemKeychain {
@@ -67,11 +85,47 @@ impl SystemKeychain {
         SystemKeychain {
             service: service.to_owned(),
             account: account.to_owned(),
+            timeout: KEYCHAIN_TIMEOUT,
         }
     }
 
-    fn entry(&self) -> Result<keyring::Entry, KeychainError> {
-        keyring::Entry::new(&self.service, &self.account).map_err(map_keyring_error)
+    /// The same keychain with another bound on each call (tests).
+    pub fn with_timeout(mut self, timeout: Duration) -> SystemKeychain {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs `op` on the entry on a worker thread and waits at most `self.timeout`.
+    fn call<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(keyring::Entry) -> Result<T, KeychainError> + Send + 'static,
+    ) -> Result<T, KeychainError> {
+        let (service, account) = (self.service.clone(), self.account.clone());
+        let (done, result) = mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let _one_at_a_time = KEYCHAIN_CALLS.lock().unwrap_or_else(|p| p.into_inner());
+                let outcome = keyring::Entry::new(&service, &account)
+                    .map_err(map_keyring_error)
+                    .and_then(op);
+                // The caller may have stopped waiting; then the result is dropped here.
+                let _ = done.send(outcome);
+            });
+        if let Err(error) = spawned {
+            return Err(KeychainError::Other(format!(
+                "no thread could be started for the keychain ({error})."
+            )));
+        }
+        match result.recv_timeout(self.timeout) {
+            Ok(outcome) => outcome,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(KeychainError::NotAnswering(self.timeout.as_secs().max(1)))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(KeychainError::Other(
+                "the keychain call stopped without an answer.".to_owned(),
+            )),
+        }
     }
 }
 
@@ -83,26 +137,29 @@ impl Default for SystemKeychain {
 
 impl KeyStore for SystemKeychain {
     fn load(&self) -> Result<Option<ApiKey>, KeychainError> {
-        match self.entry()?.get_password() {
+        self.call(|entry| match entry.get_password() {
             Ok(stored) => ApiKey::new(&stored)
                 .map(Some)
                 .map_err(|e| KeychainError::Corrupt(e.to_string())),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_keyring_error(e)),
-        }
+        })
     }
 
     fn store(&self, key: &ApiKey) -> Result<(), KeychainError> {
-        self.entry()?
-            .set_password(key.expose_for_keychain())
-            .map_err(map_keyring_error)
+        let key = key.clone();
+        self.call(move |entry| {
+            entry
+                .set_password(key.expose_for_keychain())
+                .map_err(map_keyring_error)
+        })
     }
 
     fn delete(&self) -> Result<(), KeychainError> {
-        match self.entry()?.delete_credential() {
+        self.call(|entry| match entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_keyring_error(e)),
-        }
+        })
     }
 
     fn describe(&self) -> &'static str {

@@ -99,7 +99,7 @@ impl From<KeychainError> for IpcError {
     fn from(error: KeychainError) -> IpcError {
         let code = match error {
             KeychainError::Unavailable(_) => ErrorCode::KeychainUnavailable,
-            KeychainError::Locked => ErrorCode::KeychainLocked,
+            KeychainError::Locked | KeychainError::NotAnswering(_) => ErrorCode::KeychainLocked,
             KeychainError::Corrupt(_) | KeychainError::Other(_) => ErrorCode::KeychainFailed,
         };
         let retryable = matches!(code, ErrorCode::KeychainLocked);
