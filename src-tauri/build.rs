@@ -28,6 +28,7 @@ const COMMANDS: &[&str] = &[
     "gallery_delete",
     "gallery_remix",
     "gallery_continue",
+    "account_add_credits",
 ];
 
 fn main() {

@@ -175,6 +175,8 @@ pub struct TaskSummary {
     /// `category` of the stored guidance, when the task failed.
     pub failure_category: Option<String>,
     pub estimate_credits: Option<f64>,
+    /// The task this one retries, when it was created by a retry.
+    pub retry_of: Option<TaskId>,
 }
 
 /// A gallery query: newest first.
@@ -817,7 +819,7 @@ impl Ledger {
             "SELECT id, state, substr(prompt, 1, {SUMMARY_PROMPT_CHARS}), model, resolution,
                 duration_secs, created_at_ms, completed_at_ms, video_path, poster_path,
                 json_extract(output, '$.url'), json_extract(failure, '$.category'),
-                estimate_credits
+                estimate_credits, retry_of
              FROM tasks {filter}
              ORDER BY created_at_ms DESC, id DESC LIMIT {limit} OFFSET {}",
             query.offset
@@ -842,6 +844,7 @@ impl Ledger {
                     output_url: row.get(10)?,
                     failure_category: row.get(11)?,
                     estimate_credits: row.get(12)?,
+                    retry_of: row.get(13)?,
                 },
             ))
         })?;

@@ -47,6 +47,7 @@ const APPROVED: &[&str] = &[
     "allow-gallery-delete",
     "allow-gallery-remix",
     "allow-gallery-continue",
+    "allow-account-add-credits",
 ];
 
 fn tauri_dir() -> PathBuf {

@@ -6,6 +6,7 @@
 use crate::models::GuidanceView;
 use seedance_core::guidance::{guidance_for, Failure};
 use seedance_core::keychain::KeychainError;
+use seedance_core::ledger::LedgerError;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -108,6 +109,37 @@ impl From<KeychainError> for IpcError {
             ..IpcError::new(code, error.to_string())
         }
     }
+}
+
+/// A missing task is `not_found` and a call the task's state forbids is `not_allowed`:
+/// the UI treats both differently from a failing disk (`storage`).
+impl From<LedgerError> for IpcError {
+    fn from(error: LedgerError) -> IpcError {
+        match error {
+            LedgerError::NoSuchTask(id) => IpcError::new(
+                ErrorCode::NotFound,
+                format!("Task #{id} is not in the history (it may have been removed already)."),
+            ),
+            LedgerError::IllegalTransition { .. } => {
+                IpcError::new(ErrorCode::NotAllowed, sentence(&error.to_string()))
+            }
+            other => IpcError::new(ErrorCode::Storage, sentence(&other.to_string())),
+        }
+    }
+}
+
+/// The core's lower-case error text as a sentence for the creator.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 impl From<tokio::task::JoinError> for IpcError {

@@ -150,6 +150,7 @@ pub fn run() {
             commands::gallery::gallery_delete,
             commands::gallery::gallery_remix,
             commands::gallery::gallery_continue,
+            commands::account::account_add_credits,
         ])
         .build(tauri::generate_context!())
         .expect("the Tauri context is generated at build time and valid");

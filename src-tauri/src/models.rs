@@ -529,6 +529,9 @@ pub struct TaskView {
     pub output_url: Option<String>,
     pub failure_category: Option<String>,
     pub guidance: Option<GuidanceView>,
+    /// The task this one was created to retry (its id), when it is a retry.
+    #[ts(type = "number | null")]
+    pub retry_of: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, TS)]
@@ -560,6 +563,7 @@ impl TaskView {
             output_url: s.output_url.clone(),
             failure_category: s.failure_category.clone(),
             guidance: None,
+            retry_of: s.retry_of,
         }
     }
 }

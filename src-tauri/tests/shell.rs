@@ -6,13 +6,18 @@
 use seedance_core::api::client::ClientConfig;
 use seedance_core::api::ApiClient;
 use seedance_core::guidance::{guidance_for, Failure};
+use seedance_core::ledger::{Ledger, ListQuery, LocalState};
 use seedance_core::secret::ApiKey;
 use seedance_fake::{FakeConfig, FakeService};
+use seedance_studio_lib::commands::account::account_page;
+use seedance_studio_lib::commands::gallery::delete_from_history;
 use seedance_studio_lib::commands::tasks::compose_check;
+use seedance_studio_lib::error::ErrorCode;
 use seedance_studio_lib::models::{
-    ActionView, Draft, DraftReference, KeyCheck, KeyCheckResult, Kind,
+    ActionView, Draft, DraftReference, KeyCheck, KeyCheckResult, Kind, TaskView,
 };
 use seedance_studio_lib::state::checked_base_url;
+use tauri::Url;
 
 fn draft(prompt: &str) -> Draft {
     Draft {
@@ -128,4 +133,68 @@ async fn key_check_reports_what_the_service_said() {
         !json.contains("invalid-key"),
         "the key never reaches the UI: {json}"
     );
+}
+
+#[test]
+fn deleting_a_task_that_is_not_in_the_history_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    let missing = delete_from_history(&ledger, 4242).unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound, "{}", missing.message);
+    assert!(missing.message.contains("#4242"), "{}", missing.message);
+
+    let request = draft("A kite over dunes").to_request().unwrap();
+    let id = ledger
+        .create(&request, Some(200.0), None, LocalState::Queued)
+        .unwrap();
+    delete_from_history(&ledger, id).unwrap();
+    let again = delete_from_history(&ledger, id).unwrap_err();
+    assert_eq!(again.code, ErrorCode::NotFound, "{}", again.message);
+}
+
+#[test]
+fn a_gallery_row_names_the_task_it_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    let request = draft("A kite over dunes").to_request().unwrap();
+    let first = ledger
+        .create(&request, Some(200.0), None, LocalState::Queued)
+        .unwrap();
+    let retry = ledger
+        .create(&request, Some(200.0), Some(first), LocalState::Queued)
+        .unwrap();
+    let rows: Vec<TaskView> = ledger
+        .list(&ListQuery::default())
+        .unwrap()
+        .iter()
+        .map(TaskView::from_summary)
+        .collect();
+    let of = |id| rows.iter().find(|r| r.id == id).unwrap().retry_of;
+    assert_eq!(of(retry), Some(first));
+    assert_eq!(of(first), None);
+    let full = TaskView::from_entry(&ledger.get(retry).unwrap());
+    assert_eq!(full.retry_of, Some(first));
+}
+
+#[test]
+fn add_credits_opens_the_site_of_the_service_in_use() {
+    let page = |base: &str| account_page(&Url::parse(base).unwrap());
+    assert_eq!(
+        page("https://kinovi.ai/api/v1").unwrap().as_str(),
+        "https://kinovi.ai/"
+    );
+    assert_eq!(
+        page("https://seedance2-pro.com/api/v1/").unwrap().as_str(),
+        "https://seedance2-pro.com/"
+    );
+    // Another https address (a proxy, say): the account still lives on the service.
+    assert_eq!(
+        page("https://proxy.example/seedance/api/v1")
+            .unwrap()
+            .as_str(),
+        "https://seedance2-pro.com/"
+    );
+    let demo = page("http://127.0.0.1:8123/api/v1").unwrap_err();
+    assert_eq!(demo.code, ErrorCode::NotAllowed);
+    assert!(demo.message.contains("demo"), "{}", demo.message);
 }

@@ -16,6 +16,10 @@ pub trait EventSink: Send + Sync {
 /// One thing that changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// `TaskChanged` carries a whole gallery row (~240 bytes) and the other variants a few ids.
+// Events are built a handful of times per task change and moved once into the sink, so
+// the size costs nothing measurable; boxing the row would change every emitter and match.
+#[allow(clippy::large_enum_variant)]
 pub enum EngineEvent {
     /// A task's state (or its failure guidance, or its files) changed. Exactly one per
     /// change: polls that find nothing new emit nothing.
@@ -82,5 +86,6 @@ pub fn summary_of(entry: &TaskEntry) -> TaskSummary {
             .and_then(|c| c.as_str())
             .map(str::to_owned),
         estimate_credits: entry.estimate_credits,
+        retry_of: entry.retry_of,
     }
 }

@@ -8,7 +8,7 @@ use crate::models::{
     parse_states, Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView,
 };
 use crate::state::AppState;
-use seedance_core::ledger::{ListQuery, TaskEntry, TaskId};
+use seedance_core::ledger::{Ledger, ListQuery, TaskEntry, TaskId};
 use std::path::PathBuf;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -139,7 +139,13 @@ pub async fn gallery_open_url(
 #[tauri::command]
 pub async fn gallery_delete(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     let ledger = state.ledger.clone();
-    blocking(move || ledger.delete(id).map_err(IpcError::storage)).await
+    blocking(move || delete_from_history(&ledger, id)).await
+}
+
+/// [`gallery_delete`] without the window: `not_found` for an id that is not in the
+/// history, `not_allowed` while the service may still be working on the task.
+pub fn delete_from_history(ledger: &Ledger, id: TaskId) -> IpcResult<()> {
+    ledger.delete(id).map_err(IpcError::from)
 }
 
 /// The task's request as a new draft, to change and send again.

@@ -1,6 +1,7 @@
 //! The IPC commands, one file per domain. Each is a few lines: call the core, map the
 //! result into `models` and the error into `IpcError`.
 
+pub mod account;
 pub mod gallery;
 pub mod key;
 pub mod references;

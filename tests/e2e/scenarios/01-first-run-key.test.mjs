@@ -82,6 +82,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       task_get: { id },
       tasks_retry: { id },
       tasks_cancel: { id },
+      tasks_download_again: { id }, // refused: not a finished video waiting for its files
       tasks_resolve_unknown: { id, choice: 'abandon' },
       references_add_paths: { paths: [image] },
       gallery_list: { query: { text: null, states: [], offset: 0, limit: 50 } },
@@ -91,6 +92,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       gallery_remix: { id },
       gallery_continue: { id },
       gallery_delete: { id: 999_999 },
+      account_add_credits: {}, // refused against the fake: no browser opens
       key_set: { key: `${key} ` },
       key_set_session_only: { key },
       key_use_demo: {},

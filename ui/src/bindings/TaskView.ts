@@ -17,4 +17,8 @@ expected_secs: ExpectedWindow | null, queue_position: number | null, credits: nu
 /**
  * The service's result URL (https), when finished.
  */
-output_url: string | null, failure_category: string | null, guidance: GuidanceView | null, };
+output_url: string | null, failure_category: string | null, guidance: GuidanceView | null, 
+/**
+ * The task this one was created to retry (its id), when it is a retry.
+ */
+retry_of: number | null, };
