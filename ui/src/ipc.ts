@@ -85,6 +85,11 @@ export const taskGet = (id: number) => call<TaskView>('task_get', { id });
 export const tasksRetry = (id: number, confirmMayChargeTwice = false) =>
   call<TaskView>('tasks_retry', { id, confirmMayChargeTwice });
 export const tasksCancel = (id: number) => call<void>('tasks_cancel', { id });
+/**
+ * Tries again to put a finished video in the library after a `download_failed` event;
+ * the outcome arrives as events. `not_allowed` when the task is not waiting for its files.
+ */
+export const tasksDownloadAgain = (id: number) => call<void>('tasks_download_again', { id });
 export const tasksResolveUnknown = (id: number, choice: UnknownSubmissionChoice) =>
   call<TaskView | null>('tasks_resolve_unknown', { id, choice });
 
@@ -102,6 +107,13 @@ export const galleryOpenUrl = (id: number) => call<void>('gallery_open_url', { i
 export const galleryDelete = (id: number) => call<void>('gallery_delete', { id });
 export const galleryRemix = (id: number) => call<Draft>('gallery_remix', { id });
 export const galleryContinue = (id: number) => call<Draft>('gallery_continue', { id });
+
+// account -------------------------------------------------------------------------------
+/**
+ * Opens the service's site in the browser, where credits are added. The shell picks the
+ * page from the API address in use; `not_allowed` against the demo service.
+ */
+export const accountAddCredits = () => call<void>('account_add_credits');
 
 // events and files ------------------------------------------------------------------------
 /** Task changes and upload progress from the engine. */

@@ -9,6 +9,7 @@ import type { TaskView } from './bindings/TaskView';
 import { clear, h } from './dom';
 import type { Intent } from './guidance';
 import * as ipc from './ipc';
+import { createTaskNotes } from './task-notes';
 import { createCompose, type ComposeView } from './views/compose';
 import { createGallery } from './views/gallery';
 import { LOGO } from './views/logo';
@@ -88,7 +89,7 @@ async function boot() {
         case 'retry':
         case 'check_connection':
         case 'wait_for_slot':
-          void ipc.tasksRetry(task.id).then(() => { toast('Sent again.'); void tasks.refresh(); }, (e) => onError(ipc.IpcError.from(e)));
+          void ipc.tasksRetry(task.id).then((retry) => { notes.noteTasks(retry); toast('Sent again.'); void tasks.refresh(); }, (e) => onError(ipc.IpcError.from(e)));
           break;
         case 'edit_prompt':
         case 'fix_input':
@@ -102,7 +103,9 @@ async function boot() {
           toast('Shorten the media in an editor, then replace it here.');
           break;
         case 'add_credits':
-          toast('Top up credits on your Seedance account page, then press Retry.');
+          void ipc.accountAddCredits().then(
+            () => toast('Your Seedance account opened in the browser: add credits there, then generate again.'),
+            (e) => onError(ipc.IpcError.from(e)));
           break;
         case 'fix_key':
           openKey();
@@ -118,13 +121,20 @@ async function boot() {
       }
     };
 
-    const tasks = createTasks({ onIntent: handleIntent, onReviewUnknown: (t) => unknown.open(t), onError });
+    const notes = createTaskNotes();
+    const chooseLibrary = () => void settingsDialog.chooseLibrary().catch((e) => onError(ipc.IpcError.from(e)));
+    const tasks = createTasks({
+      onIntent: handleIntent, onReviewUnknown: (t) => unknown.open(t), onError,
+      notes, onOpenTask: (id) => void gallery.open(id), onChooseLibrary: chooseLibrary,
+    });
     const gallery = createGallery({
       onRemix: (id) => void loadDraft(() => ipc.galleryRemix(id), (c) => c.focusPrompt()),
       onContinue: (id) => void loadDraft(() => ipc.galleryContinue(id), (c) => c.focusPrompt()),
       onIntent: handleIntent,
       onError,
       toast,
+      notes,
+      onChooseLibrary: chooseLibrary,
     });
     compose = createCompose({
       catalog,
@@ -155,6 +165,9 @@ async function boot() {
           break;
         case 'polling_paused':
           toast(event.reason);
+          break;
+        case 'download_failed':
+          notes.downloadFailed(event.task_id, { message: event.message, libraryFolder: event.library_folder });
           break;
         default:
           break;

@@ -1,5 +1,6 @@
 // Shared fixtures for the UI tests: a catalog as the shell sends it.
 import type { Catalog } from '../src/bindings/Catalog';
+import type { TaskView } from '../src/bindings/TaskView';
 
 export const CATALOG: Catalog = {
   models: [
@@ -8,3 +9,27 @@ export const CATALOG: Catalog = {
   ],
   aspect_ratios: ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9'],
 };
+
+/** A task row as the shell sends it; override what the test is about. */
+export function taskView(overrides: Partial<TaskView> = {}): TaskView {
+  return {
+    id: 1, state: 'downloaded', prompt: 'A lighthouse in a storm', model: 'seedance-20', model_label: 'Seedance 2.0',
+    resolution: '720p', duration_secs: 5, created_at_ms: 1_700_000_000_000, submitted_at_ms: null, completed_at_ms: null,
+    expected_secs: null, queue_position: null, credits: 200, video_path: null, poster_path: null, output_url: null,
+    failure_category: null, guidance: null, retry_of: null,
+    ...overrides,
+  };
+}
+
+/** Lets pending promises and IPC answers settle. */
+export const flush = () => new Promise((r) => setTimeout(r, 0));
+
+/** `[data-testid="id"]` inside `root`; throws when missing so a test cannot pass on nothing. */
+export function byTestId<T extends HTMLElement = HTMLElement>(root: ParentNode, id: string): T {
+  const el = root.querySelector(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`no [data-testid="${id}"]`);
+  return el as T;
+}
+
+/** Whether `[data-testid="id"]` exists inside `root`. */
+export const hasTestId = (root: ParentNode, id: string) => root.querySelector(`[data-testid="${id}"]`) !== null;

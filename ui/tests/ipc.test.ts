@@ -28,9 +28,13 @@ describe('ipc', () => {
     mockIPC((cmd, args) => { seen.push([cmd, args]); return { id: 7 }; });
     await ipc.tasksRetry(7, true);
     await ipc.referencesAddPaths(['/tmp/a.png']);
+    await ipc.tasksDownloadAgain(7);
+    await ipc.accountAddCredits();
     expect(seen).toEqual([
       ['tasks_retry', { id: 7, confirmMayChargeTwice: true }],
       ['references_add_paths', { paths: ['/tmp/a.png'] }],
+      ['tasks_download_again', { id: 7 }],
+      ['account_add_credits', {}],
     ]);
   });
 });

@@ -6,6 +6,7 @@ import type { GuidanceView } from '../src/bindings/GuidanceView';
 import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
+import { createTaskNotes } from '../src/task-notes';
 import { CATALOG } from './helpers.test-util';
 
 afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
@@ -77,6 +78,36 @@ describe('failure card', () => {
     expect(onIntent).toHaveBeenCalledWith('replace_reference', { kind: 'image', index: 2 });
   });
 
+  it('describes the Add credits button with the credits needed and available', () => {
+    const card = failureCard(base, { onIntent: vi.fn() });
+    const hint = byTestId(card, 'failure-hint');
+    expect(byTestId(card, 'failure-action').getAttribute('aria-describedby')).toBe(hint.id);
+    const bare = failureCard({ ...base, action: { type: 'add_credits', required: null, available: null } }, { onIntent: vi.fn() });
+    expect(bare.querySelector('[data-testid="failure-hint"]')).toBeNull();
+    expect(byTestId(bare, 'failure-action').textContent).toBe('Add credits');
+    expect(byTestId(bare, 'failure-action').hasAttribute('aria-describedby')).toBe(false);
+  });
+
+  it('a failure already retried shows the retry instead of offering to send it again', () => {
+    const onIntent = vi.fn();
+    const onShowTask = vi.fn();
+    const transient: GuidanceView = { ...base, category: 'transient', action: { type: 'retry' } };
+    const card = failureCard(transient, { onIntent, retriedAs: 12, onShowTask });
+    expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
+    const buttons = card.querySelectorAll('button');
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0]?.textContent).toBe('Show retry #12');
+    buttons[0]?.click();
+    expect(onShowTask).toHaveBeenCalledWith(12);
+    expect(onIntent).not.toHaveBeenCalled();
+  });
+
+  it('a retried failure whose next step is not sending again keeps that step', () => {
+    const card = failureCard({ ...base, category: 'moderation', action: { type: 'edit_prompt' } }, { onIntent: vi.fn(), retriedAs: 12, onShowTask: vi.fn() });
+    expect(byTestId(card, 'failure-action').textContent).toBe('Edit prompt');
+    expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
+  });
+
   it('renders an unknown category and a missing guidance without crashing', () => {
     const card = failureCard(null, { onIntent: vi.fn() });
     expect(byTestId(card, 'failure-title').textContent).toBe('Something went wrong');
@@ -95,7 +126,7 @@ describe('gallery view', () => {
       }
       return null;
     });
-    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn() });
+    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
     document.body.appendChild(view.el);
     (byTestId(view.el, 'filter-failed') as HTMLButtonElement).click();
     const search = byTestId(view.el, 'gallery-search') as HTMLInputElement;

@@ -1,6 +1,8 @@
 // The gallery: a virtual grid over the whole history (only the rows on screen exist in
 // the DOM; pages are fetched as they scroll into view), search by prompt, filter by
-// state, and a details drawer with inline playback and the card's actions.
+// state, and a details drawer with inline playback and the card's actions. Retries link
+// both ways (as far as this window knows), and a video the engine could not save says so
+// on its card and in its details, with what to do.
 
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
@@ -8,6 +10,9 @@ import { stateLabel, when } from '../format';
 import { FILTERS, pagesFor, statesFor, visibleWindow, type GalleryFilter, type GridGeometry } from '../gallery-model';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
+import type { TaskNotes } from '../task-notes';
+import { askInline } from './confirm';
+import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
 
 const PAGE = 60;
@@ -19,11 +24,16 @@ export interface GalleryDeps {
   onIntent(task: TaskView, intent: Intent, context: { kind: import('../bindings/Kind').Kind | null; index: number | null }): void;
   onError(error: ipc.IpcError): void;
   toast(message: string): void;
+  /** Retry links and download problems, shared with the tasks panel. */
+  notes: TaskNotes;
+  onChooseLibrary(): void;
 }
 
 export interface GalleryView {
   el: HTMLElement;
   reload(): void;
+  /** Opens a task's details. */
+  open(id: number): Promise<void>;
 }
 
 export function createGallery(deps: GalleryDeps): GalleryView {
@@ -44,6 +54,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   const el = h('section', { class: 'gallery', 'aria-label': 'Gallery', 'data-testid': 'gallery' },
     h('div', { class: 'gallery-bar' }, h('h2', {}, 'Library'), search, filters, countLabel), scroller);
   let drawer: HTMLElement | null = null;
+  /** Re-fills the open drawer's parts that depend on the notes (retry link, download problem). */
+  let refreshDrawerNotes: (() => void) | null = null;
 
   function renderFilters() {
     clear(filters);
@@ -60,18 +72,21 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   }
 
   function card(task: TaskView): HTMLElement {
+    const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     const poster = task.poster_path
       ? h('img', { class: 'poster', src: ipc.fileUrl(task.poster_path), alt: '', loading: 'lazy' })
       : h('div', { class: 'noposter' }, stateLabel(task.state));
     return h('button', {
       type: 'button', class: 'card', role: 'listitem', 'data-testid': 'gallery-card', 'data-task-id': task.id, 'data-state': task.state,
-      'aria-label': `${task.prompt || 'Untitled'} — ${stateLabel(task.state)}`,
+      'aria-label': `${task.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : stateLabel(task.state)}`,
       onclick: () => void open(task.id),
     },
       poster,
       h('div', { class: 'caption' },
         h('div', { class: 'task-prompt' }, task.prompt || '(no prompt)'),
-        h('div', { class: 'task-meta' }, h('span', { class: `state ${task.state}` }, stateLabel(task.state)), ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}`)));
+        problem ? h('div', { class: 'card-problem', title: problem.message, 'data-testid': 'card-download-problem' }, problem.message) : null,
+        h('div', { class: 'task-meta' }, h('span', { class: `state ${task.state}` }, stateLabel(task.state)),
+          ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ` · retry of #${task.retry_of}` : ''}`)));
   }
 
   function render() {
@@ -98,6 +113,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     try {
       const page = await ipc.galleryList({ text: text || null, states: statesFor(filter), offset, limit: PAGE });
       if (mine !== generation) return;
+      deps.notes.noteTasks(...page.items);
       total = page.total;
       page.items.forEach((task, i) => items.set(page.offset + i, task));
       // Bench hook (docs/benchmarks.md (b), (f)): data arrived, then the frame after the first render.
@@ -120,6 +136,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   function closeDrawer() {
     drawer?.remove();
     drawer = null;
+    refreshDrawerNotes = null;
     revokePlayerUrls();
   }
 
@@ -140,11 +157,48 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       : null;
     if (video && task.video_path) playFromBlobIfStreamingFails(video, task.video_path);
     const done = task.state === 'downloaded';
+    // The parts that follow the notes: they change while the drawer is open.
+    const links = h('div', { class: 'links' });
+    const failureSlot = h('div');
+    const problemSlot = h('div');
+    refreshDrawerNotes = () => {
+      const retriedAs = deps.notes.retriedAs(id);
+      links.replaceChildren(...[
+        task.retry_of !== null ? link(`Retry of #${task.retry_of}`, 'details-retry-of', task.retry_of) : null,
+        retriedAs !== null ? link(`Retried as #${retriedAs}`, 'details-retried-as', retriedAs) : null,
+      ].filter((x): x is HTMLButtonElement => x !== null));
+      failureSlot.replaceChildren(...(task.state === 'failed' || task.state === 'not_found'
+        ? [failureCard(task.guidance, { onIntent: (intent, context) => deps.onIntent(task, intent, context), retriedAs, onShowTask: (other) => void open(other) })]
+        : []));
+      const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(id) : null;
+      problemSlot.replaceChildren(...(problem ? [downloadNotice(task, problem, deps)] : []));
+    };
+    refreshDrawerNotes();
+    const deleteButton = h('button', {
+      type: 'button', class: 'danger', 'data-testid': 'action-delete',
+      onclick: () => askInline(deleteButton, {
+        question: 'Remove this video from the history?',
+        detail: 'The file stays in your library folder.',
+        confirmLabel: 'Yes, remove',
+        testId: 'confirm-delete',
+        onConfirm: async () => {
+          try {
+            await ipc.galleryDelete(id);
+            closeDrawer();
+            reload();
+          } catch (error) {
+            deps.onError(ipc.IpcError.from(error));
+          }
+        },
+      }),
+    }, 'Delete from history');
     drawer = h('aside', { class: 'drawer', role: 'dialog', 'aria-modal': 'false', 'aria-label': 'Video details', 'data-testid': 'details' },
       h('div', { class: 'row' }, h('h2', {}, 'Details'), h('button', { type: 'button', class: 'ghost shrink', 'aria-label': 'Close details', 'data-testid': 'details-close', onclick: closeDrawer }, '✕')),
       video,
-      task.state === 'failed' || task.state === 'not_found' ? failureCard(task.guidance, { onIntent: (intent, context) => deps.onIntent(task, intent, context) }) : null,
+      problemSlot,
+      failureSlot,
       h('p', { 'data-testid': 'details-prompt' }, task.prompt),
+      links,
       h('dl', {},
         h('dt', {}, 'State'), h('dd', {}, stateLabel(task.state)),
         h('dt', {}, 'Model'), h('dd', {}, task.model_label),
@@ -159,15 +213,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         h('button', { type: 'button', 'data-testid': 'action-open-url', disabled: !task.output_url?.startsWith('https://'), onclick: act(() => ipc.galleryOpenUrl(id)) }, 'Open in browser'),
         h('button', { type: 'button', 'data-testid': 'action-remix', onclick: () => { closeDrawer(); deps.onRemix(id); } }, 'Remix'),
         h('button', { type: 'button', 'data-testid': 'action-continue', disabled: !task.poster_path, onclick: () => { closeDrawer(); deps.onContinue(id); } }, 'Continue from last frame'),
-        h('button', {
-          type: 'button', class: 'danger', 'data-testid': 'action-delete',
-          onclick: act(async () => {
-            if (!confirm('Remove this video from the history? The file stays in your library folder.')) return;
-            await ipc.galleryDelete(id);
-            closeDrawer();
-            reload();
-          }),
-        }, 'Delete from history')),
+        deleteButton),
     );
     document.body.appendChild(drawer);
     (drawer.querySelector('button') as HTMLButtonElement | null)?.focus();
@@ -182,9 +228,19 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => render()).observe(scroller);
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && drawer) closeDrawer(); });
 
+  /** A button that opens another task's details (a retry and what it retried). */
+  function link(label: string, testId: string, target: number): HTMLButtonElement {
+    return h('button', { type: 'button', class: 'link', 'data-testid': testId, 'aria-label': `${label}: show its details`, onclick: () => void open(target) }, label);
+  }
+
+  deps.notes.subscribe(() => {
+    render();
+    refreshDrawerNotes?.();
+  });
+
   renderFilters();
   reload();
-  return { el, reload };
+  return { el, reload, open };
 }
 
 /** Blob URLs made for the open player; revoked when the drawer closes. */

@@ -8,6 +8,7 @@ import type { Theme } from '../bindings/Theme';
 import { clear, h, uid } from '../dom';
 import { keyCheckMessage } from '../format';
 import * as ipc from '../ipc';
+import { askInline } from './confirm';
 
 export interface SettingsDeps {
   onSaved(view: SettingsView): void;
@@ -16,7 +17,12 @@ export interface SettingsDeps {
 
 export interface SettingsDialog {
   el: HTMLDialogElement;
-  open(section?: 'key'): Promise<void>;
+  open(section?: 'key' | 'library'): Promise<void>;
+  /**
+   * Lets the creator pick another library folder: the folder picker at once, or these
+   * settings when `SEEDANCE_LIBRARY_DIR` decides the folder (they say so there).
+   */
+  chooseLibrary(): Promise<void>;
 }
 
 function numberOrNull(value: string): number | null {
@@ -35,7 +41,7 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('div', { class: 'hint' }, hint) : null);
   };
 
-  async function render(view: SettingsView, key: KeyStatus, focusKey: boolean) {
+  async function render(view: SettingsView, key: KeyStatus, focus: 'key' | 'library' | null) {
     clear(body);
     status.textContent = '';
     const p = view.preferences;
@@ -45,34 +51,55 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
       ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).`
       : 'No key is saved.');
     const testLine = h('p', { 'data-testid': 'settings-key-test', role: 'status' }, key.last_test ? keyCheckMessage(key.last_test) : '');
-    const keySection = h('fieldset', {}, h('legend', {}, 'API key'), keyLine,
-      field('New key', keyInput),
-      h('div', { class: 'row' },
-        h('button', { type: 'button', 'data-testid': 'settings-key-save', onclick: async () => {
-          try {
-            const s = await ipc.keySet(keyInput.value);
-            keyInput.value = '';
-            deps.onKeyChanged(s);
-            await render(view, s, false);
-            status.textContent = 'Key saved in the system keychain.';
-          } catch (error) {
-            const e = ipc.IpcError.from(error);
-            if (e.code === 'keychain_unavailable' && confirm(`${e.message}\n\nKeep the key for this session only?`)) {
+    const saveKey: HTMLButtonElement = h('button', { type: 'button', 'data-testid': 'settings-key-save', onclick: async () => {
+      try {
+        const s = await ipc.keySet(keyInput.value);
+        keyInput.value = '';
+        deps.onKeyChanged(s);
+        await render(view, s, null);
+        status.textContent = 'Key saved in the system keychain.';
+      } catch (error) {
+        const e = ipc.IpcError.from(error);
+        status.textContent = e.message;
+        if (e.code !== 'keychain_unavailable') return;
+        askInline(saveKey, {
+          question: 'Keep the key for this session only?',
+          detail: 'It stays in memory until Seedance Studio quits and is never written to disk.',
+          confirmLabel: 'Keep for this session',
+          cancelLabel: 'Don’t keep it',
+          testId: 'confirm-session-key',
+          focus: 'confirm',
+          tone: 'primary',
+          onConfirm: async () => {
+            try {
               const s = await ipc.keySetSessionOnly(keyInput.value);
               keyInput.value = '';
               deps.onKeyChanged(s);
-              await render(view, s, false);
-            } else status.textContent = e.message;
-          }
-        } }, 'Save key'),
+              await render(view, s, null);
+              status.textContent = 'Key kept for this session only.';
+            } catch (failure) { status.textContent = ipc.IpcError.from(failure).message; }
+          },
+        });
+      }
+    } }, 'Save key');
+    const removeKey: HTMLButtonElement = h('button', { type: 'button', class: 'danger', 'data-testid': 'settings-key-remove', disabled: !key.present, onclick: () => askInline(removeKey, {
+      question: 'Remove the API key from this computer?',
+      detail: 'Generations stop until a key is saved again.',
+      confirmLabel: 'Yes, remove',
+      testId: 'confirm-remove-key',
+      onConfirm: async () => {
+        try { const s = await ipc.keyClear(); deps.onKeyChanged(s); await render(view, s, null); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
+      },
+    }) }, 'Remove key');
+    const keySection = h('fieldset', {}, h('legend', {}, 'API key'), keyLine,
+      field('New key', keyInput),
+      h('div', { class: 'row' },
+        saveKey,
         h('button', { type: 'button', 'data-testid': 'settings-key-test-button', disabled: !key.present, onclick: async () => {
           testLine.textContent = 'Checking…';
           try { testLine.textContent = keyCheckMessage(await ipc.keyTest()); } catch (error) { testLine.textContent = ipc.IpcError.from(error).message; }
         } }, 'Test key'),
-        h('button', { type: 'button', class: 'danger', 'data-testid': 'settings-key-remove', disabled: !key.present, onclick: async () => {
-          if (!confirm('Remove the API key from this computer?')) return;
-          try { const s = await ipc.keyClear(); deps.onKeyChanged(s); await render(view, s, false); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
-        } }, 'Remove key')),
+        removeKey),
       testLine);
 
     const baseUrl = h('input', { type: 'url', 'data-testid': 'settings-base-url', value: p.base_url ?? '', placeholder: 'https://seedance2-pro.com/api/v1', disabled: view.base_url_source === 'env' });
@@ -83,6 +110,10 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     const theme = h('select', { 'data-testid': 'settings-theme' },
       h('option', { value: 'system' }, 'Follow the system'), h('option', { value: 'dark' }, 'Dark'), h('option', { value: 'light' }, 'Light'));
     theme.value = p.theme;
+
+    const chooseLibrary = h('button', { type: 'button', 'data-testid': 'settings-library-choose', disabled: view.library_dir_from_env, onclick: async () => {
+      try { const v = await ipc.settingsPickLibraryDir(); deps.onSaved(v); await render(v, key, null); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
+    } }, 'Choose folder…');
 
     const collect = (): Preferences => ({
       base_url: baseUrl.value.trim() || null,
@@ -99,9 +130,7 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
         field('API address', baseUrl, view.base_url_source === 'env' ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}` : `In use: ${view.effective_base_url}`)),
       h('fieldset', {}, h('legend', {}, 'Library'),
         field('Library folder', libraryLine, view.library_dir_from_env ? 'Set by SEEDANCE_LIBRARY_DIR.' : 'Finished videos and their last frames are saved here.'),
-        h('button', { type: 'button', 'data-testid': 'settings-library-choose', disabled: view.library_dir_from_env, onclick: async () => {
-          try { const v = await ipc.settingsPickLibraryDir(); deps.onSaved(v); await render(v, key, false); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
-        } }, 'Choose folder…')),
+        chooseLibrary),
       h('fieldset', {}, h('legend', {}, 'Spending caps (credits)'),
         h('div', { class: 'row' }, field('Per day', daily), field('Per month', monthly)),
         h('div', { class: 'hint' }, 'A generation that would pass a cap is not sent.')),
@@ -115,19 +144,31 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
             const v = await ipc.settingsSet(collect());
             deps.onSaved(v);
             status.textContent = 'Settings saved.';
-            await render(v, key, false);
+            await render(v, key, null);
           } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
         } }, 'Save settings')),
     );
-    if (focusKey) keyInput.focus();
+    if (focus === 'key') keyInput.focus();
+    // The folder is set by the environment: the line that says so gets the focus.
+    if (focus === 'library') (view.library_dir_from_env ? libraryLine : chooseLibrary).focus();
+  }
+
+  async function open(section?: 'key' | 'library') {
+    const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
+    if (!el.open) el.showModal();
+    await render(view, key, section ?? null);
   }
 
   return {
     el,
-    async open(section) {
-      const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
-      if (!el.open) el.showModal();
-      await render(view, key, section === 'key');
+    open,
+    async chooseLibrary() {
+      const view = await ipc.settingsGet();
+      if (view.library_dir_from_env) {
+        await open('library');
+        return;
+      }
+      deps.onSaved(await ipc.settingsPickLibraryDir());
     },
   };
 }

@@ -1,19 +1,27 @@
 // Tasks in flight: state, elapsed against the model's usual time, queue position, upload
 // progress, Cancel while still queued; a submission of unknown outcome asks the creator
-// what to do. Failures from this session stay here with their card until dismissed.
-// The clock ticks only while something is in flight (no idle CPU).
+// what to do. Failures from this session stay here with their card until dismissed. A
+// retry links to the task it retries; a finished video that could not be saved says why
+// with what to do. The clock ticks only while something is in flight (no idle CPU).
 
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { progressLabel, stateLabel } from '../format';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
+import type { TaskNotes } from '../task-notes';
+import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
 
 export interface TasksDeps {
   onIntent(task: TaskView, intent: Intent, context: { kind: import('../bindings/Kind').Kind | null; index: number | null }): void;
   onReviewUnknown(task: TaskView): void;
   onError(error: ipc.IpcError): void;
+  /** Retry links and download problems, shared with the gallery. */
+  notes: TaskNotes;
+  /** Shows a task that is not in this panel (the gallery's details). */
+  onOpenTask(id: number): void;
+  onChooseLibrary(): void;
 }
 
 export interface TasksView {
@@ -31,6 +39,14 @@ export function createTasks(deps: TasksDeps): TasksView {
   const uploads = new Map<number, { reference: number; sent: number; total: number }>();
   let timer: ReturnType<typeof setInterval> | null = null;
 
+  /** Scrolls to the task's row when this panel has it, else asks for it elsewhere. */
+  function showTask(id: number) {
+    const target = el.querySelector<HTMLElement>(`[data-testid="task"][data-task-id="${id}"]`);
+    if (!target) { deps.onOpenTask(id); return; }
+    target.scrollIntoView?.({ block: 'nearest' });
+    target.focus();
+  }
+
   function row(task: TaskView): HTMLElement {
     const upload = uploads.get(task.id);
     const meta: string[] = [task.model_label, task.resolution, `${task.duration_secs} s`];
@@ -44,6 +60,15 @@ export function createTasks(deps: TasksDeps): TasksView {
       h('div', { class: 'task-meta' }, meta.join(' · ')),
       h('div', { class: 'task-meta', 'data-testid': 'task-elapsed' }, elapsed),
     ];
+    if (task.retry_of !== null) {
+      const of = task.retry_of;
+      children.push(h('div', { style: 'grid-column:1/-1' }, h('button', {
+        type: 'button', class: 'link', 'data-testid': 'task-retry-of', 'aria-label': `Retry of task #${of}: show it`,
+        onclick: () => showTask(of),
+      }, `Retry of #${of}`)));
+    }
+    const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
+    if (problem) children.push(downloadNotice(task, problem, deps));
     if (upload && task.state === 'queued') {
       const pct = upload.total ? Math.round((upload.sent / upload.total) * 100) : 0;
       children.push(h('div', { class: 'progress', style: 'grid-column:1/-1', role: 'progressbar', 'aria-label': `Uploading reference ${upload.reference + 1}`, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct }, h('div', { style: `width:${pct}%` })));
@@ -61,13 +86,17 @@ export function createTasks(deps: TasksDeps): TasksView {
         h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', 'data-testid': 'review-unknown', onclick: () => deps.onReviewUnknown(task) }, 'Decide what to do'))));
     }
     if (task.state === 'failed' || task.state === 'not_found') {
-      children.push(failureCard(task.guidance, { onIntent: (intent, context) => deps.onIntent(task, intent, context) }));
+      children.push(failureCard(task.guidance, {
+        onIntent: (intent, context) => deps.onIntent(task, intent, context),
+        retriedAs: deps.notes.retriedAs(task.id),
+        onShowTask: showTask,
+      }));
       children.push(h('div', { style: 'grid-column:1/-1' }, h('button', {
         type: 'button', class: 'ghost', 'data-testid': 'task-dismiss',
         onclick: () => { failures.delete(task.id); render(); },
       }, 'Dismiss')));
     }
-    return h('article', { class: 'task', 'data-testid': 'task', 'data-task-id': task.id, 'aria-label': `Task: ${task.prompt.slice(0, 60)}` }, ...children);
+    return h('article', { class: 'task', tabindex: -1, 'data-testid': 'task', 'data-task-id': task.id, 'aria-label': `Task #${task.id}: ${task.prompt.slice(0, 60)}` }, ...children);
   }
 
   function render() {
@@ -83,11 +112,14 @@ export function createTasks(deps: TasksDeps): TasksView {
   async function refresh() {
     try {
       inFlight = await ipc.tasksInFlight();
+      deps.notes.noteTasks(...inFlight);
     } catch (error) {
       deps.onError(ipc.IpcError.from(error));
     }
     render();
   }
+
+  deps.notes.subscribe(render);
 
   return {
     el,
@@ -97,6 +129,7 @@ export function createTasks(deps: TasksDeps): TasksView {
       render();
     },
     changed(task) {
+      deps.notes.noteTasks(task);
       if (task.state === 'failed') {
         void ipc.taskGet(task.id).then((full) => { failures.set(task.id, full); render(); }, () => undefined);
       }

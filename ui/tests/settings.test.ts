@@ -1,0 +1,114 @@
+// Settings: the key's inline confirmations (remove, keep for this session only) and the
+// "Choose library folder" path a download failure takes.
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import type { KeyStatus } from '../src/bindings/KeyStatus';
+import type { SettingsView } from '../src/bindings/SettingsView';
+import { createSettings } from '../src/views/settings';
+import { byTestId, flush, hasTestId } from './helpers.test-util';
+
+// jsdom has <dialog> but not its modal methods.
+beforeAll(() => {
+  HTMLDialogElement.prototype.showModal ??= function showModal(this: HTMLDialogElement) { this.setAttribute('open', ''); };
+  HTMLDialogElement.prototype.close ??= function close(this: HTMLDialogElement) { this.removeAttribute('open'); };
+});
+afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
+
+const VIEW: SettingsView = {
+  preferences: { base_url: null, library_dir: null, daily_cap_credits: null, monthly_cap_credits: null, notifications: true, theme: 'system' },
+  effective_base_url: 'https://seedance2-pro.com/api/v1', base_url_source: 'default', base_url_is_loopback: false,
+  effective_library_dir: '/home/me/Videos/Seedance', library_dir_from_env: false, data_dir: '/home/me/.local/share/seedance', version: '0.1.0',
+};
+const KEY: KeyStatus = { present: true, last_four: 'wxyz', store: 'system keychain', last_test: null, problem: null };
+const NO_KEY: KeyStatus = { present: false, last_four: null, store: 'system keychain', last_test: null, problem: null };
+
+function dialog(answers: Record<string, (args: unknown) => unknown>) {
+  const calls: [string, unknown][] = [];
+  mockIPC((cmd, args) => {
+    calls.push([cmd, args]);
+    const answer = answers[cmd];
+    return answer ? answer(args) : null;
+  });
+  const deps = { onSaved: vi.fn(), onKeyChanged: vi.fn() };
+  const settings = createSettings(deps);
+  document.body.appendChild(settings.el);
+  return { settings, deps, calls };
+}
+
+describe('settings', () => {
+  it('Remove key asks inline and removes only on Yes', async () => {
+    const { settings, deps, calls } = dialog({ settings_get: () => VIEW, key_status: () => KEY, key_clear: () => NO_KEY });
+    await settings.open();
+    byTestId(settings.el, 'settings-key-remove').click();
+    const question = byTestId(settings.el, 'confirm-remove-key');
+    expect(document.getElementById(question.getAttribute('aria-labelledby') ?? '')?.textContent).toBe('Remove the API key from this computer?');
+    expect(document.activeElement).toBe(byTestId(question, 'confirm-remove-key-no'));
+    byTestId(question, 'confirm-remove-key-no').click();
+    expect(calls.some(([c]) => c === 'key_clear')).toBe(false);
+
+    byTestId(settings.el, 'settings-key-remove').click();
+    byTestId(settings.el, 'confirm-remove-key-yes').click();
+    await flush();
+    expect(calls.filter(([c]) => c === 'key_clear')).toHaveLength(1);
+    expect(deps.onKeyChanged).toHaveBeenCalledWith(NO_KEY);
+    expect(byTestId(settings.el, 'settings-key-status').textContent).toBe('No key is saved.');
+  });
+
+  it('without a keychain, offers to keep the key for this session only, inline', async () => {
+    const session: KeyStatus = { ...KEY, store: 'this session only' };
+    const { settings, deps, calls } = dialog({
+      settings_get: () => VIEW,
+      key_status: () => NO_KEY,
+      key_set: () => { throw { code: 'keychain_unavailable', message: 'No system keychain is available.', retryable: false, guidance: null }; },
+      key_set_session_only: () => session,
+    });
+    await settings.open('key');
+    (byTestId<HTMLInputElement>(settings.el, 'settings-key-input')).value = 'sk-session-1234';
+    byTestId(settings.el, 'settings-key-save').click();
+    await flush();
+    await flush();
+    expect(byTestId(settings.el, 'settings-status').textContent).toBe('No system keychain is available.');
+    const question = byTestId(settings.el, 'confirm-session-key');
+    expect(document.activeElement).toBe(byTestId(question, 'confirm-session-key-yes'));
+    expect(calls.some(([c]) => c === 'key_set_session_only')).toBe(false);
+    byTestId(question, 'confirm-session-key-yes').click();
+    await flush();
+    await flush();
+    expect(calls).toContainEqual(['key_set_session_only', { key: 'sk-session-1234' }]);
+    expect(deps.onKeyChanged).toHaveBeenCalledWith(session);
+    expect(byTestId(settings.el, 'settings-status').textContent).toBe('Key kept for this session only.');
+  });
+
+  it('any other failure to save is only reported', async () => {
+    const { settings } = dialog({
+      settings_get: () => VIEW,
+      key_status: () => NO_KEY,
+      key_set: () => { throw { code: 'invalid_key', message: 'That is not a key.', retryable: false, guidance: null }; },
+    });
+    await settings.open('key');
+    byTestId(settings.el, 'settings-key-save').click();
+    await flush();
+    await flush();
+    expect(byTestId(settings.el, 'settings-status').textContent).toBe('That is not a key.');
+    expect(hasTestId(settings.el, 'confirm-session-key')).toBe(false);
+  });
+
+  it('Choose library folder opens the folder picker at once', async () => {
+    const picked = { ...VIEW, effective_library_dir: '/media/big/Seedance' };
+    const { settings, deps, calls } = dialog({ settings_get: () => VIEW, settings_pick_library_dir: () => picked });
+    await settings.chooseLibrary();
+    expect(calls.map(([c]) => c)).toEqual(['settings_get', 'settings_pick_library_dir']);
+    expect(deps.onSaved).toHaveBeenCalledWith(picked);
+    expect(settings.el.open).toBe(false);
+  });
+
+  it('Choose library folder opens the settings when SEEDANCE_LIBRARY_DIR decides the folder', async () => {
+    const fromEnv = { ...VIEW, library_dir_from_env: true };
+    const { settings, calls } = dialog({ settings_get: () => fromEnv, key_status: () => KEY });
+    await settings.chooseLibrary();
+    expect(calls.some(([c]) => c === 'settings_pick_library_dir')).toBe(false);
+    expect(settings.el.open).toBe(true);
+    expect(document.activeElement).toBe(byTestId(settings.el, 'settings-library'));
+    expect((byTestId<HTMLButtonElement>(settings.el, 'settings-library-choose')).disabled).toBe(true);
+  });
+});
