@@ -16,6 +16,8 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
   # tests: virtual display, session bus + Secret Service keychain, WebKit's WebDriver
   xvfb xauth dbus-x11 gnome-keyring webkit2gtk-driver imagemagick
+  # the locked-keychain test (gdbus, dbus-update-activation-environment), the fsync-order test
+  libglib2.0-bin dbus-bin strace
   # WebKitGTK plays H.264 results through GStreamer; libav brings the decoder
   gstreamer1.0-plugins-good gstreamer1.0-libav
   # media tools the test fixtures are made with
