@@ -9,6 +9,16 @@ if [ -z "${SEEDANCE_IN_KEYCHAIN_SESSION:-}" ]; then
 fi
 XDG_DATA_HOME=$(mktemp -d)
 export XDG_DATA_HOME
+# The keyring made for this run goes with it, whatever the command's outcome; the
+# command's exit status stays the script's. A signal becomes an exit so the trap runs.
+remove_keyring_dir() {
+  local status=$?
+  rm -rf -- "$XDG_DATA_HOME"
+  exit "$status"
+}
+trap remove_keyring_dir EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 eval "$(printf '%s' "seedance-test-keyring" | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
 "$@"
