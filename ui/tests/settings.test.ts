@@ -93,6 +93,19 @@ describe('settings', () => {
     expect(hasTestId(settings.el, 'confirm-session-key')).toBe(false);
   });
 
+  it('says the settings were saved', async () => {
+    const saved = { ...VIEW, preferences: { ...VIEW.preferences, theme: 'dark' as const } };
+    const { settings, deps, calls } = dialog({ settings_get: () => VIEW, key_status: () => KEY, settings_set: () => saved });
+    await settings.open();
+    byTestId<HTMLSelectElement>(settings.el, 'settings-theme').value = 'dark';
+    byTestId(settings.el, 'settings-save').click();
+    await flush();
+    await flush();
+    expect(calls).toContainEqual(['settings_set', { preferences: saved.preferences }]);
+    expect(deps.onSaved).toHaveBeenCalledWith(saved);
+    expect(byTestId(settings.el, 'settings-status').textContent).toBe('Settings saved.');
+  });
+
   it('Choose library folder opens the folder picker at once', async () => {
     const picked = { ...VIEW, effective_library_dir: '/media/big/Seedance' };
     const { settings, deps, calls } = dialog({ settings_get: () => VIEW, settings_pick_library_dir: () => picked });

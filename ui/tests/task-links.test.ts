@@ -109,6 +109,7 @@ describe('download failures in the tasks panel', () => {
 
     deps.notes.downloadFailed(7, { message: 'The library folder is not a folder: choose another one in Settings.', libraryFolder: true });
     const notice = byTestId(row(view.el, 7), 'download-problem');
+    expect(byTestId(row(view.el, 7), 'task-state').textContent).toBe('Not saved yet');
     expect(byTestId(notice, 'download-problem-message').textContent).toBe('The library folder is not a folder: choose another one in Settings.');
     expect(byTestId(notice, 'download-choose-library').className).toBe('primary');
     byTestId(notice, 'download-choose-library').click();
@@ -193,6 +194,7 @@ describe('gallery details', () => {
     const card = view.el.querySelector('[data-testid="gallery-card"][data-task-id="7"]') as HTMLElement;
     expect(byTestId(card, 'card-download-problem').textContent).toBe('The disk is full.');
     expect(card.getAttribute('aria-label')).toContain('Not saved to your library');
+    expect(card.querySelector('.task-meta')?.textContent).toMatch(/^Not saved yet · /);
     expect(byTestId(drawer(), 'download-problem-message').textContent).toBe('The disk is full.');
     byTestId(drawer(), 'download-choose-library').click();
     expect(deps.onChooseLibrary).toHaveBeenCalledTimes(1);

@@ -73,19 +73,22 @@ export function createGallery(deps: GalleryDeps): GalleryView {
 
   function card(task: TaskView): HTMLElement {
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
+    // A video not saved has no poster yet: its place says why.
     const poster = task.poster_path
       ? h('img', { class: 'poster', src: ipc.fileUrl(task.poster_path), alt: '', loading: 'lazy' })
-      : h('div', { class: 'noposter' }, stateLabel(task.state));
+      : problem
+        ? h('div', { class: 'noposter card-problem', title: problem.message, 'data-testid': 'card-download-problem' }, problem.message)
+        : h('div', { class: 'noposter' }, stateLabel(task.state));
+    const state = problem ? 'Not saved yet' : stateLabel(task.state);
     return h('button', {
       type: 'button', class: 'card', role: 'listitem', 'data-testid': 'gallery-card', 'data-task-id': task.id, 'data-state': task.state,
-      'aria-label': `${task.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : stateLabel(task.state)}`,
+      'aria-label': `${task.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : state}`,
       onclick: () => void open(task.id),
     },
       poster,
       h('div', { class: 'caption' },
         h('div', { class: 'task-prompt' }, task.prompt || '(no prompt)'),
-        problem ? h('div', { class: 'card-problem', title: problem.message, 'data-testid': 'card-download-problem' }, problem.message) : null,
-        h('div', { class: 'task-meta' }, h('span', { class: `state ${task.state}` }, stateLabel(task.state)),
+        h('div', { class: 'task-meta' }, h('span', { class: `state ${problem ? 'not-saved' : task.state}` }, state),
           ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ` · retry of #${task.retry_of}` : ''}`)));
   }
 

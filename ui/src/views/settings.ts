@@ -143,8 +143,9 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
           try {
             const v = await ipc.settingsSet(collect());
             deps.onSaved(v);
-            status.textContent = 'Settings saved.';
+            // After the re-render, which clears the status line.
             await render(v, key, null);
+            status.textContent = 'Settings saved.';
           } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
         } }, 'Save settings')),
     );

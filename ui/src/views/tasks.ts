@@ -54,9 +54,10 @@ export function createTasks(deps: TasksDeps): TasksView {
     const elapsed = ['waiting', 'generating', 'stuck'].includes(task.state)
       ? progressLabel(Date.now(), task.submitted_at_ms ?? task.created_at_ms, task.expected_secs)
       : '';
+    const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     const children: (HTMLElement | null)[] = [
       h('div', { class: 'task-prompt', title: task.prompt }, task.prompt || '(no prompt)'),
-      h('div', { class: `state ${task.state}`, 'data-testid': 'task-state', 'data-state': task.state }, stateLabel(task.state)),
+      h('div', { class: `state ${problem ? 'not-saved' : task.state}`, 'data-testid': 'task-state', 'data-state': task.state }, problem ? 'Not saved yet' : stateLabel(task.state)),
       h('div', { class: 'task-meta' }, meta.join(' · ')),
       h('div', { class: 'task-meta', 'data-testid': 'task-elapsed' }, elapsed),
     ];
@@ -67,7 +68,6 @@ export function createTasks(deps: TasksDeps): TasksView {
         onclick: () => showTask(of),
       }, `Retry of #${of}`)));
     }
-    const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     if (problem) children.push(downloadNotice(task, problem, deps));
     if (upload && task.state === 'queued') {
       const pct = upload.total ? Math.round((upload.sent / upload.total) * 100) : 0;
