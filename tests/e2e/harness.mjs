@@ -318,21 +318,24 @@ async function saveDiagnostics(name, ctx) {
  * One scenario: a fresh fake, data folder and app; a screenshot when it fails; the app,
  * the driver and the fake stopped whatever happens; its duration appended to
  * e2e-artifacts/timings.jsonl. `body` gets { fake, dataDir, app, browser, relaunch }.
+ * `appEnv(dataDir)` adds to the app's environment (say, another SEEDANCE_LIBRARY_DIR);
+ * `prepare(dataDir)` runs once before the first launch.
  */
-export async function scenario(t, name, { fake: fakeOptions = {}, fakeConfig } = {}, body) {
+export async function scenario(t, name, { fake: fakeOptions = {}, fakeConfig, appEnv, prepare } = {}, body) {
   const started = Date.now();
   const fake = await startFake(fakeOptions);
   const dataDir = freshDataDir(name);
   const ctx = { fake, dataDir, app: null, browser: null };
   ctx.relaunch = async () => {
     if (ctx.app) await ctx.app.close();
-    ctx.app = await launchApp({ fake, dataDir });
+    ctx.app = await launchApp({ fake, dataDir, env: appEnv ? appEnv(dataDir) : {} });
     ctx.browser = ctx.app.browser;
     return ctx.browser;
   };
   let failed = false;
   try {
     if (fakeConfig) await fake.admin('config', fakeConfig);
+    if (prepare) await prepare(dataDir);
     await ctx.relaunch();
     await body(ctx);
   } catch (error) {

@@ -1,6 +1,8 @@
 // A transient failure ("Video generation failed. Please try again."): the card says what
 // happened and that credits came back, offers Retry as the one action; one click sends the
-// same request again as a new task linked to the first, and that one succeeds.
+// same request again as a new task linked to the first, and that one succeeds. The card
+// then leads to the retry instead of offering Retry again, and the gallery details link
+// the two both ways.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,12 +36,22 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
       'the retried video in the gallery', 60_000);
     assert.notEqual(retried.id, original, 'the retry is a new task');
 
+    // The original's card no longer offers to pay again: it leads to the retry.
+    assert.equal(await textOf(browser, `${card} ${tid('failure-retried')}`), `Already retried as #${retried.id}.`);
+    assert.equal(await textOf(browser, `${card} ${tid('failure-action')}`), `Show retry #${retried.id}`);
+    // The gallery details link the retry to its original, and back.
+    await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${retried.id}"]`, 'the retried video');
+    await until(async () => (await textOf(browser, tid('details-retry-of'))) === `Retry of #${original}`, 'the retry\'s details');
+    await clickWhenReady(browser, tid('details-retry-of'), 'Retry of');
+    await until(async () => (await textOf(browser, tid('details-retried-as'))) === `Retried as #${retried.id}`, 'the original\'s details');
+    assert.equal(await textOf(browser, tid('details-retry-of')), '', 'the original is not a retry');
+    assert.equal(await textOf(browser, `${tid('details')} ${tid('failure-action')}`), `Show retry #${retried.id}`);
+
     const stats = await fake.stats();
     assert.equal(stats.create_task_calls, 2, 'one createTask for the original, one for the one click');
     assert.deepEqual(Object.values(stats.create_task_by_fingerprint), [2], 'the retry sent the same request');
 
-    // The link lives in the ledger (the UI does not show it yet): read it with the CLI
-    // once the app has let go of the ledger.
+    // The link is the ledger's: read it with the CLI once the app has let go of it.
     await ctx.app.close();
     ctx.app = null;
     const status = await until(async () => {

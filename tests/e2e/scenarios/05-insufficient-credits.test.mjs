@@ -1,5 +1,6 @@
 // Not enough credits (402 from createTask, balance 10): the card shows the credits the
-// video needs and the credits available, and nothing was charged.
+// video needs and the credits available, and nothing was charged. "Add credits" asks the
+// shell to open the account page; against the fake service it says there is none.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,10 @@ test('402: the card shows required and available credits', async (t) => {
     assert.match(await textOf(browser, `${card} ${tid('failure-explanation')}`), /needs 200 credits and your balance is 10\b/);
     assert.equal(await textOf(browser, `${card} ${tid('failure-action')}`), 'Add credits');
     assert.equal(await textOf(browser, `${card} ${tid('failure-hint')}`), 'Needs 200 credits, you have 10 credits');
+
+    // The shell picks the page; against the fake it refuses and says why (no browser opens).
+    await clickWhenReady(browser, `${card} ${tid('failure-action')}`, 'Add credits');
+    await until(async () => /demo service has no account page/.test(await textOf(browser, tid('toast'))), 'the answer to Add credits');
 
     const stats = await fake.stats();
     assert.equal(stats.create_task_calls, 1, 'a 402 is not retried');

@@ -1,0 +1,95 @@
+// Takes the screenshots of the real window that the README shows (docs/screenshots/):
+// the studio with a gallery of finished videos, a failure card with its guidance and its
+// one action, and the settings. Same harness as the scenarios: the built app, the fake
+// service on 127.0.0.1, a fresh data folder; nothing reaches the real service. Waits are
+// DOM polls, as in the scenarios. After a build (tests/e2e/run.sh builds everything):
+//
+//   xvfb-run -a -s "-screen 0 1280x800x24" scripts/with-keychain.sh node tests/e2e/screenshots.mjs
+//
+// A first argument names another output folder. The app is switched to its dark theme
+// through Settings (as the earlier screenshots were); the settings shot shows the
+// run's temporary library folder as "~/Videos/Seedance Studio", so no machine path ends
+// up in the picture.
+
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  clickWhenReady, compose, enterStudio, freshDataDir, galleryCards, launchApp, repoRoot, startFake, taskRows, testKey, textOf, tid, until,
+} from './harness.mjs';
+
+const outDir = resolve(process.argv[2] ?? join(repoRoot, 'docs/screenshots'));
+const PROMPTS = [
+  'A lighthouse in a winter storm, waves breaking over the rocks, cinematic',
+  'A paper boat drifting down a rain-soaked street at dusk, neon reflections',
+  'Slow dolly through a sunlit greenhouse, dust in the light, ferns swaying',
+  'A red fox crossing a snowy birch forest at first light',
+];
+
+async function generate(browser, prompt, resolution = '720p') {
+  await compose(browser, { prompt, model: 'seedance-20', resolution, duration: 5 });
+  await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
+  // Sent once it shows up, in the tasks panel or already in the gallery.
+  await until(async () => (await taskRows(browser)).some((r) => r.prompt === prompt)
+    || (await galleryCards(browser)).some((c) => c.label.startsWith(prompt)), `"${prompt}" to be sent`);
+}
+
+/** Waits until no toast is showing, so the shot shows the app at rest. */
+const quiet = (browser) => until(async () => (await textOf(browser, tid('toast'))) === '', 'the toast to go', 15_000);
+
+async function shoot(browser, name) {
+  // Two frames, so what the page just changed is painted before the window is captured.
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+  const file = join(outDir, name);
+  await browser.saveScreenshot(file);
+  console.log(`saved ${file}`);
+}
+
+const fake = await startFake();
+const dataDir = freshDataDir('screenshots');
+let app = null;
+try {
+  app = await launchApp({ fake, dataDir });
+  const { browser } = app;
+  mkdirSync(outDir, { recursive: true });
+  await enterStudio(browser, testKey('screenshots'));
+
+  // Dark, the way the app is designed first.
+  await clickWhenReady(browser, tid('open-settings'), 'Settings');
+  await (await browser.$(tid('settings-theme'))).selectByAttribute('value', 'dark');
+  await clickWhenReady(browser, tid('settings-save'), 'Save settings');
+  await until(async () => (await textOf(browser, tid('settings-status'))) === 'Settings saved.', 'the settings to be saved');
+  await clickWhenReady(browser, tid('settings-close'), 'Close settings');
+
+  // A gallery of finished videos, posters loaded.
+  for (const prompt of PROMPTS) await generate(browser, prompt);
+  await until(async () => (await galleryCards(browser)).filter((c) => c.state === 'downloaded').length === PROMPTS.length,
+    'every video in the gallery', 90_000);
+  await until(() => browser.execute(() => [...document.querySelectorAll('[data-testid="gallery-card"] img.poster')]
+    .every((img) => img.complete && img.naturalWidth > 0)), 'the posters to load');
+  await until(async () => (await browser.$$(tid('task', tid('tasks')))).length === 0, 'the tasks panel to empty');
+  await quiet(browser);
+  await shoot(browser, 'studio-gallery.png');
+
+  // A failure card: not enough credits, with what is needed and what is left.
+  await fake.admin('config', { balance: 120 });
+  await generate(browser, 'An aerial shot over terraced rice fields at golden hour', '1080p');
+  const card = tid('failure-card', tid('tasks'));
+  await until(async () => (await browser.$(card)).isExisting(), 'the failure card', 60_000);
+  await quiet(browser);
+  await shoot(browser, 'failure-add-credits.png');
+
+  // The settings.
+  await clickWhenReady(browser, tid('open-settings'), 'Settings');
+  // Opening renders the dialog afresh, which clears the "Settings saved." of earlier.
+  await until(async () => (await browser.$(tid('settings-library'))).isDisplayed()
+    && (await textOf(browser, tid('settings-status'))) === '', 'the settings');
+  await browser.execute((dialog, library) => {
+    document.querySelector(dialog).scrollTop = 0;
+    document.querySelector(library).value = '~/Videos/Seedance Studio';
+  }, tid('settings'), tid('settings-library'));
+  await shoot(browser, 'settings.png');
+} finally {
+  if (app) await app.close();
+  fake.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
