@@ -8,6 +8,7 @@
 //! `SEEDANCE_STRACE_TEST=required` to make a missing or forbidden strace a failure.
 
 #![cfg(target_os = "linux")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use seedance_fake::{FakeConfig, FakeService};
 use std::path::Path;

@@ -6,6 +6,8 @@
 //! test script sets `SEEDANCE_KEYCHAIN_TEST=required`, which turns "no keychain here" into
 //! a failure instead of a skip.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain};
 use seedance_core::secret::ApiKey;
 
@@ -60,9 +62,17 @@ fn a_locked_keychain_with_an_unanswered_prompt_answers_within_the_timeout() {
         locked_keychain_child();
         return;
     }
-    let tools = ["xvfb-run", "dbus-run-session", "gnome-keyring-daemon", "gdbus"];
+    let tools = [
+        "xvfb-run",
+        "dbus-run-session",
+        "gnome-keyring-daemon",
+        "gdbus",
+    ];
     if let Some(missing) = tools.iter().find(|t| !on_path(t)) {
-        assert!(!required(), "{missing} is needed for the locked-keychain test");
+        assert!(
+            !required(),
+            "{missing} is needed for the locked-keychain test"
+        );
         eprintln!("{missing} not found; skipping the locked-keychain test");
         return;
     }
@@ -92,7 +102,10 @@ fn a_locked_keychain_with_an_unanswered_prompt_answers_within_the_timeout() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
-    assert!(status.success(), "the locked-keychain child failed: {status}");
+    assert!(
+        status.success(),
+        "the locked-keychain child failed: {status}"
+    );
 }
 
 fn on_path(tool: &str) -> bool {
@@ -123,8 +136,8 @@ fn locked_keychain_child() {
     assert!(updated.success());
 
     let timeout = std::time::Duration::from_secs(1);
-    let keychain = SystemKeychain::with_names("com.seedance-studio.tests", "locked")
-        .with_timeout(timeout);
+    let keychain =
+        SystemKeychain::with_names("com.seedance-studio.tests", "locked").with_timeout(timeout);
     let key = ApiKey::new("sk-CANARY-locked-keychain-0002").expect("valid key");
     keychain.store(&key).expect("store while unlocked");
 
@@ -155,7 +168,10 @@ fn locked_keychain_child() {
         "org.freedesktop.Secret.Collection",
         "Locked",
     ]);
-    assert!(locked.contains("true"), "the collection did not lock: {locked}");
+    assert!(
+        locked.contains("true"),
+        "the collection did not lock: {locked}"
+    );
 
     // The first read opens the unlock prompt and waits on it; the second queues behind it.
     for call in ["load", "load again", "store"] {

@@ -4,6 +4,8 @@
 // both ways (as far as this window knows), and a video the engine could not save says so
 // on its card and in its details, with what to do.
 
+import type { GalleryPage } from '../bindings/GalleryPage';
+import type { GalleryQuery } from '../bindings/GalleryQuery';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { stateLabel, when } from '../format';
@@ -27,6 +29,8 @@ export interface GalleryDeps {
   /** Retry links and download problems, shared with the tasks panel. */
   notes: TaskNotes;
   onChooseLibrary(): void;
+  /** The unfiltered first page, when the caller asked for it early ({@link firstPageQuery}). */
+  firstPage?: Promise<GalleryPage>;
 }
 
 export interface GalleryView {
@@ -36,7 +40,14 @@ export interface GalleryView {
   open(id: number): Promise<void>;
 }
 
+/**
+ * The query of the gallery's first screen (no search, no filter), so start-up can ask for
+ * it alongside its other calls instead of after the views are built.
+ */
+export const firstPageQuery = (): GalleryQuery => ({ text: null, states: statesFor('all'), offset: 0, limit: PAGE });
+
 export function createGallery(deps: GalleryDeps): GalleryView {
+  let prefetched = deps.firstPage ?? null;
   let filter: GalleryFilter = 'all';
   let text = '';
   let total = 0;
@@ -114,7 +125,9 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     loading.add(offset);
     const mine = generation;
     try {
-      const page = await ipc.galleryList({ text: text || null, states: statesFor(filter), offset, limit: PAGE });
+      const early = offset === 0 && !text && filter === 'all' ? prefetched : null;
+      prefetched = null;
+      const page = await (early ?? ipc.galleryList({ text: text || null, states: statesFor(filter), offset, limit: PAGE }));
       if (mine !== generation) return;
       deps.notes.noteTasks(...page.items);
       total = page.total;
