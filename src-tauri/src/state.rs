@@ -19,7 +19,7 @@ use seedance_core::paths::LIBRARY_DIR_ENV;
 use seedance_core::secret::ApiKey;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 
 /// The key store in use, switchable at runtime (system keychain, or memory for this
 /// session only) while the engine keeps one `Arc<dyn KeyStore>` for its whole life.
@@ -185,7 +185,14 @@ pub struct AppState {
     pub notify: Arc<AtomicBool>,
     pub events: Arc<dyn EventSink>,
     running: RwLock<Arc<Running>>,
+    /// The key store's first read, started with the app so the window's first
+    /// `key_status` finds it done (a keychain read is a D-Bus session and a key
+    /// exchange on Linux). Taken once; every later read is live.
+    early_key_read: Mutex<Option<mpsc::Receiver<KeyRead>>>,
 }
+
+/// What a read of the key store gave.
+pub type KeyRead = Result<Option<ApiKey>, KeychainError>;
 
 impl AppState {
     /// Starts the engine. Must be called inside the tokio runtime.
@@ -199,6 +206,18 @@ impl AppState {
         notify: Arc<AtomicBool>,
     ) -> Result<AppState, String> {
         let keys = Arc::new(ActiveKeyStore::new(Arc::new(SystemKeychain::new())));
+        // Started before the engine, whose own first read then queues behind this one.
+        let early_key_read = {
+            let (done, read) = mpsc::sync_channel(1);
+            let keys = keys.clone();
+            std::thread::Builder::new()
+                .name("early-key-read".into())
+                .spawn(move || {
+                    let _ = done.send(keys.load());
+                })
+                .ok()
+                .map(|_| read)
+        };
         let effective = Effective::resolve(&prefs, &default_library);
         notify.store(prefs.notifications, Ordering::Relaxed);
         let running = start_engine(&ledger, &keys, &events, effective)?;
@@ -212,7 +231,17 @@ impl AppState {
             notify,
             events,
             running: RwLock::new(Arc::new(running)),
+            early_key_read: Mutex::new(early_key_read),
         })
+    }
+
+    /// The read started with the app, the first time it is asked for; `None` afterwards
+    /// (or when the key store was switched since, making it stale).
+    pub fn take_early_key_read(&self) -> Option<mpsc::Receiver<KeyRead>> {
+        self.early_key_read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     pub fn running(&self) -> Arc<Running> {

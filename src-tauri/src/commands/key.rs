@@ -21,7 +21,14 @@ fn parse_key(raw: &str) -> IpcResult<ApiKey> {
 
 async fn status_of(state: &AppState) -> IpcResult<KeyStatus> {
     let keys = state.keys.clone();
-    let (loaded, store) = blocking(move || Ok((keys.load(), keys.describe()))).await?;
+    let early = state.take_early_key_read();
+    let (loaded, store) = blocking(move || {
+        let loaded = early
+            .and_then(|read| read.recv().ok())
+            .unwrap_or_else(|| keys.load());
+        Ok((loaded, keys.describe()))
+    })
+    .await?;
     let last_test = state
         .last_test
         .lock()
@@ -42,6 +49,8 @@ async fn status_of(state: &AppState) -> IpcResult<KeyStatus> {
 
 /// Makes `store` (already holding the key) the one in use and tells the engine.
 async fn adopt(state: &AppState, store: Arc<dyn KeyStore>) -> IpcResult<KeyStatus> {
+    // A read from before the switch would describe the old store.
+    drop(state.take_early_key_read());
     state.keys.switch_to(store);
     *state.last_test.lock().unwrap_or_else(|p| p.into_inner()) = None;
     state.engine().key_changed();

@@ -85,8 +85,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   function card(task: TaskView): HTMLElement {
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     // A video not saved has no poster yet: its place says why.
+    // `loading` before `src`: an image starts loading when its src is set, and lazy
+    // images stay out of the first paint.
     const poster = task.poster_path
-      ? h('img', { class: 'poster', src: ipc.fileUrl(task.poster_path), alt: '', loading: 'lazy' })
+      ? h('img', { class: 'poster', loading: 'lazy', decoding: 'async', alt: '', src: ipc.fileUrl(task.poster_path) })
       : problem
         ? h('div', { class: 'noposter card-problem', title: problem.message, 'data-testid': 'card-download-problem' }, problem.message)
         : h('div', { class: 'noposter' }, stateLabel(task.state));
