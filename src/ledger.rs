@@ -137,6 +137,9 @@ pub struct TaskEntry {
     pub remote_task_id: Option<String>,
     /// The task this one retries, when it was created by a retry.
     pub retry_of: Option<TaskId>,
+    /// The newest task created as a retry of this one, if any: a failure already retried
+    /// must not offer to spend again as if it had not been.
+    pub retried_as: Option<TaskId>,
     pub estimate_credits: Option<f64>,
     /// `creditsUsed` as the service reported it (kept even after a refund).
     pub service_credits: Option<f64>,
@@ -177,6 +180,8 @@ pub struct TaskSummary {
     pub estimate_credits: Option<f64>,
     /// The task this one retries, when it was created by a retry.
     pub retry_of: Option<TaskId>,
+    /// The newest task created as a retry of this one.
+    pub retried_as: Option<TaskId>,
 }
 
 /// A gallery query: newest first.
@@ -352,6 +357,9 @@ impl Ledger {
                         migrate(&mut conn, version)?;
                         report.migrated = Some((version, SCHEMA_VERSION));
                     }
+                    // Added without a format change (older apps simply ignore it), so
+                    // files written before it get it here.
+                    conn.execute_batch(RETRY_OF_INDEX)?;
                     return Ok((Ledger::from_parts(conn, false, path, lock), report));
                 }
                 Inspection::Unusable(why) => {
@@ -819,7 +827,8 @@ impl Ledger {
             "SELECT id, state, substr(prompt, 1, {SUMMARY_PROMPT_CHARS}), model, resolution,
                 duration_secs, created_at_ms, completed_at_ms, video_path, poster_path,
                 json_extract(output, '$.url'), json_extract(failure, '$.category'),
-                estimate_credits, retry_of
+                estimate_credits, retry_of,
+                (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id)
              FROM tasks {filter}
              ORDER BY created_at_ms DESC, id DESC LIMIT {limit} OFFSET {}",
             query.offset
@@ -845,6 +854,7 @@ impl Ledger {
                     failure_category: row.get(11)?,
                     estimate_credits: row.get(12)?,
                     retry_of: row.get(13)?,
+                    retried_as: row.get(14)?,
                 },
             ))
         })?;
@@ -1225,6 +1235,10 @@ fn configure(conn: &Connection) -> Result<(), LedgerError> {
     Ok(())
 }
 
+/// Finds the retries of a task ([`TaskEntry::retried_as`]) without a full scan.
+const RETRY_OF_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS tasks_by_retry_of ON tasks (retry_of) WHERE retry_of IS NOT NULL;";
+
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -1262,6 +1276,7 @@ CREATE INDEX IF NOT EXISTS tasks_by_queue ON tasks (queue_position) WHERE queue_
 CREATE INDEX IF NOT EXISTS tasks_by_submitted ON tasks (submitted_at_ms);
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_remote ON tasks (remote_task_id)
     WHERE remote_task_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_by_retry_of ON tasks (retry_of) WHERE retry_of IS NOT NULL;
 CREATE TABLE IF NOT EXISTS history (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     task_id    INTEGER NOT NULL,
@@ -1307,7 +1322,8 @@ fn migrate(conn: &mut Connection, from: i64) -> Result<(), LedgerError> {
 
 const ENTRY_COLUMNS: &str = "id, request, state, remote_task_id, retry_of, estimate_credits,
     service_credits, output, failure, error_raw, video_path, poster_path, created_at_ms,
-    submitted_at_ms, updated_at_ms, completed_at_ms, queue_position, poll_count";
+    submitted_at_ms, updated_at_ms, completed_at_ms, queue_position, poll_count,
+    (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id)";
 
 struct RawEntry {
     id: TaskId,
@@ -1328,6 +1344,7 @@ struct RawEntry {
     completed_at_ms: Option<i64>,
     queue_position: Option<i64>,
     poll_count: i64,
+    retried_as: Option<TaskId>,
 }
 
 impl RawEntry {
@@ -1351,6 +1368,7 @@ impl RawEntry {
             completed_at_ms: row.get(15)?,
             queue_position: row.get(16)?,
             poll_count: row.get(17)?,
+            retried_as: row.get(18)?,
         })
     }
 
@@ -1362,6 +1380,7 @@ impl RawEntry {
             state: decode_state(id, &self.state)?,
             remote_task_id: self.remote_task_id,
             retry_of: self.retry_of,
+            retried_as: self.retried_as,
             estimate_credits: self.estimate_credits,
             service_credits: self.service_credits,
             output: self

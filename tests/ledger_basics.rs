@@ -787,3 +787,57 @@ fn a_task_refused_with_429_goes_back_to_the_front_of_the_queue() {
         LocalState::Waiting
     );
 }
+
+#[test]
+fn an_original_knows_its_newest_retry_in_entries_and_gallery_rows() {
+    let f = fixture();
+    let original = f
+        .ledger
+        .create(
+            &request("a retried prompt"),
+            Some(100.0),
+            None,
+            LocalState::Queued,
+        )
+        .unwrap();
+    let unrelated = f
+        .ledger
+        .create(
+            &request("another prompt"),
+            Some(100.0),
+            None,
+            LocalState::Queued,
+        )
+        .unwrap();
+    assert_eq!(f.ledger.get(original).unwrap().retried_as, None);
+
+    let first = f
+        .ledger
+        .create(
+            &request("a retried prompt"),
+            Some(100.0),
+            Some(original),
+            LocalState::Queued,
+        )
+        .unwrap();
+    let second = f
+        .ledger
+        .create(
+            &request("a retried prompt"),
+            Some(100.0),
+            Some(original),
+            LocalState::Queued,
+        )
+        .unwrap();
+    let entry = f.ledger.get(original).unwrap();
+    assert_eq!(entry.retried_as, Some(second));
+    assert_eq!(f.ledger.get(first).unwrap().retry_of, Some(original));
+    assert_eq!(f.ledger.get(first).unwrap().retried_as, None);
+    assert_eq!(f.ledger.get(unrelated).unwrap().retried_as, None);
+
+    let rows = f.ledger.list(&ListQuery::default()).unwrap();
+    let row = |id| rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row(original).retried_as, Some(second));
+    assert_eq!(row(second).retry_of, Some(original));
+    assert_eq!(row(unrelated).retried_as, None);
+}

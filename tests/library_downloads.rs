@@ -289,6 +289,7 @@ fn entry_with(prompt: &str, remote: Option<&str>, created_at_ms: i64) -> TaskEnt
         state: LocalState::Succeeded,
         remote_task_id: remote.map(str::to_owned),
         retry_of: None,
+        retried_as: None,
         estimate_credits: None,
         service_credits: None,
         output: None,

@@ -532,6 +532,10 @@ pub struct TaskView {
     /// The task this one was created to retry (its id), when it is a retry.
     #[ts(type = "number | null")]
     pub retry_of: Option<i64>,
+    /// The newest task created as a retry of this one: the card leads there instead of
+    /// offering to spend again.
+    #[ts(type = "number | null")]
+    pub retried_as: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, TS)]
@@ -564,6 +568,7 @@ impl TaskView {
             failure_category: s.failure_category.clone(),
             guidance: None,
             retry_of: s.retry_of,
+            retried_as: s.retried_as,
         }
     }
 }

@@ -87,5 +87,6 @@ pub fn summary_of(entry: &TaskEntry) -> TaskSummary {
             .map(str::to_owned),
         estimate_credits: entry.estimate_credits,
         retry_of: entry.retry_of,
+        retried_as: entry.retried_as,
     }
 }

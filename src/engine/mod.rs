@@ -318,7 +318,10 @@ impl EngineHandle {
                 .await
                 .map(|new| new.unwrap_or(id));
         }
-        self.enqueue(entry.request, Some(id)).await
+        let new_id = self.enqueue(entry.request, Some(id)).await?;
+        // The original now leads to its retry (`retried_as`): tell the UI.
+        self.inner.shared.emit_task(id).await;
+        Ok(new_id)
     }
 
     /// Withdraws a task still waiting in the local queue; nothing was spent.

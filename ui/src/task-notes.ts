@@ -1,5 +1,6 @@
 // What the window has learnt about tasks beyond their ledger row: which task retried
-// which (so a failure that was already retried says so instead of offering Retry again)
+// which (from rows' `retry_of`/`retried_as` and retries made here, so a failure that was
+// already retried says so instead of offering Retry again)
 // and which finished videos could not be put in the library (the `download_failed`
 // event, which the ledger does not keep). The tasks panel and the gallery read the same
 // notes and re-render when they change. No DOM, no IPC; tested in tests/task-notes.test.ts.
@@ -17,7 +18,7 @@ export interface DownloadProblem {
 
 export interface TaskNotes {
   /** Learns from tasks the window received: their retry links, whether they are saved. */
-  noteTasks(...tasks: Pick<TaskView, 'id' | 'state' | 'retry_of'>[]): void;
+  noteTasks(...tasks: Pick<TaskView, 'id' | 'state' | 'retry_of' | 'retried_as'>[]): void;
   /** The newest task known to retry `id`, or null (unknown does not mean "never"). */
   retriedAs(id: number): number | null;
   downloadFailed(id: number, problem: { message: string; libraryFolder: boolean }): void;
@@ -40,6 +41,11 @@ export function createTaskNotes(): TaskNotes {
       for (const task of tasks) {
         if (task.retry_of !== null && (retries.get(task.retry_of) ?? -1) < task.id) {
           retries.set(task.retry_of, task.id);
+          dirty = true;
+        }
+        // The ledger's own answer, so the link survives a restart of the window.
+        if (task.retried_as != null && (retries.get(task.id) ?? -1) < task.retried_as) {
+          retries.set(task.id, task.retried_as);
           dirty = true;
         }
         // Only a task still waiting for its files can have a download problem.

@@ -16,7 +16,7 @@ export function taskView(overrides: Partial<TaskView> = {}): TaskView {
     id: 1, state: 'downloaded', prompt: 'A lighthouse in a storm', model: 'seedance-20', model_label: 'Seedance 2.0',
     resolution: '720p', duration_secs: 5, created_at_ms: 1_700_000_000_000, submitted_at_ms: null, completed_at_ms: null,
     expected_secs: null, queue_position: null, credits: 200, video_path: null, poster_path: null, output_url: null,
-    failure_category: null, guidance: null, retry_of: null,
+    failure_category: null, guidance: null, retry_of: null, retried_as: null,
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createTaskNotes } from '../src/task-notes';
 
-const t = (id: number, state: string, retry_of: number | null = null) => ({ id, state, retry_of });
+const t = (id: number, state: string, retry_of: number | null = null, retried_as: number | null = null) => ({ id, state, retry_of, retried_as });
 
 describe('task notes', () => {
   it('knows the newest retry of a task, from any order of arrival', () => {
@@ -11,6 +11,16 @@ describe('task notes', () => {
     expect(notes.retriedAs(3)).toBe(9);
     expect(notes.retriedAs(9)).toBeNull();
     expect(notes.retriedAs(4)).toBeNull();
+  });
+
+  it('learns a retry from the original\'s own row, as after a restart', () => {
+    const notes = createTaskNotes();
+    notes.noteTasks(t(3, 'failed', null, 8));
+    expect(notes.retriedAs(3)).toBe(8);
+    // A newer retry seen later wins; an older answer does not undo it.
+    notes.noteTasks(t(11, 'waiting', 3));
+    notes.noteTasks(t(3, 'failed', null, 8));
+    expect(notes.retriedAs(3)).toBe(11);
   });
 
   it('keeps a download problem until the task is saved', () => {

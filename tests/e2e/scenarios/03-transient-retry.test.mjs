@@ -60,5 +60,14 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     }, 'the ledger to be readable', 15_000);
     assert.equal(status.retry_of, original, 'the ledger links the retry to the original');
     assert.equal(status.state, 'downloaded');
+
+    // Started again, the window knows the link from the ledger alone: the original still
+    // leads to its retry instead of offering to pay again.
+    const again = await ctx.relaunch();
+    await enterStudio(again, testKey('transient'));
+    await clickWhenReady(again, `${tid('gallery-card')}[data-task-id="${original}"]`, 'the original in the gallery');
+    await until(async () => (await textOf(again, tid('details-retried-as'))) === `Retried as #${retried.id}`,
+      'the original\'s details after a restart');
+    assert.equal(await textOf(again, `${tid('details')} ${tid('failure-action')}`), `Show retry #${retried.id}`);
   });
 });

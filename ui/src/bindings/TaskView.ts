@@ -21,4 +21,9 @@ output_url: string | null, failure_category: string | null, guidance: GuidanceVi
 /**
  * The task this one was created to retry (its id), when it is a retry.
  */
-retry_of: number | null, };
+retry_of: number | null, 
+/**
+ * The newest task created as a retry of this one: the card leads there instead of
+ * offering to spend again.
+ */
+retried_as: number | null, };
