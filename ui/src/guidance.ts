@@ -4,7 +4,7 @@
 
 import type { ActionView } from './bindings/ActionView';
 import type { GuidanceView } from './bindings/GuidanceView';
-import { kindLabel } from './format';
+import { grouped, kindLabel } from './format';
 
 /** What pressing the primary button does; the view wires each intent to a command. */
 export type Intent =
@@ -28,7 +28,7 @@ export interface PrimaryAction {
   hint: string | null;
 }
 
-const credits = (n: number) => `${n.toLocaleString('en-US', { maximumFractionDigits: 2 })} credits`;
+const credits = (n: number) => `${grouped(n)} credits`;
 
 /** The single primary button for an action. */
 export function primaryAction(action: ActionView): PrimaryAction {

@@ -19,6 +19,11 @@ import { createSettings } from './views/settings';
 import { createTasks } from './views/tasks';
 import { createUnknownDialog } from './views/unknown';
 
+// Before anything is laid out: the font rule for Linux (see styles.css, `os-linux`).
+if (/\bLinux\b/.test(navigator.userAgent) && !/\bAndroid\b/.test(navigator.userAgent)) {
+  document.documentElement.classList.add('os-linux');
+}
+
 const root = document.getElementById('app') as HTMLElement;
 
 function applyTheme(view: SettingsView) {

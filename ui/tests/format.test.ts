@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { charCount, clock, fileName, keyCheckMessage, progressLabel, stateLabel } from '../src/format';
+import { charCount, clock, fileName, grouped, keyCheckMessage, progressLabel, stateLabel, when } from '../src/format';
 
 describe('format', () => {
   it('formats clocks and ignores nonsense', () => {
@@ -25,6 +25,17 @@ describe('format', () => {
     expect(charCount(1234, 10000)).toBe('1,234 / 10,000');
     expect(fileName('/a/b/c.png')).toBe('c.png');
     expect(fileName('C:\\x\\y.mp4')).toBe('y.mp4');
+  });
+
+  it('groups digits and dates the same way on every call (one formatter each, reused)', () => {
+    expect(grouped(10000)).toBe('10,000');
+    expect(grouped(1234.567)).toBe('1,234.57');
+    expect(grouped(0)).toBe('0');
+    const ms = Date.UTC(2026, 10, 25, 21, 14);
+    const expected = new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    expect(when(ms)).toBe(expected);
+    expect(when(ms)).toBe(expected);
+    expect(when(ms + 86_400_000)).not.toBe(expected);
   });
 
   it('explains every key check result', () => {

@@ -8,7 +8,7 @@ import type { GalleryPage } from '../bindings/GalleryPage';
 import type { GalleryQuery } from '../bindings/GalleryQuery';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
-import { stateLabel, when } from '../format';
+import { grouped, stateLabel, when } from '../format';
 import { FILTERS, pagesFor, statesFor, visibleWindow, type GalleryFilter, type GridGeometry } from '../gallery-model';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
@@ -117,7 +117,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       const task = items.get(i);
       cards.appendChild(task ? card(task) : h('div', { class: 'card', 'aria-hidden': 'true' }));
     }
-    countLabel.textContent = total === 1 ? '1 video' : `${total.toLocaleString('en-US')} videos`;
+    countLabel.textContent = total === 1 ? '1 video' : `${grouped(total)} videos`;
     if (total === 0) cards.appendChild(h('p', { class: 'empty', style: 'grid-column:1/-1' }, text || filter !== 'all' ? 'Nothing matches.' : 'Your finished videos will appear here.'));
     for (const offset of pagesFor(win.start, win.end, PAGE)) void load(offset);
   }
