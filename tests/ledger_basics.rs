@@ -791,44 +791,17 @@ fn a_task_refused_with_429_goes_back_to_the_front_of_the_queue() {
 #[test]
 fn an_original_knows_its_newest_retry_in_entries_and_gallery_rows() {
     let f = fixture();
-    let original = f
-        .ledger
-        .create(
-            &request("a retried prompt"),
-            Some(100.0),
-            None,
-            LocalState::Queued,
-        )
-        .unwrap();
-    let unrelated = f
-        .ledger
-        .create(
-            &request("another prompt"),
-            Some(100.0),
-            None,
-            LocalState::Queued,
-        )
-        .unwrap();
+    let create = |prompt: &str, retry_of: Option<TaskId>| {
+        f.ledger
+            .create(&request(prompt), Some(100.0), retry_of, LocalState::Queued)
+            .unwrap()
+    };
+    let original = create("a retried prompt", None);
+    let unrelated = create("another prompt", None);
     assert_eq!(f.ledger.get(original).unwrap().retried_as, None);
 
-    let first = f
-        .ledger
-        .create(
-            &request("a retried prompt"),
-            Some(100.0),
-            Some(original),
-            LocalState::Queued,
-        )
-        .unwrap();
-    let second = f
-        .ledger
-        .create(
-            &request("a retried prompt"),
-            Some(100.0),
-            Some(original),
-            LocalState::Queued,
-        )
-        .unwrap();
+    let first = create("a retried prompt", Some(original));
+    let second = create("a retried prompt", Some(original));
     let entry = f.ledger.get(original).unwrap();
     assert_eq!(entry.retried_as, Some(second));
     assert_eq!(f.ledger.get(first).unwrap().retry_of, Some(original));
