@@ -63,12 +63,17 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     for message in &report.messages {
         log::warn!("ledger: {message}");
     }
+    let mut notices = report.messages.clone();
+    if let Some(message) = commands::settings::recover_preferences_file(&data_dir) {
+        log::warn!("settings: {message}");
+        notices.push(message);
+    }
     let prefs = commands::settings::load_preferences(app, &data_dir);
     let notify = Arc::new(AtomicBool::new(prefs.notifications));
     let sink = Arc::new(TauriEvents::new(app.clone(), notify.clone()));
     let default_library = default_library(app, &data_dir);
     // The engine spawns its scheduler on the runtime it is started in.
-    let state = tauri::async_runtime::block_on(async {
+    let mut state = tauri::async_runtime::block_on(async {
         AppState::start(
             data_dir,
             default_library,
@@ -78,6 +83,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
             notify,
         )
     })?;
+    state.notices = notices;
     allow_library_assets(app, &state.running().effective.library_dir);
     app.manage(state);
     Ok(())

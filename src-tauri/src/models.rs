@@ -683,6 +683,9 @@ pub struct SettingsView {
     pub library_dir_from_env: bool,
     pub data_dir: String,
     pub version: String,
+    /// What happened at start that the creator should know (a task history or settings
+    /// file that could not be read and was moved aside), in plain sentences.
+    pub notices: Vec<String>,
 }
 
 // ---------------------------------------------------------------- events

@@ -189,6 +189,8 @@ pub struct AppState {
     /// `key_status` finds it done (a keychain read is a D-Bus session and a key
     /// exchange on Linux). Taken once; every later read is live.
     early_key_read: Mutex<Option<mpsc::Receiver<KeyRead>>>,
+    /// Said once at start (files moved aside), shown by the window.
+    pub notices: Vec<String>,
 }
 
 /// What a read of the key store gave.
@@ -232,6 +234,7 @@ impl AppState {
             events,
             running: RwLock::new(Arc::new(running)),
             early_key_read: Mutex::new(early_key_read),
+            notices: Vec::new(),
         })
     }
 

@@ -51,6 +51,15 @@ function keyChip(status: KeyStatus, onClick: () => void): HTMLElement {
 // Start-up is on the clock (docs/benchmarks.md (b)): every call the first screen needs goes
 // out at once, the studio reuses the key status it already has, and the performance marks
 // let `bench/app-bench.mjs --trace` show where the time goes.
+/** A dismissible banner of start-up notices, or null when there is none. */
+function startupNotices(messages: string[]): HTMLElement | null {
+  if (messages.length === 0) return null;
+  const banner: HTMLElement = h('div', { class: 'notices', role: 'alert', 'data-testid': 'startup-notices' },
+    ...messages.map((m) => h('p', { 'data-testid': 'startup-notice' }, m)),
+    h('button', { type: 'button', class: 'ghost', 'data-testid': 'dismiss-notices', onclick: () => banner.remove() }, 'Dismiss'));
+  return banner;
+}
+
 async function boot() {
   performance.mark('boot-start');
   const firstPage = ipc.galleryList(firstPageQuery());
@@ -59,8 +68,11 @@ async function boot() {
   const [catalog, settings, key] = await Promise.all([ipc.catalog(), ipc.settingsGet(), ipc.keyStatus()]);
   performance.mark('boot-ipc');
   applyTheme(settings);
+  // What start-up had to do about unreadable files, said once above whatever shows.
+  const notices = startupNotices(settings.notices);
   if (!key.present) {
     clear(root);
+    if (notices) root.appendChild(notices);
     root.appendChild(createOnboarding(settings, () => void studio()));
     root.appendChild(toastEl);
     return;
@@ -158,6 +170,7 @@ async function boot() {
       onError,
     });
 
+    if (notices) root.appendChild(notices);
     root.append(
       h('header', { class: 'topbar' },
         h('div', { class: 'brand' }, logo, h('h1', { style: 'font-size:15px' }, 'Seedance Studio')),

@@ -17,7 +17,7 @@ afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
 const VIEW: SettingsView = {
   preferences: { base_url: null, library_dir: null, daily_cap_credits: null, monthly_cap_credits: null, notifications: true, theme: 'system' },
   effective_base_url: 'https://seedance2-pro.com/api/v1', base_url_source: 'default', base_url_is_loopback: false,
-  effective_library_dir: '/home/me/Videos/Seedance', library_dir_from_env: false, data_dir: '/home/me/.local/share/seedance', version: '0.1.0',
+  effective_library_dir: '/home/me/Videos/Seedance', library_dir_from_env: false, data_dir: '/home/me/.local/share/seedance', version: '0.1.0', notices: [],
 };
 const KEY: KeyStatus = { present: true, last_four: 'wxyz', store: 'system keychain', last_test: null, problem: null };
 const NO_KEY: KeyStatus = { present: false, last_four: null, store: 'system keychain', last_test: null, problem: null };

@@ -16,4 +16,9 @@ base_url_is_loopback: boolean, effective_library_dir: string,
 /**
  * `true` when SEEDANCE_LIBRARY_DIR overrides the setting.
  */
-library_dir_from_env: boolean, data_dir: string, version: string, };
+library_dir_from_env: boolean, data_dir: string, version: string, 
+/**
+ * What happened at start that the creator should know (a task history or settings
+ * file that could not be read and was moved aside), in plain sentences.
+ */
+notices: Array<string>, };
