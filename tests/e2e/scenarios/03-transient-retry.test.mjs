@@ -1,8 +1,8 @@
 // A transient failure ("Video generation failed. Please try again."): the card says what
 // happened and that credits came back, offers Retry as the one action; one click sends the
 // same request again as a new task linked to the first, and that one succeeds. The card
-// then leads to the retry instead of offering Retry again, and the gallery details link
-// the two both ways.
+// then leads to the retry instead of offering Retry again, the gallery details link
+// the two both ways, and after a relaunch the original still leads to its retry.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
