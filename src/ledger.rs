@@ -297,6 +297,15 @@ pub fn system_now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Credits a spending cap counts, from [`Ledger::cap_credits_since`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CapCredits {
+    /// Reserved by submissions in the period (the service's figure when known).
+    pub reserved: f64,
+    /// Estimates of tasks still waiting in the local queue.
+    pub queued: f64,
+}
+
 /// The open ledger. `Send + Sync`: share it in an `Arc`; calls block on disk I/O (an
 /// fsync per write), so async callers should use `spawn_blocking`.
 pub struct Ledger {
@@ -935,6 +944,28 @@ impl Ledger {
             |row| row.get(0),
         )?;
         Ok(total.unwrap_or(0.0))
+    }
+
+    /// What a spending cap counts since `since_ms`: the credits reserved by submissions
+    /// (as [`Ledger::reserved_credits_since`]) and the estimates of tasks still in the
+    /// local queue, which reserve them when sent. Read in one statement: with two reads
+    /// a task sent in between would count twice (or not at all).
+    pub fn cap_credits_since(&self, since_ms: i64) -> Result<CapCredits, LedgerError> {
+        let conn = self.reader();
+        let (reserved, queued): (Option<f64>, Option<f64>) = conn.query_row(
+            "SELECT
+               sum(CASE WHEN state NOT IN ('failed', 'cancelled', 'draft', 'queued')
+                         AND COALESCE(submitted_at_ms, submit_started_at_ms) >= ?1
+                        THEN COALESCE(service_credits, estimate_credits, 0) END),
+               sum(CASE WHEN state = 'queued' THEN COALESCE(estimate_credits, 0) END)
+             FROM tasks",
+            [since_ms],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(CapCredits {
+            reserved: reserved.unwrap_or(0.0),
+            queued: queued.unwrap_or(0.0),
+        })
     }
 
     /// The audit trail of one task, oldest first.

@@ -652,8 +652,20 @@ fn reserved_credits_count_only_what_may_be_spent() {
         .ledger
         .create(&request("c"), Some(7.5), None, LocalState::Queued)
         .unwrap();
+    let before_sending = f.ledger.cap_credits_since(start).unwrap();
+    assert_eq!(
+        (before_sending.reserved, before_sending.queued),
+        (120.0, 1007.5)
+    );
     f.ledger.mark_submitting(c).unwrap();
     assert_eq!(f.ledger.reserved_credits_since(start).unwrap(), 127.5);
+    // Sending moves the estimate from the queue to the reserved credits: a cap counts
+    // it once, before and after.
+    let after_sending = f.ledger.cap_credits_since(start).unwrap();
+    assert_eq!(
+        (after_sending.reserved, after_sending.queued),
+        (127.5, 1000.0)
+    );
     f.ledger.mark_submission_unknown(c, "reset").unwrap();
     assert_eq!(f.ledger.reserved_credits_since(start).unwrap(), 127.5);
 

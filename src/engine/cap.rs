@@ -33,11 +33,6 @@ pub(crate) fn check(
     now_ms: i64,
     needed: f64,
 ) -> Result<SpendingCapCheck, LedgerError> {
-    let queued: f64 = ledger
-        .queued_in_order()?
-        .iter()
-        .filter_map(|e| e.estimate_credits)
-        .sum();
     let offset = local_offset();
     for (window, limit, since) in [
         (
@@ -52,7 +47,8 @@ pub(crate) fn check(
         ),
     ] {
         let Some(limit) = limit else { continue };
-        let reserved = ledger.reserved_credits_since(since)? + queued;
+        let counted = ledger.cap_credits_since(since)?;
+        let reserved = counted.reserved + counted.queued;
         // A hundredth of a credit of slack: estimates are rounded to cents.
         if reserved + needed > limit + 0.005 {
             return Ok(SpendingCapCheck::Over(guidance_for(
