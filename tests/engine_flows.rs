@@ -238,7 +238,15 @@ async fn text_to_video_ends_downloaded_with_files_and_one_event_per_change() {
     let mut deduped = states.clone();
     deduped.dedup();
     assert_eq!(states, deduped, "repeated task_changed: {states:?}");
-    assert_eq!(states.first(), Some(&LocalState::Queued));
+    // Each event is the ledger's state when it is sent: the scheduler may take the task
+    // from the queue before the submission's own event goes out, which then says so.
+    assert!(
+        matches!(
+            states.first(),
+            Some(LocalState::Queued | LocalState::Submitting)
+        ),
+        "{states:?}"
+    );
     assert_eq!(states.last(), Some(&LocalState::Downloaded));
     assert!(states.contains(&LocalState::Submitting) && states.contains(&LocalState::Waiting));
     // No event carries the key.

@@ -21,6 +21,7 @@ mod events;
 mod scheduler;
 mod submit;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ use crate::api::{ApiClient, ApiError, TaskRecord};
 use crate::clock::Clock;
 use crate::guidance::{guidance_for, Category, Failure, Guidance};
 use crate::keychain::KeyStore;
-use crate::ledger::{Ledger, LedgerError, LocalState, TaskEntry, TaskId};
+use crate::ledger::{Ledger, LedgerError, LocalState, TaskEntry, TaskId, TaskSummary};
 use crate::library::Library;
 use crate::request::GenerationRequest;
 use crate::retry::RetryPolicy;
@@ -216,6 +217,7 @@ impl Engine {
             clock: deps.clock,
             library: deps.library,
             settings: deps.settings,
+            last_told: Mutex::new(HashMap::new()),
         });
         let join = tokio::spawn(scheduler::run(shared.clone(), cmd_rx));
         EngineHandle {
@@ -239,6 +241,10 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) library: Library,
     pub(crate) settings: EngineSettings,
+    /// A fingerprint of the last `TaskChanged` of each task. Held while a change is read
+    /// and sent, so events leave in the order of the ledger and a state read twice (by a
+    /// worker and a handle racing on the same task) is told once.
+    pub(crate) last_told: Mutex<HashMap<TaskId, u64>>,
 }
 
 impl Shared {
@@ -258,13 +264,28 @@ impl Shared {
 
     /// Emits one `task_changed` with the task as the ledger now has it.
     pub(crate) async fn emit_task(&self, id: TaskId) {
+        let mut last_told = self.last_told.lock().await;
         match self.ledger(move |l| l.get(id)).await {
-            Ok(entry) => self.events.emit(EngineEvent::TaskChanged {
-                task: summary_of(&entry),
-            }),
+            Ok(entry) => {
+                let task = summary_of(&entry);
+                let fingerprint = fingerprint_of(&task);
+                if last_told.insert(id, fingerprint) != Some(fingerprint) {
+                    self.events.emit(EngineEvent::TaskChanged { task });
+                }
+            }
             Err(error) => tracing::warn!(task = id, %error, "could not read a changed task"),
         }
     }
+}
+
+/// A hash of everything a `TaskChanged` carries.
+fn fingerprint_of(task: &TaskSummary) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(task)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Messages from handles to the scheduler.
