@@ -32,10 +32,10 @@ fn every_task_of_the_mix_is_detected_with_bounded_gaps() {
         let out = sim::run_adaptive(&schedule, &task, 0.0, 10_000, &mut rng);
         assert!(out.detection_delay.is_finite(), "never detected: {task:?}");
         assert!(out.min_gap >= 1.0, "polled faster than 1/s: {out:?}");
-        // Without errors and before "stuck", never slower than every 30 s.
+        // Without errors and before "stuck", never slower than once a minute.
         assert!(
-            out.max_gap <= 30.0 + 1e-9,
-            "gap over 30 s: {out:?} {task:?}"
+            out.max_gap <= 60.0 + 1e-9,
+            "gap over 60 s: {out:?} {task:?}"
         );
         assert!(out.detection_delay <= 30.0, "{out:?}");
     }
@@ -54,10 +54,10 @@ fn meets_the_measured_trade_off_against_fixed_two_second_polling() {
     let a = sim::summarize(&adaptive);
     let f = sim::summarize(&fixed);
     let ratio = a.mean_polls / f.mean_polls;
-    // The brief's 0.2× with p95 ≤ 3 s is not reachable on this mix (see poll-bench);
-    // this pins the trade-off chosen: p95 under 3 s at under 0.3× the requests.
+    // Issue 7's target: at most 0.2× the requests of fixed 2 s polling, with 95 % of
+    // the ends seen within 3 s (virtual time, so this is a count, not a timing).
     assert!(a.p95_delay <= 3.0, "p95 {:.2} s", a.p95_delay);
-    assert!(ratio <= 0.30, "ratio {ratio:.3}");
+    assert!(ratio <= 0.20, "ratio {ratio:.3}");
     assert!(a.p50_delay <= 2.0, "p50 {:.2} s", a.p50_delay);
 }
 
@@ -85,6 +85,7 @@ fn a_task_that_never_finishes_keeps_being_polled_about_once_a_minute() {
         class: "stuck",
         window: window(120, 240),
         stuck_after: Duration::from_secs(600),
+        fetches_references: false,
         generating_at: 5.0,
         completes_at: 4.0 * 3600.0,
     };
@@ -133,6 +134,7 @@ fn fast_failures_are_seen_within_seconds() {
             class: "fast failure",
             window: ModelId::Seedance20.expected_generation(Resolution::P720, true),
             stuck_after: Duration::from_secs(600),
+            fetches_references: true,
             generating_at: at,
             completes_at: at,
         };
@@ -178,6 +180,7 @@ proptest! {
         polls in 0u32..u32::MAX,
         errors in 0u32..=10_000,
         stuck_after in 0u64..10_000,
+        fetches_references in any::<bool>(),
         jitter in proptest::num::f64::ANY,
     ) {
         let ctx = PollContext {
@@ -188,6 +191,7 @@ proptest! {
             polls_made: polls,
             consecutive_errors: errors,
             stuck_after: Duration::from_secs(stuck_after),
+            fetches_references,
             jitter,
         };
         let delay = next_poll_delay(&ctx);
@@ -196,7 +200,7 @@ proptest! {
         let schedule = PollSchedule::default();
         let stuck = ctx.elapsed >= schedule.stuck_at(ctx.window, ctx.stuck_after);
         if errors == 0 {
-            let cap = if stuck { 60.0 } else { 30.0 };
+            let cap = 60.0;
             prop_assert!(delay.as_secs_f64() <= cap + 1e-9, "{:?} stuck={}", delay, stuck);
         }
     }

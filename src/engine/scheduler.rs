@@ -61,6 +61,8 @@ struct Tracked {
     submitted: Instant,
     window: TimeWindow,
     stuck_after: Duration,
+    /// The request has reference media the service must fetch (early polls apply).
+    fetches_references: bool,
     status: PolledStatus,
     generating_since: Option<Duration>,
     polls_made: u32,
@@ -84,6 +86,7 @@ impl Tracked {
                 .model
                 .expected_generation(request.resolution, request.has_reference_video()),
             stuck_after: request.model.stuck_after(),
+            fetches_references: !request.references.is_empty(),
             status: if entry.state == LocalState::Generating {
                 PolledStatus::Generating
             } else {
@@ -427,6 +430,7 @@ impl Scheduler {
                 polls_made: t.polls_made,
                 consecutive_errors: t.errors,
                 stuck_after: t.stuck_after,
+                fetches_references: t.fetches_references,
                 jitter,
             }),
         };
