@@ -105,8 +105,13 @@ export function createGallery(deps: GalleryDeps): GalleryView {
           ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ` · retry of #${task.retry_of}` : ''}`)));
   }
 
+  /** The scroller's size at the last render. */
+  const renderedSize = { width: -1, height: -1 };
+
   function render() {
     const g = geometry();
+    renderedSize.width = scroller.clientWidth;
+    renderedSize.height = scroller.clientHeight;
     const win = visibleWindow(total, scroller.scrollTop, scroller.clientHeight || 600, g);
     grid.style.height = `${win.height}px`;
     cards.style.top = `${win.offsetY}px`;
@@ -243,7 +248,13 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     searchTimer = setTimeout(() => { text = search.value.trim(); reload(); }, 200);
   });
   scroller.addEventListener('scroll', () => requestAnimationFrame(render), { passive: true });
-  if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => render()).observe(scroller);
+  // Its first call comes right after the first layout, at the size render() already used:
+  // rebuilding the same cards then would lay them out twice in the first frame.
+  if (typeof ResizeObserver !== 'undefined') {
+    new ResizeObserver(() => {
+      if (scroller.clientWidth !== renderedSize.width || scroller.clientHeight !== renderedSize.height) render();
+    }).observe(scroller);
+  }
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && drawer) closeDrawer(); });
 
   /** A button that opens another task's details (a retry and what it retried). */
