@@ -96,6 +96,14 @@ let dateTimeFormat: Intl.DateTimeFormat | null = null;
 
 /** "10,000": digits grouped the way the rest of the app's English text is. */
 export function grouped(n: number): string {
+  // Whole numbers (counts, credits, the prompt counter) are grouped by hand: the first
+  // Intl formatter of the page loads ICU's number data, a few milliseconds of start-up.
+  if (Number.isSafeInteger(n) && !Object.is(n, -0)) {
+    const digits = String(Math.abs(n));
+    let out = digits.slice(0, digits.length % 3 || 3);
+    for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+    return n < 0 ? `-${out}` : out;
+  }
   groupedFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
   return groupedFormat.format(n);
 }

@@ -27,6 +27,13 @@ describe('format', () => {
     expect(fileName('C:\\x\\y.mp4')).toBe('y.mp4');
   });
 
+  it('groups whole numbers by hand exactly as the en-US formatter does', () => {
+    const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+    for (const n of [0, -0, 1, -1, 12, 999, 1000, -1000, 12345, 123456, 1234567, -987654321, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 60, 0.5, -12.345]) {
+      expect(grouped(n)).toBe(intl.format(n));
+    }
+  });
+
   it('groups digits and dates the same way on every call (one formatter each, reused)', () => {
     expect(grouped(10000)).toBe('10,000');
     expect(grouped(1234.567)).toBe('1,234.57');
