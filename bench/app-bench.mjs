@@ -9,6 +9,11 @@
 //
 // Usage: node bench/app-bench.mjs --app BIN --empty BIN --cli SEEDANCE_CLI --data DIR [--runs 5] [--trace 1]
 // (DIR: made by ledger-fill, 10,000 tasks and 500 posters; run under scripts/with-keychain.sh)
+// A/B of builds: --ab NAME=BIN,NAME=BIN (instead of --app) launches each build with an empty
+// history and with DIR, alternated with the empty window, skips the memory wait, and prints
+// per kind the median ready time, its ratio to the empty window and the in-page time
+// (timeOrigin -> gallery-first-paint, median and first quartile), which leaves out the
+// exec -> timeOrigin part that varies by tens of ms between runs of the same binary.
 // Prints one JSON object on the last line. Nothing here talks to the network: the app's API
 // base is a closed loopback port, and no task is in flight.
 
@@ -23,7 +28,7 @@ const { remote } = await import(pathToFileURL(resolve(here, '../tests/e2e/node_m
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const RUNS = Number(args.runs ?? 5);
-const SETTLE_MS = 5_000;
+const SETTLE_MS = args.ab ? 0 : 5_000;
 let port = 4700 + (process.pid % 100) * 2;
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
@@ -142,6 +147,7 @@ async function once(kind, binary, dataDir) {
       kind,
       ...(trace ? { trace: Object.fromEntries(Object.entries(trace.points).map(([k, v]) => [k, Math.round(trace.origin + v - exec)])) } : {}),
       readyMs: seen.origin + seen.paint - exec,
+      pageMs: seen.paint,
       dataToPaintMs: seen.data === null ? null : seen.paint - seen.data,
       ...dom,
       ...mem,
@@ -162,6 +168,35 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 if (args.cli) {
   const set = spawnSync(args.cli, ['key', 'set'], { input: 'sk-bench-made-up-key-0000', stdio: ['pipe', 'ignore', 'inherit'] });
   if (set.status !== 0) throw new Error('could not store the bench key in the keychain');
+}
+
+if (args.ab) {
+  const kinds = [['empty', args.empty, false]];
+  for (const [name, bin] of args.ab.split(',').map((x) => x.split('='))) kinds.push([`${name}-empty`, bin, false], [`${name}-10k`, bin, true]);
+  const byKind = Object.fromEntries(kinds.map(([k]) => [k, []]));
+  for (let run = 0; run < RUNS; run += 1) {
+    for (const [kind, bin, full] of run % 2 === 0 ? kinds : [...kinds].reverse()) {
+      const fresh = full ? null : mkdtempSync(join(tmpdir(), 'seedance-bench-'));
+      try {
+        const r = await once(kind, bin, fresh ?? args.data);
+        byKind[kind].push(r);
+        console.error(JSON.stringify(r));
+      } finally {
+        if (fresh) rmSync(fresh, { recursive: true, force: true });
+      }
+    }
+  }
+  const q1 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)];
+  const emptyReady = median(byKind.empty.map((r) => r.readyMs));
+  const ab = Object.fromEntries(Object.entries(byKind).map(([k, rs]) => [k, {
+    runs: rs.length,
+    readyMs: median(rs.map((r) => r.readyMs)),
+    ratio: median(rs.map((r) => r.readyMs)) / emptyReady,
+    pageMs: median(rs.map((r) => r.pageMs)),
+    pageMsQ1: q1(rs.map((r) => r.pageMs)),
+  }]));
+  console.log(JSON.stringify(ab));
+  process.exit(0);
 }
 
 const results = { empty: [], appEmpty: [], appFull: [] };
