@@ -80,6 +80,13 @@ export async function launchApp({ fake, dataDir, env = {} }) {
       SEEDANCE_DATA_DIR: dataDir,
       SEEDANCE_LIBRARY_DIR: join(dataDir, 'library'),
       RUST_LOG: process.env.RUST_LOG ?? 'info',
+      // The fake runs at a hundredth of the documented durations, while the app's own
+      // schedule plans its polls on the documented minutes (first poll of a text-only task
+      // at 10 s, then up to 60 s apart before the window). Polling every second, as the
+      // demo does, lets the window see each state in seconds; the schedule itself is
+      // tested in virtual time (schedule_sim, engine_scheduler) and against the fake at
+      // full time scale (idle-bench).
+      SEEDANCE_POLL_INTERVAL_MS: '1000',
       ...env,
     },
   });

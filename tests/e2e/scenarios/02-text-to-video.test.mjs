@@ -15,8 +15,8 @@ import {
 test('text to video: priced button, waiting → generating, the video saved in the library', async (t) => {
   await scenario(t, '02-text-to-video', {}, async ({ fake, dataDir, browser }) => {
     await enterStudio(browser, testKey('t2v'));
-    // Real seconds for the queue wait and the generation, so the app's first polls (3 s,
-    // 6 s, 10 s after submission) see each state.
+    // Real seconds for the queue wait and the generation, so the app's polls (every
+    // second in these tests, see launchApp) see each state.
     const prompt = 'A red kite over a dune at dawn, slow dolly-in [fake:wait=4] [fake:gen=4]';
     await compose(browser, { prompt, model: 'seedance-20', resolution: '720p', duration: 5 });
     await until(async () => (await textOf(browser, tid('generate'))) === 'Generate · 200 credits ≈ $0.94',
