@@ -25,11 +25,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { remote } = await import(pathToFileURL(resolve(here, '../tests/e2e/node_modules/webdriverio/build/index.js')).href);
+const { takePortPair } = await import(pathToFileURL(resolve(here, '../tests/e2e/harness.mjs')).href);
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const RUNS = Number(args.runs ?? 5);
 const SETTLE_MS = args.ab ? 0 : 5_000;
-let port = 4700 + (process.pid % 100) * 2;
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 const ticks = 100; // USER_HZ on Linux
@@ -93,8 +93,8 @@ async function waitForPort(p) {
 }
 
 async function once(kind, binary, dataDir) {
-  const marker = `SEEDANCE_BENCH_RUN=${process.pid}-${port}`;
-  const p = port; port += 2;
+  const p = await takePortPair();
+  const marker = `SEEDANCE_BENCH_RUN=${process.pid}-${p}`;
   const driver = spawn('tauri-driver', ['--port', String(p), '--native-port', String(p + 1)], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

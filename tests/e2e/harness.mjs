@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 import { remote } from 'webdriverio';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,8 +71,7 @@ export function freshDataDir(name) {
  */
 export async function launchApp({ fake, dataDir, env = {} }) {
   if (!existsSync(appBinary)) throw new Error(`app not built: ${appBinary}`);
-  const port = nextPort;
-  nextPort += 2;
+  const port = await takePortPair();
   const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
@@ -141,6 +141,29 @@ export async function appGone(dataDir, graceMs = 5_000) {
     }
     await new Promise((ok) => setTimeout(ok, 100));
   }
+}
+
+/** Whether nothing listens on loopback `port` right now. */
+function portIsFree(port) {
+  return new Promise((ok) => {
+    const server = createServer();
+    server.once('error', () => ok(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
+  });
+}
+
+/**
+ * The next pair (`port`, `port + 1`) for a tauri-driver and its WebKitWebDriver with
+ * nothing listening on either: a driver left over from another run on the machine must
+ * never answer for this one (waitForPort would take its `/status` for ours).
+ */
+export async function takePortPair() {
+  for (let tries = 0; tries < 500; tries += 1) {
+    const port = nextPort;
+    nextPort += 2;
+    if (await portIsFree(port) && await portIsFree(port + 1)) return port;
+  }
+  throw new Error('no free pair of loopback ports for tauri-driver');
 }
 
 async function waitForPort(port, timeoutMs) {
