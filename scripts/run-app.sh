@@ -27,6 +27,9 @@ if [ -n "${SEEDANCE_DEMO:-}" ]; then
   for _ in $(seq 100); do grep -q listening "$fake_log" && break; sleep 0.1; done
   SEEDANCE_API_BASE=$(grep -o 'http://[^ ]*' "$fake_log" | head -n 1)
   export SEEDANCE_API_BASE
+  # The fake runs the documented minutes at a twentieth of their length; the app's own
+  # schedule plans on the documented minutes, so the demo polls every second instead.
+  export SEEDANCE_POLL_INTERVAL_MS="${SEEDANCE_POLL_INTERVAL_MS:-1000}"
   echo "Demo: the fake Seedance service runs at $SEEDANCE_API_BASE (any key works; try a prompt with [fake:fail=transient])."
 fi
 
