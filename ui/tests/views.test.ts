@@ -36,6 +36,22 @@ describe('compose view', () => {
     expect(byTestId(view.el, 'prompt-count').textContent).toBe('1 / 10,000');
   });
 
+  it('keeps the empty-prompt message off a fresh form until the creator acts', async () => {
+    const empty = { field: 'prompt', code: 'prompt_empty', message: 'Write a prompt first.', reference: null } as const;
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [empty], warnings: [], estimate: null } : null));
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    document.body.appendChild(view.el);
+    await flush();
+    expect((byTestId(view.el, 'generate') as HTMLButtonElement).disabled).toBe(true);
+    expect(byTestId(view.el, 'generate-reason').textContent).toBe('Write a prompt first.');
+    expect(byTestId(view.el, 'prompt-problem').textContent).toBe('');
+
+    // Ctrl+Enter on the empty form: now the field says what is missing.
+    view.el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
+    await flush();
+    expect(byTestId(view.el, 'prompt-problem').textContent).toBe('Write a prompt first.');
+  });
+
   it('shows a dropped file with its kind, number and problem', async () => {
     mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [], warnings: [], estimate: null } : null));
     mockConvertFileSrc('linux');

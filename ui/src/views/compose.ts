@@ -68,6 +68,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   let busy = false;
   let checkSeq = 0;
   let replaceAt: number | null = null;
+  // An empty prompt on a fresh form is not a mistake yet: the button's reason says what is
+  // missing, and the red message under the field waits until the creator has typed, loaded
+  // a draft or tried to generate.
+  let promptTouched = false;
 
   const promptId = uid('prompt');
   const prompt = h('textarea', {
@@ -204,6 +208,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       for (const w of warnings) target.appendChild(h('div', { class: 'warning' }, w.message));
     };
     show(promptProblem, 'prompt');
+    if (!promptTouched) clear(promptProblem);
     show(durationProblem, 'duration');
     show(refsProblem, 'references');
     clear(otherProblems);
@@ -286,7 +291,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
 
   async function submit() {
     const button = generateButton(check, busy);
-    if (button.disabled || rows.some((r) => r.problems.length)) return;
+    if (button.disabled || rows.some((r) => r.problems.length)) {
+      if (!promptTouched) { promptTouched = true; renderProblems(); }
+      return;
+    }
     busy = true;
     renderProblems();
     try {
@@ -301,6 +309,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   }
 
   prompt.addEventListener('input', () => {
+    promptTouched = true;
     draft = { ...draft, prompt: prompt.value };
     renderCount();
     void recheck();
@@ -333,6 +342,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     el,
     setDraft(next: Draft) {
       draft = next;
+      promptTouched = true;
       rows = next.references.map((ref) => ({
         ref, name: ref.path ? fileName(ref.path) : (ref.url ?? ''), problems: [], warnings: [], progress: null,
       }));
