@@ -22,4 +22,5 @@ pub mod request;
 pub mod retry;
 pub mod schedule;
 pub mod secret;
+pub mod thumbnail;
 pub mod validate;

@@ -2,7 +2,8 @@
 //!
 //! Owns the window's life: plugins, where data lives (`SEEDANCE_DATA_DIR` or the app
 //! data folder), opening the ledger, starting the engine with the settings in effect,
-//! scoping the asset protocol to the library folder, and stopping the engine on exit.
+//! scoping the asset protocol to the library folder, serving the gallery's thumbnails, and
+//! stopping the engine on exit.
 //! Everything about generations is `seedance_core`; commands only adapt it.
 
 pub mod bindings;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod models;
 pub mod state;
+pub mod thumbnails;
 
 use events::TauriEvents;
 use seedance_core::ledger::Ledger;
@@ -114,6 +116,10 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_window_state::Builder::new().build())
+        // The gallery's poster thumbnails (thumbnails.rs), by task id.
+        .register_asynchronous_uri_scheme_protocol(thumbnails::SCHEME, |ctx, request, responder| {
+            thumbnails::handle(ctx, request, responder)
+        })
         .setup(|app| {
             let handle = app.handle();
             if let Err(message) = setup(handle) {

@@ -137,6 +137,12 @@ export function onFileDrop(handler: (state: DropState) => void): Promise<Unliste
 export const fileUrl = (path: string) => convertFileSrc(path);
 
 /**
+ * The gallery's picture of a task: a small JPEG of its last frame, made once by the shell's
+ * `thumb:` scheme (src-tauri/src/thumbnails.rs). The full frame is ≈ 8 MB decoded at 1080p.
+ */
+export const thumbnailUrl = (taskId: number) => convertFileSrc(String(taskId), 'thumb');
+
+/**
  * A library video as a `blob:` URL, for players that cannot stream the asset protocol:
  * WebKitGTK hands `<video src>` to GStreamer, which has no source for custom schemes
  * (tauri#3725), while `fetch` of the same URL works. Reads the whole file into memory,

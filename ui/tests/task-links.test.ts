@@ -1,7 +1,7 @@
 // Retry links and download problems, in the tasks panel and the gallery, through
 // mockIPC as the shell would answer.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { clearMocks, mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import type { GuidanceView } from '../src/bindings/GuidanceView';
 import type { TaskView } from '../src/bindings/TaskView';
 import { createTaskNotes } from '../src/task-notes';
@@ -180,6 +180,21 @@ describe('gallery details', () => {
     await flush();
     expect(byTestId(drawer(), 'details-prompt').textContent).toBe(original.prompt);
     expect(hasTestId(drawer(), 'details-retried-as')).toBe(true);
+  });
+
+  it('a card shows its thumbnail by task id, and says so when the picture cannot load', async () => {
+    mockConvertFileSrc('linux');
+    shell([taskView({ id: 5, poster_path: '/library/clip_lastframe.png', video_path: '/library/clip.mp4' })]);
+    const { view } = gallery();
+    await flush();
+    const card = view.el.querySelector('[data-testid="gallery-card"][data-task-id="5"]') as HTMLElement;
+    const img = card.querySelector('img.poster') as HTMLImageElement;
+    // Not the full last frame: the small copy the shell's thumb: scheme makes.
+    expect(img.getAttribute('src')).toBe('thumb://localhost/5');
+    expect(hasTestId(card, 'card-no-preview')).toBe(false);
+    img.dispatchEvent(new Event('error'));
+    expect(byTestId(card, 'card-no-preview').textContent).toBe('No preview');
+    expect(card.querySelector('img')).toBeNull();
   });
 
   it('a video not saved says so on its card and in its details, until it is saved', async () => {

@@ -139,7 +139,17 @@ pub async fn gallery_open_url(
 #[tauri::command]
 pub async fn gallery_delete(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     let ledger = state.ledger.clone();
-    blocking(move || delete_from_history(&ledger, id)).await
+    let thumbnails = crate::thumbnails::cache_for(&state.data_dir);
+    blocking(move || {
+        let poster = ledger.get(id).ok().and_then(|e| e.poster_path);
+        delete_from_history(&ledger, id)?;
+        // The poster stays in the library; its thumbnail is only the gallery's.
+        if let Some(poster) = poster {
+            thumbnails.forget(&poster);
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// [`gallery_delete`] without the window: `not_found` for an id that is not in the

@@ -36,12 +36,12 @@ test('text to video: priced button, waiting → generating, the video saved in t
     assert.ok(waiting >= 0 && generating > waiting, `the task showed waiting then generating (saw ${seen.join(' → ')})`);
     assert.match(finished.label, /A red kite over a dune/);
     assert.match(finished.label, /Done$/);
-    // Its poster (the last frame, from the library through the asset protocol) is shown.
-    const posterWidth = await until(() => browser.execute((id) => {
+    // Its poster (the last frame, through the shell's thumb: scheme by task id) is shown.
+    const poster = await until(() => browser.execute((id) => {
       const img = document.querySelector(`[data-testid="gallery-card"][data-task-id="${id}"] img.poster`);
-      return img && img.complete ? img.naturalWidth : null;
+      return img && img.complete && img.naturalWidth > 0 ? { src: img.getAttribute('src'), width: img.naturalWidth } : null;
     }, finished.id), 'the poster to load');
-    assert.ok(posterWidth > 0, 'the poster image loads from the library');
+    assert.equal(poster.src, `thumb://localhost/${finished.id}`, 'the card asks for the thumbnail, not the full frame');
 
     // The details drawer: the file in the library folder, and a player that can read it.
     await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${finished.id}"]`, 'the gallery card');

@@ -27,6 +27,16 @@ async function pageFetch(browser, url) {
 /** The asset URL the UI itself would use for a local file (`convertFileSrc` on Linux). */
 const assetUrl = (path) => `asset://localhost/${encodeURIComponent(path)}`;
 
+/** Whether `url` loads as an image in the page (the thumb: scheme is for images only). */
+function imageLoads(browser, url) {
+  return browser.executeAsync((target, done) => {
+    const img = new Image();
+    img.onload = () => done(`loaded ${img.naturalWidth}`);
+    img.onerror = () => done('error');
+    img.src = target;
+  }, url);
+}
+
 test('webview lockdown: CSP, asset scope, no key in answers, https-only links', async (t) => {
   const canary = `sk-CANARY-${randomUUID()}`;
   await scenario(t, '11-webview-lockdown', {}, async ({ fake, dataDir, browser }) => {
@@ -65,6 +75,12 @@ test('webview lockdown: CSP, asset scope, no key in answers, https-only links', 
     const task = page.value.items.find((i) => i.id === card.id);
     assert.ok(task?.poster_path, `the finished task has a poster: ${JSON.stringify(task)}`);
     assert.match(await pageFetch(browser, assetUrl(task.poster_path)), /^ok 200 [1-9]/, 'a library file loads');
+
+    // The gallery's thumb: scheme answers a task id with its picture, and nothing else.
+    assert.match(await imageLoads(browser, `thumb://localhost/${card.id}`), /^loaded [1-9]/, 'a task\'s thumbnail loads');
+    for (const path of ['999999', '..%2F..%2Fetc%2Fpasswd', encodeURIComponent(task.poster_path), '-1']) {
+      assert.equal(await imageLoads(browser, `thumb://localhost/${path}`), 'error', `thumb:${path} was served`);
+    }
 
     const secret = join(dataDir, 'outside-the-library.txt');
     writeFileSync(secret, 'not for the webview');

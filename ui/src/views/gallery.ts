@@ -88,7 +88,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     // `loading` before `src`: an image starts loading when its src is set, and lazy
     // images stay out of the first paint.
     const poster = task.poster_path
-      ? posterImage(ipc.fileUrl(task.poster_path))
+      ? posterImage(ipc.thumbnailUrl(task.id))
       : problem
         ? h('div', { class: 'noposter card-problem', title: problem.message, 'data-testid': 'card-download-problem' }, problem.message)
         : h('div', { class: 'noposter' }, stateLabel(task.state));
@@ -112,6 +112,11 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const img = h('img', { class: 'poster', loading: 'lazy', decoding: 'async', alt: '', src: url });
     // Bench hook (docs/benchmarks.md (f)): when each of the first screen's posters shows.
     if (!firstPaintMarked) img.addEventListener('load', () => performance.mark('gallery-poster'), { once: true });
+    // A last frame that is gone from the library or cannot be read: the card says so
+    // instead of showing a broken image.
+    img.addEventListener('error', () => {
+      img.replaceWith(h('div', { class: 'noposter', 'data-testid': 'card-no-preview' }, 'No preview'));
+    }, { once: true });
     return img;
   }
 
@@ -153,9 +158,12 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       if (!firstDataSeen) {
         firstDataSeen = true;
         performance.mark('gallery-data');
-        requestAnimationFrame(() => setTimeout(() => { performance.mark('gallery-first-paint'); firstPaintMarked = true; }));
+        requestAnimationFrame(() => { performance.mark('gallery-frame'); setTimeout(() => { performance.mark('gallery-first-paint'); firstPaintMarked = true; }); });
+        render();
+        performance.mark('gallery-rendered');
+      } else {
+        render();
       }
-      render();
     } catch (error) {
       deps.onError(ipc.IpcError.from(error));
     } finally {
