@@ -259,10 +259,11 @@ F_ROW='| (f) | gallery of 10,000 entries: first paint, only visible items render
 if [[ $APP == 1 ]]; then
   step "app start-up (b), memory (c) and gallery (f) vs an empty Tauri 2 window"
   # The 10,000-task ledger is built on tmpfs (one durable commit per transition) and then
-  # copied beside the posters, whose absolute paths the ledger holds.
+  # copied beside the posters, whose absolute paths the ledger holds. Posters are 1080p
+  # PNGs, as the service sends last frames; the data folder is new, so the first open
+  # makes their thumbnails (reported apart from the later opens).
   FILL=$(mktemp -d /dev/shm/seedance-fill.XXXXXX 2>/dev/null || mktemp -d "$WORK/fill.XXXXXX")
-  "$REL/ledger-fill" "$FILL" "$WORK/app-data/library" 10000 500 fake-service/assets/result_lastframe.png \
-    >"$LOGS/ledger-fill.log"
+  "$REL/ledger-fill" "$FILL" "$WORK/app-data/library" 10000 500 1920x1080 >"$LOGS/ledger-fill.log"
   cp "$FILL"/ledger.* "$WORK/app-data/"
   rm -rf "$FILL"
   if timeout --kill-after=30 900 xvfb-run -a -s "-screen 0 1280x800x24" scripts/with-keychain.sh \

@@ -5,21 +5,29 @@
 //! first request and kept in `<data dir>/thumbnails`. The path is a task id, never a file
 //! path: only the posters the ledger recorded are reachable, so the scheme opens nothing
 //! beyond what the asset protocol's library scope already allows. Decoding runs on the
-//! blocking pool, at most two at once, never on the thread that draws the window.
+//! blocking pool, a few at once, never on the thread that draws the window.
 
 use crate::state::AppState;
 use seedance_core::ledger::TaskId;
 use seedance_core::thumbnail::{ThumbnailCache, ThumbnailFile};
 use std::path::Path;
+use std::sync::OnceLock;
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 use tokio::sync::Semaphore;
 
 pub const SCHEME: &str = "thumb";
 
-/// Decodes of full-size last frames at once: two keeps both cores of a small machine for
-/// them on a first screen of new posters, and bounds the decoded pixels held at once.
-static DECODES: Semaphore = Semaphore::const_new(2);
+/// Decodes of full-size last frames at once: one per core up to four (a 1080p frame takes
+/// ≈ 25 ms), which bounds the decoded pixels held at once and leaves the window its share
+/// of a small machine.
+fn decodes() -> &'static Semaphore {
+    static DECODES: OnceLock<Semaphore> = OnceLock::new();
+    DECODES.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Semaphore::new(cores.clamp(1, 4))
+    })
+}
 
 /// The thumbnail folder of a data folder.
 pub fn cache_for(data_dir: &Path) -> ThumbnailCache {
@@ -85,7 +93,7 @@ async fn thumbnail_response<R: Runtime>(app: &AppHandle<R>, id: TaskId) -> Respo
     let file = match lookup {
         Ok(Ok(Lookup::Ready(file))) => Ok(file),
         Ok(Ok(Lookup::Make(poster))) => {
-            let _permit = DECODES.acquire().await;
+            let _permit = decodes().acquire().await;
             tauri::async_runtime::spawn_blocking(move || {
                 cache.get_or_make(&poster).map_err(|e| e.to_string())
             })

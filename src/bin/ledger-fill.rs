@@ -1,9 +1,12 @@
 //! Bench fixture for app benchmarks (b), (c) and (f): writes a data folder whose ledger
-//! holds N `Downloaded` tasks, with P poster files (copies of one PNG) in the library
+//! holds N `Downloaded` tasks, with P poster files (links to one PNG) in the library
 //! folder that the tasks point at, round-robin. Built on tmpfs when possible, because a
 //! durable commit per transition is slow on a real disk and the timings are not the point.
 //!
-//! Usage: `ledger-fill <data-dir> <library-dir> <tasks> <posters> <poster.png>`
+//! Usage: `ledger-fill <data-dir> <library-dir> <tasks> <posters> <poster.png | WxH>`
+//! With `WxH` (say `1920x1080`) the poster is made here: a frame at the video's resolution,
+//! as the service sends last frames (contract §4.3), with film-like grain so that it
+//! compresses like a real frame (≈ 3.5 MB at 1080p) rather than like a flat test card.
 
 use seedance_core::api::{OutputItem, TaskRecord, TaskStatus};
 use seedance_core::ledger::{Ledger, LocalState};
@@ -15,7 +18,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [data, library, tasks, posters, png] = args.as_slice() else {
-        eprintln!("usage: ledger-fill <data-dir> <library-dir> <tasks> <posters> <poster.png>");
+        eprintln!(
+            "usage: ledger-fill <data-dir> <library-dir> <tasks> <posters> <poster.png | WxH>"
+        );
         return ExitCode::from(2);
     };
     match fill(
@@ -42,10 +47,23 @@ fn fill(
 ) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&data)?;
     std::fs::create_dir_all(&library)?;
+    let source = match frame_size(&png) {
+        Some((width, height)) => {
+            let made = library.join(format!("frame-{width}x{height}.png"));
+            synthetic_frame(width, height).save_with_format(&made, image::ImageFormat::Png)?;
+            made
+        }
+        None => png,
+    };
     let mut poster_paths = Vec::with_capacity(posters);
     for p in 0..posters {
         let path = library.join(format!("poster-{p:04}.png"));
-        std::fs::copy(&png, &path)?;
+        let _ = std::fs::remove_file(&path);
+        // Links: 500 posters of 3.5 MB each would fill a tmpfs; every path is still its
+        // own URL to the window and its own thumbnail.
+        if std::fs::hard_link(&source, &path).is_err() {
+            std::fs::copy(&source, &path)?;
+        }
         poster_paths.push(path);
     }
     let (ledger, _) = Ledger::open(&data)?;
@@ -83,4 +101,36 @@ fn fill(
         data.display()
     );
     Ok(())
+}
+
+/// `1920x1080` → (1920, 1080).
+fn frame_size(arg: &std::path::Path) -> Option<(u32, u32)> {
+    let (w, h) = arg.to_str()?.split_once('x')?;
+    Some((w.parse().ok()?, h.parse().ok()?))
+}
+
+/// Colour bands and a gradient under per-pixel grain: PNG cannot compress the grain away,
+/// as with a real video frame.
+fn synthetic_frame(width: u32, height: u32) -> image::RgbImage {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let bands: [[u8; 3]; 7] = [
+        [200, 200, 200],
+        [200, 200, 30],
+        [30, 200, 200],
+        [30, 200, 30],
+        [200, 30, 200],
+        [200, 30, 30],
+        [30, 30, 200],
+    ];
+    image::RgbImage::from_fn(width, height, |x, y| {
+        let band = bands[(x * 7 / width) as usize];
+        let shade = 0.55 + 0.45 * (y as f32 / height as f32);
+        let mut px = [0u8; 3];
+        for (c, v) in px.iter_mut().enumerate() {
+            let grain: i16 = rng.gen_range(-12..=12);
+            *v = ((f32::from(band[c]) * shade) as i16 + grain).clamp(0, 255) as u8;
+        }
+        image::Rgb(px)
+    })
 }
