@@ -157,8 +157,30 @@ fn the_csp_allows_only_the_app_itself() {
         );
         assert!(local, "connect-src allows {source}");
     }
+    // Images: the app, the library (asset protocol), the gallery's thumbnails by task id
+    // (thumb: scheme, src-tauri/src/thumbnails.rs) and inline data; nothing remote.
+    let img = get("img-src").expect("no img-src (it would fall back to default-src)");
+    for source in &img {
+        let local = matches!(
+            source.as_str(),
+            "'self'"
+                | "asset:"
+                | "http://asset.localhost"
+                | "thumb:"
+                | "http://thumb.localhost"
+                | "data:"
+        );
+        assert!(local, "img-src allows {source}");
+    }
     assert_eq!(get("object-src"), Some(vec!["'none'".to_owned()]));
     for (name, sources) in &directives {
+        for source in sources.iter().filter(|s| s.starts_with("http://")) {
+            // Windows serves custom schemes as http://<scheme>.localhost; nothing else.
+            assert!(
+                source.ends_with(".localhost") && !source[7..].contains(['/', ':', '*']),
+                "{name} allows the plain-http origin {source}"
+            );
+        }
         for source in sources {
             assert!(
                 !source.starts_with("https://")
