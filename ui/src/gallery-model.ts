@@ -76,3 +76,13 @@ export function pagesFor(start: number, end: number, pageSize: number): number[]
   for (let p = Math.floor(start / pageSize); p * pageSize < end; p += 1) pages.push(p * pageSize);
   return pages;
 }
+
+/**
+ * Whether a loaded item at `index` is far enough from the rendered `[start, end)` to drop:
+ * more than `keepPages` pages away on either side. The gallery then holds a few pages around
+ * the viewport however long the history and however far the creator has scrolled.
+ */
+export function isFarFromWindow(index: number, start: number, end: number, pageSize: number, keepPages = 4): boolean {
+  const margin = keepPages * pageSize;
+  return index < start - margin || index >= end + margin;
+}

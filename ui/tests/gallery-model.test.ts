@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columns, pagesFor, statesFor, visibleWindow } from '../src/gallery-model';
+import { columns, isFarFromWindow, pagesFor, statesFor, visibleWindow } from '../src/gallery-model';
 
 const g = { width: 900, minCard: 220, gap: 12, rowHeight: 210 };
 
@@ -17,6 +17,19 @@ describe('virtual grid', () => {
     const w = visibleWindow(10, 10_000, 700, g);
     expect(w.end).toBe(10);
     expect(w.start).toBeLessThanOrEqual(10);
+  });
+
+  it('keeps four pages either side of the window and drops the rest', () => {
+    // Window [6000, 6024), pages of 60: items 5760..6263 stay.
+    expect(isFarFromWindow(5760, 6000, 6024, 60)).toBe(false);
+    expect(isFarFromWindow(5759, 6000, 6024, 60)).toBe(true);
+    expect(isFarFromWindow(6263, 6000, 6024, 60)).toBe(false);
+    expect(isFarFromWindow(6264, 6000, 6024, 60)).toBe(true);
+    expect(isFarFromWindow(0, 6000, 6024, 60)).toBe(true);
+    // Every page the window needs is always kept, whatever its alignment.
+    for (const start of [0, 59, 60, 61, 5999]) {
+      for (const offset of pagesFor(start, start + 24, 60)) expect(isFarFromWindow(offset, start, start + 24, 60)).toBe(false);
+    }
   });
 
   it('fetches only the pages that cover the window', () => {

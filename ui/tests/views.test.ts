@@ -157,3 +157,43 @@ describe('gallery view', () => {
     expect(byTestId(view.el, 'gallery-count').textContent).toBe('0 videos');
   });
 });
+
+describe('gallery scrolling', () => {
+  it('keeps the cards still in view and builds only the ones that enter', async () => {
+    const { taskView } = await import('./helpers.test-util');
+    const all = Array.from({ length: 1000 }, (_, i) => taskView({ id: 1000 - i, prompt: `clip ${i}` }));
+    mockIPC((cmd, args) => {
+      if (cmd !== 'gallery_list') return null;
+      const { offset, limit } = (args as { query: GalleryQuery }).query;
+      return { items: all.slice(offset, offset + limit), total: all.length, offset };
+    });
+    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
+    // jsdom lays nothing out: give the scroller a 900 × 700 viewport and a scroll position.
+    const scroller = byTestId(view.el, 'gallery-scroller');
+    let top = 0;
+    Object.defineProperty(scroller, 'clientWidth', { value: 932 });
+    Object.defineProperty(scroller, 'clientHeight', { value: 700 });
+    Object.defineProperty(scroller, 'scrollTop', { get: () => top, set: (v: number) => { top = v; } });
+    document.body.appendChild(view.el);
+    await flush();
+    await flush();
+    const ids = () => [...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].map((c) => Number(c.dataset.taskId));
+    const before = new Map([...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].map((c) => [c.dataset.taskId, c]));
+    expect(ids().slice(0, 3)).toEqual([1000, 999, 998]);
+
+    // Three rows down (222 px each): the rows above the overscan leave, three rows enter below.
+    top = 3 * 222;
+    scroller.dispatchEvent(new Event('scroll'));
+    scroller.dispatchEvent(new Event('scroll'));
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await flush();
+    const after = [...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')];
+    const reused = after.filter((c) => before.get(c.dataset.taskId ?? '') === c).length;
+    const built = after.length - reused;
+    expect(ids()[0]).toBe(1000 - 3);
+    expect(ids()).toEqual([...ids()].sort((a, b) => b - a));
+    expect(reused).toBeGreaterThanOrEqual(after.length - 9);
+    expect(built).toBeGreaterThan(0);
+    expect(built).toBeLessThanOrEqual(9);
+  });
+});

@@ -9,7 +9,7 @@ import type { GalleryQuery } from '../bindings/GalleryQuery';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { grouped, stateLabel, when } from '../format';
-import { FILTERS, pagesFor, statesFor, visibleWindow, type GalleryFilter, type GridGeometry } from '../gallery-model';
+import { FILTERS, isFarFromWindow, pagesFor, statesFor, visibleWindow, type GalleryFilter, type GridGeometry } from '../gallery-model';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
@@ -122,8 +122,22 @@ export function createGallery(deps: GalleryDeps): GalleryView {
 
   /** The scroller's size at the last render. */
   const renderedSize = { width: -1, height: -1 };
+  /** The cards in the DOM: items `[start, end)`, in order. */
+  let shown = { start: 0, end: 0, els: [] as HTMLElement[] };
+  /** Set when what the cards show may have changed (reload, notes): the next render rebuilds. */
+  let stale = true;
 
-  function render() {
+  const cardAt = (i: number): HTMLElement => {
+    const task = items.get(i);
+    return task ? card(task) : h('div', { class: 'card', 'aria-hidden': 'true' });
+  };
+
+  /**
+   * Renders the visible window. Scrolling keeps the cards still in the window and builds
+   * only those that enter it (a row or two per frame), so their posters are not requested,
+   * decoded and laid out again every frame; anything else rebuilds them all.
+   */
+  function render(reuse = false) {
     const g = geometry();
     renderedSize.width = scroller.clientWidth;
     renderedSize.height = scroller.clientHeight;
@@ -132,13 +146,38 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     cards.style.top = `${win.offsetY}px`;
     cards.style.gridTemplateColumns = `repeat(${win.columns}, 1fr)`;
     cards.style.gridAutoRows = `${g.rowHeight}px`;
-    clear(cards);
-    for (let i = win.start; i < win.end; i += 1) {
-      const task = items.get(i);
-      cards.appendChild(task ? card(task) : h('div', { class: 'card', 'aria-hidden': 'true' }));
+    // Memory stays bounded by the viewport, not by how far the creator has scrolled: pages
+    // far from it are dropped and fetched again if they come back into view.
+    for (const index of items.keys()) if (isFarFromWindow(index, win.start, win.end, PAGE)) items.delete(index);
+    if (reuse && !stale && win.start < shown.end && win.end > shown.start) {
+      const kept = shown.els.slice(Math.max(0, win.start - shown.start), Math.max(0, Math.min(shown.end, win.end) - shown.start));
+      for (const el of shown.els) if (!kept.includes(el)) el.remove();
+      const before: HTMLElement[] = [];
+      for (let i = win.start; i < shown.start; i += 1) before.push(cardAt(i));
+      const after: HTMLElement[] = [];
+      for (let i = Math.max(shown.end, win.start); i < win.end; i += 1) after.push(cardAt(i));
+      cards.prepend(...before);
+      cards.append(...after);
+      const els = [...before, ...kept, ...after];
+      // Placeholders whose page has arrived since.
+      els.forEach((el, k) => {
+        if (el.dataset.taskId === undefined && items.has(win.start + k)) {
+          const fresh = cardAt(win.start + k);
+          el.replaceWith(fresh);
+          els[k] = fresh;
+        }
+      });
+      shown = { start: win.start, end: win.end, els };
+    } else {
+      clear(cards);
+      const els: HTMLElement[] = [];
+      for (let i = win.start; i < win.end; i += 1) els.push(cardAt(i));
+      cards.append(...els);
+      shown = { start: win.start, end: win.end, els };
+      stale = false;
+      if (total === 0) cards.appendChild(h('p', { class: 'empty', style: 'grid-column:1/-1' }, text || filter !== 'all' ? 'Nothing matches.' : 'Your finished videos will appear here.'));
     }
     countLabel.textContent = total === 1 ? '1 video' : `${grouped(total)} videos`;
-    if (total === 0) cards.appendChild(h('p', { class: 'empty', style: 'grid-column:1/-1' }, text || filter !== 'all' ? 'Nothing matches.' : 'Your finished videos will appear here.'));
     for (const offset of pagesFor(win.start, win.end, PAGE)) void load(offset);
   }
 
@@ -162,7 +201,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         render();
         performance.mark('gallery-rendered');
       } else {
-        render();
+        render(true);
       }
     } catch (error) {
       deps.onError(ipc.IpcError.from(error));
@@ -173,6 +212,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
 
   function reload() {
     generation += 1;
+    stale = true;
     items.clear();
     loading.clear();
     void load(0);
@@ -269,7 +309,13 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     if (searchTimer) clearTimeout(searchTimer);
     searchTimer = setTimeout(() => { text = search.value.trim(); reload(); }, 200);
   });
-  scroller.addEventListener('scroll', () => requestAnimationFrame(render), { passive: true });
+  // One render per frame however many scroll events arrive in it.
+  let scrollQueued = false;
+  scroller.addEventListener('scroll', () => {
+    if (scrollQueued) return;
+    scrollQueued = true;
+    requestAnimationFrame(() => { scrollQueued = false; render(true); });
+  }, { passive: true });
   // Its first call comes right after the first layout, at the size render() already used:
   // rebuilding the same cards then would lay them out twice in the first frame.
   if (typeof ResizeObserver !== 'undefined') {
@@ -285,6 +331,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   }
 
   deps.notes.subscribe(() => {
+    stale = true;
     render();
     refreshDrawerNotes?.();
   });
