@@ -4,29 +4,68 @@
 //! with the thumbnail of that task's last frame (`seedance_core::thumbnail`), made on its
 //! first request and kept in `<data dir>/thumbnails`. The path is a task id, never a file
 //! path: only the posters the ledger recorded are reachable, so the scheme opens nothing
-//! beyond what the asset protocol's library scope already allows. Decoding runs on the
-//! blocking pool, a few at once, never on the thread that draws the window.
+//! beyond what the asset protocol's library scope already allows. Decoding runs on a few
+//! threads of its own, never on the thread that draws the window.
 
 use crate::state::AppState;
 use seedance_core::ledger::TaskId;
 use seedance_core::thumbnail::{ThumbnailCache, ThumbnailFile};
-use std::path::Path;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime, UriSchemeContext, UriSchemeResponder};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 pub const SCHEME: &str = "thumb";
 
-/// Decodes of full-size last frames at once: one per core up to four (a 1080p frame takes
-/// ≈ 25 ms), which bounds the decoded pixels held at once and leaves the window its share
-/// of a small machine.
-fn decodes() -> &'static Semaphore {
-    static DECODES: OnceLock<Semaphore> = OnceLock::new();
-    DECODES.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Semaphore::new(cores.clamp(1, 4))
+type DecodeJob = Box<dyn FnOnce() + Send>;
+
+/// Full-size frames are decoded on a few threads of their own, one per core up to four (a
+/// 1080p frame takes ≈ 25 ms and ≈ 14 MB while it is made). Their number bounds the decoded
+/// pixels held at once, and a fixed set of threads keeps the allocator's per-thread arenas
+/// few: decoding on the blocking pool's many threads left ≈ 70–115 MB of freed buffers in
+/// the shell after a scroll through the 500 posters (docs/benchmarks.md, "Scrolling").
+fn decoder() -> &'static mpsc::Sender<DecodeJob> {
+    static DECODER: OnceLock<mpsc::Sender<DecodeJob>> = OnceLock::new();
+    DECODER.get_or_init(|| {
+        let (jobs, queue) = mpsc::channel::<DecodeJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        for n in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("thumbnail-decode-{n}"))
+                .spawn(move || loop {
+                    // The lock is held only to take the next job, never while it runs.
+                    let next = queue
+                        .lock()
+                        .map_err(|_| ())
+                        .and_then(|q| q.recv().map_err(|_| ()));
+                    let Ok(job) = next else { return };
+                    // A decoder bug on one crafted frame must not take the thread with it;
+                    // the caller then gets no answer and shows the card without a picture.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                });
+            if let Err(error) = spawned {
+                log::warn!("a thumbnail thread could not start: {error}");
+            }
+        }
+        jobs
     })
+}
+
+/// Makes the thumbnail of `poster` on the decode threads.
+async fn make_thumbnail(cache: ThumbnailCache, poster: PathBuf) -> Result<ThumbnailFile, String> {
+    let (answer, answered) = oneshot::channel();
+    let job: DecodeJob = Box::new(move || {
+        let _ = answer.send(cache.get_or_make(&poster).map_err(|e| e.to_string()));
+    });
+    decoder()
+        .send(job)
+        .map_err(|_| "the thumbnail threads have stopped".to_owned())?;
+    answered
+        .await
+        .unwrap_or_else(|_| Err("the last frame could not be decoded".to_owned()))
 }
 
 /// The thumbnail folder of a data folder.
@@ -65,7 +104,7 @@ pub fn handle<R: Runtime>(
 
 enum Lookup {
     Ready(ThumbnailFile),
-    Make(std::path::PathBuf),
+    Make(PathBuf),
 }
 
 async fn thumbnail_response<R: Runtime>(app: &AppHandle<R>, id: TaskId) -> Response<Vec<u8>> {
@@ -92,14 +131,7 @@ async fn thumbnail_response<R: Runtime>(app: &AppHandle<R>, id: TaskId) -> Respo
     };
     let file = match lookup {
         Ok(Ok(Lookup::Ready(file))) => Ok(file),
-        Ok(Ok(Lookup::Make(poster))) => {
-            let _permit = decodes().acquire().await;
-            tauri::async_runtime::spawn_blocking(move || {
-                cache.get_or_make(&poster).map_err(|e| e.to_string())
-            })
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()))
-        }
+        Ok(Ok(Lookup::Make(poster))) => make_thumbnail(cache, poster).await,
         Ok(Err(reason)) => Err(reason),
         Err(join) => Err(join.to_string()),
     };
