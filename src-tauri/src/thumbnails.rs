@@ -23,7 +23,7 @@ type DecodeJob = Box<dyn FnOnce() + Send>;
 /// Full-size frames are decoded on a few threads of their own, one per core up to four (a
 /// 1080p frame takes ≈ 25 ms and ≈ 14 MB while it is made). Their number bounds the decoded
 /// pixels held at once, and a fixed set of threads keeps the allocator's per-thread arenas
-/// few: decoding on the blocking pool's many threads left ≈ 40–115 MB of freed buffers in
+/// few: decoding on the blocking pool's many threads left ≈ 40–113 MiB of freed buffers in
 /// the shell after a scroll through the 500 posters (docs/benchmarks.md, "Scrolling").
 fn decoder() -> &'static mpsc::Sender<DecodeJob> {
     static DECODER: OnceLock<mpsc::Sender<DecodeJob>> = OnceLock::new();
