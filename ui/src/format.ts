@@ -88,11 +88,9 @@ export function seconds(ms: number | null): string | null {
   return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
 
-// One formatter each, made on first use: `toLocaleString` with arguments builds a new
-// ICU formatter on every call (about a millisecond each in WebKit), which the gallery's
-// first render paid once per card.
+// Made on first use, then reused: `toLocaleString` with arguments builds a new ICU
+// formatter on every call (about a millisecond each in WebKit).
 let groupedFormat: Intl.NumberFormat | null = null;
-let dateTimeFormat: Intl.DateTimeFormat | null = null;
 
 /** "10,000": digits grouped the way the rest of the app's English text is. */
 export function grouped(n: number): string {
@@ -131,8 +129,20 @@ export function keyCheckMessage(check: KeyCheck): string {
   }
 }
 
-/** "Nov 25, 21:14" in the creator's locale. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const twoDigits = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * "Nov 25, 09:14 PM": local time, written the way US English writes it, like the rest of
+ * the app's words and numbers (unit-tested against the en-US `Intl` formatter). By hand
+ * because the page's first `Intl` date formatter loads ICU's calendar and locale data:
+ * ≈ 7 ms on the first card of every start-up (docs/benchmarks.md, sixth pass). An
+ * unreadable time reads as "".
+ */
 export function when(ms: number): string {
-  dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-  return dateTimeFormat.format(new Date(ms));
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return '';
+  const hours = date.getHours();
+  const meridiem = hours < 12 ? 'AM' : 'PM';
+  return `${MONTHS[date.getMonth()]} ${date.getDate()}, ${twoDigits(hours % 12 || 12)}:${twoDigits(date.getMinutes())} ${meridiem}`;
 }

@@ -34,15 +34,33 @@ describe('format', () => {
     }
   });
 
-  it('groups digits and dates the same way on every call (one formatter each, reused)', () => {
+  it('groups digits the same way on every call (one formatter, reused)', () => {
     expect(grouped(10000)).toBe('10,000');
     expect(grouped(1234.567)).toBe('1,234.57');
+    expect(grouped(1234.567)).toBe('1,234.57');
     expect(grouped(0)).toBe('0');
-    const ms = Date.UTC(2026, 10, 25, 21, 14);
-    const expected = new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-    expect(when(ms)).toBe(expected);
-    expect(when(ms)).toBe(expected);
-    expect(when(ms + 86_400_000)).not.toBe(expected);
+  });
+
+  it('writes local times by hand exactly as the en-US formatter does, in any time zone', () => {
+    const savedZone = process.env.TZ;
+    try {
+      // Whole and half-hour offsets, a 45-minute one, both hemispheres' summer time.
+      for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham', 'Australia/Sydney']) {
+        process.env.TZ = zone;
+        const intl = new Intl.DateTimeFormat('en-US', { timeZone: zone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+        const start = Date.UTC(2025, 0, 1);
+        // Steps of 7 h 13 min over two years: every hour of the day, noon and midnight,
+        // every month, and the days the clocks change.
+        for (let ms = start; ms < start + 2 * 365 * 86_400_000; ms += 433 * 60_000) {
+          expect(when(ms)).toBe(intl.format(ms));
+        }
+      }
+    } finally {
+      if (savedZone === undefined) delete process.env.TZ;
+      else process.env.TZ = savedZone;
+    }
+    expect(when(Date.UTC(2026, 10, 25, 21, 14))).not.toBe(when(Date.UTC(2026, 10, 26, 21, 14)));
+    expect(when(Number.NaN)).toBe('');
   });
 
   it('explains every key check result', () => {
