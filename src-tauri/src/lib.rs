@@ -3,7 +3,7 @@
 //! Owns the window's life: plugins, where data lives (`SEEDANCE_DATA_DIR` or the app
 //! data folder), opening the ledger, starting the engine with the settings in effect,
 //! scoping the asset protocol to the library folder, serving the gallery's thumbnails, and
-//! stopping the engine on exit.
+//! stopping the engine and recording the ledger's clean close on exit.
 //! Everything about generations is `seedance_core`; commands only adapt it.
 
 pub mod bindings;
@@ -172,6 +172,11 @@ pub fn run() {
             if let Some(state) = handle.try_state::<AppState>() {
                 // Stops polls and downloads cleanly; the ledger already holds everything.
                 tauri::async_runtime::block_on(state.engine().shutdown());
+                // Nothing writes any more: the next start can skip the full integrity
+                // check of the history (anything written after this makes it run).
+                if let Err(error) = state.ledger.close_cleanly() {
+                    log::warn!("the clean close could not be recorded: {error}");
+                }
             }
         }
     });
