@@ -9,6 +9,7 @@
 //
 // Usage: node bench/app-bench.mjs --app BIN --empty BIN --cli SEEDANCE_CLI --data DIR [--runs 5] [--trace 1]
 // (DIR: made by ledger-fill, 10,000 tasks and 500 posters; run under scripts/with-keychain.sh)
+// The static first screen for bench/first-screen.sh: --snapshot OUT_DIR --app BIN --data DIR.
 // A/B of builds: --ab NAME=BIN,NAME=BIN (instead of --app) launches each build with an empty
 // history and with DIR, alternated with the empty window, skips the memory wait, and prints
 // per kind the median ready time, its ratio to the empty window, the in-page time
@@ -19,7 +20,7 @@
 // base is a closed loopback port, and no task is in flight.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -251,6 +252,7 @@ async function once(kind, binary, dataDir, opts = {}) {
     await sleep(SETTLE_MS);
     const mem = memory(pid);
     const scroll = opts.scroll ? await scrollPhases(browser, pid) : null;
+    const snapshot = opts.snapshot ? await browser.execute(() => document.documentElement.outerHTML) : null;
     return {
       kind,
       ...(trace ? { trace: Object.fromEntries(Object.entries(trace.points).map(([k, v]) => [k, Math.round(trace.origin + v - exec)])) } : {}),
@@ -258,6 +260,7 @@ async function once(kind, binary, dataDir, opts = {}) {
       pageMs: seen.paint,
       dataToPaintMs: seen.data === null ? null : seen.paint - seen.data,
       postersAfterPaintMs: posters?.last == null ? null : posters.last - seen.paint,
+      ...(snapshot ? { snapshot } : {}),
       postersLoaded: posters?.loaded ?? null,
       ...dom,
       ...mem,
@@ -279,6 +282,28 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 if (args.cli) {
   const set = spawnSync(args.cli, ['key', 'set'], { input: 'sk-bench-made-up-key-0000', stdio: ['pipe', 'ignore', 'inherit'] });
   if (set.status !== 0) throw new Error('could not store the bench key in the keychain');
+}
+
+// The floor of (b) (bench/first-screen.sh): the app's first screen with DIR's tasks, once
+// painted, written out as a static page for a copy of the empty window: no script but the
+// mark, the app's stylesheet, and each on-screen thumbnail as a file of its own.
+if (args.snapshot) {
+  const r = await once('snapshot', args.app, args.data, { snapshot: true });
+  const thumbnails = join(args.data, 'thumbnails');
+  const thumbnail = readdirSync(thumbnails).find((name) => name.endsWith('.jpg'));
+  if (!thumbnail) throw new Error(`no thumbnail in ${thumbnails}: open the app on ${args.data} once first`);
+  let images = 0;
+  const page = r.snapshot
+    .replace(/<script[^>]*>[\s\S]*?<\/script>/g, '')
+    .replace(/<link rel="stylesheet"[^>]*>/, '<link rel="stylesheet" href="app.css">')
+    .replace(/src="thumb:\/\/localhost\/\d+"/g, () => `src="t${images++}.jpg"`)
+    .replace('</head>', "<script>addEventListener('DOMContentLoaded',()=>requestAnimationFrame(()=>setTimeout(()=>{performance.mark('gallery-first-paint');window.__TAURI__.core.invoke('ready')})))</script></head>");
+  for (let i = 0; i < images; i += 1) copyFileSync(join(thumbnails, thumbnail), join(args.snapshot, `t${i}.jpg`));
+  const assets = resolve(here, '../ui/dist/assets');
+  copyFileSync(join(assets, readdirSync(assets).find((name) => name.endsWith('.css'))), join(args.snapshot, 'app.css'));
+  writeFileSync(join(args.snapshot, 'index.html'), `<!doctype html>${page}`);
+  console.log(JSON.stringify({ snapshot: args.snapshot, cards: r.cards, images, htmlBytes: page.length }));
+  process.exit(0);
 }
 
 if (args.ab) {
