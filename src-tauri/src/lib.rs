@@ -3,7 +3,8 @@
 //! Owns the window's life: plugins, where data lives (`SEEDANCE_DATA_DIR` or the app
 //! data folder), opening the ledger, starting the engine with the settings in effect,
 //! scoping the asset protocol to the library folder, serving the gallery's thumbnails, and
-//! stopping the engine and recording the ledger's clean close on exit.
+//! stopping the engine and recording the ledger's clean close on exit (also on SIGTERM and
+//! SIGINT).
 //! Everything about generations is `seedance_core`; commands only adapt it.
 
 pub mod bindings;
@@ -91,6 +92,29 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     Ok(())
 }
 
+/// SIGTERM (the session ending, `kill`) and SIGINT (Ctrl+C in a terminal) end the app the
+/// way closing its window does, so the exit path in [`run`] stops the engine and records the
+/// ledger's clean close instead of the process just dying.
+fn exit_on_termination_signals<R: Runtime>(app: AppHandle<R>) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut terminate), Ok(mut interrupt)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            log::warn!("termination signals cannot be watched: they will end the app at once");
+            return;
+        };
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        log::info!("asked to stop by a signal: closing as if the window were closed");
+        app.exit(0);
+    });
+}
+
 /// Builds and runs the app; returns when the last window closes.
 pub fn run() {
     let app = tauri::Builder::default()
@@ -132,6 +156,7 @@ pub fn run() {
                     .blocking_show();
                 return Err(message.into());
             }
+            exit_on_termination_signals(handle.clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
