@@ -1,9 +1,10 @@
 //! The task ledger: the durable record of every generation, so no paid task is ever lost
 //! (design promise 2).
 //!
-//! Owns `ledger.sqlite3` (and its `-wal`/`-shm` companions and `ledger.lock`) in the
-//! data folder: opening, locking, schema migration, moving a corrupt file aside, and
-//! every state change of a task. Each public write is one SQLite transaction committed
+//! Owns `ledger.sqlite3` (and its `-wal`/`-shm` companions, `ledger.lock` and
+//! `ledger.clean-close`) in the data folder: opening, locking, schema migration, checking
+//! integrity and moving a corrupt file aside, recording a clean close, and every state
+//! change of a task. Each public write is one SQLite transaction committed
 //! with `synchronous=FULL` in WAL mode, so it is on disk when the call returns: the
 //! engine relies on [`Ledger::mark_submitting`] being durable before `createTask` is
 //! sent and [`Ledger::record_submitted`] before anything else happens.
