@@ -5,7 +5,8 @@
 // the gallery's first render with data; the empty window after its first frame), taken as
 // wall-clock time (timeOrigin + mark) minus the exec time of the process (its age from
 // /proc, 10 ms ticks). Memory = VmRSS and PSS summed over the process and its descendants
-// (WebKitWebProcess, WebKitNetworkProcess), 5 s after ready.
+// (WebKitWebProcess, WebKitNetworkProcess), 5 s after ready. Each launch ends with SIGTERM,
+// which the app handles like closing its window, so the next one starts after a clean close.
 //
 // Usage: node bench/app-bench.mjs --app BIN --empty BIN --cli SEEDANCE_CLI --data DIR [--runs 5] [--trace 1]
 // (DIR: made by ledger-fill, 10,000 tasks and 500 posters; run under scripts/with-keychain.sh)
@@ -267,6 +268,15 @@ async function once(kind, binary, dataDir, opts = {}) {
       ...(scroll ? { scroll } : {}),
     };
   } finally {
+    // Each launch ends as a creator's session does: the app is asked to stop (SIGTERM, which
+    // it handles like closing its window, recording the ledger's clean close), so the next
+    // launch starts as after a normal close. WebDriver alone would kill it, and every start
+    // would then pay the full integrity scan of the history, as after a crash.
+    const running = pidWithEnv(marker);
+    if (running) {
+      try { process.kill(running, 'SIGTERM'); } catch { /* gone */ }
+      for (let i = 0; i < 50 && pidWithEnv(marker); i += 1) await sleep(100);
+    }
     try { await browser?.deleteSession(); } catch { /* gone */ }
     driver.kill('SIGTERM');
     for (let i = 0; i < 50 && pidWithEnv(marker); i += 1) await sleep(100);
