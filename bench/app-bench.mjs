@@ -253,7 +253,23 @@ async function once(kind, binary, dataDir, opts = {}) {
     await sleep(SETTLE_MS);
     const mem = memory(pid);
     const scroll = opts.scroll ? await scrollPhases(browser, pid) : null;
-    const snapshot = opts.snapshot ? await browser.execute(() => document.documentElement.outerHTML) : null;
+    // The page, and for the hydration bound (bench/first-screen.sh) the answers of the calls the
+    // studio makes at start-up and the size its gallery's scroller was laid out at.
+    const snapshot = opts.snapshot ? await browser.execute(async () => {
+      const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args);
+      const scroller = document.querySelector('[data-testid="gallery-scroller"]');
+      return {
+        html: document.documentElement.outerHTML,
+        scroller: { clientWidth: scroller.clientWidth, clientHeight: scroller.clientHeight },
+        answers: {
+          catalog: await call('catalog'),
+          settings_get: await call('settings_get'),
+          key_status: await call('key_status'),
+          gallery_list: await call('gallery_list', { query: { text: null, states: [], offset: 0, limit: 60 } }),
+          tasks_in_flight: await call('tasks_in_flight'),
+        },
+      };
+    }) : null;
     return {
       kind,
       ...(trace ? { trace: Object.fromEntries(Object.entries(trace.points).map(([k, v]) => [k, Math.round(trace.origin + v - exec)])) } : {}),
@@ -297,22 +313,52 @@ if (args.cli) {
 // The floor of (b) (bench/first-screen.sh): the app's first screen with DIR's tasks, once
 // painted, written out as a static page for a copy of the empty window: no script but the
 // mark, the app's stylesheet, and each on-screen thumbnail as a file of its own.
+// With --bound OUT_DIR, also the bound of a hydrated design: the same static page, plus the
+// app's own script run on the answers its start-up calls got (no IPC), building every view
+// off the page (no second style and layout); its gallery sets the mark as in the app. That
+// is the most a studio prerendered into its page and taken over by the views would cost:
+// it parses and runs the whole script, and makes every element instead of finding it.
 if (args.snapshot) {
   const r = await once('snapshot', args.app, args.data, { snapshot: true });
   const thumbnails = join(args.data, 'thumbnails');
-  const thumbnail = readdirSync(thumbnails).find((name) => name.endsWith('.jpg'));
-  if (!thumbnail) throw new Error(`no thumbnail in ${thumbnails}: open the app on ${args.data} once first`);
   let images = 0;
-  const page = r.snapshot
+  const staticPage = r.snapshot.html
     .replace(/<script[^>]*>[\s\S]*?<\/script>/g, '')
     .replace(/<link rel="stylesheet"[^>]*>/, '<link rel="stylesheet" href="app.css">')
-    .replace(/src="thumb:\/\/localhost\/\d+"/g, () => `src="t${images++}.jpg"`)
-    .replace('</head>', "<script>addEventListener('DOMContentLoaded',()=>requestAnimationFrame(()=>setTimeout(()=>{performance.mark('gallery-first-paint');window.__TAURI__.core.invoke('ready')})))</script></head>");
-  for (let i = 0; i < images; i += 1) copyFileSync(join(thumbnails, thumbnail), join(args.snapshot, `t${i}.jpg`));
+    .replace(/src="thumb:\/\/localhost\/\d+"/g, () => `src="t${images++}.jpg"`);
+  // An empty history has no poster to copy.
+  const thumbnail = images === 0 ? null : readdirSync(thumbnails).find((name) => name.endsWith('.jpg'));
+  if (images > 0 && !thumbnail) throw new Error(`no thumbnail in ${thumbnails}: open the app on ${args.data} once first`);
   const assets = resolve(here, '../ui/dist/assets');
-  copyFileSync(join(assets, readdirSync(assets).find((name) => name.endsWith('.css'))), join(args.snapshot, 'app.css'));
-  writeFileSync(join(args.snapshot, 'index.html'), `<!doctype html>${page}`);
-  console.log(JSON.stringify({ snapshot: args.snapshot, cards: r.cards, images, htmlBytes: page.length }));
+  const outputs = [[args.snapshot, staticPage.replace('</head>', "<script>addEventListener('DOMContentLoaded',()=>requestAnimationFrame(()=>setTimeout(()=>{performance.mark('gallery-first-paint');window.__TAURI__.core.invoke('ready')})))</script></head>")]];
+  if (args.bound) {
+    // Calls answered from the capture; event subscriptions get an id. Elements off the page
+    // report the size the app laid them out at, so the gallery picks the same cards.
+    const shim = `<script>(() => {
+      const answers = ${JSON.stringify(r.snapshot.answers).replace(/</g, '\\u003c')};
+      const scroller = ${JSON.stringify(r.snapshot.scroller)};
+      let next = 1;
+      window.__boundInvoke = (cmd) => Promise.resolve(cmd in answers ? answers[cmd] : cmd.startsWith('plugin:event|') ? next++ : null);
+      for (const name of ['clientWidth', 'clientHeight']) {
+        const real = Object.getOwnPropertyDescriptor(Element.prototype, name);
+        Object.defineProperty(Element.prototype, name, { configurable: true, get() {
+          return !this.isConnected && this.dataset && this.dataset.testid === 'gallery-scroller' ? scroller[name] : real.get.call(this);
+        } });
+      }
+    })();</script>`;
+    const script = readFileSync(join(assets, readdirSync(assets).find((name) => name.endsWith('.js'))), 'utf8');
+    const patched = script.replace('document.getElementById("app")', 'document.createElement("div")')
+      .replaceAll('window.__TAURI_INTERNALS__.invoke(', 'window.__boundInvoke(');
+    if (patched === script || !patched.includes('document.createElement("div")')) throw new Error('the UI bundle no longer has the expected root lookup: update --bound');
+    writeFileSync(join(args.bound, 'app.js'), patched);
+    outputs.push([args.bound, staticPage.replace('</head>', `${shim}<script type="module" src="app.js"></script></head>`)]);
+  }
+  for (const [dir, page] of outputs) {
+    for (let i = 0; i < images; i += 1) copyFileSync(join(thumbnails, thumbnail), join(dir, `t${i}.jpg`));
+    copyFileSync(join(assets, readdirSync(assets).find((name) => name.endsWith('.css'))), join(dir, 'app.css'));
+    writeFileSync(join(dir, 'index.html'), `<!doctype html>${page}`);
+  }
+  console.log(JSON.stringify({ snapshot: args.snapshot, bound: args.bound ?? null, cards: r.cards, images, htmlBytes: staticPage.length }));
   process.exit(0);
 }
 
