@@ -10,7 +10,7 @@
 #   studio prerendered into its page and taken over by its views (hydration) would cost:
 #   it runs the whole script and makes every element where hydration would find it.
 #
-# Usage, after `bash scripts/bench.sh --app` (release binaries and its data folder):
+# Usage, after `bash bench/bench.sh --app` (release binaries and its data folder):
 #   bash bench/first-screen.sh DATA_DIR [RUNS]
 # DATA_DIR: made by ledger-fill, opened by the app once (so its thumbnails exist).
 set -euo pipefail
@@ -18,7 +18,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 data=$(cd "$1" && pwd)
 runs=${2:-15}
 for bin in seedance-studio seedance empty-window; do
-  [ -x "$root/target/release/$bin" ] || { echo "target/release/$bin is missing: run scripts/bench.sh --app first" >&2; exit 1; }
+  [ -x "$root/target/release/$bin" ] || { echo "target/release/$bin is missing: run bench/bench.sh --app first" >&2; exit 1; }
 done
 
 work=$(mktemp -d)

@@ -77,18 +77,18 @@ fi
 
 step "fault matrix × $FAULT_ROUNDS"
 for round in $(seq 1 "$FAULT_ROUNDS"); do
-  timed "fault matrix round $round" cargo test --test fault_matrix -- --test-threads=2
+  timed "fault matrix round $round" cargo test -p seedance-core --test fault_matrix -- --test-threads=2
 done
 
 step "SIGKILL the CLI at random points ($SEEDANCE_CRASH_RUNS runs)"
-timed "cli_crash ($SEEDANCE_CRASH_RUNS runs)" cargo test --test cli_crash -- --nocapture
+timed "cli_crash ($SEEDANCE_CRASH_RUNS runs)" cargo test -p seedance-cli --test cli_crash -- --nocapture
 
 step "ledger crash loop ($LEDGER_CRASH_RUNS runs)"
-timed "ledger_crash ($LEDGER_CRASH_RUNS runs)" cargo test --test ledger_crash -- --nocapture
+timed "ledger_crash ($LEDGER_CRASH_RUNS runs)" cargo test -p seedance-core --test ledger_crash -- --nocapture
 
 step "secret canary, webview configuration, corpus replay"
 timed "secret_canary + webview_config + replay" \
-  cargo test --test secret_canary --test webview_config --test fuzz_corpus_replay
+  cargo test -p seedance-cli --test secret_canary && cargo test -p seedance-studio --features seedance-studio/custom-protocol --test webview_config && cargo test -p seedance-core --test fuzz_corpus_replay
 
 printf '\n==> summary\n'
 printf '%s\n' "${summary[@]}"

@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
 npm run --silent build:ui
 cargo build --release -p seedance-studio --features seedance-studio/custom-protocol \
-  --bin seedance-studio -p seedance-core --bin seedance -p seedance-fake --bin fake-seedance
+  --bin seedance-studio -p seedance-cli --bin seedance -p seedance-fake --bin fake-seedance
 
 if [ -z "${SEEDANCE_DEMO:-}" ] && [ -z "${SEEDANCE_API_BASE:-}" ] && [ -t 0 ]; then
   if ./target/release/seedance key status --json 2>/dev/null | grep -q '"present":false'; then

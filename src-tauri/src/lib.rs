@@ -67,11 +67,12 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
         log::warn!("ledger: {message}");
     }
     let mut notices = report.messages.clone();
-    if let Some(message) = commands::settings::recover_preferences_file(&data_dir) {
+    let loaded = seedance_core::settings::load(&data_dir);
+    if let Some(message) = loaded.notice {
         log::warn!("settings: {message}");
         notices.push(message);
     }
-    let prefs = commands::settings::load_preferences(app, &data_dir);
+    let prefs = loaded.preferences;
     let notify = Arc::new(AtomicBool::new(prefs.notifications));
     let sink = Arc::new(TauriEvents::new(app.clone(), notify.clone()));
     let default_library = default_library(app, &data_dir);
@@ -135,7 +136,6 @@ pub fn run() {
                 .level_for("rustls", log::LevelFilter::Warn)
                 .build(),
         )
-        .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())

@@ -632,50 +632,15 @@ pub fn parse_states(names: &[String]) -> Vec<LocalState> {
 
 // ---------------------------------------------------------------- settings
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Theme {
-    #[default]
-    System,
-    Dark,
-    Light,
-}
-
-/// Preferences as stored (tauri-plugin-store) and as the settings view edits them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(default)]
-pub struct Preferences {
-    /// `null`: the documented production URL.
-    pub base_url: Option<String>,
-    /// `null`: `~/Videos/Seedance Studio`.
-    pub library_dir: Option<String>,
-    pub daily_cap_credits: Option<f64>,
-    pub monthly_cap_credits: Option<f64>,
-    /// Notify when a task finishes or fails while the window is not focused.
-    pub notifications: bool,
-    pub theme: Theme,
-}
-
-impl Default for Preferences {
-    fn default() -> Preferences {
-        Preferences {
-            base_url: None,
-            library_dir: None,
-            daily_cap_credits: None,
-            monthly_cap_credits: None,
-            notifications: true,
-            theme: Theme::System,
-        }
-    }
-}
+pub use seedance_core::settings::{Preferences, Source, Theme};
 
 /// Preferences plus what is in effect and why.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SettingsView {
     pub preferences: Preferences,
     pub effective_base_url: String,
-    /// `"env"` (SEEDANCE_API_BASE, wins), `"setting"` or `"default"`.
-    pub base_url_source: String,
+    /// `env` (SEEDANCE_API_BASE, wins), `setting` or `default`.
+    pub base_url_source: Source,
     /// The base URL points at this computer (the fake service): the demo is offered.
     pub base_url_is_loopback: bool,
     pub effective_library_dir: String,

@@ -5,19 +5,16 @@
 //! spending cap the engine runs with, and restarting it when they change. It holds no
 //! task state of its own (the ledger does) and never holds the key outside a `KeyStore`.
 
-use crate::models::{KeyCheck, Preferences};
-use seedance_core::api::client::{check_base_url, ClientConfig};
-use seedance_core::api::{ApiClient, BASE_URL_ENV, DEFAULT_BASE_URL};
+use crate::models::KeyCheck;
+use seedance_core::api::ApiClient;
 use seedance_core::clock::SystemClock;
-use seedance_core::engine::{
-    Engine, EngineDeps, EngineHandle, EngineSettings, EventSink, SpendingCap,
-};
+use seedance_core::engine::{Engine, EngineDeps, EngineHandle, EngineSettings, EventSink};
 use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain};
 use seedance_core::ledger::Ledger;
 use seedance_core::library::Library;
-use seedance_core::paths::LIBRARY_DIR_ENV;
 use seedance_core::secret::ApiKey;
-use std::path::{Path, PathBuf};
+use seedance_core::settings::{Effective, Preferences};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 
@@ -61,109 +58,6 @@ impl KeyStore for ActiveKeyStore {
 
     fn describe(&self) -> &'static str {
         self.current().describe()
-    }
-}
-
-/// Where the base URL in effect came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BaseUrlSource {
-    Env,
-    Setting,
-    Default,
-}
-
-impl BaseUrlSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BaseUrlSource::Env => "env",
-            BaseUrlSource::Setting => "setting",
-            BaseUrlSource::Default => "default",
-        }
-    }
-}
-
-/// Settings resolved against the environment: what the engine actually uses.
-#[derive(Debug, Clone)]
-pub struct Effective {
-    pub client_config: ClientConfig,
-    pub base_url_source: BaseUrlSource,
-    pub library_dir: PathBuf,
-    pub library_dir_from_env: bool,
-    pub spending_cap: Option<SpendingCap>,
-}
-
-fn non_blank_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-impl Effective {
-    /// `SEEDANCE_API_BASE` wins over the setting, which wins over the documented URL; an
-    /// unusable setting falls back to the default (the settings view refuses to save one).
-    pub fn resolve(prefs: &Preferences, default_library: &Path) -> Effective {
-        let env_url = non_blank_env(BASE_URL_ENV);
-        let stored = prefs.base_url.as_deref().filter(|v| !v.trim().is_empty());
-        let (client_config, base_url_source) =
-            match ClientConfig::resolve(env_url.as_deref(), stored) {
-                Ok(config) => {
-                    let source = if env_url.is_some() {
-                        BaseUrlSource::Env
-                    } else if stored.is_some() {
-                        BaseUrlSource::Setting
-                    } else {
-                        BaseUrlSource::Default
-                    };
-                    (config, source)
-                }
-                Err(error) => {
-                    log::warn!("unusable API address, using the default instead: {error}");
-                    (
-                        ClientConfig::new(DEFAULT_BASE_URL)
-                            .expect("the documented base URL is valid"),
-                        BaseUrlSource::Default,
-                    )
-                }
-            };
-        let env_library = non_blank_env(LIBRARY_DIR_ENV).map(PathBuf::from);
-        let library_dir_from_env = env_library.is_some();
-        let library_dir = env_library
-            .or_else(|| prefs.library_dir.as_ref().map(PathBuf::from))
-            .unwrap_or_else(|| default_library.to_path_buf());
-        let spending_cap = (prefs.daily_cap_credits.is_some()
-            || prefs.monthly_cap_credits.is_some())
-        .then_some(SpendingCap {
-            daily_credits: prefs.daily_cap_credits,
-            monthly_credits: prefs.monthly_cap_credits,
-        });
-        Effective {
-            client_config,
-            base_url_source,
-            library_dir,
-            library_dir_from_env,
-            spending_cap,
-        }
-    }
-
-    /// The demo (a made-up key against the fake service) is offered only when the API is
-    /// on this computer.
-    pub fn base_url_is_loopback(&self) -> bool {
-        self.client_config.base_url.scheme() == "http"
-    }
-
-    /// Whether a change from `self` to `next` needs a new engine.
-    pub fn engine_differs(&self, next: &Effective) -> bool {
-        self.client_config != next.client_config
-            || self.library_dir != next.library_dir
-            || self.spending_cap != next.spending_cap
-    }
-}
-
-/// A base URL as the creator typed it: `Ok(None)` for blank (use the default).
-pub fn checked_base_url(raw: Option<&str>) -> Result<Option<String>, String> {
-    match raw.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => check_base_url(v)
-            .map(|url| Some(url.to_string()))
-            .map_err(|e| e.to_string()),
     }
 }
 
@@ -289,7 +183,7 @@ impl AppState {
 pub const POLL_INTERVAL_ENV: &str = "SEEDANCE_POLL_INTERVAL_MS";
 
 fn poll_every_from_env() -> Option<std::time::Duration> {
-    let ms: u64 = non_blank_env(POLL_INTERVAL_ENV)?.trim().parse().ok()?;
+    let ms: u64 = std::env::var(POLL_INTERVAL_ENV).ok()?.trim().parse().ok()?;
     Some(std::time::Duration::from_millis(ms.max(100)))
 }
 

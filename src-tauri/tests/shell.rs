@@ -3,8 +3,8 @@
 //! check over real HTTP against the fake service on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
-use seedance_core::api::client::ClientConfig;
 use seedance_core::api::ApiClient;
+use seedance_core::api::ClientConfig;
 use seedance_core::guidance::{guidance_for, Failure};
 use seedance_core::ledger::{Ledger, ListQuery, LocalState};
 use seedance_core::secret::ApiKey;
@@ -16,7 +16,6 @@ use seedance_studio_lib::error::ErrorCode;
 use seedance_studio_lib::models::{
     ActionView, Draft, DraftReference, KeyCheck, KeyCheckResult, Kind, TaskView,
 };
-use seedance_studio_lib::state::checked_base_url;
 use tauri::Url;
 
 fn draft(prompt: &str) -> Draft {
@@ -98,18 +97,6 @@ fn guidance_becomes_one_action_for_the_card() {
     assert!(matches!(view.action, ActionView::FixKey));
     assert!(!view.title.is_empty());
     assert_eq!(view.category, "auth_missing_key");
-}
-
-#[test]
-fn base_urls_are_https_or_this_computer() {
-    assert_eq!(checked_base_url(Some("  ")), Ok(None));
-    assert!(checked_base_url(Some("http://example.com/api/v1")).is_err());
-    assert!(checked_base_url(Some("http://127.0.0.1:9/api/v1"))
-        .unwrap()
-        .is_some());
-    assert!(checked_base_url(Some("https://kinovi.ai/api/v1/"))
-        .unwrap()
-        .is_some());
 }
 
 #[tokio::test]

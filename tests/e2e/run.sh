@@ -13,7 +13,7 @@ npm run --silent build:ui
 cargo build -p seedance-studio --features seedance-studio/custom-protocol -p seedance-fake
 # The CLI shares the keychain entry and the ledger: scenarios use it to clear the key
 # before a first run and to read a ledger row (retry_of) the UI does not show.
-cargo build -p seedance-core --bin seedance
+cargo build -p seedance-cli --bin seedance
 (cd tests/e2e && { [ -d node_modules ] || npm ci --no-audit --no-fund; })
 
 rm -rf e2e-artifacts

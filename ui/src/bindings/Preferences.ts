@@ -2,7 +2,8 @@
 import type { Theme } from "./Theme";
 
 /**
- * Preferences as stored (tauri-plugin-store) and as the settings view edits them.
+ * Preferences as stored and as the settings view edits them. Every field has a default,
+ * so a file written by an older build reads.
  */
 export type Preferences = { 
 /**

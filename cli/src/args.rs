@@ -1,0 +1,270 @@
+//! The command line: every subcommand and flag of `seedance`, and how flags become a
+//! `GenerationRequest`. Parsing only; running them is `commands`'s job.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use seedance_core::media::MediaKind;
+use seedance_core::model::{AspectRatio, Mode, ModelId, Resolution};
+use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "seedance",
+    version,
+    about = "Generate videos with Seedance 2.0 from the command line; shares its ledger, library and key with Seedance Studio.",
+    after_help = "Exit codes: 0 success, 1 generation failed, 2 usage or input error (nothing sent), \
+3 service or network error, 4 submission outcome unknown (check before resubmitting), 5 key problem, \
+6 video finished but the library folder cannot be written.\n\
+Environment: SEEDANCE_API_KEY (else the OS keychain), SEEDANCE_API_BASE, SEEDANCE_DATA_DIR, SEEDANCE_LIBRARY_DIR."
+)]
+pub struct Cli {
+    /// Print one JSON object per result instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The service's base URL. Wins over SEEDANCE_API_BASE, which wins over the address saved
+    /// in the app's settings; the default is https://seedance2-pro.com/api/v1.
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Submit a generation (and with --wait, follow it until the video is in the library).
+    Generate(GenerateArgs),
+    /// Show the credits a generation would cost, without sending anything.
+    Estimate(RequestArgs),
+    /// Show one task from the ledger (by local id or service task id), refreshed from the service.
+    Status {
+        id: String,
+        /// Do not ask the service; show what the ledger has.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// List tasks in the ledger, newest first.
+    List {
+        /// Only tasks in this state (e.g. downloaded, failed, generating).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only tasks whose prompt contains this text.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Follow every unfinished task to its end (after a crash or a restart); sends no new paid request.
+    Resume(FollowArgs),
+    /// Retry a failed generation as a new linked task.
+    Retry {
+        id: i64,
+        /// Required to resubmit a task whose first submission may already have been charged.
+        #[arg(long)]
+        confirm_may_charge_twice: bool,
+        #[command(flatten)]
+        follow: FollowArgs,
+    },
+    /// Manage the API key in the OS keychain. The key is never printed.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Read the key from standard input (never from the command line, which other users can see) and store it.
+    Set,
+    /// Remove the key from the keychain.
+    Clear,
+    /// Whether a key is stored, and its last four characters.
+    Status,
+    /// Ask the service whether the key works (invalid, no API access, or valid).
+    Test,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    /// Refuse to submit if the estimate is above this many credits.
+    #[arg(long, value_name = "CREDITS")]
+    pub max_credits: Option<f64>,
+    #[command(flatten)]
+    pub follow: FollowArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FollowArgs {
+    /// Follow the task until it finishes and its video is downloaded.
+    #[arg(long)]
+    pub wait: bool,
+    /// Poll every SECONDS instead of the adaptive schedule (for scripts and tests).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_every: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// What the video should show (up to 10,000 characters).
+    #[arg(long, short = 'p')]
+    pub prompt: String,
+    #[arg(long, value_enum, default_value_t = ModelArg::Seedance20)]
+    pub model: ModelArg,
+    /// Length in seconds (4–15).
+    #[arg(long, default_value_t = 5)]
+    pub duration: u32,
+    #[arg(long, value_enum, default_value_t = ResolutionArg::P720)]
+    pub resolution: ResolutionArg,
+    /// Frame shape; omitted, it follows the references (16:9 for text only).
+    #[arg(long, value_enum)]
+    pub aspect_ratio: Option<AspectArg>,
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Generate a silent video.
+    #[arg(long)]
+    pub no_audio: bool,
+    /// About 2–2.5× the bitrate.
+    #[arg(long)]
+    pub high_bitrate: bool,
+    /// 0–4294967295, or -1 for random (the default). A seed does not make a clip reproducible.
+    #[arg(long, allow_hyphen_values = true)]
+    pub seed: Option<i64>,
+    /// A reference image: a local file or an https URL. Repeat for more (up to 9).
+    #[arg(long = "image", value_name = "FILE|URL")]
+    pub images: Vec<String>,
+    /// A reference video (up to 3, 15 s combined).
+    #[arg(long = "video", value_name = "FILE|URL")]
+    pub videos: Vec<String>,
+    /// A reference audio clip (up to 3, 15 s combined; needs an image or video too).
+    #[arg(long = "audio", value_name = "FILE|URL")]
+    pub audios: Vec<String>,
+}
+
+impl RequestArgs {
+    pub fn to_request(&self) -> GenerationRequest {
+        let mut request = GenerationRequest::new(self.model.into(), self.prompt.clone());
+        request.duration_secs = self.duration;
+        request.resolution = self.resolution.into();
+        request.aspect_ratio = self.aspect_ratio.map(Into::into);
+        request.mode = self.mode.map(Into::into);
+        request.generate_audio = !self.no_audio;
+        request.high_bitrate = self.high_bitrate;
+        request.seed = self.seed;
+        for (kind, sources) in [
+            (MediaKind::Image, &self.images),
+            (MediaKind::Video, &self.videos),
+            (MediaKind::Audio, &self.audios),
+        ] {
+            for source in sources {
+                request.references.push(Reference {
+                    kind,
+                    source: reference_source(source),
+                    duration_ms: None,
+                });
+            }
+        }
+        request
+    }
+}
+
+/// Anything with a URL scheme is a URL; everything else is a path on this machine.
+fn reference_source(text: &str) -> ReferenceSource {
+    if text.starts_with("https://") || text.starts_with("http://") {
+        ReferenceSource::Url {
+            url: text.to_owned(),
+        }
+    } else {
+        ReferenceSource::LocalFile {
+            path: PathBuf::from(text),
+            uploaded: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModelArg {
+    #[value(name = "seedance-20")]
+    Seedance20,
+    #[value(name = "seedance2-fast")]
+    Seedance2Fast,
+    #[value(name = "seedance2.0-mini")]
+    Seedance20Mini,
+}
+
+impl From<ModelArg> for ModelId {
+    fn from(value: ModelArg) -> Self {
+        match value {
+            ModelArg::Seedance20 => ModelId::Seedance20,
+            ModelArg::Seedance2Fast => ModelId::Seedance2Fast,
+            ModelArg::Seedance20Mini => ModelId::Seedance20Mini,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ResolutionArg {
+    #[value(name = "480p")]
+    P480,
+    #[value(name = "720p")]
+    P720,
+    #[value(name = "1080p")]
+    P1080,
+    #[value(name = "4k")]
+    K4,
+}
+
+impl From<ResolutionArg> for Resolution {
+    fn from(value: ResolutionArg) -> Self {
+        match value {
+            ResolutionArg::P480 => Resolution::P480,
+            ResolutionArg::P720 => Resolution::P720,
+            ResolutionArg::P1080 => Resolution::P1080,
+            ResolutionArg::K4 => Resolution::K4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AspectArg {
+    #[value(name = "16:9")]
+    Landscape16x9,
+    #[value(name = "9:16")]
+    Portrait9x16,
+    #[value(name = "1:1")]
+    Square1x1,
+    #[value(name = "4:3")]
+    Landscape4x3,
+    #[value(name = "3:4")]
+    Portrait3x4,
+    #[value(name = "21:9")]
+    Cinema21x9,
+}
+
+impl From<AspectArg> for AspectRatio {
+    fn from(value: AspectArg) -> Self {
+        match value {
+            AspectArg::Landscape16x9 => AspectRatio::Landscape16x9,
+            AspectArg::Portrait9x16 => AspectRatio::Portrait9x16,
+            AspectArg::Square1x1 => AspectRatio::Square1x1,
+            AspectArg::Landscape4x3 => AspectRatio::Landscape4x3,
+            AspectArg::Portrait3x4 => AspectRatio::Portrait3x4,
+            AspectArg::Cinema21x9 => AspectRatio::Cinema21x9,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Keyframe,
+    Reference,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(value: ModeArg) -> Self {
+        match value {
+            ModeArg::Keyframe => Mode::Keyframe,
+            ModeArg::Reference => Mode::Reference,
+        }
+    }
+}

@@ -1,0 +1,886 @@
+//! What each subcommand does, on top of the core: the same engine, ledger, library and
+//! keychain entry as the app. Maps every outcome to an [`Exit`] code.
+
+use crate::args::{Cli, Command, FollowArgs, GenerateArgs, KeyAction, RequestArgs};
+use crate::output::Printer;
+use crate::Exit;
+use seedance_core::api::client::KeyCheck;
+use seedance_core::api::{ApiClient, ClientConfig};
+use seedance_core::clock::SystemClock;
+use seedance_core::engine::{
+    Engine, EngineDeps, EngineEvent, EngineHandle, EngineSettings, EventSink, SubmitRefusal,
+};
+use seedance_core::guidance::{guidance_for, Category, Failure, Guidance};
+use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain, KEY_ENV};
+use seedance_core::ledger::{Ledger, ListQuery, LocalState, TaskEntry, TaskId};
+use seedance_core::library::{DiskProblem, Library};
+use seedance_core::request::{GenerationRequest, ReferenceSource};
+use seedance_core::secret::ApiKey;
+use seedance_core::settings::{self, Effective, Preferences};
+use seedance_core::{paths, pricing, validate};
+use serde_json::json;
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub async fn run(cli: Cli) -> Exit {
+    let printer = Printer { json: cli.json };
+    let base_url = cli.base_url.as_deref();
+    match cli.command {
+        Command::Key { action } => key(action, base_url, &printer).await,
+        Command::Estimate(args) => estimate(&args, &printer).await,
+        Command::Generate(args) => generate(args, base_url, &printer).await,
+        Command::Status { id, offline } => status(&id, offline, base_url, &printer).await,
+        Command::List {
+            state,
+            search,
+            limit,
+        } => list(state, search, limit, &printer),
+        Command::Resume(follow) => resume(&follow, base_url, &printer).await,
+        Command::Retry {
+            id,
+            confirm_may_charge_twice,
+            follow,
+        } => retry(id, confirm_may_charge_twice, &follow, base_url, &printer).await,
+    }
+}
+
+/// `SEEDANCE_API_KEY` first (scripts, CI), then the OS keychain. Writes go to the keychain.
+struct EnvOrKeychain {
+    keychain: SystemKeychain,
+}
+
+impl KeyStore for EnvOrKeychain {
+    fn load(&self) -> Result<Option<ApiKey>, KeychainError> {
+        match std::env::var(KEY_ENV) {
+            Ok(raw) if !raw.trim().is_empty() => ApiKey::new(&raw)
+                .map(Some)
+                .map_err(|e| KeychainError::Corrupt(format!("{KEY_ENV}: {e}"))),
+            _ => self.keychain.load(),
+        }
+    }
+    fn store(&self, key: &ApiKey) -> Result<(), KeychainError> {
+        self.keychain.store(key)
+    }
+    fn delete(&self) -> Result<(), KeychainError> {
+        self.keychain.delete()
+    }
+    fn describe(&self) -> &'static str {
+        self.keychain.describe()
+    }
+}
+
+fn keys() -> Arc<EnvOrKeychain> {
+    Arc::new(EnvOrKeychain {
+        keychain: SystemKeychain::new(),
+    })
+}
+
+async fn load_key(keys: Arc<EnvOrKeychain>) -> Result<Option<ApiKey>, KeychainError> {
+    tokio::task::spawn_blocking(move || keys.load())
+        .await
+        .unwrap_or_else(|e| Err(KeychainError::Other(e.to_string())))
+}
+
+/// The key (environment or keychain) and a client, for commands that ask the service.
+async fn key_and_client(
+    base_url: Option<&str>,
+    printer: &Printer,
+) -> Result<(ApiKey, ApiClient), Exit> {
+    let key = match load_key(keys()).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return Err(no_key(printer)),
+        Err(error) => return Err(keychain_problem(printer, &error)),
+    };
+    Ok((key, client(base_url, printer)?))
+}
+
+/// The settings in effect for this run: the same settings file and environment as the
+/// app (so both reach the same service and library), with `--base-url` winning over both.
+fn effective(base_url: Option<&str>, printer: &Printer) -> Result<Effective, Exit> {
+    let unusable = |error: &dyn std::fmt::Display| {
+        printer.problem(
+            "invalid_request",
+            "The service address is not usable",
+            &format!("{error} Set SEEDANCE_API_BASE or --base-url to an https address."),
+            json!({}),
+        );
+        Exit::Usage
+    };
+    let preferences = match paths::data_dir() {
+        Some(dir) => {
+            let loaded = settings::load(&dir);
+            if let Some(notice) = loaded.notice {
+                eprintln!("{notice}");
+            }
+            loaded.preferences
+        }
+        None => Preferences::default(),
+    };
+    let default_library = paths::default_library_dir().unwrap_or_default();
+    let mut effective = Effective::resolve(&preferences, &default_library);
+    if let Some(flag) = base_url.map(str::trim).filter(|v| !v.is_empty()) {
+        effective.client_config = ClientConfig::new(flag).map_err(|e| unusable(&e))?;
+        effective.base_url_source = settings::Source::Env;
+    } else if let Some(stored) = preferences.base_url.as_deref() {
+        // A stored address the app would refuse is an error here, not a silent default.
+        if effective.base_url_source == settings::Source::Default {
+            return Err(unusable(&format!(
+                "The saved API address {stored:?} is not usable."
+            )));
+        }
+    }
+    Ok(effective)
+}
+
+fn client(base_url: Option<&str>, printer: &Printer) -> Result<ApiClient, Exit> {
+    let effective = effective(base_url, printer)?;
+    ApiClient::new(effective.client_config).map_err(|error| {
+        printer.problem(
+            "invalid_request",
+            "The service address is not usable",
+            &error.to_string(),
+            json!({}),
+        );
+        Exit::Usage
+    })
+}
+
+fn open_ledger(printer: &Printer) -> Result<Arc<Ledger>, Exit> {
+    let Some(dir) = paths::data_dir() else {
+        printer.problem(
+            "unknown",
+            "No data folder",
+            "Set SEEDANCE_DATA_DIR to a folder for the task history.",
+            json!({}),
+        );
+        return Err(Exit::Usage);
+    };
+    match Ledger::open(&dir) {
+        Ok((ledger, report)) => {
+            for message in &report.messages {
+                eprintln!("{message}");
+            }
+            Ok(Arc::new(ledger))
+        }
+        Err(error) => {
+            printer.problem(
+                "unknown",
+                "The task history could not be opened",
+                &format!("{error}. Close Seedance Studio or other `seedance` commands using it, then try again."),
+                json!({}),
+            );
+            Err(Exit::Service)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// key
+
+async fn key(action: KeyAction, base_url: Option<&str>, printer: &Printer) -> Exit {
+    let keychain = Arc::new(SystemKeychain::new());
+    match action {
+        KeyAction::Set => {
+            let raw = match read_secret_line() {
+                Ok(raw) => raw,
+                Err(error) => {
+                    printer.problem("auth_missing_key", "No key was read", &error, json!({}));
+                    return Exit::Usage;
+                }
+            };
+            let key = match ApiKey::new(&raw) {
+                Ok(key) => key,
+                Err(error) => {
+                    printer.problem(
+                        "auth_invalid_key",
+                        "That is not an API key",
+                        &error.to_string(),
+                        json!({}),
+                    );
+                    return Exit::Usage;
+                }
+            };
+            let last_four = key.last_four();
+            let store = keychain.clone();
+            match tokio::task::spawn_blocking(move || store.store(&key)).await {
+                Ok(Ok(())) => {
+                    printer.value(
+                        &json!({"ok": true, "stored": true, "last_four": last_four}),
+                        || format!("Key ending in {last_four} saved in the system keychain."),
+                    );
+                    Exit::Success
+                }
+                Ok(Err(error)) => keychain_problem(printer, &error),
+                Err(error) => keychain_problem(printer, &KeychainError::Other(error.to_string())),
+            }
+        }
+        KeyAction::Clear => {
+            let store = keychain.clone();
+            match tokio::task::spawn_blocking(move || store.delete()).await {
+                Ok(Ok(())) => {
+                    printer.value(&json!({"ok": true, "stored": false}), || {
+                        "Key removed from the system keychain.".into()
+                    });
+                    Exit::Success
+                }
+                Ok(Err(error)) => keychain_problem(printer, &error),
+                Err(error) => keychain_problem(printer, &KeychainError::Other(error.to_string())),
+            }
+        }
+        KeyAction::Status => match load_key(keys()).await {
+            Ok(Some(key)) => {
+                let source = if std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+                    KEY_ENV
+                } else {
+                    "system keychain"
+                };
+                let last_four = key.last_four();
+                printer.value(
+                    &json!({"ok": true, "present": true, "last_four": last_four, "source": source}),
+                    || format!("A key ending in {last_four} is set ({source})."),
+                );
+                Exit::Success
+            }
+            Ok(None) => {
+                printer.value(&json!({"ok": true, "present": false}), || {
+                    "No key is set. Run `seedance key set` and paste your key.".into()
+                });
+                Exit::Success
+            }
+            Err(error) => keychain_problem(printer, &error),
+        },
+        KeyAction::Test => {
+            let (key, client) = match key_and_client(base_url, printer).await {
+                Ok(both) => both,
+                Err(exit) => return exit,
+            };
+            let check = client.probe_key(&key).await;
+            let (exit, text) = match &check {
+                KeyCheck::Valid => (Exit::Success, "The key works.".to_owned()),
+                KeyCheck::Invalid => (Exit::Key, "The service rejected this key (401). Copy it again from your account page, then run `seedance key set`.".to_owned()),
+                KeyCheck::NoApiAccess => (Exit::Key, "The key is real but this account has no API access (403). Ask Seedance support to enable developer access.".to_owned()),
+                KeyCheck::Unreachable { detail } => (Exit::Service, format!("The service could not be reached, so the key was not checked: {detail}")),
+                KeyCheck::Unexpected { status, detail } => (Exit::Service, format!("The service answered in a way the check does not understand ({}): {detail}", status.map(|s| s.to_string()).unwrap_or_else(|| "no status".into()))),
+            };
+            printer.value(
+                &json!({"ok": exit == Exit::Success, "check": check}),
+                || text,
+            );
+            exit
+        }
+    }
+}
+
+/// Reads one line from standard input without echoing it when it is a terminal.
+fn read_secret_line() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    if interactive {
+        eprint!("Paste your Seedance API key and press Enter: ");
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if interactive {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+    }
+    match read {
+        Ok(0) => Err("Standard input was empty. Pipe the key in, or run the command in a terminal and paste it.".into()),
+        Ok(_) => Ok(line),
+        Err(error) => Err(format!("Standard input could not be read: {error}")),
+    }
+}
+
+fn keychain_problem(printer: &Printer, error: &KeychainError) -> Exit {
+    printer.problem(
+        "keychain",
+        "The system keychain could not be used",
+        &error.to_string(),
+        json!({}),
+    );
+    Exit::Key
+}
+
+fn no_key(printer: &Printer) -> Exit {
+    let guidance = guidance_for(&Failure::LocalInput {
+        field: "api_key",
+        message: "No API key is set.",
+    });
+    printer.problem(
+        "auth_missing_key",
+        "No API key is set",
+        &format!(
+            "Run `seedance key set` and paste your key, or set {KEY_ENV}. ({})",
+            guidance.title
+        ),
+        json!({}),
+    );
+    Exit::Key
+}
+
+// ---------------------------------------------------------------------------------------
+// estimate and generate
+
+/// Checks local files by content (filling in their durations) and the whole request
+/// against the model's limits. Nothing is sent.
+async fn prepared_request(
+    args: &RequestArgs,
+    printer: &Printer,
+) -> Result<GenerationRequest, Exit> {
+    let mut request = args.to_request();
+    for position in 0..request.references.len() {
+        let reference = &request.references[position];
+        let ReferenceSource::LocalFile { path, .. } = &reference.source else {
+            continue;
+        };
+        match validate::inspect_local_reference(path, reference.kind).await {
+            Ok(report) => {
+                for warning in &report.warnings {
+                    if !printer.json {
+                        eprintln!("note: {}", warning.message);
+                    }
+                }
+                request.references[position].duration_ms = report.duration_ms;
+            }
+            Err(problem) => {
+                let problem = problem.at_reference(position);
+                printer.problem(
+                    "input_rejected",
+                    "A reference file cannot be used",
+                    &problem.message,
+                    json!({"problems": [problem]}),
+                );
+                return Err(Exit::Usage);
+            }
+        }
+    }
+    let validation = validate::validate(&request);
+    if !printer.json {
+        for warning in &validation.warnings {
+            eprintln!("note: {}", warning.message);
+        }
+    }
+    if !validation.is_valid() {
+        printer.problem(
+            "invalid_request",
+            "The request cannot be sent as it is",
+            "Nothing was sent and no credits were used. Fix these first:",
+            json!({"problems": validation.problems, "warnings": validation.warnings}),
+        );
+        return Err(Exit::Usage);
+    }
+    Ok(request)
+}
+
+async fn estimate(args: &RequestArgs, printer: &Printer) -> Exit {
+    let request = match prepared_request(args, printer).await {
+        Ok(request) => request,
+        Err(exit) => return exit,
+    };
+    match pricing::estimate(&request) {
+        Ok(estimate) => {
+            let label = pricing::format_button_label(&estimate);
+            printer.value(
+                &json!({"ok": true, "estimate": estimate, "label": label}),
+                || {
+                    format!(
+                        "{label} (our estimate from rate table {}; the service's figure is final)",
+                        estimate.table_version
+                    )
+                },
+            );
+            Exit::Success
+        }
+        Err(error) => {
+            printer.problem(
+                "invalid_request",
+                "No price for this request",
+                &error.to_string(),
+                json!({}),
+            );
+            Exit::Usage
+        }
+    }
+}
+
+async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer) -> Exit {
+    let request = match prepared_request(&args.request, printer).await {
+        Ok(request) => request,
+        Err(exit) => return exit,
+    };
+    let estimate = match pricing::estimate(&request) {
+        Ok(estimate) => estimate,
+        Err(error) => {
+            printer.problem(
+                "invalid_request",
+                "No price for this request",
+                &error.to_string(),
+                json!({}),
+            );
+            return Exit::Usage;
+        }
+    };
+    if let Some(max) = args.max_credits {
+        if estimate.credits > max {
+            printer.problem(
+                "spending_cap",
+                "Over your --max-credits limit",
+                &format!(
+                    "This generation is estimated at {}, above the {max} credits you allowed. Nothing was sent.",
+                    pricing::format_button_label(&estimate)
+                ),
+                json!({"estimate": estimate}),
+            );
+            return Exit::Usage;
+        }
+    }
+    match load_key(keys()).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return no_key(printer),
+        Err(error) => return keychain_problem(printer, &error),
+    }
+    if !printer.json {
+        eprintln!(
+            "Estimated cost: {}",
+            pricing::format_button_label(&estimate)
+        );
+    }
+    let session = match Session::start(base_url, &args.follow, printer) {
+        Ok(session) => session,
+        Err(exit) => return exit,
+    };
+    let id = match session.engine.submit(request).await {
+        Ok(id) => id,
+        Err(refusal) => {
+            session.engine.shutdown().await;
+            return refusal_exit(printer, &refusal);
+        }
+    };
+    session.follow(id, args.follow.wait, printer).await
+}
+
+fn refusal_exit(printer: &Printer, refusal: &SubmitRefusal) -> Exit {
+    let value = serde_json::to_value(refusal).unwrap_or_default();
+    printer.problem(
+        "refused",
+        "Not sent",
+        &refusal.to_string(),
+        json!({"refusal": value}),
+    );
+    match refusal {
+        SubmitRefusal::Ledger { .. } | SubmitRefusal::Stopped => Exit::Service,
+        _ => Exit::Usage,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// following tasks
+
+/// Forwards the engine's task changes to the command that waits on them.
+struct ChannelSink(mpsc::UnboundedSender<EngineEvent>);
+
+impl EventSink for ChannelSink {
+    fn emit(&self, event: EngineEvent) {
+        let _ = self.0.send(event);
+    }
+}
+
+/// A running engine over the shared ledger, and the events it sends.
+struct Session {
+    engine: EngineHandle,
+    ledger: Arc<Ledger>,
+    events: mpsc::UnboundedReceiver<EngineEvent>,
+}
+
+impl Session {
+    fn start(
+        base_url: Option<&str>,
+        follow: &FollowArgs,
+        printer: &Printer,
+    ) -> Result<Session, Exit> {
+        let effective = effective(base_url, printer)?;
+        let client = ApiClient::new(effective.client_config.clone()).map_err(|error| {
+            printer.problem(
+                "invalid_request",
+                "The service address is not usable",
+                &error.to_string(),
+                json!({}),
+            );
+            Exit::Usage
+        })?;
+        let ledger = open_ledger(printer)?;
+        if effective.library_dir.as_os_str().is_empty() {
+            printer.problem(
+                "unknown",
+                "No library folder",
+                "Set SEEDANCE_LIBRARY_DIR to the folder for finished videos.",
+                json!({}),
+            );
+            return Err(Exit::Usage);
+        }
+        let library_dir = effective.library_dir.clone();
+        let (tx, events) = mpsc::unbounded_channel();
+        let mut settings = EngineSettings {
+            spending_cap: effective.spending_cap,
+            ..EngineSettings::default()
+        };
+        if let Some(seconds) = follow.poll_every {
+            if !(seconds.is_finite() && seconds > 0.0) {
+                printer.problem(
+                    "invalid_request",
+                    "Bad --poll-every",
+                    "--poll-every takes a number of seconds above 0.",
+                    json!({}),
+                );
+                return Err(Exit::Usage);
+            }
+            settings.poll_every = Some(Duration::from_secs_f64(seconds.max(0.05)));
+        }
+        let engine = Engine::start(EngineDeps {
+            ledger: ledger.clone(),
+            client,
+            keys: keys(),
+            events: Arc::new(ChannelSink(tx)),
+            clock: Arc::new(SystemClock),
+            library: Library::with_utc_offset(library_dir, crate::local_offset()),
+            settings,
+        });
+        Ok(Session {
+            engine,
+            ledger,
+            events,
+        })
+    }
+
+    fn entry(&self, id: TaskId) -> Option<TaskEntry> {
+        self.ledger.get(id).ok()
+    }
+
+    /// Waits until task `id` is sent (or, with `wait`, finished), prints it, and maps its
+    /// state to an exit code.
+    async fn follow(mut self, id: TaskId, wait: bool, printer: &Printer) -> Exit {
+        let mut last_state = None;
+        let mut download_failure = None;
+        while let Some(entry) = self.entry(id) {
+            if last_state != Some(entry.state) {
+                if !printer.json {
+                    eprintln!("task {id}: {}", entry.state);
+                }
+                last_state = Some(entry.state);
+            }
+            if is_settled(entry.state, wait) {
+                break;
+            }
+            match self.events.recv().await {
+                None => break,
+                Some(EngineEvent::DownloadFailed {
+                    task_id,
+                    disk_problem,
+                    message,
+                }) if task_id == id => {
+                    download_failure = Some((disk_problem, message));
+                    break;
+                }
+                Some(_) => {}
+            }
+        }
+        self.engine.shutdown().await;
+        match self.entry(id) {
+            Some(entry) => {
+                printer.task(&entry);
+                match download_failure {
+                    Some((disk_problem, message)) => {
+                        report_download_failure(printer, id, disk_problem, &message)
+                    }
+                    None => exit_for(&entry),
+                }
+            }
+            None => Exit::Service,
+        }
+    }
+}
+
+/// Says why a finished video is not in the library and maps it to an exit code: the
+/// library folder is the creator's to fix, anything else is the network's.
+fn report_download_failure(
+    printer: &Printer,
+    id: TaskId,
+    disk_problem: Option<DiskProblem>,
+    message: &str,
+) -> Exit {
+    let (title, exit) = match disk_problem {
+        Some(_) => ("The library folder cannot be written", Exit::Library),
+        None => ("The video could not be downloaded yet", Exit::Service),
+    };
+    printer.problem(
+        "download_failed",
+        title,
+        &format!(
+            "{message} The video is kept on the service: run `seedance resume --wait` once this is fixed."
+        ),
+        json!({ "task_id": id, "disk_problem": disk_problem }),
+    );
+    exit
+}
+
+/// Whether a task has gone as far as the command needs: sent (the id is recorded) or,
+/// when waiting, at its end with the files in the library.
+fn is_settled(state: LocalState, wait: bool) -> bool {
+    match state {
+        LocalState::Downloaded
+        | LocalState::Failed
+        | LocalState::SubmissionUnknown
+        | LocalState::NotFound
+        | LocalState::Cancelled => true,
+        LocalState::Waiting
+        | LocalState::Generating
+        | LocalState::Stuck
+        | LocalState::Succeeded => !wait,
+        LocalState::Draft | LocalState::Queued | LocalState::Submitting => false,
+    }
+}
+
+fn exit_for(entry: &TaskEntry) -> Exit {
+    match entry.state {
+        LocalState::Failed => {
+            let guidance: Option<Guidance> = entry
+                .failure
+                .as_ref()
+                .and_then(|v| serde_json::from_value(v.clone()).ok());
+            match guidance.map(|g| g.category) {
+                Some(
+                    Category::AuthMissingKey
+                    | Category::AuthInvalidKey
+                    | Category::AccessNotEnabled,
+                ) => Exit::Key,
+                Some(Category::Network | Category::ServerError) => Exit::Service,
+                Some(Category::SubmissionUnknown) => Exit::OutcomeUnknown,
+                _ => Exit::TaskFailed,
+            }
+        }
+        LocalState::SubmissionUnknown => Exit::OutcomeUnknown,
+        LocalState::NotFound => Exit::Service,
+        LocalState::Cancelled => Exit::TaskFailed,
+        _ => Exit::Success,
+    }
+}
+
+async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) -> Exit {
+    let mut session = match Session::start(base_url, follow, printer) {
+        Ok(session) => session,
+        Err(exit) => return exit,
+    };
+    let unfinished = |ledger: &Ledger| -> Vec<TaskId> {
+        let mut ids: Vec<TaskId> = ledger
+            .in_flight()
+            .map(|v| v.iter().map(|e| e.id).collect())
+            .unwrap_or_default();
+        ids.extend(
+            ledger
+                .needs_download()
+                .map(|v| v.iter().map(|e| e.id).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        ids
+    };
+    let started_with = unfinished(&session.ledger);
+    // Downloads the engine gave up on this run: they stay `Succeeded`, so they must not
+    // be waited for again.
+    let mut download_failures = Vec::new();
+    if follow.wait {
+        loop {
+            let given_up: HashSet<TaskId> =
+                download_failures.iter().map(|(id, _, _)| *id).collect();
+            if unfinished(&session.ledger)
+                .iter()
+                .all(|id| given_up.contains(id))
+            {
+                break;
+            }
+            match session.events.recv().await {
+                None => break,
+                Some(EngineEvent::DownloadFailed {
+                    task_id,
+                    disk_problem,
+                    message,
+                }) => download_failures.push((task_id, disk_problem, message)),
+                Some(_) => {}
+            }
+        }
+    }
+    session.engine.shutdown().await;
+    let mut exit = Exit::Success;
+    let unknown = session
+        .ledger
+        .list(&ListQuery {
+            states: vec![LocalState::SubmissionUnknown],
+            ..ListQuery::default()
+        })
+        .unwrap_or_default();
+    for id in started_with
+        .iter()
+        .copied()
+        .chain(unknown.iter().map(|s| s.id))
+    {
+        if let Some(entry) = session.entry(id) {
+            printer.task(&entry);
+            let code = exit_for(&entry);
+            if code != Exit::Success && exit == Exit::Success {
+                exit = code;
+            }
+        }
+    }
+    for (id, disk_problem, message) in &download_failures {
+        let code = report_download_failure(printer, *id, *disk_problem, message);
+        if exit == Exit::Success {
+            exit = code;
+        }
+    }
+    if started_with.is_empty() && unknown.is_empty() && !printer.json {
+        println!("Nothing to resume: every task has finished.");
+    }
+    exit
+}
+
+async fn retry(
+    id: TaskId,
+    confirm: bool,
+    follow: &FollowArgs,
+    base_url: Option<&str>,
+    printer: &Printer,
+) -> Exit {
+    let session = match Session::start(base_url, follow, printer) {
+        Ok(session) => session,
+        Err(exit) => return exit,
+    };
+    match session.engine.retry(id, confirm).await {
+        Ok(new_id) => session.follow(new_id, follow.wait, printer).await,
+        Err(refusal) => {
+            session.engine.shutdown().await;
+            refusal_exit(printer, &refusal)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// status and list
+
+fn find(ledger: &Ledger, id: &str) -> Option<TaskEntry> {
+    if let Ok(local) = id.parse::<TaskId>() {
+        return ledger.get(local).ok();
+    }
+    let all = ledger.list(&ListQuery::default()).ok()?;
+    all.iter()
+        .filter_map(|summary| ledger.get(summary.id).ok())
+        .find(|entry| entry.remote_task_id.as_deref() == Some(id))
+}
+
+async fn status(id: &str, offline: bool, base_url: Option<&str>, printer: &Printer) -> Exit {
+    let ledger = match open_ledger(printer) {
+        Ok(ledger) => ledger,
+        Err(exit) => return exit,
+    };
+    let Some(entry) = find(&ledger, id) else {
+        printer.problem(
+            "task_not_found",
+            "No such task",
+            &format!("No task {id} in this computer's history. `seedance list` shows them."),
+            json!({}),
+        );
+        return Exit::Usage;
+    };
+    printer.task(&entry);
+    if offline {
+        return exit_for(&entry);
+    }
+    let Some(remote) = entry.remote_task_id.clone() else {
+        return exit_for(&entry);
+    };
+    let (key, client) = match key_and_client(base_url, printer).await {
+        Ok(both) => both,
+        Err(exit) => return exit,
+    };
+    match client.record_info(&key, &remote).await {
+        Ok(record) => {
+            printer.value(&json!({"ok": true, "service": record}), || {
+                format!("  the service says: {:?}", record.status).to_lowercase()
+            });
+            exit_for(&entry)
+        }
+        Err(error) => {
+            let guidance = guidance_for(&Failure::Api(&error));
+            printer.problem(
+                guidance.category.as_str(),
+                &guidance.title,
+                &guidance.explanation,
+                json!({"guidance": guidance}),
+            );
+            Exit::Service
+        }
+    }
+}
+
+fn list(state: Option<String>, search: Option<String>, limit: u32, printer: &Printer) -> Exit {
+    let mut states = Vec::new();
+    if let Some(name) = state {
+        match LocalState::parse(&name) {
+            Some(state) => states.push(state),
+            None => {
+                let known: Vec<&str> = LocalState::ALL.iter().map(|s| s.as_str()).collect();
+                printer.problem(
+                    "invalid_request",
+                    "Unknown state",
+                    &format!(
+                        "`{name}` is not a task state; use one of: {}.",
+                        known.join(", ")
+                    ),
+                    json!({}),
+                );
+                return Exit::Usage;
+            }
+        }
+    }
+    let ledger = match open_ledger(printer) {
+        Ok(ledger) => ledger,
+        Err(exit) => return exit,
+    };
+    let query = ListQuery {
+        states,
+        text: search,
+        limit,
+        offset: 0,
+    };
+    match ledger.list(&query) {
+        Ok(rows) => {
+            for row in &rows {
+                printer.value(&json!(row), || {
+                    let prompt: String = row.prompt.chars().take(60).collect();
+                    format!(
+                        "{:>6}  {:<18}  {:<16}  {:>5}  {prompt}",
+                        row.id,
+                        row.state.as_str(),
+                        row.model,
+                        row.resolution
+                    )
+                });
+            }
+            if rows.is_empty() && !printer.json {
+                println!("No tasks yet.");
+            }
+            Exit::Success
+        }
+        Err(error) => {
+            printer.problem(
+                "unknown",
+                "The task history could not be read",
+                &error.to_string(),
+                json!({}),
+            );
+            Exit::Service
+        }
+    }
+}

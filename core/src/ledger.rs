@@ -1,0 +1,1645 @@
+//! The task ledger: the durable record of every generation, so no paid task is ever lost
+//! (design promise 2).
+//!
+//! Owns `ledger.sqlite3` (and its `-wal`/`-shm` companions, `ledger.lock` and
+//! `ledger.clean-close`) in the data folder: opening, locking, schema migration, checking
+//! integrity and moving a corrupt file aside, recording a clean close, and every state
+//! change of a task. Each public write is one SQLite transaction committed
+//! with `synchronous=FULL` in WAL mode, so it is on disk when the call returns: the
+//! engine relies on [`Ledger::mark_submitting`] being durable before `createTask` is
+//! sent and [`Ledger::record_submitted`] before anything else happens.
+//!
+//! It does not talk HTTP, schedule polls, classify failures (guidance JSON is stored
+//! opaque) or touch video files (that is `library`).
+
+use crate::api::{OutputItem, TaskError, TaskRecord, TaskStatus};
+use crate::request::GenerationRequest;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The ledger's database file inside the data folder.
+pub const LEDGER_FILE: &str = "ledger.sqlite3";
+/// Held with an exclusive OS lock while a [`Ledger`] is open, so only one process writes.
+pub const LOCK_FILE: &str = "ledger.lock";
+/// Written beside the ledger by [`Ledger::close_cleanly`]: the file's size and modification
+/// time at a clean close. While they still match (and no write-ahead log is pending), the
+/// next [`Ledger::open`] skips `quick_check`, which reads the whole history: about 40 ms for
+/// a 45 MB ledger already in the page cache, far more from a cold disk, on every start.
+/// Removed by every open, so after a crash, or any change to the file since, the full check
+/// runs again.
+pub const CLEAN_CLOSE_FILE: &str = "ledger.clean-close";
+/// The schema this build writes. A file with a newer number is opened read-only.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const SUMMARY_PROMPT_CHARS: i64 = 200;
+
+/// Local id of a task; assigned by the ledger, never reused.
+pub type TaskId = i64;
+
+/// Where a task stands, as this app knows it. Remote statuses map onto
+/// `Waiting`/`Generating`/`Succeeded`/`Failed`; the rest are local facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalState {
+    /// Composed but not meant to be sent yet.
+    Draft,
+    /// Waiting for a free submission slot; nothing spent.
+    Queued,
+    /// The intent to send `createTask` is durable; the answer has not been recorded.
+    Submitting,
+    Waiting,
+    Generating,
+    /// Finished on the service; files not yet in the library.
+    Succeeded,
+    /// Finished and its files are in the library.
+    Downloaded,
+    Failed,
+    /// `createTask` may or may not have reached the service; never resubmitted silently.
+    SubmissionUnknown,
+    /// Took longer than the model's documented worst case; still polled.
+    Stuck,
+    /// The service does not know the remote task id.
+    NotFound,
+    /// Withdrawn before submission; nothing was spent.
+    Cancelled,
+}
+
+impl LocalState {
+    pub const ALL: [LocalState; 12] = [
+        LocalState::Draft,
+        LocalState::Queued,
+        LocalState::Submitting,
+        LocalState::Waiting,
+        LocalState::Generating,
+        LocalState::Succeeded,
+        LocalState::Downloaded,
+        LocalState::Failed,
+        LocalState::SubmissionUnknown,
+        LocalState::Stuck,
+        LocalState::NotFound,
+        LocalState::Cancelled,
+    ];
+
+    /// The stored and serialized name (snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocalState::Draft => "draft",
+            LocalState::Queued => "queued",
+            LocalState::Submitting => "submitting",
+            LocalState::Waiting => "waiting",
+            LocalState::Generating => "generating",
+            LocalState::Succeeded => "succeeded",
+            LocalState::Downloaded => "downloaded",
+            LocalState::Failed => "failed",
+            LocalState::SubmissionUnknown => "submission_unknown",
+            LocalState::Stuck => "stuck",
+            LocalState::NotFound => "not_found",
+            LocalState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<LocalState> {
+        LocalState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// States the engine must keep working on after a restart.
+    pub fn is_in_flight(self) -> bool {
+        matches!(
+            self,
+            LocalState::Queued
+                | LocalState::Submitting
+                | LocalState::Waiting
+                | LocalState::Generating
+                | LocalState::Stuck
+        )
+    }
+
+    /// A task whose remote id the service has, and which may still change there.
+    fn is_polled(self) -> bool {
+        matches!(
+            self,
+            LocalState::Waiting | LocalState::Generating | LocalState::Stuck | LocalState::NotFound
+        )
+    }
+}
+
+impl std::fmt::Display for LocalState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One task, whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskEntry {
+    pub id: TaskId,
+    pub request: GenerationRequest,
+    pub state: LocalState,
+    pub remote_task_id: Option<String>,
+    /// The task this one retries, when it was created by a retry.
+    pub retry_of: Option<TaskId>,
+    /// The newest task created as a retry of this one, if any: a failure already retried
+    /// must not offer to spend again as if it had not been.
+    pub retried_as: Option<TaskId>,
+    pub estimate_credits: Option<f64>,
+    /// `creditsUsed` as the service reported it (kept even after a refund).
+    pub service_credits: Option<f64>,
+    pub output: Option<OutputItem>,
+    /// The guidance JSON; opaque to the ledger except its `category` for the gallery.
+    pub failure: Option<serde_json::Value>,
+    pub error_raw: Option<TaskError>,
+    pub video_path: Option<PathBuf>,
+    pub poster_path: Option<PathBuf>,
+    pub created_at_ms: i64,
+    pub submitted_at_ms: Option<i64>,
+    pub updated_at_ms: i64,
+    pub completed_at_ms: Option<i64>,
+    /// Order among `Queued` tasks (lower goes first); `None` once it leaves the queue.
+    pub queue_position: Option<i64>,
+    pub poll_count: i64,
+}
+
+/// What a gallery card needs, without the full request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub state: LocalState,
+    /// The first 200 characters of the prompt.
+    pub prompt: String,
+    /// Wire id of the model (`seedance-20`, ...).
+    pub model: String,
+    /// Wire id of the resolution (`720p`, ...).
+    pub resolution: String,
+    pub duration_secs: u32,
+    pub created_at_ms: i64,
+    pub completed_at_ms: Option<i64>,
+    pub video_path: Option<PathBuf>,
+    pub poster_path: Option<PathBuf>,
+    pub output_url: Option<String>,
+    /// `category` of the stored guidance, when the task failed.
+    pub failure_category: Option<String>,
+    pub estimate_credits: Option<f64>,
+    /// The task this one retries, when it was created by a retry.
+    pub retry_of: Option<TaskId>,
+    /// The newest task created as a retry of this one.
+    pub retried_as: Option<TaskId>,
+}
+
+/// A gallery query: newest first.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// Only these states; empty means all.
+    #[serde(default)]
+    pub states: Vec<LocalState>,
+    /// Case-insensitive (ASCII) substring of the prompt; empty or `None` means no filter.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// `0` means no limit.
+    #[serde(default)]
+    pub limit: u32,
+    #[serde(default)]
+    pub offset: u32,
+}
+
+/// A transition that actually happened; the engine turns it into one UI event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateChange {
+    pub id: TaskId,
+    pub from: LocalState,
+    /// Equal to `from` when only data changed (say, `creditsUsed` rewritten after success).
+    pub to: LocalState,
+}
+
+/// One line of a task's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub task_id: TaskId,
+    pub at_ms: i64,
+    /// `None` for the creation line.
+    pub from: Option<LocalState>,
+    pub to: LocalState,
+    pub note: Option<String>,
+}
+
+/// What [`Ledger::open`] had to do, with plain messages for the creator.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OpenReport {
+    /// No ledger existed (or a broken one was moved aside) and a new one was made.
+    pub created: bool,
+    /// `(from, to)` schema versions when the file was upgraded.
+    pub migrated: Option<(i64, i64)>,
+    /// Where an unreadable ledger was moved; it is never overwritten or deleted.
+    pub moved_aside: Option<PathBuf>,
+    /// The file is from a newer version of the app: readable, never written.
+    pub read_only: bool,
+    /// `quick_check` read the whole file. False only when nothing changed it since the
+    /// last clean close ([`CLEAN_CLOSE_FILE`]) or when there was no file to check.
+    pub integrity_checked: bool,
+    /// Sentences to show the creator, in order; empty when nothing unusual happened.
+    pub messages: Vec<String>,
+}
+
+/// What [`Ledger::recover_after_restart`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RecoveryReport {
+    /// Were `Submitting`: the app died between the durable intent and recording the
+    /// task id. Now `SubmissionUnknown`; the creator decides.
+    pub submission_unknown: Vec<TaskId>,
+    /// Have a remote id and are not finished: poll them.
+    pub to_poll: Vec<TaskId>,
+    /// Still waiting for a submission slot, in queue order.
+    pub queued: Vec<TaskId>,
+    /// Succeeded but the files are not in the library yet.
+    pub to_download: Vec<TaskId>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Another process (a second app window, say) has the ledger open.
+    #[error("the task history is in use by another Seedance Studio window ({})", lock_path.display())]
+    Busy { lock_path: PathBuf },
+    /// The ledger was written by a newer version of the app and is opened read-only.
+    #[error("the task history was written by a newer version of Seedance Studio and cannot be changed by this one")]
+    ReadOnly,
+    #[error("task {0} is not in the history")]
+    NoSuchTask(TaskId),
+    /// The call does not apply to the task's current state.
+    #[error("task {id} cannot {action} while it is {from}")]
+    IllegalTransition {
+        id: TaskId,
+        from: LocalState,
+        action: &'static str,
+    },
+    /// The caller passed something the ledger cannot store (say, `create` as `Waiting`).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("could not use the task history folder {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the task history database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored column could not be decoded (written by hand or by a buggy build).
+    #[error("task {id} has an unreadable {column}: {reason}")]
+    Decode {
+        id: TaskId,
+        column: &'static str,
+        reason: String,
+    },
+}
+
+/// The time source, in Unix milliseconds. A port so tests can pin time.
+pub type NowMs = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock in Unix milliseconds.
+pub fn system_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Credits a spending cap counts, from [`Ledger::cap_credits_since`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CapCredits {
+    /// Reserved by submissions in the period (the service's figure when known).
+    pub reserved: f64,
+    /// Estimates of tasks still waiting in the local queue.
+    pub queued: f64,
+}
+
+/// The open ledger. `Send + Sync`: share it in an `Arc`; calls block on disk I/O (an
+/// fsync per write), so async callers should use `spawn_blocking`.
+pub struct Ledger {
+    conn: Mutex<Connection>,
+    read_only: bool,
+    clock: NowMs,
+    path: PathBuf,
+    // Held for the ledger's lifetime; the OS releases the lock when the process dies.
+    _lock: File,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    /// Opens (creating if needed) the ledger in `data_dir`.
+    ///
+    /// Never loses a file: an unreadable ledger (empty, not SQLite, failing
+    /// `quick_check`, or not our schema) is renamed to `ledger.sqlite3.corrupt-<unix>`
+    /// and a fresh one created; a ledger from a newer app is opened read-only and left
+    /// byte-for-byte unchanged. `quick_check` is skipped only for a file unchanged since
+    /// [`Ledger::close_cleanly`]. Fails with [`LedgerError::Busy`] while another process
+    /// holds it.
+    pub fn open(data_dir: &Path) -> Result<(Ledger, OpenReport), LedgerError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| LedgerError::Io {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let lock = acquire_lock(data_dir)?;
+        let path = data_dir.join(LEDGER_FILE);
+        let mut report = OpenReport::default();
+
+        // Taken (read and removed) before anything can write, while the lock is held.
+        let unchanged_since_clean_close = take_clean_close_record(data_dir, &path);
+        if path.exists() {
+            report.integrity_checked = !unchanged_since_clean_close;
+            match inspect(&path, report.integrity_checked) {
+                Inspection::Usable(version) if version > SCHEMA_VERSION => {
+                    let conn = Connection::open_with_flags(
+                        &path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    conn.busy_timeout(BUSY_TIMEOUT)?;
+                    report.read_only = true;
+                    report.messages.push(format!(
+                        "Your task history was saved by a newer version of Seedance Studio \
+                         (format {version}; this version knows {SCHEMA_VERSION}). It is shown \
+                         read-only and left untouched; update the app to add new tasks."
+                    ));
+                    return Ok((Ledger::from_parts(conn, true, path, lock), report));
+                }
+                Inspection::Usable(version) => {
+                    let mut conn = Connection::open(&path)?;
+                    configure(&conn)?;
+                    if version < SCHEMA_VERSION {
+                        migrate(&mut conn, version)?;
+                        report.migrated = Some((version, SCHEMA_VERSION));
+                    }
+                    // Added without a format change (older apps simply ignore it), so
+                    // files written before it get it here.
+                    conn.execute_batch(RETRY_OF_INDEX)?;
+                    return Ok((Ledger::from_parts(conn, false, path, lock), report));
+                }
+                Inspection::Unusable(why) => {
+                    let aside = move_aside(&path)?;
+                    report.messages.push(format!(
+                        "Your task history could not be read ({why}). It was kept as {} and a \
+                         new, empty history was started. Videos already in your library are \
+                         not affected.",
+                        aside.display()
+                    ));
+                    report.moved_aside = Some(aside);
+                }
+                Inspection::Failed(error) => return Err(error),
+            }
+        }
+
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        create_schema(&mut conn)?;
+        report.created = true;
+        Ok((Ledger::from_parts(conn, false, path, lock), report))
+    }
+
+    /// Records a clean close, for the app's exit once nothing writes any more: moves the
+    /// write-ahead log into the file, then notes the file's size and modification time in
+    /// [`CLEAN_CLOSE_FILE`] (written to a temporary file, synced, renamed) so the next open
+    /// can skip the full integrity check. Any later write lands in the log (or changes the
+    /// file), which makes the next open check everything again. Nothing is recorded for a
+    /// read-only ledger or when the log cannot be emptied.
+    pub fn close_cleanly(&self) -> Result<(), LedgerError> {
+        if self.read_only {
+            return Ok(());
+        }
+        let conn = self.reader();
+        let (busy, _, _): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+        if busy != 0 || !wal_is_empty(&self.path) {
+            return Ok(());
+        }
+        let Some(fingerprint) = file_fingerprint(&self.path) else {
+            return Ok(());
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let io = |source| LedgerError::Io {
+            path: dir.join(CLEAN_CLOSE_FILE),
+            source,
+        };
+        let temporary = dir.join(format!("{CLEAN_CLOSE_FILE}.tmp"));
+        {
+            let mut file = File::create(&temporary).map_err(io)?;
+            std::io::Write::write_all(&mut file, fingerprint.as_bytes()).map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&temporary, dir.join(CLEAN_CLOSE_FILE)).map_err(io)?;
+        drop(conn);
+        Ok(())
+    }
+
+    fn from_parts(conn: Connection, read_only: bool, path: PathBuf, lock: File) -> Ledger {
+        Ledger {
+            conn: Mutex::new(conn),
+            read_only,
+            clock: Arc::new(system_now_ms),
+            path,
+            _lock: lock,
+        }
+    }
+
+    /// Replaces the clock used for times the caller does not pass (`created_at_ms`, ...).
+    pub fn with_clock(mut self, clock: NowMs) -> Ledger {
+        self.clock = clock;
+        self
+    }
+
+    /// True when the file is from a newer app; every write then fails with `ReadOnly`.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records a new task as `Draft` or `Queued` (a queued task goes to the back of the
+    /// queue). Nothing is spent yet.
+    pub fn create(
+        &self,
+        request: &GenerationRequest,
+        estimate_credits: Option<f64>,
+        retry_of: Option<TaskId>,
+        initial: LocalState,
+    ) -> Result<TaskId, LedgerError> {
+        if !matches!(initial, LocalState::Draft | LocalState::Queued) {
+            return Err(LedgerError::Invalid(format!(
+                "a new task starts as draft or queued, not {initial}"
+            )));
+        }
+        let request_json = serde_json::to_string(request)
+            .map_err(|e| LedgerError::Invalid(format!("request cannot be stored: {e}")))?;
+        let now = (self.clock)();
+        self.write(|tx| {
+            let position: Option<i64> = if initial == LocalState::Queued {
+                Some(next_queue_position(tx)?)
+            } else {
+                None
+            };
+            tx.execute(
+                "INSERT INTO tasks (request, prompt, model, resolution, duration_secs, state,
+                    retry_of, estimate_credits, created_at_ms, updated_at_ms, queue_position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+                params![
+                    request_json,
+                    request.prompt,
+                    request.model.wire_id(),
+                    request.resolution.wire_id(),
+                    request.duration_secs,
+                    initial.as_str(),
+                    retry_of,
+                    estimate_credits,
+                    now,
+                    position,
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            append_history(tx, id, now, None, initial, None)?;
+            Ok(id)
+        })
+    }
+
+    /// `Draft` → `Queued`, at the back of the queue.
+    pub fn enqueue(&self, id: TaskId) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(id, "be queued", &[LocalState::Draft], |tx, _| {
+            let position = next_queue_position(tx)?;
+            tx.execute(
+                "UPDATE tasks SET state = 'queued', queue_position = ?2, updated_at_ms = ?3
+                 WHERE id = ?1",
+                params![id, position, now],
+            )?;
+            Ok(Some((LocalState::Queued, now, None)))
+        })
+    }
+
+    /// `Queued`/`Draft` → `Submitting`. Durable on return: only then may `createTask` be
+    /// sent, so a crash during the POST leaves a row that recovery turns into
+    /// `SubmissionUnknown` instead of a silent resubmission.
+    pub fn mark_submitting(&self, id: TaskId) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(
+            id,
+            "be submitted",
+            &[LocalState::Queued, LocalState::Draft],
+            |tx, _| {
+                tx.execute(
+                    "UPDATE tasks SET state = 'submitting', queue_position = NULL,
+                        submit_started_at_ms = ?2, updated_at_ms = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?;
+                Ok(Some((LocalState::Submitting, now, None)))
+            },
+        )
+    }
+
+    /// `Submitting` → `Queued`, at the front of the queue: the service refused the request
+    /// with a 429 before creating anything, so it goes back to waiting for a slot. A crash
+    /// while it waits then resumes it as queued (sent later) rather than as a submission of
+    /// unknown outcome.
+    pub fn requeue(&self, id: TaskId, note: &str) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        let note = note.to_owned();
+        self.transition(
+            id,
+            "go back to the queue",
+            &[LocalState::Submitting],
+            move |tx, _| {
+                let front: i64 = tx.query_row(
+                    "SELECT COALESCE(MIN(queue_position), 1) - 1 FROM tasks WHERE state = 'queued'",
+                    [],
+                    |row| row.get(0),
+                )?;
+                tx.execute(
+                    "UPDATE tasks SET state = 'queued', queue_position = ?2, updated_at_ms = ?3
+                 WHERE id = ?1",
+                    params![id, front, now],
+                )?;
+                Ok(Some((LocalState::Queued, now, Some(note))))
+            },
+        )
+    }
+
+    /// `Submitting` → `Waiting` with the service's task id. Durable on return. Calling it
+    /// again with the same remote id is a no-op (returns a change with `from == to`).
+    pub fn record_submitted(
+        &self,
+        id: TaskId,
+        remote_task_id: &str,
+        now_ms: i64,
+    ) -> Result<StateChange, LedgerError> {
+        if remote_task_id.is_empty() {
+            return Err(LedgerError::Invalid(
+                "the service returned an empty task id".into(),
+            ));
+        }
+        let mut tx_conn = self.writer()?;
+        let tx = tx_conn.transaction()?;
+        let (state, existing) = state_and_remote(&tx, id)?;
+        if state == LocalState::Submitting {
+            tx.execute(
+                "UPDATE tasks SET state = 'waiting', remote_task_id = ?2, submitted_at_ms = ?3,
+                    updated_at_ms = ?3 WHERE id = ?1",
+                params![id, remote_task_id, now_ms],
+            )?;
+            append_history(
+                &tx,
+                id,
+                now_ms,
+                Some(state),
+                LocalState::Waiting,
+                Some(remote_task_id),
+            )?;
+            tx.commit()?;
+            return Ok(StateChange {
+                id,
+                from: state,
+                to: LocalState::Waiting,
+            });
+        }
+        if existing.as_deref() == Some(remote_task_id) {
+            return Ok(StateChange {
+                id,
+                from: state,
+                to: state,
+            });
+        }
+        Err(LedgerError::IllegalTransition {
+            id,
+            from: state,
+            action: "record a submission",
+        })
+    }
+
+    /// `Submitting` → `SubmissionUnknown`: the request may have reached the service (the
+    /// connection broke after sending). `detail` goes to the history, never a key.
+    pub fn mark_submission_unknown(
+        &self,
+        id: TaskId,
+        detail: &str,
+    ) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(
+            id,
+            "be marked as unknown",
+            &[LocalState::Submitting],
+            |tx, _| {
+                set_state(tx, id, LocalState::SubmissionUnknown, now)?;
+                Ok(Some((
+                    LocalState::SubmissionUnknown,
+                    now,
+                    Some(detail.to_owned()),
+                )))
+            },
+        )
+    }
+
+    /// Applies one `recordInfo` answer. Returns `None` when nothing changed (same status,
+    /// an undocumented status, a status going backwards, or a task already finished
+    /// here), so the caller emits one event per real change.
+    ///
+    /// `Stuck` stays `Stuck` while the service still says waiting/generating; only a
+    /// terminal status moves it. A `fail` records the raw error; the guidance is attached
+    /// with [`Ledger::mark_failed`].
+    pub fn apply_remote(
+        &self,
+        id: TaskId,
+        record: &TaskRecord,
+        now_ms: i64,
+    ) -> Result<Option<StateChange>, LedgerError> {
+        let mut conn = self.writer()?;
+        let tx = conn.transaction()?;
+        let current = load_entry(&tx, id)?;
+        let from = current.state;
+        let credits_changed = record.credits_used.is_some()
+            && record.credits_used != current.service_credits
+            && from != LocalState::Failed;
+        if !(from.is_polled() || matches!(from, LocalState::Succeeded | LocalState::Downloaded)) {
+            return Ok(None);
+        }
+        let to = match (&record.status, from) {
+            (TaskStatus::Unknown(_), _) => from,
+            (TaskStatus::Success, LocalState::Succeeded | LocalState::Downloaded) => from,
+            (_, LocalState::Succeeded | LocalState::Downloaded) => return Ok(None),
+            (TaskStatus::Waiting, LocalState::Waiting | LocalState::NotFound) => {
+                LocalState::Waiting
+            }
+            (TaskStatus::Waiting, _) => from,
+            (TaskStatus::Generating, LocalState::Stuck) => from,
+            (TaskStatus::Generating, _) => LocalState::Generating,
+            (TaskStatus::Success, _) => LocalState::Succeeded,
+            (TaskStatus::Fail, _) => LocalState::Failed,
+        };
+        if to == from && !credits_changed {
+            return Ok(None);
+        }
+        if credits_changed {
+            tx.execute(
+                "UPDATE tasks SET service_credits = ?2, updated_at_ms = ?3 WHERE id = ?1",
+                params![id, record.credits_used, now_ms],
+            )?;
+        }
+        if to != from {
+            let completed = record.complete_time.unwrap_or(now_ms);
+            match to {
+                LocalState::Succeeded => {
+                    let output = match record.output.first() {
+                        Some(item) => Some(to_json(item)?),
+                        None => None,
+                    };
+                    tx.execute(
+                        "UPDATE tasks SET state = 'succeeded', output = ?2, completed_at_ms = ?3,
+                            updated_at_ms = ?4 WHERE id = ?1",
+                        params![id, output, completed, now_ms],
+                    )?;
+                }
+                LocalState::Failed => {
+                    let error = match &record.error {
+                        Some(e) => Some(to_json(e)?),
+                        None => None,
+                    };
+                    tx.execute(
+                        "UPDATE tasks SET state = 'failed', error_raw = ?2, completed_at_ms = ?3,
+                            updated_at_ms = ?4 WHERE id = ?1",
+                        params![id, error, completed, now_ms],
+                    )?;
+                }
+                _ => set_state(&tx, id, to, now_ms)?,
+            }
+            append_history(&tx, id, now_ms, Some(from), to, None)?;
+        }
+        tx.commit()?;
+        Ok(Some(StateChange { id, from, to }))
+    }
+
+    /// Records a failure with its guidance JSON. Allowed from any state that is not a
+    /// success or a cancellation, including `Failed` (to attach guidance after
+    /// [`Ledger::apply_remote`] recorded a `fail`). `error` replaces the raw error when
+    /// given.
+    pub fn mark_failed(
+        &self,
+        id: TaskId,
+        guidance: &serde_json::Value,
+        error: Option<&TaskError>,
+    ) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        let guidance_json = to_json(guidance)?;
+        let error_json = match error {
+            Some(e) => Some(to_json(e)?),
+            None => None,
+        };
+        self.transition(
+            id,
+            "be marked failed",
+            &[
+                LocalState::Draft,
+                LocalState::Queued,
+                LocalState::Submitting,
+                LocalState::Waiting,
+                LocalState::Generating,
+                LocalState::Stuck,
+                LocalState::NotFound,
+                LocalState::SubmissionUnknown,
+                LocalState::Failed,
+            ],
+            |tx, from| {
+                tx.execute(
+                    "UPDATE tasks SET state = 'failed', failure = ?2,
+                        error_raw = COALESCE(?3, error_raw), queue_position = NULL,
+                        completed_at_ms = COALESCE(completed_at_ms, ?4), updated_at_ms = ?4
+                     WHERE id = ?1",
+                    params![id, guidance_json, error_json, now],
+                )?;
+                let note = error.map(|e| e.message.clone());
+                if from == LocalState::Failed {
+                    // Guidance attached to an already recorded failure: data, not a new state.
+                    return Ok(None);
+                }
+                Ok(Some((LocalState::Failed, now, note)))
+            },
+        )
+    }
+
+    /// `Waiting`/`Generating` → `Stuck`: past the model's documented worst case.
+    pub fn mark_stuck(&self, id: TaskId) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(
+            id,
+            "be marked stuck",
+            &[LocalState::Waiting, LocalState::Generating],
+            |tx, _| {
+                set_state(tx, id, LocalState::Stuck, now)?;
+                Ok(Some((LocalState::Stuck, now, None)))
+            },
+        )
+    }
+
+    /// A polled task the service says it does not know.
+    pub fn mark_not_found(&self, id: TaskId) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(
+            id,
+            "be marked not found",
+            &[
+                LocalState::Waiting,
+                LocalState::Generating,
+                LocalState::Stuck,
+            ],
+            |tx, _| {
+                set_state(tx, id, LocalState::NotFound, now)?;
+                Ok(Some((LocalState::NotFound, now, None)))
+            },
+        )
+    }
+
+    /// `Queued`/`Draft` → `Cancelled`. Only before submission: the service has no cancel
+    /// endpoint, so anything later has already reserved credits.
+    pub fn cancel_queued(&self, id: TaskId) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(
+            id,
+            "be cancelled",
+            &[LocalState::Queued, LocalState::Draft],
+            |tx, _| {
+                tx.execute(
+                    "UPDATE tasks SET state = 'cancelled', queue_position = NULL,
+                        updated_at_ms = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?;
+                Ok(Some((LocalState::Cancelled, now, None)))
+            },
+        )
+    }
+
+    /// `Succeeded` → `Downloaded` once both files are complete in the library (also
+    /// `Downloaded` → `Downloaded` to point at re-downloaded files). The remote URL stays.
+    pub fn set_downloaded(
+        &self,
+        id: TaskId,
+        video_path: &Path,
+        poster_path: Option<&Path>,
+    ) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        let video = path_text(video_path)?;
+        let poster = poster_path.map(path_text).transpose()?;
+        self.transition(
+            id,
+            "be marked downloaded",
+            &[LocalState::Succeeded, LocalState::Downloaded],
+            |tx, from| {
+                tx.execute(
+                    "UPDATE tasks SET state = 'downloaded', video_path = ?2, poster_path = ?3,
+                        updated_at_ms = ?4 WHERE id = ?1",
+                    params![id, video, poster, now],
+                )?;
+                if from == LocalState::Downloaded {
+                    return Ok(None);
+                }
+                Ok(Some((LocalState::Downloaded, now, None)))
+            },
+        )
+    }
+
+    /// Counts one `recordInfo` poll. Not a state change; no history line.
+    pub fn record_poll(&self, id: TaskId, now_ms: i64) -> Result<(), LedgerError> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE tasks SET poll_count = poll_count + 1, last_polled_at_ms = ?2
+                 WHERE id = ?1",
+                params![id, now_ms],
+            )?;
+            if n == 0 {
+                return Err(LedgerError::NoSuchTask(id));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn get(&self, id: TaskId) -> Result<TaskEntry, LedgerError> {
+        let conn = self.reader();
+        load_entry(&conn, id)
+    }
+
+    /// Gallery rows, newest first.
+    pub fn list(&self, query: &ListQuery) -> Result<Vec<TaskSummary>, LedgerError> {
+        let (filter, args) = query_filter(query);
+        let limit = if query.limit == 0 {
+            -1
+        } else {
+            i64::from(query.limit)
+        };
+        let sql = format!(
+            "SELECT id, state, substr(prompt, 1, {SUMMARY_PROMPT_CHARS}), model, resolution,
+                duration_secs, created_at_ms, completed_at_ms, video_path, poster_path,
+                json_extract(output, '$.url'), json_extract(failure, '$.category'),
+                estimate_credits, retry_of,
+                (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id)
+             FROM tasks {filter}
+             ORDER BY created_at_ms DESC, id DESC LIMIT {limit} OFFSET {}",
+            query.offset
+        );
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                TaskSummary {
+                    id: row.get(0)?,
+                    state: LocalState::Draft,
+                    prompt: row.get(2)?,
+                    model: row.get(3)?,
+                    resolution: row.get(4)?,
+                    duration_secs: row.get(5)?,
+                    created_at_ms: row.get(6)?,
+                    completed_at_ms: row.get(7)?,
+                    video_path: row.get::<_, Option<String>>(8)?.map(PathBuf::from),
+                    poster_path: row.get::<_, Option<String>>(9)?.map(PathBuf::from),
+                    output_url: row.get(10)?,
+                    failure_category: row.get(11)?,
+                    estimate_credits: row.get(12)?,
+                    retry_of: row.get(13)?,
+                    retried_as: row.get(14)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, state, mut summary) = row?;
+            summary.state = decode_state(id, &state)?;
+            out.push(summary);
+        }
+        Ok(out)
+    }
+
+    /// How many tasks [`Ledger::list`] would return without limit and offset.
+    pub fn count(&self, query: &ListQuery) -> Result<u64, LedgerError> {
+        let (filter, args) = query_filter(query);
+        let conn = self.reader();
+        let n: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM tasks {filter}"),
+            rusqlite::params_from_iter(args.iter()),
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Tasks the engine must keep working on: `Queued`, `Submitting`, `Waiting`,
+    /// `Generating`, `Stuck`; oldest first.
+    pub fn in_flight(&self) -> Result<Vec<TaskEntry>, LedgerError> {
+        self.entries_where(
+            "state IN ('queued', 'submitting', 'waiting', 'generating', 'stuck') ORDER BY id",
+        )
+    }
+
+    /// `Queued` tasks in the order they should be submitted.
+    pub fn queued_in_order(&self) -> Result<Vec<TaskEntry>, LedgerError> {
+        self.entries_where("state = 'queued' ORDER BY queue_position, id")
+    }
+
+    /// `Succeeded` tasks whose files are not in the library yet; oldest first.
+    pub fn needs_download(&self) -> Result<Vec<TaskEntry>, LedgerError> {
+        self.entries_where("state = 'succeeded' ORDER BY id")
+    }
+
+    /// Removes a task from the history (never any file). Refused while the service may
+    /// still be working on it (`Submitting`, `Waiting`, `Generating`, `Stuck`): deleting
+    /// it would lose a paid generation.
+    pub fn delete(&self, id: TaskId) -> Result<(), LedgerError> {
+        self.write(|tx| {
+            let (state, _) = state_and_remote(tx, id)?;
+            if matches!(
+                state,
+                LocalState::Submitting
+                    | LocalState::Waiting
+                    | LocalState::Generating
+                    | LocalState::Stuck
+            ) {
+                return Err(LedgerError::IllegalTransition {
+                    id,
+                    from: state,
+                    action: "be deleted",
+                });
+            }
+            tx.execute("DELETE FROM history WHERE task_id = ?1", [id])?;
+            tx.execute("DELETE FROM tasks WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    /// Credits reserved by submissions since `since_ms`: the service's figure when known,
+    /// else the estimate. Failed, cancelled and never-sent tasks count nothing (failures
+    /// are refunded); a submission whose outcome is unknown counts, to be safe.
+    pub fn reserved_credits_since(&self, since_ms: i64) -> Result<f64, LedgerError> {
+        let conn = self.reader();
+        let total: Option<f64> = conn.query_row(
+            "SELECT sum(COALESCE(service_credits, estimate_credits, 0)) FROM tasks
+             WHERE COALESCE(submitted_at_ms, submit_started_at_ms) >= ?1
+               AND state NOT IN ('failed', 'cancelled', 'draft', 'queued')",
+            [since_ms],
+            |row| row.get(0),
+        )?;
+        Ok(total.unwrap_or(0.0))
+    }
+
+    /// What a spending cap counts since `since_ms`: the credits reserved by submissions
+    /// (as [`Ledger::reserved_credits_since`]) and the estimates of tasks still in the
+    /// local queue, which reserve them when sent. Read in one statement: with two reads
+    /// a task sent in between would count twice (or not at all).
+    pub fn cap_credits_since(&self, since_ms: i64) -> Result<CapCredits, LedgerError> {
+        let conn = self.reader();
+        let (reserved, queued): (Option<f64>, Option<f64>) = conn.query_row(
+            "SELECT
+               sum(CASE WHEN state NOT IN ('failed', 'cancelled', 'draft', 'queued')
+                         AND COALESCE(submitted_at_ms, submit_started_at_ms) >= ?1
+                        THEN COALESCE(service_credits, estimate_credits, 0) END),
+               sum(CASE WHEN state = 'queued' THEN COALESCE(estimate_credits, 0) END)
+             FROM tasks",
+            [since_ms],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(CapCredits {
+            reserved: reserved.unwrap_or(0.0),
+            queued: queued.unwrap_or(0.0),
+        })
+    }
+
+    /// The audit trail of one task, oldest first.
+    pub fn history(&self, id: TaskId) -> Result<Vec<HistoryEntry>, LedgerError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at_ms, from_state, to_state, note FROM history WHERE task_id = ?1
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at_ms, from, to, note) = row?;
+            out.push(HistoryEntry {
+                task_id: id,
+                at_ms,
+                from: from.map(|f| decode_state(id, &f)).transpose()?,
+                to: decode_state(id, &to)?,
+                note,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Run once at startup, before the engine starts: every `Submitting` row becomes
+    /// `SubmissionUnknown` (the app died between the durable intent and recording the
+    /// task id; it is never resubmitted), and reports what to poll, submit and download.
+    pub fn recover_after_restart(&self, now_ms: i64) -> Result<RecoveryReport, LedgerError> {
+        let mut report = RecoveryReport::default();
+        if !self.read_only {
+            self.write(|tx| {
+                let ids: Vec<TaskId> = {
+                    let mut stmt =
+                        tx.prepare("SELECT id FROM tasks WHERE state = 'submitting' ORDER BY id")?;
+                    let ids = stmt.query_map([], |row| row.get(0))?;
+                    ids.collect::<Result<_, _>>()?
+                };
+                for &id in &ids {
+                    set_state(tx, id, LocalState::SubmissionUnknown, now_ms)?;
+                    append_history(
+                        tx,
+                        id,
+                        now_ms,
+                        Some(LocalState::Submitting),
+                        LocalState::SubmissionUnknown,
+                        Some("the app stopped before the service's answer was recorded"),
+                    )?;
+                }
+                report.submission_unknown = ids;
+                Ok(())
+            })?;
+        }
+        let conn = self.reader();
+        let ids = |sql: &str| -> Result<Vec<TaskId>, LedgerError> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map([], |row| row.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        report.to_poll = ids(
+            "SELECT id FROM tasks WHERE state IN ('waiting', 'generating', 'stuck')
+             AND remote_task_id IS NOT NULL ORDER BY id",
+        )?;
+        report.queued =
+            ids("SELECT id FROM tasks WHERE state = 'queued' ORDER BY queue_position, id")?;
+        report.to_download = ids("SELECT id FROM tasks WHERE state = 'succeeded' ORDER BY id")?;
+        Ok(report)
+    }
+
+    // ---- internals ----
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (an open
+        // transaction rolls back on drop), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, Connection>, LedgerError> {
+        if self.read_only {
+            return Err(LedgerError::ReadOnly);
+        }
+        Ok(self.reader())
+    }
+
+    fn write<T>(
+        &self,
+        body: impl FnOnce(&Transaction<'_>) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut conn = self.writer()?;
+        let tx = conn.transaction()?;
+        let out = body(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// One checked transition: `body` runs only when the current state is in `allowed`
+    /// and returns the new state, its time and a history note, or `None` for a data-only
+    /// update.
+    #[allow(clippy::type_complexity)]
+    fn transition(
+        &self,
+        id: TaskId,
+        action: &'static str,
+        allowed: &[LocalState],
+        body: impl FnOnce(
+            &Transaction<'_>,
+            LocalState,
+        ) -> Result<Option<(LocalState, i64, Option<String>)>, LedgerError>,
+    ) -> Result<StateChange, LedgerError> {
+        self.write(|tx| {
+            let (from, _) = state_and_remote(tx, id)?;
+            if !allowed.contains(&from) {
+                return Err(LedgerError::IllegalTransition { id, from, action });
+            }
+            match body(tx, from)? {
+                Some((to, at, note)) => {
+                    append_history(tx, id, at, Some(from), to, note.as_deref())?;
+                    Ok(StateChange { id, from, to })
+                }
+                None => Ok(StateChange { id, from, to: from }),
+            }
+        })
+    }
+
+    fn entries_where(&self, clause: &str) -> Result<Vec<TaskEntry>, LedgerError> {
+        let conn = self.reader();
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM tasks WHERE {clause}"))?;
+        let rows = stmt.query_map([], RawEntry::from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row?.decode()?);
+        }
+        Ok(out)
+    }
+}
+
+// ---- opening ----
+
+fn acquire_lock(data_dir: &Path) -> Result<File, LedgerError> {
+    let lock_path = data_dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| LedgerError::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(LedgerError::Busy { lock_path }),
+        Err(std::fs::TryLockError::Error(source)) => Err(LedgerError::Io {
+            path: lock_path,
+            source,
+        }),
+    }
+}
+
+enum Inspection {
+    /// A ledger of ours with this schema version.
+    Usable(i64),
+    /// Why it cannot be used, in plain words; it is moved aside.
+    Unusable(String),
+    /// It could not be examined (permissions, I/O): the file may be fine, so it is left
+    /// where it is and opening fails.
+    Failed(LedgerError),
+}
+
+/// Decides what an existing file is without writing to it.
+/// The ledger file's size and modification time (ns), as [`CLEAN_CLOSE_FILE`] holds them.
+fn file_fingerprint(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some(format!(
+        "seedance-ledger-clean-close 1\nsize {}\nmodified-ns {}\n",
+        meta.len(),
+        modified.as_nanos()
+    ))
+}
+
+fn wal_is_empty(ledger: &Path) -> bool {
+    let wal = PathBuf::from(format!("{}-wal", ledger.display()));
+    match std::fs::metadata(&wal) {
+        Ok(meta) => meta.len() == 0,
+        Err(error) => error.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// Whether the ledger is exactly as the last clean close left it. The record is removed
+/// first, whatever it says, so it can vouch for one open only; if it cannot be removed it
+/// is not trusted.
+fn take_clean_close_record(data_dir: &Path, ledger: &Path) -> bool {
+    let record_path = data_dir.join(CLEAN_CLOSE_FILE);
+    let Ok(recorded) = std::fs::read_to_string(&record_path) else {
+        return false;
+    };
+    if std::fs::remove_file(&record_path).is_err() {
+        return false;
+    }
+    wal_is_empty(ledger) && file_fingerprint(ledger).as_deref() == Some(recorded.as_str())
+}
+
+/// Decides whether the file can be opened as our ledger. `full_check` runs `quick_check`
+/// over every page; without it only the header and the schema version are read.
+fn inspect(path: &Path, full_check: bool) -> Inspection {
+    let mut header = [0u8; 16];
+    let read = File::open(path).and_then(|mut f| {
+        let mut filled = 0;
+        while filled < header.len() {
+            let n = f.read(&mut header[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        Ok(filled)
+    });
+    match read {
+        Ok(0) => return Inspection::Unusable("the file was empty".into()),
+        Ok(n) if n < header.len() || &header != SQLITE_MAGIC => {
+            return Inspection::Unusable("the file is not a database".into())
+        }
+        Ok(_) => {}
+        Err(source) => {
+            return Inspection::Failed(LedgerError::Io {
+                path: path.to_owned(),
+                source,
+            })
+        }
+    }
+    // Read-only: inspecting must not change the file (a newer app's ledger stays
+    // byte-for-byte as it was). SQLite still reads a WAL left behind by a crash.
+    let conn = match Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) {
+        Ok(conn) => conn,
+        Err(e) => return sqlite_failure(e, "the database is damaged"),
+    };
+    if let Err(e) = conn.busy_timeout(BUSY_TIMEOUT) {
+        return Inspection::Failed(e.into());
+    }
+    if full_check {
+        let check: Result<Vec<String>, rusqlite::Error> = conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect());
+        match check {
+            Ok(lines) if lines.len() == 1 && lines[0] == "ok" => {}
+            Ok(_) => return Inspection::Unusable("the database is damaged".into()),
+            Err(e) => return sqlite_failure(e, "the database is damaged"),
+        }
+    }
+    let version = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |row| row.get::<_, String>(0),
+        )
+        .optional();
+    let foreign = "it is not a Seedance Studio task history";
+    match version {
+        Ok(Some(v)) => match v.trim().parse::<i64>() {
+            Ok(v) if v >= 1 => Inspection::Usable(v),
+            _ => Inspection::Unusable(foreign.into()),
+        },
+        Ok(None) => Inspection::Unusable(foreign.into()),
+        Err(e) => sqlite_failure(e, foreign),
+    }
+}
+
+/// Damage and "not our schema" (SQLITE_ERROR, e.g. no `meta` table) mean move aside;
+/// anything else (permissions, I/O, busy, out of memory) says nothing about the file.
+fn sqlite_failure(error: rusqlite::Error, unusable: &str) -> Inspection {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase | ErrorCode::Unknown) => {
+            Inspection::Unusable(unusable.into())
+        }
+        _ => Inspection::Failed(error.into()),
+    }
+}
+
+/// Renames the ledger (and its WAL, which belongs to it) to a name that does not exist
+/// yet. The `-shm` index is rebuilt by SQLite and is simply removed.
+fn move_aside(path: &Path) -> Result<PathBuf, LedgerError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| LedgerError::Io { path, source }
+    };
+    let aside = crate::files::move_aside(path).map_err(io(path))?;
+    let wal = sidecar(path, "-wal");
+    if wal.exists() {
+        let wal_aside = sidecar(&aside, "-wal");
+        std::fs::rename(&wal, &wal_aside).map_err(io(&wal))?;
+    }
+    let shm = sidecar(path, "-shm");
+    if shm.exists() {
+        std::fs::remove_file(&shm).map_err(io(&shm))?;
+    }
+    Ok(aside)
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn configure(conn: &Connection) -> Result<(), LedgerError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(LedgerError::Invalid(format!(
+            "the task history could not switch to WAL mode (got {mode})"
+        )));
+    }
+    // FULL: every commit is fsynced before it returns; that is the ledger's promise.
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+/// Finds the retries of a task ([`TaskEntry::retried_as`]) without a full scan.
+const RETRY_OF_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS tasks_by_retry_of ON tasks (retry_of) WHERE retry_of IS NOT NULL;";
+
+const SCHEMA_V1: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    request              TEXT NOT NULL,
+    prompt               TEXT NOT NULL,
+    model                TEXT NOT NULL,
+    resolution           TEXT NOT NULL,
+    duration_secs        INTEGER NOT NULL,
+    state                TEXT NOT NULL,
+    remote_task_id       TEXT,
+    retry_of             INTEGER,
+    estimate_credits     REAL,
+    service_credits      REAL,
+    output               TEXT,
+    failure              TEXT,
+    error_raw            TEXT,
+    video_path           TEXT,
+    poster_path          TEXT,
+    created_at_ms        INTEGER NOT NULL,
+    submit_started_at_ms INTEGER,
+    submitted_at_ms      INTEGER,
+    updated_at_ms        INTEGER NOT NULL,
+    completed_at_ms      INTEGER,
+    queue_position       INTEGER,
+    poll_count           INTEGER NOT NULL DEFAULT 0,
+    last_polled_at_ms    INTEGER
+);
+CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks (created_at_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, created_at_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS tasks_by_queue ON tasks (queue_position) WHERE queue_position IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_by_submitted ON tasks (submitted_at_ms);
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_remote ON tasks (remote_task_id)
+    WHERE remote_task_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_by_retry_of ON tasks (retry_of) WHERE retry_of IS NOT NULL;
+CREATE TABLE IF NOT EXISTS history (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id    INTEGER NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    from_state TEXT,
+    to_state   TEXT NOT NULL,
+    note       TEXT
+);
+CREATE INDEX IF NOT EXISTS history_by_task ON history (task_id, id);
+";
+
+fn create_schema(conn: &mut Connection) -> Result<(), LedgerError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(SCHEMA_V1)?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Upgrades an older schema in one transaction. Version 1 is the first; each later
+/// version adds a step here.
+fn migrate(conn: &mut Connection, from: i64) -> Result<(), LedgerError> {
+    let tx = conn.transaction()?;
+    #[allow(clippy::match_single_binding)]
+    for version in from..SCHEMA_VERSION {
+        match version {
+            // 1 => tx.execute_batch("ALTER TABLE ...")?,
+            _ => {}
+        }
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+// ---- rows ----
+
+const ENTRY_COLUMNS: &str = "id, request, state, remote_task_id, retry_of, estimate_credits,
+    service_credits, output, failure, error_raw, video_path, poster_path, created_at_ms,
+    submitted_at_ms, updated_at_ms, completed_at_ms, queue_position, poll_count,
+    (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id)";
+
+struct RawEntry {
+    id: TaskId,
+    request: String,
+    state: String,
+    remote_task_id: Option<String>,
+    retry_of: Option<TaskId>,
+    estimate_credits: Option<f64>,
+    service_credits: Option<f64>,
+    output: Option<String>,
+    failure: Option<String>,
+    error_raw: Option<String>,
+    video_path: Option<String>,
+    poster_path: Option<String>,
+    created_at_ms: i64,
+    submitted_at_ms: Option<i64>,
+    updated_at_ms: i64,
+    completed_at_ms: Option<i64>,
+    queue_position: Option<i64>,
+    poll_count: i64,
+    retried_as: Option<TaskId>,
+}
+
+impl RawEntry {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
+        Ok(RawEntry {
+            id: row.get(0)?,
+            request: row.get(1)?,
+            state: row.get(2)?,
+            remote_task_id: row.get(3)?,
+            retry_of: row.get(4)?,
+            estimate_credits: row.get(5)?,
+            service_credits: row.get(6)?,
+            output: row.get(7)?,
+            failure: row.get(8)?,
+            error_raw: row.get(9)?,
+            video_path: row.get(10)?,
+            poster_path: row.get(11)?,
+            created_at_ms: row.get(12)?,
+            submitted_at_ms: row.get(13)?,
+            updated_at_ms: row.get(14)?,
+            completed_at_ms: row.get(15)?,
+            queue_position: row.get(16)?,
+            poll_count: row.get(17)?,
+            retried_as: row.get(18)?,
+        })
+    }
+
+    fn decode(self) -> Result<TaskEntry, LedgerError> {
+        let id = self.id;
+        Ok(TaskEntry {
+            id,
+            request: from_json(id, "request", &self.request)?,
+            state: decode_state(id, &self.state)?,
+            remote_task_id: self.remote_task_id,
+            retry_of: self.retry_of,
+            retried_as: self.retried_as,
+            estimate_credits: self.estimate_credits,
+            service_credits: self.service_credits,
+            output: self
+                .output
+                .map(|o| from_json(id, "output", &o))
+                .transpose()?,
+            failure: self
+                .failure
+                .map(|f| from_json(id, "failure", &f))
+                .transpose()?,
+            error_raw: self
+                .error_raw
+                .map(|e| from_json(id, "error_raw", &e))
+                .transpose()?,
+            video_path: self.video_path.map(PathBuf::from),
+            poster_path: self.poster_path.map(PathBuf::from),
+            created_at_ms: self.created_at_ms,
+            submitted_at_ms: self.submitted_at_ms,
+            updated_at_ms: self.updated_at_ms,
+            completed_at_ms: self.completed_at_ms,
+            queue_position: self.queue_position,
+            poll_count: self.poll_count,
+        })
+    }
+}
+
+fn load_entry(conn: &Connection, id: TaskId) -> Result<TaskEntry, LedgerError> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM tasks WHERE id = ?1"))?;
+    stmt.query_row([id], RawEntry::from_row)
+        .optional()?
+        .ok_or(LedgerError::NoSuchTask(id))?
+        .decode()
+}
+
+fn state_and_remote(
+    conn: &Connection,
+    id: TaskId,
+) -> Result<(LocalState, Option<String>), LedgerError> {
+    let (state, remote): (String, Option<String>) = conn
+        .query_row(
+            "SELECT state, remote_task_id FROM tasks WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+        .ok_or(LedgerError::NoSuchTask(id))?;
+    Ok((decode_state(id, &state)?, remote))
+}
+
+fn set_state(
+    conn: &Connection,
+    id: TaskId,
+    to: LocalState,
+    now_ms: i64,
+) -> Result<(), LedgerError> {
+    conn.execute(
+        "UPDATE tasks SET state = ?2, updated_at_ms = ?3 WHERE id = ?1",
+        params![id, to.as_str(), now_ms],
+    )?;
+    Ok(())
+}
+
+fn append_history(
+    conn: &Connection,
+    id: TaskId,
+    at_ms: i64,
+    from: Option<LocalState>,
+    to: LocalState,
+    note: Option<&str>,
+) -> Result<(), LedgerError> {
+    conn.execute(
+        "INSERT INTO history (task_id, at_ms, from_state, to_state, note)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, at_ms, from.map(LocalState::as_str), to.as_str(), note],
+    )?;
+    Ok(())
+}
+
+fn next_queue_position(conn: &Connection) -> Result<i64, LedgerError> {
+    let max: Option<i64> = conn.query_row("SELECT max(queue_position) FROM tasks", [], |row| {
+        row.get(0)
+    })?;
+    Ok(max.map_or(1, |m| m + 1))
+}
+
+/// The WHERE clause and its parameters for a [`ListQuery`].
+fn query_filter(query: &ListQuery) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut args = Vec::new();
+    if !query.states.is_empty() {
+        let marks: Vec<String> = query
+            .states
+            .iter()
+            .map(|s| {
+                args.push(s.as_str().to_owned());
+                format!("?{}", args.len())
+            })
+            .collect();
+        clauses.push(format!("state IN ({})", marks.join(", ")));
+    }
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        args.push(format!("%{escaped}%"));
+        clauses.push(format!("prompt LIKE ?{} ESCAPE '\\'", args.len()));
+    }
+    if clauses.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!("WHERE {}", clauses.join(" AND ")), args)
+    }
+}
+
+fn decode_state(id: TaskId, name: &str) -> Result<LocalState, LedgerError> {
+    LocalState::parse(name).ok_or_else(|| LedgerError::Decode {
+        id,
+        column: "state",
+        reason: format!("unknown state {name:?}"),
+    })
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(
+    id: TaskId,
+    column: &'static str,
+    text: &str,
+) -> Result<T, LedgerError> {
+    serde_json::from_str(text).map_err(|e| LedgerError::Decode {
+        id,
+        column,
+        reason: e.to_string(),
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, LedgerError> {
+    serde_json::to_string(value).map_err(|e| LedgerError::Invalid(format!("cannot store: {e}")))
+}
+
+fn path_text(path: &Path) -> Result<String, LedgerError> {
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| LedgerError::Invalid(format!("path is not valid text: {}", path.display())))
+}
