@@ -11,7 +11,7 @@ pub const RESULT_SILENT_MP4: &[u8] = include_bytes!("../assets/result_silent.mp4
 /// PNG of the clip's last frame, served as `lastFrameImage`.
 pub const RESULT_LASTFRAME_PNG: &[u8] = include_bytes!("../assets/result_lastframe.png");
 
-/// Content type for a file name, by extension (the upload formats of contract §3.2).
+/// Content type for a file name, by extension (the upload formats of service-api §3.2).
 pub fn content_type_for(file_name: &str) -> &'static str {
     let ext = file_name
         .rsplit_once('.')

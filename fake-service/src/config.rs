@@ -1,4 +1,4 @@
-//! The fake's tunable settings ([`FakeConfig`]) and the Era D price table (contract §8.1)
+//! The fake's tunable settings ([`FakeConfig`]) and the Era D price table (service-api §8.1)
 //! with its per-rate overrides.
 
 use std::collections::BTreeMap;

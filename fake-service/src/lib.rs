@@ -1,5 +1,5 @@
 //! `seedance-fake`: a real HTTP/1.1 server on 127.0.0.1 that behaves like the Seedance 2.0
-//! API of `shared/api/contract.md` (createTask, recordInfo, uploads, static files), with
+//! API documented in service-api (createTask, recordInfo, uploads, static files), with
 //! scriptable timings, outcomes and transport faults. Used by the core's integration tests,
 //! the end-to-end suite, benchmarks and the no-key demo; never by the shipped app.
 //!

@@ -1,4 +1,4 @@
-//! The contract's endpoints: authentication, createTask (validation, concurrency, credits,
+//! The service's endpoints: authentication, createTask (validation, concurrency, credits,
 //! scripted outcomes), recordInfo, the two-step upload (slot + signed PUT + confirm) and the
 //! static file host with Range support.
 
@@ -160,7 +160,7 @@ pub fn create_task(shared: &Shared, req: &Request, body: &[u8]) -> Response {
 }
 
 /// The outcome decided by prompt markers, else by inputs that are accepted but fail
-/// (contract §3.4): audio-only references, too much reference video.
+/// (service-api §3.4): audio-only references, too much reference video.
 fn scripted_outcome(shared: &Shared, v: &ValidRequest) -> Option<(Outcome, bool)> {
     if let Some(o) = markers::parse(&v.prompt).outcome {
         return Some(o);

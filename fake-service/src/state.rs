@@ -18,11 +18,11 @@ use crate::config::FakeConfig;
 use crate::faults::{FaultQueues, QueuedFault};
 use crate::validate::{Family, ValidRequest};
 
-/// The public read-only demo key of contract §1: valid everywhere, 0 credits, can read the
+/// The public read-only demo key of service-api §1: valid everywhere, 0 credits, can read the
 /// demo tasks only.
 pub const DEMO_API_KEY: &str = "zimg_demo_readonly_d2cb4bea56fcc21a9eb106e0";
 
-/// The demo task ids of contract §1, readable by any valid key.
+/// The demo task ids of service-api §1, readable by any valid key.
 pub const DEMO_TASK_IDS: &[&str] = &[
     "demo_task_t2v_success",
     "demo_task_i2v_success",
@@ -346,7 +346,7 @@ pub fn random_alnum(n: usize) -> String {
         .collect()
 }
 
-/// Output pixel size for a model family, resolution and aspect ratio (contract §4.4).
+/// Output pixel size for a model family, resolution and aspect ratio (service-api §4.4).
 pub fn output_size(family: Family, resolution: &str, aspect: &str) -> (u32, u32) {
     if resolution == "4k" {
         // Only 16:9 is documented (3840x2160); other ratios keep the same pixel budget.
@@ -389,7 +389,7 @@ pub fn output_size(family: Family, resolution: &str, aspect: &str) -> (u32, u32)
     }
 }
 
-/// Typical generation time range in seconds (contract §4.5).
+/// Typical generation time range in seconds (service-api §4.5).
 fn generation_range(
     model: &str,
     family: Family,

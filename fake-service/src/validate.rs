@@ -1,4 +1,4 @@
-//! createTask body validation, following contract §2.1, §3.2–3.5 and §5: which request is
+//! createTask body validation, following service-api §2.1, §3.2–3.5 and §5: which request is
 //! rejected with which 400 body, and the normalised inputs of an accepted one.
 //!
 //! Issues are collected rather than stopping at the first one, like the Zod validator the
@@ -201,7 +201,7 @@ fn validate_inputs(
         spec.max_duration
     );
     let billed_seconds = match (spec.family, inputs.get("duration")) {
-        // Edit has no duration: the 15 s reservation is billed at submit (contract §8.1).
+        // Edit has no duration: the 15 s reservation is billed at submit (service-api §8.1).
         (Family::V25Edit, _) => 15,
         (Family::V25Extend, None | Some(Value::Null)) => {
             errs.push(issue(duration_msg, json!(["duration"])));
