@@ -23,6 +23,7 @@ mod config;
 mod faults;
 mod http;
 mod markers;
+pub mod media;
 mod routes;
 mod server;
 mod state;

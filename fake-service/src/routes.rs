@@ -211,8 +211,8 @@ fn video_seconds(shared: &Shared, url: &str) -> f64 {
             .get(id)
             .filter(|u| u.size.is_some())
             .map(|u| u.disk_path.clone());
-        if let Some(secs) = disk.and_then(|p| assets::mp4_duration_secs(&p)) {
-            return secs;
+        if let Some(info) = disk.and_then(|p| crate::media::probe_file(&p)) {
+            return info.duration_secs;
         }
     }
     DEFAULT_VIDEO_SECS
@@ -539,10 +539,9 @@ pub fn static_file(shared: &Shared, req: &Request) -> Response {
         if !done_ok {
             return not_found();
         }
-        let bytes = match (asset, task.generate_audio) {
-            (None, _) => assets::RESULT_LASTFRAME_PNG,
-            (Some(()), true) => assets::RESULT_MP4,
-            (Some(()), false) => assets::RESULT_SILENT_MP4,
+        let bytes = match asset {
+            None => assets::RESULT_LASTFRAME_PNG,
+            Some(()) => assets::result_video(false, false, task.generate_audio),
         };
         (Source::Mem(bytes), ct.to_string())
     } else if let Some(p) = rest.strip_prefix("temp-uploads/") {
