@@ -17,6 +17,8 @@ pub const RESULT_HEVC_MOV: &[u8] = include_bytes!("../assets/result_hevc.mov");
 pub const RESULT_HEVC_SILENT_MOV: &[u8] = include_bytes!("../assets/result_hevc_silent.mov");
 /// PNG of the clip's last frame: the 2.0 family's `lastFrameImage`.
 pub const RESULT_LASTFRAME_PNG: &[u8] = include_bytes!("../assets/result_lastframe.png");
+/// JPEG of the clip's last frame: the 2.5 family's `lastFrameImage`.
+pub const RESULT_LASTFRAME_JPG: &[u8] = include_bytes!("../assets/result_lastframe.jpg");
 
 /// The embedded video for a container (`mov` or else mp4), codec and audio choice.
 pub fn result_video(mov: bool, hevc: bool, audio: bool) -> &'static [u8] {
@@ -80,5 +82,9 @@ mod tests {
                 }
             }
         }
+        assert_eq!(
+            crate::media::image_size(RESULT_LASTFRAME_JPG),
+            Some(("jpeg", 320, 180))
+        );
     }
 }

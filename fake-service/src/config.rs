@@ -1,5 +1,5 @@
-//! The fake's tunable settings ([`FakeConfig`]) and the Era D price table (service-api §8.1)
-//! with its per-rate overrides.
+//! The fake's tunable settings ([`FakeConfig`]) and the Era D price table (service-api §8.1,
+//! §12.3.1) with its per-rate overrides.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +36,14 @@ pub struct FakeConfig {
     pub upload_url_ttl_secs: i64,
     /// Largest JSON request body accepted (413 beyond).
     pub max_json_body_bytes: usize,
+    /// Seconds of service time (multiplied by `time_scale`) between a 2.5 task's `success`
+    /// and the rewrite of its `creditsUsed` to the settled amount (service-api §12.3.2).
+    pub settlement_delay_secs: f64,
+    /// Lifetime of a 2.5 `lastFrameImage` link after completion, in seconds of service time
+    /// (multiplied by `time_scale`); also its `X-Tos-Expires`. The docs say 86,400.
+    pub last_frame_ttl_secs: u64,
+    /// Downloads a 2.5 `lastFrameImage` link serves before it answers 403.
+    pub last_frame_max_downloads: u32,
 }
 
 impl Default for FakeConfig {
@@ -49,6 +57,9 @@ impl Default for FakeConfig {
             seed: 20_260_101,
             upload_url_ttl_secs: 900,
             max_json_body_bytes: 10 * 1024 * 1024,
+            settlement_delay_secs: 5.0,
+            last_frame_ttl_secs: 86_400,
+            last_frame_max_downloads: 100,
         }
     }
 }
@@ -78,7 +89,7 @@ impl FakeConfig {
     }
 }
 
-/// Contract §8.1 (Era D) list rates, credits per output second.
+/// Service-api §8.1 (Era D) and §12.3.1 list rates, credits per output second.
 pub fn default_rate(model: &str, resolution: &str, reference_video: bool) -> Option<f64> {
     // Columns: 480p, 720p, 1080p, 4k; then the same with a reference video.
     let (plain, with_ref): ([Option<f64>; 4], [Option<f64>; 4]) = match model {

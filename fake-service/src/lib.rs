@@ -1,7 +1,9 @@
 //! `seedance-fake`: a real HTTP/1.1 server on 127.0.0.1 that behaves like the Seedance 2.0
-//! API documented in service-api (createTask, recordInfo, uploads, static files), with
-//! scriptable timings, outcomes and transport faults. Used by the core's integration tests,
-//! the end-to-end suite, benchmarks and the no-key demo; never by the shipped app.
+//! and 2.5 API documented in service-api (createTask, recordInfo, uploads, static files, the
+//! signed host of 2.5 last frames), with scriptable timings, outcomes, transport faults and a
+//! movable service clock. Used by the core's
+//! integration tests, the end-to-end suite, benchmarks and the no-key demo; never by the
+//! shipped app.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -27,10 +29,12 @@ pub mod media;
 mod routes;
 mod server;
 mod state;
+mod tos;
 mod validate;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -162,6 +166,28 @@ impl FakeService {
     /// Finishes a task now with this outcome (if it has not finished already).
     pub async fn complete_task_with(&self, task_id: &str, outcome: Outcome) -> bool {
         self.shared.lock().complete(task_id, Some(outcome))
+    }
+
+    /// Moves the service clock forward by `by` (real time): tasks progress, 2.5 settlements
+    /// land and signed last-frame links expire as if that much time had passed.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.lock().advance_clock(by);
+    }
+
+    /// Moves the service clock forward by `seconds` of service time, i.e. `seconds ×
+    /// time_scale` of real time (`advance_service_time(86_400.0)` is "a day later").
+    pub fn advance_service_time(&self, seconds: f64) {
+        let mut st = self.shared.lock();
+        let real = (seconds * st.config.effective_time_scale()).clamp(0.0, 1e10);
+        st.advance_clock(Duration::from_secs_f64(real));
+    }
+
+    /// The recordInfo body of a task now, as its owner would read it (no request counted).
+    pub fn record(&self, task_id: &str) -> Option<serde_json::Value> {
+        let mut st = self.shared.lock();
+        st.settle();
+        let view = st.view(&self.shared.origin, &self.shared.secret);
+        st.tasks.get(task_id).map(|t| t.record(&view))
     }
 
     /// One task's summary, as listed in the stats.

@@ -1,5 +1,6 @@
-//! createTask body validation, following service-api §2.1, §3.2–3.5 and §5: which request is
-//! rejected with which 400 body, and the normalised inputs of an accepted one.
+//! createTask body validation, following service-api §2.1, §3.2–3.5 and §5 (2.0 family) and
+//! §12.1.1, §12.1.2 and §12.5.1 (2.5 family): which request is rejected with which 400 body,
+//! and the normalised inputs of an accepted one.
 //!
 //! Issues are collected rather than stopping at the first one, like the Zod validator the
 //! real service appears to use; every issue has `code:"custom"` and a `path`.
@@ -17,6 +18,14 @@ pub enum Family {
     V25Edit,
     /// `seedance2-5-extend` (duration required)
     V25Extend,
+}
+
+impl Family {
+    /// The Seedance 2.5 family (plain, edit, extend): 2.5 sizes, HEVC at 1080p, `.mov`
+    /// outputs, JPEG last frames on the signed host, settlement after success.
+    pub fn is_v25(self) -> bool {
+        matches!(self, Family::V25 | Family::V25Edit | Family::V25Extend)
+    }
 }
 
 /// Static limits of one model id.
@@ -89,10 +98,14 @@ pub struct ValidRequest {
     pub audio_urls: Vec<String>,
     /// `mode` as sent, if any.
     pub mode: Option<String>,
-    /// Seconds billed (for edit: the 15 s reservation).
+    /// Seconds reserved at submit: `duration` (default 5); edit without `duration` 15.
     pub billed_seconds: u32,
     pub resolution: String,
     pub aspect_ratio: String,
+    /// Whether `aspectRatio` was sent (2.5 reference tasks follow their references if not).
+    pub aspect_ratio_set: bool,
+    /// `mp4` or `mov` (2.5 family `output_format`; the 2.0 family always `mp4`).
+    pub output_format: String,
     pub generate_audio: bool,
     /// `None` or -1 means random.
     pub seed: Option<i64>,
@@ -200,21 +213,26 @@ fn validate_inputs(
         "Duration must be between 4 and {} seconds",
         spec.max_duration
     );
-    let billed_seconds = match (spec.family, inputs.get("duration")) {
-        // Edit has no duration: the 15 s reservation is billed at submit (service-api §8.1).
-        (Family::V25Edit, _) => 15,
+    // Integers only: `5.5` is a 400 (service-api §12.1.2); `5.0` and `"5"` pass as 5.
+    let duration = match (spec.family, inputs.get("duration")) {
         (Family::V25Extend, None | Some(Value::Null)) => {
             errs.push(issue(duration_msg, json!(["duration"])));
-            5
+            None
         }
-        (_, None | Some(Value::Null)) => 5,
+        (_, None | Some(Value::Null)) => None,
         (_, Some(v)) => match parse_duration(v) {
-            Some(d) if (4..=spec.max_duration).contains(&d) => d,
+            Some(d) if (4..=spec.max_duration).contains(&d) => Some(d),
             _ => {
                 errs.push(issue(duration_msg, json!(["duration"])));
-                5
+                None
             }
         },
+    };
+    // Edit has no duration of its own: 15 s are reserved unless one is sent, which then
+    // only changes the reservation (service-api §12.3.2).
+    let billed_seconds = match spec.family {
+        Family::V25Edit => duration.unwrap_or(15),
+        _ => duration.unwrap_or(5),
     };
     if spec.family == Family::V25Edit && video_urls.is_empty() {
         errs.push(issue(
@@ -244,6 +262,7 @@ fn validate_inputs(
         }
     };
 
+    let aspect_ratio_set = !matches!(inputs.get("aspectRatio"), None | Some(Value::Null));
     let aspect_ratio = match inputs.get("aspectRatio") {
         None | Some(Value::Null) => "16:9".to_string(),
         Some(Value::String(a)) if ASPECT_RATIOS.contains(&a.as_str()) => a.clone(),
@@ -277,6 +296,19 @@ fn validate_inputs(
         )),
     }
 
+    // `output_format` exists on the 2.5 family only; elsewhere it is an unknown key, ignored.
+    let output_format = match (spec.family.is_v25(), inputs.get("output_format")) {
+        (false, _) | (true, None | Some(Value::Null)) => "mp4".to_string(),
+        (true, Some(Value::String(f))) if f == "mp4" || f == "mov" => f.clone(),
+        (true, Some(other)) => {
+            errs.push(issue(
+                format!("Invalid enum value. Expected 'mp4' | 'mov', received {other}"),
+                json!(["output_format"]),
+            ));
+            "mp4".to_string()
+        }
+    };
+
     let seed = match inputs.get("seed") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_i64() {
@@ -304,6 +336,8 @@ fn validate_inputs(
         billed_seconds,
         resolution,
         aspect_ratio,
+        aspect_ratio_set,
+        output_format,
         generate_audio,
         seed,
     })
