@@ -247,6 +247,9 @@ fn patch_config(st: &mut State, patch: &Value) -> Result<(), String> {
         cur.insert(k.clone(), v.clone());
     }
     let config: FakeConfig = serde_json::from_value(current).map_err(|e| e.to_string())?;
+    if config.render_results && (!st.config.render_results || config.ffmpeg != st.config.ffmpeg) {
+        crate::render::check_ffmpeg(&config.ffmpeg)?;
+    }
     if patch.contains_key("balance") {
         st.balance = config.balance;
     }

@@ -2,6 +2,7 @@
 //! §12.3.1) with its per-rate overrides.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +45,15 @@ pub struct FakeConfig {
     pub last_frame_ttl_secs: u64,
     /// Downloads a 2.5 `lastFrameImage` link serves before it answers 403.
     pub last_frame_max_downloads: u32,
+    /// Make every successful task's files with ffmpeg (the prompt's colour and words, the
+    /// task's length, size, codec and container) instead of serving the embedded 1 s test
+    /// pattern. Off by default: unit tests stay fast and need no ffmpeg.
+    pub render_results: bool,
+    /// The ffmpeg program used in render mode (a name looked up on PATH, or a path).
+    pub ffmpeg: String,
+    /// Where rendered files are kept, by content, so a later run reuses them; `None` keeps
+    /// them in the fake's temporary directory. Read when the fake starts.
+    pub render_cache_dir: Option<PathBuf>,
 }
 
 impl Default for FakeConfig {
@@ -60,6 +70,9 @@ impl Default for FakeConfig {
             settlement_delay_secs: 5.0,
             last_frame_ttl_secs: 86_400,
             last_frame_max_downloads: 100,
+            render_results: false,
+            ffmpeg: "ffmpeg".to_string(),
+            render_cache_dir: None,
         }
     }
 }

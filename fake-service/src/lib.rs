@@ -1,7 +1,7 @@
 //! `seedance-fake`: a real HTTP/1.1 server on 127.0.0.1 that behaves like the Seedance 2.0
 //! and 2.5 API documented in service-api (createTask, recordInfo, uploads, static files, the
 //! signed host of 2.5 last frames), with scriptable timings, outcomes, transport faults and a
-//! movable service clock. Used by the core's
+//! movable service clock; optionally it renders every result with ffmpeg. Used by the core's
 //! integration tests, the end-to-end suite, benchmarks and the no-key demo; never by the
 //! shipped app.
 //!
@@ -26,6 +26,7 @@ mod faults;
 mod http;
 mod markers;
 pub mod media;
+mod render;
 mod routes;
 mod server;
 mod state;
@@ -42,6 +43,7 @@ use tokio::task::JoinHandle;
 pub use config::{default_rate, FakeConfig};
 pub use faults::{Endpoint, Fault, QueuedFault};
 pub use markers::FAILURES as MARKER_FAILURES;
+pub use render::{check_ffmpeg, clean_prompt, prompt_colour};
 pub use state::{Outcome, Stats, TaskPlan, TaskSummary, DEMO_API_KEY, DEMO_TASK_IDS};
 
 use server::Shared;
@@ -63,15 +65,28 @@ impl FakeService {
         Self::start_on_port(config, 0).await
     }
 
-    /// Starts on `127.0.0.1:port` (`0` picks a free port).
+    /// Starts on `127.0.0.1:port` (`0` picks a free port). With `render_results` on, first
+    /// checks that ffmpeg can render results and fails with an error saying what is missing.
     pub async fn start_on_port(config: FakeConfig, port: u16) -> std::io::Result<FakeService> {
+        if config.render_results {
+            let ffmpeg = config.ffmpeg.clone();
+            tokio::task::spawn_blocking(move || render::check_ffmpeg(&ffmpeg))
+                .await
+                .map_err(std::io::Error::other)?
+                .map_err(std::io::Error::other)?;
+        }
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let dir = tempfile::Builder::new()
             .prefix("seedance-fake-")
             .tempdir()?;
+        let render_dir = config
+            .render_cache_dir
+            .clone()
+            .unwrap_or_else(|| dir.path().join("renders"));
+        let renderer = Arc::new(render::Renderer::new(render_dir));
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(config)),
+            state: Mutex::new(State::new(config, renderer)),
             origin: format!("http://{addr}"),
             upload_dir: dir.path().join("temp-uploads"),
             secret: state::random_alnum(32),
@@ -117,7 +132,9 @@ impl FakeService {
     }
 
     /// Changes the configuration; applies to later requests and tasks. Changing `balance`
-    /// replaces the current wallet balance.
+    /// replaces the current wallet balance. Turning `render_results` on here is not checked
+    /// (the admin API checks it): without a working ffmpeg, result files then answer 500
+    /// with the reason.
     pub fn set_config(&self, f: impl FnOnce(&mut FakeConfig)) {
         let mut st = self.shared.lock();
         let before = st.config.balance;

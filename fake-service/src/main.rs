@@ -1,9 +1,11 @@
 //! The `fake-seedance` binary: starts the fake on 127.0.0.1, prints one line
 //! `fake-seedance listening on http://127.0.0.1:PORT/api/v1` (flushed, so scripts can read
 //! the port), then serves until killed (SIGINT/SIGTERM end it cleanly). If it cannot start
-//! (the port is taken, say) it says why on stderr and exits with status 1.
+//! (the port is taken, or `--render-results` without a usable ffmpeg) it says why on stderr
+//! and exits with status 1.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use clap::Parser;
 use seedance_fake::{FakeConfig, FakeService};
@@ -30,6 +32,18 @@ struct Args {
     /// Seed for the per-task timing choices.
     #[arg(long)]
     seed: Option<u64>,
+    /// Render every successful task's video and last frame with ffmpeg (the prompt's colour
+    /// and first words, the task's length, size, codec and container) instead of serving
+    /// the built-in 1 s test pattern. Needs ffmpeg with libx264, libx265 and drawtext.
+    #[arg(long)]
+    render_results: bool,
+    /// The ffmpeg program for --render-results.
+    #[arg(long)]
+    ffmpeg: Option<String>,
+    /// Keep rendered results in this directory (reused by later runs) instead of a
+    /// temporary one.
+    #[arg(long)]
+    render_cache: Option<PathBuf>,
     /// Downloads a 2.5 lastFrameImage link serves before it answers 403.
     #[arg(long)]
     last_frame_max_downloads: Option<u32>,
@@ -58,6 +72,11 @@ async fn run(args: Args) -> std::io::Result<()> {
     if let Some(s) = args.seed {
         config.seed = s;
     }
+    config.render_results = args.render_results;
+    if let Some(f) = args.ffmpeg {
+        config.ffmpeg = f;
+    }
+    config.render_cache_dir = args.render_cache;
     if let Some(n) = args.last_frame_max_downloads {
         config.last_frame_max_downloads = n;
     }

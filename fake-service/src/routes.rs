@@ -13,6 +13,7 @@ use crate::assets;
 use crate::config::round_credits;
 use crate::http::{Body, Conn, Framing, ReadError, Request, Response};
 use crate::markers;
+use crate::render::RenderSpec;
 use crate::server::Shared;
 use crate::state::{self, NewTask, Outcome, Phase, Upload, DEMO_API_KEY};
 use crate::tos;
@@ -632,26 +633,68 @@ enum Source {
     File(PathBuf, u64),
 }
 
-/// A task's result file.
+/// A task's result file: an embedded asset, or in render mode the rendered one.
 enum ResultFile {
     Embedded(&'static [u8]),
+    Rendered {
+        spec: RenderSpec,
+        ffmpeg: String,
+        last_frame: bool,
+    },
 }
 
 impl ResultFile {
-    /// The bytes' source.
-    async fn source(self, _shared: &Shared) -> Result<Source, Response> {
+    /// The bytes' source, rendering first if needed (on a blocking thread).
+    async fn source(self, shared: &Shared) -> Result<Source, Response> {
         match self {
             ResultFile::Embedded(b) => Ok(Source::Mem(b)),
+            ResultFile::Rendered {
+                spec,
+                ffmpeg,
+                last_frame,
+            } => {
+                let renderer = shared.lock().renderer.clone();
+                let done = tokio::task::spawn_blocking(move || renderer.ensure(&spec, &ffmpeg))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r);
+                let path = match done {
+                    Ok(r) if last_frame => r.last_frame,
+                    Ok(r) => r.video,
+                    Err(e) => {
+                        return Err(Response::raw(
+                            500,
+                            "text/plain; charset=utf-8",
+                            format!("render failed: {e}").into_bytes(),
+                        ))
+                    }
+                };
+                match std::fs::metadata(&path) {
+                    Ok(m) => Ok(Source::File(path, m.len())),
+                    Err(e) => Err(Response::raw(
+                        500,
+                        "text/plain; charset=utf-8",
+                        format!("render failed: {e}").into_bytes(),
+                    )),
+                }
+            }
         }
     }
 }
 
-/// The file of a finished, successful task: its video or last frame.
+/// The file of a finished, successful task: its video or last frame, embedded or rendered.
 fn result_file(
-    _st: &crate::state::State,
+    st: &crate::state::State,
     task: &crate::state::Task,
     last_frame: bool,
 ) -> ResultFile {
+    if st.config.render_results {
+        return ResultFile::Rendered {
+            spec: task.render_spec(),
+            ffmpeg: st.config.ffmpeg.clone(),
+            last_frame,
+        };
+    }
     ResultFile::Embedded(match (last_frame, task.frame_key.is_some()) {
         (true, true) => assets::RESULT_LASTFRAME_JPG,
         (true, false) => assets::RESULT_LASTFRAME_PNG,

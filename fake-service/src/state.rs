@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
@@ -22,6 +23,7 @@ use serde_json::{json, Value};
 
 use crate::config::{round_credits, FakeConfig};
 use crate::faults::{FaultQueues, QueuedFault};
+use crate::render::{RenderSpec, Renderer};
 use crate::validate::{Family, ValidRequest};
 
 /// The public read-only demo key of service-api §1: valid everywhere, 0 credits, can read the
@@ -135,6 +137,8 @@ pub struct Task {
     pub images_dropped: usize,
     /// Combined length of the reference videos (edit: of all of them, the first is the source).
     pub reference_seconds: f64,
+    /// The prompt, for rendered results.
+    pub prompt: String,
     pub fingerprint: String,
     /// 2.5: the key of the last frame on the signed object host.
     pub frame_key: Option<String>,
@@ -210,6 +214,11 @@ impl Task {
         } else {
             "video/mp4"
         }
+    }
+
+    /// What a rendered result of this task looks like (render mode).
+    pub fn render_spec(&self) -> RenderSpec {
+        RenderSpec::for_task(self)
     }
 
     /// The recordInfo body (fixtures C1/C11/D3 shape) as seen through `view`.
@@ -397,6 +406,10 @@ pub struct Stats {
     pub balance: f64,
     /// How far the service clock has been moved ahead of the real one, ms.
     pub clock_offset_ms: u64,
+    /// Results rendered with ffmpeg (render mode; cache hits not counted).
+    pub renders: u64,
+    /// Milliseconds those renders took in total (video and last frame).
+    pub render_millis: u64,
     /// Faults still queued.
     pub pending_faults: Vec<QueuedFault>,
     /// Plans still queued for the next createTasks.
@@ -420,6 +433,8 @@ pub struct State {
     pub stats: Stats,
     /// Signed last-frame object keys → task id.
     pub frame_keys: HashMap<String, String>,
+    /// Makes result files in render mode; kept across resets.
+    pub renderer: Arc<Renderer>,
     /// Added to the real clock (service time).
     clock_offset: Duration,
     /// Tasks created since start; mixes into the timing seed.
@@ -562,7 +577,7 @@ pub struct NewTask {
 }
 
 impl State {
-    pub fn new(config: FakeConfig) -> Self {
+    pub fn new(config: FakeConfig, renderer: Arc<Renderer>) -> Self {
         let mut s = State {
             balance: config.balance,
             initial_config: config.clone(),
@@ -574,6 +589,7 @@ impl State {
             uploads: HashMap::new(),
             stats: Stats::default(),
             frame_keys: HashMap::new(),
+            renderer,
             clock_offset: Duration::ZERO,
             seq: 0,
         };
@@ -584,7 +600,7 @@ impl State {
     /// Back to the start: initial config and balance, no tasks (but the demo ones), no
     /// uploads, faults, plans or counters.
     pub fn reset(&mut self) {
-        *self = State::new(self.initial_config.clone());
+        *self = State::new(self.initial_config.clone(), self.renderer.clone());
     }
 
     /// The service clock now.
@@ -704,6 +720,11 @@ impl State {
                     audios: 0,
                     images_dropped: 0,
                     reference_seconds: 0.0,
+                    prompt: if id.contains("i2v") {
+                        "A demo clip brought to life from an image".into()
+                    } else {
+                        "A demo clip made from a text prompt".into()
+                    },
                     fingerprint: String::new(),
                     frame_key: None,
                     frame_downloads: 0,
@@ -713,11 +734,12 @@ impl State {
     }
 
     /// Applies refunds of tasks that reached `fail` and settlements that landed since the
-    /// last call.
+    /// last call; in render mode, starts rendering the results of tasks that just succeeded.
     pub fn settle(&mut self) {
         let now = self.now();
         let now_ms = self.wall_ms();
         let mut delta = 0.0;
+        let mut succeeded = Vec::new();
         for t in self.tasks.values_mut() {
             if !t.settled {
                 if let Phase::Done { .. } = t.phase(now) {
@@ -725,6 +747,8 @@ impl State {
                     if matches!(t.outcome, Outcome::Fail { .. }) {
                         t.refunded = true;
                         delta += t.credits;
+                    } else if t.owner.is_some() {
+                        succeeded.push(t.render_spec());
                     }
                 }
             }
@@ -737,6 +761,11 @@ impl State {
         }
         if delta != 0.0 {
             self.balance = round_credits(self.balance + delta);
+        }
+        if self.config.render_results {
+            for spec in succeeded {
+                self.renderer.prefetch(spec, &self.config.ffmpeg);
+            }
         }
     }
 
@@ -869,6 +898,7 @@ impl State {
             audios: v.audio_urls.len(),
             images_dropped,
             reference_seconds,
+            prompt: v.prompt.clone(),
             fingerprint: new.fingerprint,
             frame_key,
             frame_downloads: 0,
@@ -912,6 +942,7 @@ impl State {
         let mut s = self.stats.clone();
         s.balance = self.balance;
         s.clock_offset_ms = u64::try_from(self.clock_offset.as_millis()).unwrap_or(0);
+        (s.renders, s.render_millis) = self.renderer.counters();
         s.pending_faults = self.faults.pending();
         s.pending_outcomes = self.plans.iter().cloned().collect();
         s.tasks = self
