@@ -355,6 +355,7 @@ async fn settles(
     );
     // Integral amounts are written as integers, as the docs show them.
     assert_eq!(after["creditsUsed"].is_u64(), settled.fract() == 0.0);
+    assert_eq!(fake.record(&id).as_ref(), Some(&after));
     let round = |x: f64| (x * 100.0).round() / 100.0;
     assert_eq!(
         round(fake.balance()),
