@@ -127,6 +127,19 @@ pub fn default_rate(model: &str, resolution: &str, reference_video: bool) -> Opt
             [Some(16.0), Some(35.0), Some(85.68), None],
             [Some(16.0), Some(35.0), Some(85.68), None],
         ),
+        // Wan 3.0 has one rate whatever the media. The listed 720p rate is 28.51, but the
+        // documented 5 s total is 142.57: the service bills a finer rate and rounds the
+        // total (service-api §12.3.1), so 28.514 here.
+        "wan3.0-text-to-video" | "wan3.0-image-to-video" | "wan3.0-ref-to-video" => (
+            [Some(14.26), Some(28.514), Some(57.01), None],
+            [Some(14.26), Some(28.514), Some(57.01), None],
+        ),
+        "wan3.0-prime-text-to-video"
+        | "wan3.0-prime-image-to-video"
+        | "wan3.0-prime-ref-to-video" => (
+            [Some(18.86), Some(38.83), Some(77.66), None],
+            [Some(18.86), Some(38.83), Some(77.66), None],
+        ),
         _ => return None,
     };
     let col = match resolution {
@@ -164,6 +177,11 @@ mod tests {
         assert_eq!(cost("seedance2.0-mini", "720p", false, 5.0), 100.0);
         assert_eq!(cost("seedance2.0-mini", "480p", false, 5.0), 37.5);
         assert_eq!(cost("seedance2-5", "1080p", false, 5.0), 717.0);
+        assert_eq!(cost("wan3.0-ref-to-video", "720p", true, 5.0), 142.57);
+        assert_eq!(
+            cost("wan3.0-prime-text-to-video", "720p", false, 5.0),
+            194.15
+        );
         assert_eq!(c.rate("seedance2-fast", "1080p", false), None);
     }
 

@@ -1,9 +1,9 @@
-//! `seedance-fake`: a real HTTP/1.1 server on 127.0.0.1 that behaves like the Seedance 2.0
-//! and 2.5 API documented in service-api (createTask, recordInfo, uploads, static files, the
-//! signed host of 2.5 last frames), with scriptable timings, outcomes, transport faults and a
-//! movable service clock; optionally it renders every result with ffmpeg. Used by the core's
-//! integration tests, the end-to-end suite, benchmarks and the no-key demo; never by the
-//! shipped app.
+//! `seedance-fake`: a real HTTP/1.1 server on 127.0.0.1 that behaves like the Seedance 2.0,
+//! Seedance 2.5 and Wan 3.0 API documented in service-api (createTask, recordInfo, uploads,
+//! static files, the signed host of 2.5 last frames), with scriptable timings, outcomes,
+//! transport faults and a movable service clock; optionally it renders every result with
+//! ffmpeg. Used by the core's integration tests, the end-to-end suite, benchmarks and the
+//! no-key demo; never by the shipped app.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -24,6 +24,8 @@ pub struct Markers {
 /// failures end about a second (scaled) after the queue wait, as input checks do; the others
 /// after the full generation time.
 ///
+/// The `wan-*` names are Wan 3.0's (service-api §12.5.3), as documented.
+///
 /// The `1001-*` names are the Seedance 2.5 family's catalogue (service-api §12.5.2), every
 /// message as documented; where the docs elide the end of a message (`Your uploaded image …`,
 /// `The generated audio …`, the `InvalidParameter` details) the fake completes it in the
@@ -154,6 +156,54 @@ pub const FAILURES: &[(&str, Option<&str>, &str, bool)] = &[
         "invalid-prompt",
         Some("InvalidParameter"),
         EMPTY_PROMPT_25,
+        true,
+    ),
+    (
+        "wan-moderation",
+        Some("500"),
+        "Your content was blocked by moderation. Please adjust your prompt or uploaded media and try again.",
+        true,
+    ),
+    (
+        "wan-face-output",
+        Some("500"),
+        "Wan 3.0 generation failed: FaceDetectionSuspect - The output content is suspected to include real human faces.",
+        false,
+    ),
+    (
+        "wan-face-input",
+        Some("500"),
+        "Wan 3.0 generation failed: FaceDetectionSuspect - The input content is suspected to include real human faces.",
+        true,
+    ),
+    (
+        "wan-copyright",
+        Some("500"),
+        "Your uploaded image may be restricted by copyright. Please use a different image.",
+        true,
+    ),
+    (
+        "wan-busy",
+        Some("500"),
+        "Wan 3.0 generation failed: ServiceUnavailable - <503> InternalError.Algo: Service is temporarily unavailable. Please try again later.",
+        true,
+    ),
+    (
+        "wan-download",
+        Some("InvalidParameter"),
+        "Failed to download your uploaded media. Please re-upload and try again.",
+        true,
+    ),
+    (
+        "wan-low-resolution",
+        Some("InvalidParameter"),
+        "Input image resolution is too low. Please use a higher-resolution image and try again.",
+        true,
+    ),
+    (
+        "wan-green-net",
+        Some("InvalidParameter"),
+        "Wan 3.0 generation failed: InvalidParameter - Green net service failed to process the file.",
         true,
     ),
 ];

@@ -136,8 +136,14 @@ pub fn create_task(shared: &Shared, req: &Request, body: &[u8]) -> Response {
         .image_urls
         .first()
         .map(|u| media_meta(shared, u, false));
+    // Audio lengths are known only from `duration=S` or an uploaded MP4-family file.
+    let audio_seconds: Vec<f64> = valid
+        .audio_urls
+        .iter()
+        .filter_map(|u| media_meta(shared, u, true).seconds)
+        .collect();
     let aspect_ratio = effective_aspect(&valid, videos.first(), first_image.as_ref());
-    let scripted = scripted_outcome(&valid, &video_seconds);
+    let scripted = scripted_outcome(&valid, &video_seconds, &audio_seconds);
     let marks = markers::parse(&valid.prompt);
     let fp = fingerprint(body);
 
@@ -218,15 +224,23 @@ fn effective_aspect(
             "reference" => source.or(image),
             _ => Some(v.aspect_ratio.as_str()),
         },
+        // Wan image-to-video: `adaptive` keeps the image's shape, the others recompose it.
+        Family::WanImage if v.aspect_ratio == "adaptive" => image,
+        Family::WanText | Family::WanImage | Family::WanRef => Some(v.aspect_ratio.as_str()),
     };
     chosen.unwrap_or("16:9").to_string()
 }
 
 /// The outcome decided by prompt markers, else by inputs that are accepted but fail
-/// (service-api §3.4, §12.1.1, §12.5.2): audio-only references; a 2.5 edit source outside
-/// 4–30 s; a 2.5 reference video outside 2–30 s; too much reference video in total; an empty
-/// 2.5 prompt.
-fn scripted_outcome(v: &ValidRequest, video_seconds: &[f64]) -> Option<(Outcome, bool)> {
+/// (service-api §3.4, §12.1.1, §12.5.2, §12.5.3): audio-only references; a 2.5 edit source
+/// outside 4–30 s; a 2.5 reference video outside 2–30 s; too much reference video in total;
+/// an empty 2.5 prompt; Wan reference videos over 15 s each or over 30 s with the
+/// `duration`, and reference audio over 15 s.
+fn scripted_outcome(
+    v: &ValidRequest,
+    video_seconds: &[f64],
+    audio_seconds: &[f64],
+) -> Option<(Outcome, bool)> {
     if let Some(o) = markers::parse(&v.prompt).outcome {
         return Some(o);
     }
@@ -239,6 +253,10 @@ fn scripted_outcome(v: &ValidRequest, video_seconds: &[f64]) -> Option<(Outcome,
             true,
         ))
     };
+    if v.spec.family.is_wan() {
+        return wan_input_failure(v, video_seconds, audio_seconds)
+            .and_then(|m| fail("InvalidParameter", &m));
+    }
     let v25 = v.spec.family.is_v25();
     if !v.audio_urls.is_empty() && v.image_urls.is_empty() && v.video_urls.is_empty() {
         return fail(
@@ -268,6 +286,33 @@ fn scripted_outcome(v: &ValidRequest, video_seconds: &[f64]) -> Option<(Outcome,
     }
     if v25 && v.prompt.trim().is_empty() {
         return fail("InvalidParameter", markers::EMPTY_PROMPT_25);
+    }
+    None
+}
+
+/// Wan's reference-to-video limits, checked after creation with the documented messages.
+fn wan_input_failure(
+    v: &ValidRequest,
+    video_seconds: &[f64],
+    audio_seconds: &[f64],
+) -> Option<String> {
+    for (url, secs) in v.video_urls.iter().zip(video_seconds) {
+        if *secs > 15.0 {
+            return Some(format!(
+                "Wan 3.0 generation failed: InvalidParameter - {url} duration should be at most 15s, got {secs:.2}s"
+            ));
+        }
+    }
+    let videos: f64 = video_seconds.iter().sum();
+    let duration = f64::from(v.billed_seconds);
+    if !video_seconds.is_empty() && videos + duration > 30.0 {
+        return Some(format!(
+            "Wan 3.0 generation failed: InvalidParameter - input_video_duration({videos:.2}s) + duration({duration:.1}s) = {:.2}s exceeds 30s limit",
+            videos + duration
+        ));
+    }
+    if audio_seconds.iter().sum::<f64>() > 15.0 {
+        return Some("Reference audio total duration exceeds the limit. Please use audio with a combined duration of 15 seconds or less.".into());
     }
     None
 }
@@ -723,17 +768,20 @@ pub async fn static_file(shared: &Shared, req: &Request) -> Response {
             let now = st.now();
             let (task_id, last_frame) = match name.strip_suffix("_lastframe.png") {
                 Some(t) => (t, true),
-                None => (name.rsplit_once('.').map_or(name, |(t, _)| t), false),
+                None => {
+                    let stem = name.rsplit_once('.').map_or(name, |(t, _)| t);
+                    (stem.strip_prefix("wan3_").unwrap_or(stem), false)
+                }
             };
             let Some(task) = st.tasks.get(task_id) else {
                 return not_found();
             };
             let done_ok = matches!(task.phase(now), Phase::Done { .. })
                 && !matches!(task.outcome, Outcome::Fail { .. });
-            // 2.5 last frames live on the signed host only; a video only under its own
-            // extension.
+            // Only the 2.0 family has a last frame here (2.5's live on the signed host, Wan
+            // has none); a video only under its own name.
             let right_name = if last_frame {
-                task.frame_key.is_none()
+                task.family == Family::V20
             } else {
                 name == task.video_file()
             };

@@ -96,6 +96,7 @@ pub struct Task {
     /// The API key that created it; `None` for demo tasks (readable by every key).
     pub owner: Option<String>,
     pub model: String,
+    pub family: Family,
     /// Credits reserved at submit.
     pub credits: f64,
     /// What `creditsUsed` is rewritten to after success (2.5 with reference video, edit,
@@ -202,9 +203,11 @@ impl Task {
         }
     }
 
-    /// The result video's file name under `/static/videos/`.
+    /// The result video's file name under `/static/videos/` (Wan's carry a `wan3_` prefix,
+    /// as the service's do).
     pub fn video_file(&self) -> String {
-        format!("{}.{}", self.id, self.output_format)
+        let prefix = if self.family.is_wan() { "wan3_" } else { "" };
+        format!("{prefix}{}.{}", self.id, self.output_format)
     }
 
     /// The media type of the result video.
@@ -237,24 +240,23 @@ impl Task {
                     (Value::Null, err, json!(at_ms))
                 }
                 _ => {
+                    let mut item = json!({
+                        "url": format!("{origin}/static/videos/{}", self.video_file()),
+                        "width": self.width,
+                        "height": self.height,
+                        "mediaType": self.media_type(),
+                    });
                     // 2.0: a persistent PNG next to the video; 2.5: a signed JPEG link on the
-                    // object host that expires (service-api §12.4).
-                    let last_frame = match &self.frame_key {
-                        Some(key) => crate::tos::signed_url(view, key, at_ms),
-                        None => format!("{origin}/static/videos/{}_lastframe.png", self.id),
-                    };
-                    (
-                        json!([{
-                            "url": format!("{origin}/static/videos/{}", self.video_file()),
-                            "width": self.width,
-                            "height": self.height,
-                            "mediaType": self.media_type(),
-                            "seed": self.seed,
-                            "lastFrameImage": last_frame,
-                        }]),
-                        Value::Null,
-                        json!(at_ms),
-                    )
+                    // object host that expires; Wan: neither a seed nor a last frame
+                    // (service-api §12.4).
+                    if !self.family.is_wan() {
+                        item["seed"] = json!(self.seed);
+                        item["lastFrameImage"] = json!(match &self.frame_key {
+                            Some(key) => crate::tos::signed_url(view, key, at_ms),
+                            None => format!("{origin}/static/videos/{}_lastframe.png", self.id),
+                        });
+                    }
+                    (json!([item]), Value::Null, json!(at_ms))
                 }
             },
         };
@@ -505,6 +507,7 @@ pub fn output_size(family: Family, resolution: &str, aspect: &str) -> (u32, u32)
         let even = |x: f64| (x / 2.0).round() as u32 * 2;
         return (even(w), even(h));
     }
+    // 2.5 and Wan share the sizes; they differ from 2.0 at 480p only.
     let v25 = family != Family::V20;
     match (resolution, aspect) {
         ("480p", "16:9") if v25 => (854, 480),
@@ -553,6 +556,16 @@ fn generation_range(
             _ => (180.0, 360.0),
         },
         Family::V25Edit | Family::V25Extend => (240.0, 360.0),
+        // Wan: ≈3 / 2–3 / 3–4 min (≈6 with a reference video); Prime ≈1.5 / ≈1 / 2–3.
+        _ if model.contains("prime") => match family {
+            Family::WanText => (75.0, 105.0),
+            Family::WanImage => (50.0, 80.0),
+            _ => (120.0, 180.0),
+        },
+        Family::WanText => (150.0, 210.0),
+        Family::WanImage => (120.0, 180.0),
+        _ if reference_video => (330.0, 390.0),
+        _ => (180.0, 240.0),
     }
 }
 
@@ -688,6 +701,7 @@ impl State {
                     id: id.to_string(),
                     owner: None,
                     model: "seedance-20".into(),
+                    family: Family::V20,
                     credits: 200.0,
                     final_credits: None,
                     settle_delay: Duration::ZERO,
@@ -848,6 +862,7 @@ impl State {
             Family::V25Edit => new.video_seconds.first().copied().unwrap_or(5.0),
             // 2.5 clips run `duration` + 0.06 s (service-api §12.1.3).
             Family::V25 | Family::V25Extend => f64::from(v.billed_seconds) + 0.06,
+            Family::WanText | Family::WanImage | Family::WanRef => f64::from(v.billed_seconds),
         };
         let frame_key = if family.is_v25() {
             let mut key = random_alnum(5);
@@ -870,6 +885,7 @@ impl State {
             id: id.clone(),
             owner: Some(new.owner),
             model: v.spec.id.to_string(),
+            family,
             credits: new.credits,
             final_credits: new.final_credits,
             settle_delay,
@@ -973,6 +989,9 @@ pub fn effective_mode(v: &ValidRequest) -> &'static str {
         _ if images == 0 => "text",
         Family::V20 if explicit == Some("reference") => "reference",
         Family::V20 => "keyframe",
+        Family::WanText => "text",
+        Family::WanImage => "keyframe",
+        Family::WanRef => "reference",
         // 2.5: 3+ images default to reference; an explicit mode wins.
         Family::V25 => match explicit {
             Some("keyframe") => "keyframe",
