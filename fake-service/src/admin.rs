@@ -1,6 +1,9 @@
 //! The `/__admin/` control API (no auth; served to loopback peers only): stats, reset,
-//! config, fault and outcome queues, and finishing a task now. The JSON shapes are the serde
-//! shapes of the Rust types, documented in README.md.
+//! config, fault and outcome queues (outcomes also by failure name), the service clock, and
+//! finishing a task now. The JSON shapes are the serde shapes of the Rust types, documented
+//! in README.md.
+
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -48,17 +51,44 @@ pub fn handle(shared: &Shared, req: &Request, body: &[u8]) -> Response {
             st.faults.clear();
             Response::json(200, &json!([]))
         }
-        ("POST", "/__admin/outcomes") => match parsed().and_then(|v| parse_plans(&v)) {
-            Ok(list) => {
-                st.plans.extend(list);
-                Response::json(200, &to_json(&st.plans))
+        ("POST", "/__admin/outcomes") => {
+            match parsed().and_then(|v| parse_plans(&v, st.config.effective_time_scale())) {
+                Ok(list) => {
+                    st.plans.extend(list);
+                    Response::json(200, &to_json(&st.plans))
+                }
+                Err(r) => r,
             }
-            Err(r) => r,
-        },
+        }
         ("DELETE", "/__admin/outcomes") | ("POST", "/__admin/outcomes/clear") => {
             st.plans.clear();
             Response::json(200, &json!([]))
         }
+        ("GET", "/__admin/failures") => Response::json(200, &failure_catalogue()),
+        ("GET", "/__admin/clock") => Response::json(200, &clock_json(&st)),
+        ("POST", "/__admin/clock") => match parsed() {
+            Ok(v) => {
+                let real = v.get("advance_seconds").and_then(Value::as_f64);
+                let service = v.get("advance_service_seconds").and_then(Value::as_f64);
+                let scale = st.config.effective_time_scale();
+                let by = match (real, service) {
+                    (Some(r), None) => r,
+                    (None, Some(s)) => s * scale,
+                    _ => {
+                        return Response::message(
+                            400,
+                            "send one of advance_seconds or advance_service_seconds",
+                        )
+                    }
+                };
+                if !by.is_finite() || by < 0.0 {
+                    return Response::message(400, "the clock only moves forward");
+                }
+                st.advance_clock(Duration::from_secs_f64(by.min(1e10)));
+                Response::json(200, &clock_json(&st))
+            }
+            Err(r) => r,
+        },
         _ => task_route(&mut st, shared, method, path, parsed),
     }
 }
@@ -82,19 +112,22 @@ fn task_route(
         ("POST", "complete") => {
             let outcome = match parsed() {
                 Ok(Value::Null) => None,
-                Ok(v) => match serde_json::from_value::<Outcome>(v) {
-                    Ok(o) => Some(o),
-                    Err(e) => return Response::message(400, &format!("bad outcome: {e}")),
+                Ok(v) => match named_failure(&v) {
+                    Some(Ok((o, _))) => Some(o),
+                    Some(Err(r)) => return r,
+                    None => match serde_json::from_value::<Outcome>(v) {
+                        Ok(o) => Some(o),
+                        Err(e) => return Response::message(400, &format!("bad outcome: {e}")),
+                    },
                 },
                 Err(r) => return r,
             };
             if !st.complete(id, outcome) {
                 return Response::message(404, "Task not found");
             }
+            let view = st.view(&shared.origin, &shared.secret);
             match st.tasks.get(id) {
-                Some(t) => {
-                    Response::json(200, &t.record(std::time::Instant::now(), &shared.origin))
-                }
+                Some(t) => Response::json(200, &t.record(&view)),
                 None => Response::message(404, "Task not found"),
             }
         }
@@ -120,8 +153,41 @@ fn parse_list<T: serde::de::DeserializeOwned>(v: &Value) -> Result<Vec<T>, Respo
         .collect()
 }
 
-/// Plans, each optionally with `"times": N` to queue it N times.
-fn parse_plans(v: &Value) -> Result<Vec<TaskPlan>, Response> {
+/// The failure catalogue of the markers, as JSON.
+fn failure_catalogue() -> Value {
+    Value::Array(
+        crate::markers::FAILURES
+            .iter()
+            .map(|(name, code, message, quick)| {
+                json!({"name": name, "code": code, "message": message, "quick": quick})
+            })
+            .collect(),
+    )
+}
+
+fn clock_json(st: &State) -> Value {
+    json!({
+        "offset_ms": u64::try_from(st.clock_offset().as_millis()).unwrap_or(u64::MAX),
+        "now_ms": st.wall_ms(),
+        "time_scale": st.config.effective_time_scale(),
+    })
+}
+
+/// A `{"failure":"1001-busy"}` item: the named failure of the marker catalogue with its
+/// "quick" flag. `None` when the item names no failure.
+fn named_failure(v: &Value) -> Option<Result<(Outcome, bool), Response>> {
+    let name = v.get("failure")?;
+    Some(
+        name.as_str()
+            .and_then(crate::markers::failure)
+            .ok_or_else(|| Response::message(400, &format!("unknown failure {name}"))),
+    )
+}
+
+/// Plans, each optionally with `"times": N` to queue it N times. An item may name a failure
+/// of the catalogue (`{"failure":"1001-copyright"}`) instead of spelling out its code and
+/// message; a quick one then takes the quick timing unless the item sets its own.
+fn parse_plans(v: &Value, scale: f64) -> Result<Vec<TaskPlan>, Response> {
     let items = match v {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
@@ -133,8 +199,20 @@ fn parse_plans(v: &Value) -> Result<Vec<TaskPlan>, Response> {
             .and_then(|o| o.remove("times"))
             .and_then(|t| t.as_u64())
             .unwrap_or(1);
-        let plan: TaskPlan = serde_json::from_value(item)
-            .map_err(|e| Response::message(400, &format!("bad outcome: {e}")))?;
+        let plan = match named_failure(&item) {
+            Some(named) => {
+                let (outcome, quick) = named?;
+                let secs = |k: &str| item.get(k).and_then(Value::as_f64);
+                let quick_secs = quick.then_some(scale);
+                TaskPlan {
+                    outcome,
+                    wait_seconds: secs("wait_seconds").or(quick_secs),
+                    gen_seconds: secs("gen_seconds").or(quick_secs),
+                }
+            }
+            None => serde_json::from_value(item)
+                .map_err(|e| Response::message(400, &format!("bad outcome: {e}")))?,
+        };
         for _ in 0..times.min(10_000) {
             out.push(plan.clone());
         }
@@ -169,6 +247,9 @@ fn patch_config(st: &mut State, patch: &Value) -> Result<(), String> {
         cur.insert(k.clone(), v.clone());
     }
     let config: FakeConfig = serde_json::from_value(current).map_err(|e| e.to_string())?;
+    if config.render_results && (!st.config.render_results || config.ffmpeg != st.config.ffmpeg) {
+        crate::render::check_ffmpeg(&config.ffmpeg)?;
+    }
     if patch.contains_key("balance") {
         st.balance = config.balance;
     }

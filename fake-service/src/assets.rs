@@ -1,17 +1,40 @@
-//! Embedded result files (made by `assets/make-assets.sh`), content types by extension, and
-//! reading an MP4's duration from its `mvhd` box (for the combined reference-video check).
-
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::Path;
+//! Embedded result files (made by `assets/make-assets.sh`), served when results are not
+//! rendered, chosen by the container, codec and audio the real service would use; and content
+//! types by extension.
 
 /// A 1 s 320x180 H.264 + AAC clip served as every task's result video.
 pub const RESULT_MP4: &[u8] = include_bytes!("../assets/result.mp4");
 /// The same clip without an audio stream, served when `generate_audio` was `false`.
 pub const RESULT_SILENT_MP4: &[u8] = include_bytes!("../assets/result_silent.mp4");
-/// PNG of the clip's last frame, served as `lastFrameImage`.
+/// The clip as HEVC (`hvc1`) + AAC: 2.5 outputs at 1080p.
+pub const RESULT_HEVC_MP4: &[u8] = include_bytes!("../assets/result_hevc.mp4");
+pub const RESULT_HEVC_SILENT_MP4: &[u8] = include_bytes!("../assets/result_hevc_silent.mp4");
+/// The clip in QuickTime, H.264 + PCM: 2.5 outputs with `output_format:"mov"`.
+pub const RESULT_MOV: &[u8] = include_bytes!("../assets/result.mov");
+pub const RESULT_SILENT_MOV: &[u8] = include_bytes!("../assets/result_silent.mov");
+/// QuickTime, HEVC + PCM: `mov` at 1080p.
+pub const RESULT_HEVC_MOV: &[u8] = include_bytes!("../assets/result_hevc.mov");
+pub const RESULT_HEVC_SILENT_MOV: &[u8] = include_bytes!("../assets/result_hevc_silent.mov");
+/// PNG of the clip's last frame: the 2.0 family's `lastFrameImage`.
 pub const RESULT_LASTFRAME_PNG: &[u8] = include_bytes!("../assets/result_lastframe.png");
+/// JPEG of the clip's last frame: the 2.5 family's `lastFrameImage`.
+pub const RESULT_LASTFRAME_JPG: &[u8] = include_bytes!("../assets/result_lastframe.jpg");
 
-/// Content type for a file name, by extension (the upload formats of contract §3.2).
+/// The embedded video for a container (`mov` or else mp4), codec and audio choice.
+pub fn result_video(mov: bool, hevc: bool, audio: bool) -> &'static [u8] {
+    match (mov, hevc, audio) {
+        (false, false, true) => RESULT_MP4,
+        (false, false, false) => RESULT_SILENT_MP4,
+        (false, true, true) => RESULT_HEVC_MP4,
+        (false, true, false) => RESULT_HEVC_SILENT_MP4,
+        (true, false, true) => RESULT_MOV,
+        (true, false, false) => RESULT_SILENT_MOV,
+        (true, true, true) => RESULT_HEVC_MOV,
+        (true, true, false) => RESULT_HEVC_SILENT_MOV,
+    }
+}
+
+/// Content type for a file name, by extension (the upload formats of service-api §3.2).
 pub fn content_type_for(file_name: &str) -> &'static str {
     let ext = file_name
         .rsplit_once('.')
@@ -35,76 +58,33 @@ pub fn content_type_for(file_name: &str) -> &'static str {
     }
 }
 
-/// Duration in seconds from an MP4/MOV file's `moov/mvhd` box, walking boxes by seeking
-/// (the file may be large and `moov` may sit after `mdat`). `None` if not found.
-pub fn mp4_duration_secs(path: &Path) -> Option<f64> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
-    let moov = find_box(&mut f, 0, len, b"moov").ok()??;
-    let mvhd = find_box(&mut f, moov.0, moov.1, b"mvhd").ok()??;
-    f.seek(SeekFrom::Start(mvhd.0)).ok()?;
-    let mut vf = [0u8; 4];
-    f.read_exact(&mut vf).ok()?;
-    if vf[0] == 1 {
-        let mut b = [0u8; 28]; // created(8) modified(8) timescale(4) duration(8)
-        f.read_exact(&mut b).ok()?;
-        let ts = u32::from_be_bytes([b[16], b[17], b[18], b[19]]);
-        let dur = u64::from_be_bytes([b[20], b[21], b[22], b[23], b[24], b[25], b[26], b[27]]);
-        (ts > 0).then(|| dur as f64 / f64::from(ts))
-    } else {
-        let mut b = [0u8; 16]; // created(4) modified(4) timescale(4) duration(4)
-        f.read_exact(&mut b).ok()?;
-        let ts = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
-        let dur = u32::from_be_bytes([b[12], b[13], b[14], b[15]]);
-        (ts > 0).then(|| f64::from(dur) / f64::from(ts))
-    }
-}
-
-/// Finds a child box of type `kind` in `[start, end)`; returns its payload range.
-fn find_box<R: Read + Seek>(
-    r: &mut R,
-    start: u64,
-    end: u64,
-    kind: &[u8; 4],
-) -> io::Result<Option<(u64, u64)>> {
-    let mut pos = start;
-    while pos + 8 <= end {
-        r.seek(SeekFrom::Start(pos))?;
-        let mut h = [0u8; 8];
-        r.read_exact(&mut h)?;
-        let mut size = u64::from(u32::from_be_bytes([h[0], h[1], h[2], h[3]]));
-        let mut header = 8;
-        if size == 1 {
-            let mut big = [0u8; 8];
-            r.read_exact(&mut big)?;
-            size = u64::from_be_bytes(big);
-            header = 16;
-        } else if size == 0 {
-            size = end - pos;
-        }
-        if size < header {
-            return Ok(None);
-        }
-        if &h[4..8] == kind {
-            return Ok(Some((pos + header, (pos + size).min(end))));
-        }
-        pos += size;
-    }
-    Ok(None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::probe;
 
     #[test]
-    fn result_clip_lasts_one_second() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("a.mp4");
-        std::fs::write(&p, RESULT_MP4).expect("write");
-        let d = mp4_duration_secs(&p).expect("mvhd");
-        assert!((d - 1.0).abs() < 0.1, "{d}");
-        std::fs::write(&p, b"not an mp4 at all").expect("write");
-        assert_eq!(mp4_duration_secs(&p), None);
+    fn every_variant_is_what_it_claims() {
+        for mov in [false, true] {
+            for hevc in [false, true] {
+                for audio in [false, true] {
+                    let info = probe(result_video(mov, hevc, audio)).expect("a media file");
+                    assert_eq!(info.brand == "qt  ", mov, "{info:?}");
+                    let codec = &info.video().expect("video").codec;
+                    assert_eq!(codec, if hevc { "hvc1" } else { "avc1" });
+                    let sound = info.audio().map(|a| a.codec.as_str());
+                    let want = match (audio, mov) {
+                        (false, _) => None,
+                        (true, false) => Some("mp4a"),
+                        (true, true) => Some("sowt"),
+                    };
+                    assert_eq!(sound, want, "{info:?}");
+                }
+            }
+        }
+        assert_eq!(
+            crate::media::image_size(RESULT_LASTFRAME_JPG),
+            Some(("jpeg", 320, 180))
+        );
     }
 }

@@ -1,7 +1,8 @@
-//! The fake's tunable settings ([`FakeConfig`]) and the Era D price table (contract §8.1)
-//! with its per-rate overrides.
+//! The fake's tunable settings ([`FakeConfig`]) and the Era D price table (service-api §8.1,
+//! §12.3.1) with its per-rate overrides.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,23 @@ pub struct FakeConfig {
     pub upload_url_ttl_secs: i64,
     /// Largest JSON request body accepted (413 beyond).
     pub max_json_body_bytes: usize,
+    /// Seconds of service time (multiplied by `time_scale`) between a 2.5 task's `success`
+    /// and the rewrite of its `creditsUsed` to the settled amount (service-api §12.3.2).
+    pub settlement_delay_secs: f64,
+    /// Lifetime of a 2.5 `lastFrameImage` link after completion, in seconds of service time
+    /// (multiplied by `time_scale`); also its `X-Tos-Expires`. The docs say 86,400.
+    pub last_frame_ttl_secs: u64,
+    /// Downloads a 2.5 `lastFrameImage` link serves before it answers 403.
+    pub last_frame_max_downloads: u32,
+    /// Make every successful task's files with ffmpeg (the prompt's colour and words, the
+    /// task's length, size, codec and container) instead of serving the embedded 1 s test
+    /// pattern. Off by default: unit tests stay fast and need no ffmpeg.
+    pub render_results: bool,
+    /// The ffmpeg program used in render mode (a name looked up on PATH, or a path).
+    pub ffmpeg: String,
+    /// Where rendered files are kept, by content, so a later run reuses them; `None` keeps
+    /// them in the fake's temporary directory. Read when the fake starts.
+    pub render_cache_dir: Option<PathBuf>,
 }
 
 impl Default for FakeConfig {
@@ -49,6 +67,12 @@ impl Default for FakeConfig {
             seed: 20_260_101,
             upload_url_ttl_secs: 900,
             max_json_body_bytes: 10 * 1024 * 1024,
+            settlement_delay_secs: 5.0,
+            last_frame_ttl_secs: 86_400,
+            last_frame_max_downloads: 100,
+            render_results: false,
+            ffmpeg: "ffmpeg".to_string(),
+            render_cache_dir: None,
         }
     }
 }
@@ -78,7 +102,7 @@ impl FakeConfig {
     }
 }
 
-/// Contract §8.1 (Era D) list rates, credits per output second.
+/// Service-api §8.1 (Era D) and §12.3.1 list rates, credits per output second.
 pub fn default_rate(model: &str, resolution: &str, reference_video: bool) -> Option<f64> {
     // Columns: 480p, 720p, 1080p, 4k; then the same with a reference video.
     let (plain, with_ref): ([Option<f64>; 4], [Option<f64>; 4]) = match model {
@@ -102,6 +126,19 @@ pub fn default_rate(model: &str, resolution: &str, reference_video: bool) -> Opt
         "seedance2-5-edit" | "seedance2-5-extend" => (
             [Some(16.0), Some(35.0), Some(85.68), None],
             [Some(16.0), Some(35.0), Some(85.68), None],
+        ),
+        // Wan 3.0 has one rate whatever the media. The listed 720p rate is 28.51, but the
+        // documented 5 s total is 142.57: the service bills a finer rate and rounds the
+        // total (service-api §12.3.1), so 28.514 here.
+        "wan3.0-text-to-video" | "wan3.0-image-to-video" | "wan3.0-ref-to-video" => (
+            [Some(14.26), Some(28.514), Some(57.01), None],
+            [Some(14.26), Some(28.514), Some(57.01), None],
+        ),
+        "wan3.0-prime-text-to-video"
+        | "wan3.0-prime-image-to-video"
+        | "wan3.0-prime-ref-to-video" => (
+            [Some(18.86), Some(38.83), Some(77.66), None],
+            [Some(18.86), Some(38.83), Some(77.66), None],
         ),
         _ => return None,
     };
@@ -140,6 +177,11 @@ mod tests {
         assert_eq!(cost("seedance2.0-mini", "720p", false, 5.0), 100.0);
         assert_eq!(cost("seedance2.0-mini", "480p", false, 5.0), 37.5);
         assert_eq!(cost("seedance2-5", "1080p", false, 5.0), 717.0);
+        assert_eq!(cost("wan3.0-ref-to-video", "720p", true, 5.0), 142.57);
+        assert_eq!(
+            cost("wan3.0-prime-text-to-video", "720p", false, 5.0),
+            194.15
+        );
         assert_eq!(c.rate("seedance2-fast", "1080p", false), None);
     }
 

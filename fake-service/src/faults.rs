@@ -20,7 +20,7 @@ pub enum Endpoint {
     Uploads,
     /// `PUT /upload-target/<id>` (the signed upload URL)
     Put,
-    /// `GET`/`HEAD /static/…` (uploaded files and results)
+    /// `GET`/`HEAD /static/…` (uploaded files and results) and `/tos/…` (2.5 last frames)
     Static,
 }
 

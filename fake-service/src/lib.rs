@@ -1,7 +1,9 @@
-//! `seedance-fake`: a real HTTP/1.1 server on 127.0.0.1 that behaves like the Seedance 2.0
-//! API of `shared/api/contract.md` (createTask, recordInfo, uploads, static files), with
-//! scriptable timings, outcomes and transport faults. Used by the core's integration tests,
-//! the end-to-end suite, benchmarks and the no-key demo; never by the shipped app.
+//! `seedance-fake`: a real HTTP/1.1 server on 127.0.0.1 that behaves like the Seedance 2.0,
+//! Seedance 2.5 and Wan 3.0 API documented in service-api (createTask, recordInfo, uploads,
+//! static files, the signed host of 2.5 last frames), with scriptable timings, outcomes,
+//! transport faults and a movable service clock; optionally it renders every result with
+//! ffmpeg. Used by the core's integration tests, the end-to-end suite, benchmarks and the
+//! no-key demo; never by the shipped app.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -23,13 +25,17 @@ mod config;
 mod faults;
 mod http;
 mod markers;
+pub mod media;
+mod render;
 mod routes;
 mod server;
 mod state;
+mod tos;
 mod validate;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -37,6 +43,7 @@ use tokio::task::JoinHandle;
 pub use config::{default_rate, FakeConfig};
 pub use faults::{Endpoint, Fault, QueuedFault};
 pub use markers::FAILURES as MARKER_FAILURES;
+pub use render::{check_ffmpeg, clean_prompt, prompt_colour};
 pub use state::{Outcome, Stats, TaskPlan, TaskSummary, DEMO_API_KEY, DEMO_TASK_IDS};
 
 use server::Shared;
@@ -58,15 +65,28 @@ impl FakeService {
         Self::start_on_port(config, 0).await
     }
 
-    /// Starts on `127.0.0.1:port` (`0` picks a free port).
+    /// Starts on `127.0.0.1:port` (`0` picks a free port). With `render_results` on, first
+    /// checks that ffmpeg can render results and fails with an error saying what is missing.
     pub async fn start_on_port(config: FakeConfig, port: u16) -> std::io::Result<FakeService> {
+        if config.render_results {
+            let ffmpeg = config.ffmpeg.clone();
+            tokio::task::spawn_blocking(move || render::check_ffmpeg(&ffmpeg))
+                .await
+                .map_err(std::io::Error::other)?
+                .map_err(std::io::Error::other)?;
+        }
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let dir = tempfile::Builder::new()
             .prefix("seedance-fake-")
             .tempdir()?;
+        let render_dir = config
+            .render_cache_dir
+            .clone()
+            .unwrap_or_else(|| dir.path().join("renders"));
+        let renderer = Arc::new(render::Renderer::new(render_dir));
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(config)),
+            state: Mutex::new(State::new(config, renderer)),
             origin: format!("http://{addr}"),
             upload_dir: dir.path().join("temp-uploads"),
             secret: state::random_alnum(32),
@@ -112,7 +132,9 @@ impl FakeService {
     }
 
     /// Changes the configuration; applies to later requests and tasks. Changing `balance`
-    /// replaces the current wallet balance.
+    /// replaces the current wallet balance. Turning `render_results` on here is not checked
+    /// (the admin API checks it): without a working ffmpeg, result files then answer 500
+    /// with the reason.
     pub fn set_config(&self, f: impl FnOnce(&mut FakeConfig)) {
         let mut st = self.shared.lock();
         let before = st.config.balance;
@@ -161,6 +183,28 @@ impl FakeService {
     /// Finishes a task now with this outcome (if it has not finished already).
     pub async fn complete_task_with(&self, task_id: &str, outcome: Outcome) -> bool {
         self.shared.lock().complete(task_id, Some(outcome))
+    }
+
+    /// Moves the service clock forward by `by` (real time): tasks progress, 2.5 settlements
+    /// land and signed last-frame links expire as if that much time had passed.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.lock().advance_clock(by);
+    }
+
+    /// Moves the service clock forward by `seconds` of service time, i.e. `seconds ×
+    /// time_scale` of real time (`advance_service_time(86_400.0)` is "a day later").
+    pub fn advance_service_time(&self, seconds: f64) {
+        let mut st = self.shared.lock();
+        let real = (seconds * st.config.effective_time_scale()).clamp(0.0, 1e10);
+        st.advance_clock(Duration::from_secs_f64(real));
+    }
+
+    /// The recordInfo body of a task now, as its owner would read it (no request counted).
+    pub fn record(&self, task_id: &str) -> Option<serde_json::Value> {
+        let mut st = self.shared.lock();
+        st.settle();
+        let view = st.view(&self.shared.origin, &self.shared.secret);
+        st.tasks.get(task_id).map(|t| t.record(&view))
     }
 
     /// One task's summary, as listed in the stats.

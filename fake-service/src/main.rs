@@ -1,13 +1,16 @@
 //! The `fake-seedance` binary: starts the fake on 127.0.0.1, prints one line
 //! `fake-seedance listening on http://127.0.0.1:PORT/api/v1` (flushed, so scripts can read
-//! the port), then serves until killed (SIGINT/SIGTERM end it cleanly).
+//! the port), then serves until killed (SIGINT/SIGTERM end it cleanly). If it cannot start
+//! (the port is taken, or `--render-results` without a usable ffmpeg) it says why on stderr
+//! and exits with status 1.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use clap::Parser;
 use seedance_fake::{FakeConfig, FakeService};
 
-/// Fake Seedance 2.0 API server for tests and the no-key demo.
+/// Fake Seedance 2.0 / 2.5 API server for tests and the no-key demo.
 #[derive(Debug, Parser)]
 #[command(name = "fake-seedance", version)]
 struct Args {
@@ -29,11 +32,32 @@ struct Args {
     /// Seed for the per-task timing choices.
     #[arg(long)]
     seed: Option<u64>,
+    /// Render every successful task's video and last frame with ffmpeg (the prompt's colour
+    /// and first words, the task's length, size, codec and container) instead of serving
+    /// the built-in 1 s test pattern. Needs ffmpeg with libx264, libx265 and drawtext.
+    #[arg(long)]
+    render_results: bool,
+    /// The ffmpeg program for --render-results.
+    #[arg(long)]
+    ffmpeg: Option<String>,
+    /// Keep rendered results in this directory (reused by later runs) instead of a
+    /// temporary one.
+    #[arg(long)]
+    render_cache: Option<PathBuf>,
+    /// Downloads a 2.5 lastFrameImage link serves before it answers 403.
+    #[arg(long)]
+    last_frame_max_downloads: Option<u32>,
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let args = Args::parse();
+async fn main() {
+    if let Err(e) = run(Args::parse()).await {
+        eprintln!("fake-seedance: cannot start: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> std::io::Result<()> {
     let mut config = FakeConfig {
         time_scale: args.time_scale,
         required_key: args.required_key,
@@ -47,6 +71,14 @@ async fn main() -> std::io::Result<()> {
     }
     if let Some(s) = args.seed {
         config.seed = s;
+    }
+    config.render_results = args.render_results;
+    if let Some(f) = args.ffmpeg {
+        config.ffmpeg = f;
+    }
+    config.render_cache_dir = args.render_cache;
+    if let Some(n) = args.last_frame_max_downloads {
+        config.last_frame_max_downloads = n;
     }
     let fake = FakeService::start_on_port(config, args.port).await?;
     {

@@ -19,8 +19,17 @@ pub struct Markers {
     pub gen_seconds: Option<f64>,
 }
 
-/// The task failures a `[fake:fail=NAME]` marker can select: (name, code, message, quick).
-/// A `None` code means an Era A bare-string error.
+/// The task failures a `[fake:fail=NAME]` marker (or a named admin outcome) can select:
+/// (name, code, message, quick). A `None` code means an Era A bare-string error. "Quick"
+/// failures end about a second (scaled) after the queue wait, as input checks do; the others
+/// after the full generation time.
+///
+/// The `wan-*` names are Wan 3.0's (service-api §12.5.3), as documented.
+///
+/// The `1001-*` names are the Seedance 2.5 family's catalogue (service-api §12.5.2), every
+/// message as documented; where the docs elide the end of a message (`Your uploaded image …`,
+/// `The generated audio …`, the `InvalidParameter` details) the fake completes it in the
+/// documented message's own words, keeping the documented beginning that clients classify by.
 pub const FAILURES: &[(&str, Option<&str>, &str, bool)] = &[
     (
         "transient",
@@ -71,7 +80,143 @@ pub const FAILURES: &[(&str, Option<&str>, &str, bool)] = &[
         "Failed to download your reference video. Please replace it or try again.",
         true,
     ),
+    (
+        "asset-video",
+        Some("asset_review_failed"),
+        "Reference video 1 failed review. Please replace it.",
+        true,
+    ),
+    (
+        "1001-download",
+        Some("1001"),
+        "Failed to download your reference video. Please replace it or try again.",
+        true,
+    ),
+    (
+        "1001-input",
+        Some("1001"),
+        "Your uploaded video may contain sensitive content. Please use a different video.",
+        true,
+    ),
+    (
+        "1001-input-image",
+        Some("1001"),
+        "Your uploaded image may contain sensitive content. Please use a different image.",
+        true,
+    ),
+    (
+        "1001-output",
+        Some("1001"),
+        "The generated video did not pass review. Please modify your prompt or inputs and try again.",
+        false,
+    ),
+    (
+        "1001-output-audio",
+        Some("1001"),
+        "The generated audio did not pass review. Please modify your prompt or inputs and try again.",
+        false,
+    ),
+    (
+        "1001-copyright",
+        Some("1001"),
+        "The generated video may violate platform or copyright rules. Please modify your prompt or inputs and try again.",
+        false,
+    ),
+    (
+        "1001-busy",
+        Some("1001"),
+        "Service temporarily unavailable. Please try again later.",
+        true,
+    ),
+    (
+        "1001-edit-params",
+        Some("1001"),
+        EDIT_PARAMS,
+        true,
+    ),
+    (
+        "1001-extend-params",
+        Some("1001"),
+        "Request parameters are invalid for video extension. Use adaptive aspect ratio.",
+        true,
+    ),
+    (
+        "invalid-video-total",
+        Some("InvalidParameter"),
+        VIDEO_TOTAL_25,
+        true,
+    ),
+    (
+        "invalid-video-length",
+        Some("InvalidParameter"),
+        VIDEO_LENGTH_25,
+        true,
+    ),
+    (
+        "invalid-prompt",
+        Some("InvalidParameter"),
+        EMPTY_PROMPT_25,
+        true,
+    ),
+    (
+        "wan-moderation",
+        Some("500"),
+        "Your content was blocked by moderation. Please adjust your prompt or uploaded media and try again.",
+        true,
+    ),
+    (
+        "wan-face-output",
+        Some("500"),
+        "Wan 3.0 generation failed: FaceDetectionSuspect - The output content is suspected to include real human faces.",
+        false,
+    ),
+    (
+        "wan-face-input",
+        Some("500"),
+        "Wan 3.0 generation failed: FaceDetectionSuspect - The input content is suspected to include real human faces.",
+        true,
+    ),
+    (
+        "wan-copyright",
+        Some("500"),
+        "Your uploaded image may be restricted by copyright. Please use a different image.",
+        true,
+    ),
+    (
+        "wan-busy",
+        Some("500"),
+        "Wan 3.0 generation failed: ServiceUnavailable - <503> InternalError.Algo: Service is temporarily unavailable. Please try again later.",
+        true,
+    ),
+    (
+        "wan-download",
+        Some("InvalidParameter"),
+        "Failed to download your uploaded media. Please re-upload and try again.",
+        true,
+    ),
+    (
+        "wan-low-resolution",
+        Some("InvalidParameter"),
+        "Input image resolution is too low. Please use a higher-resolution image and try again.",
+        true,
+    ),
+    (
+        "wan-green-net",
+        Some("InvalidParameter"),
+        "Wan 3.0 generation failed: InvalidParameter - Green net service failed to process the file.",
+        true,
+    ),
 ];
+
+/// The 2.5 edit failure for a source outside 4–30 s (service-api §12.5.2).
+pub const EDIT_PARAMS: &str = "Request parameters are invalid for video editing. Use adaptive aspect ratio and automatic duration, and ensure the reference video is 4–30 seconds.";
+/// 2.5: reference videos over 30 s combined (documented beginning, the fake's ending).
+pub const VIDEO_TOTAL_25: &str = "The parameter `content` specified in the request is not valid: the parameter video total duration exceeds 30 seconds.";
+/// 2.5: a reference video shorter than 2 s or longer than 30 s (the fake's wording after the
+/// documented `content` beginning).
+pub const VIDEO_LENGTH_25: &str = "The parameter `content` specified in the request is not valid: the parameter video duration must be between 2 and 30 seconds.";
+/// 2.5: an empty prompt (documented beginning, the fake's ending).
+pub const EMPTY_PROMPT_25: &str = "The parameter `content[0].text.text` specified in the request is not valid: text content must contain at least one non-whitespace character.";
 
 /// The outcome for a `[fake:fail=NAME]` value, with its "quick" flag.
 pub fn failure(name: &str) -> Option<(Outcome, bool)> {

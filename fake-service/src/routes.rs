@@ -1,7 +1,9 @@
-//! The contract's endpoints: authentication, createTask (validation, concurrency, credits,
-//! scripted outcomes), recordInfo, the two-step upload (slot + signed PUT + confirm) and the
-//! static file host with Range support.
+//! The service's endpoints: authentication, createTask (validation, concurrency, credits
+//! and 2.5 settlements, scripted outcomes), recordInfo, the two-step upload (slot + signed
+//! PUT + confirm), the static file host with Range support (result files embedded or
+//! rendered) and the signed host of 2.5 last frames.
 
+use std::io::Read;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
@@ -11,9 +13,11 @@ use crate::assets;
 use crate::config::round_credits;
 use crate::http::{Body, Conn, Framing, ReadError, Request, Response};
 use crate::markers;
+use crate::render::RenderSpec;
 use crate::server::Shared;
-use crate::state::{self, now_ms, now_unix, NewTask, Outcome, Phase, Upload, DEMO_API_KEY};
-use crate::validate::{self, Family, Rejection, ValidRequest};
+use crate::state::{self, NewTask, Outcome, Phase, Upload, DEMO_API_KEY};
+use crate::tos;
+use crate::validate::{self, Family, Rejection, ValidRequest, ASPECT_RATIOS};
 
 /// Seconds assumed for a reference video whose length cannot be known.
 const DEFAULT_VIDEO_SECS: f64 = 5.0;
@@ -119,7 +123,27 @@ pub fn create_task(shared: &Shared, req: &Request, body: &[u8]) -> Response {
         Ok(v) => v,
         Err(rej) => return Response::json(400, &rej.body()),
     };
-    let scripted = scripted_outcome(shared, &valid);
+    let videos: Vec<MediaMeta> = valid
+        .video_urls
+        .iter()
+        .map(|u| media_meta(shared, u, true))
+        .collect();
+    let video_seconds: Vec<f64> = videos
+        .iter()
+        .map(|m| m.seconds.unwrap_or(DEFAULT_VIDEO_SECS))
+        .collect();
+    let first_image = valid
+        .image_urls
+        .first()
+        .map(|u| media_meta(shared, u, false));
+    // Audio lengths are known only from `duration=S` or an uploaded MP4-family file.
+    let audio_seconds: Vec<f64> = valid
+        .audio_urls
+        .iter()
+        .filter_map(|u| media_meta(shared, u, true).seconds)
+        .collect();
+    let aspect_ratio = effective_aspect(&valid, videos.first(), first_image.as_ref());
+    let scripted = scripted_outcome(&valid, &video_seconds, &audio_seconds);
     let marks = markers::parse(&valid.prompt);
     let fp = fingerprint(body);
 
@@ -136,6 +160,7 @@ pub fn create_task(shared: &Shared, req: &Request, body: &[u8]) -> Response {
         .rate(valid.spec.id, &valid.resolution, reference_video)
         .unwrap_or(0.0);
     let cost = round_credits(rate * f64::from(valid.billed_seconds));
+    let final_credits = settled_credits(&valid, &video_seconds, rate);
     let available = if key == DEMO_API_KEY { 0.0 } else { st.balance };
     if available < cost {
         return Response::json(
@@ -151,6 +176,9 @@ pub fn create_task(shared: &Shared, req: &Request, body: &[u8]) -> Response {
         owner: key,
         valid,
         credits: cost,
+        final_credits,
+        video_seconds,
+        aspect_ratio,
         fingerprint: fp,
         scripted,
         wait_seconds: marks.wait_seconds,
@@ -159,63 +187,200 @@ pub fn create_task(shared: &Shared, req: &Request, body: &[u8]) -> Response {
     Response::json(200, &json!({ "taskId": id }))
 }
 
+/// What the 2.5 family's `creditsUsed` is rewritten to after success (service-api §12.3.2):
+/// reference video `(reference seconds ≤ 30 + duration) × ref rate`; extend `(source
+/// seconds ≤ 30 + duration) × rate` (every video counts); edit `2 × source seconds (≤ 30) ×
+/// rate`. Settled seconds are rounded to whole seconds. `None`: the reservation is final.
+fn settled_credits(v: &ValidRequest, video_seconds: &[f64], rate: f64) -> Option<f64> {
+    let total: f64 = video_seconds.iter().sum();
+    let duration = f64::from(v.billed_seconds);
+    let seconds = match v.spec.family {
+        Family::V25 if !video_seconds.is_empty() => total.min(30.0) + duration,
+        Family::V25Extend => total.min(30.0) + duration,
+        Family::V25Edit => 2.0 * video_seconds.first().copied().unwrap_or(0.0).min(30.0),
+        _ => return None,
+    };
+    Some(round_credits(seconds.round() * rate))
+}
+
+/// The aspect ratio of the output. 2.0: `aspectRatio` or 16:9, as before. 2.5: edit and
+/// extend keep the source's shape; keyframe tasks keep the image's and ignore `aspectRatio`;
+/// reference tasks follow their references unless `aspectRatio` is set (service-api
+/// §12.1.2). A reference's shape is known from a `ratio=W:H` query parameter or from a file
+/// uploaded to this fake; otherwise 16:9.
+fn effective_aspect(
+    v: &ValidRequest,
+    first_video: Option<&MediaMeta>,
+    first_image: Option<&MediaMeta>,
+) -> String {
+    let source = first_video.and_then(|m| m.ratio);
+    let image = first_image.and_then(|m| m.ratio);
+    let chosen = match v.spec.family {
+        Family::V20 => Some(v.aspect_ratio.as_str()),
+        Family::V25Edit | Family::V25Extend => source,
+        Family::V25 => match state::effective_mode(v) {
+            "keyframe" => image,
+            "reference" if v.aspect_ratio_set => Some(v.aspect_ratio.as_str()),
+            "reference" => source.or(image),
+            _ => Some(v.aspect_ratio.as_str()),
+        },
+        // Wan image-to-video: `adaptive` keeps the image's shape, the others recompose it.
+        Family::WanImage if v.aspect_ratio == "adaptive" => image,
+        Family::WanText | Family::WanImage | Family::WanRef => Some(v.aspect_ratio.as_str()),
+    };
+    chosen.unwrap_or("16:9").to_string()
+}
+
 /// The outcome decided by prompt markers, else by inputs that are accepted but fail
-/// (contract §3.4): audio-only references, too much reference video.
-fn scripted_outcome(shared: &Shared, v: &ValidRequest) -> Option<(Outcome, bool)> {
+/// (service-api §3.4, §12.1.1, §12.5.2, §12.5.3): audio-only references; a 2.5 edit source
+/// outside 4–30 s; a 2.5 reference video outside 2–30 s; too much reference video in total;
+/// an empty 2.5 prompt; Wan reference videos over 15 s each or over 30 s with the
+/// `duration`, and reference audio over 15 s.
+fn scripted_outcome(
+    v: &ValidRequest,
+    video_seconds: &[f64],
+    audio_seconds: &[f64],
+) -> Option<(Outcome, bool)> {
     if let Some(o) = markers::parse(&v.prompt).outcome {
         return Some(o);
     }
-    let invalid = |message: &str| {
+    let fail = |code: &str, message: &str| {
         Some((
             Outcome::Fail {
-                code: Some("InvalidParameter".into()),
+                code: Some(code.into()),
                 message: message.into(),
             },
             true,
         ))
     };
+    if v.spec.family.is_wan() {
+        return wan_input_failure(v, video_seconds, audio_seconds)
+            .and_then(|m| fail("InvalidParameter", &m));
+    }
+    let v25 = v.spec.family.is_v25();
     if !v.audio_urls.is_empty() && v.image_urls.is_empty() && v.video_urls.is_empty() {
-        return invalid(
+        return fail(
+            "InvalidParameter",
             "Audio cannot be the only reference input. Please also provide an image or video reference.",
         );
     }
-    let total: f64 = v.video_urls.iter().map(|u| video_seconds(shared, u)).sum();
+    if v.spec.family == Family::V25Edit {
+        let source = video_seconds.first().copied().unwrap_or(0.0);
+        if !(4.0..=30.0).contains(&source) {
+            return fail("1001", markers::EDIT_PARAMS);
+        }
+    }
+    if v25 && video_seconds.iter().any(|s| !(2.0..=30.0).contains(s)) {
+        return fail("InvalidParameter", markers::VIDEO_LENGTH_25);
+    }
+    let total: f64 = video_seconds.iter().sum();
     if total > v.spec.max_ref_video_secs + 1e-9 {
-        return invalid(if v.spec.family == Family::V20 {
-            "Reference video total duration exceeds the limit. Please use videos with a combined duration of 15 seconds or less."
-        } else {
-            "The parameter `content` specified in the request is not valid: the parameter video total duration exceeds 30 seconds."
-        });
+        return fail(
+            "InvalidParameter",
+            if v25 {
+                markers::VIDEO_TOTAL_25
+            } else {
+                "Reference video total duration exceeds the limit. Please use videos with a combined duration of 15 seconds or less."
+            },
+        );
+    }
+    if v25 && v.prompt.trim().is_empty() {
+        return fail("InvalidParameter", markers::EMPTY_PROMPT_25);
     }
     None
 }
 
-/// Length of a reference video: a `duration=S` query parameter, else the `mvhd` of a file
-/// uploaded to this fake, else [`DEFAULT_VIDEO_SECS`].
-fn video_seconds(shared: &Shared, url: &str) -> f64 {
-    let (base, qs) = url.split_once('?').unwrap_or((url, ""));
-    if let Some(d) = crate::http::parse_query(qs)
-        .into_iter()
-        .find(|(k, _)| k == "duration")
-        .and_then(|(_, v)| v.parse::<f64>().ok())
-        .filter(|d| d.is_finite() && *d >= 0.0)
-    {
-        return d;
-    }
-    let prefix = format!("{}/static/temp-uploads/", shared.origin);
-    if let Some(rest) = base.strip_prefix(&prefix) {
-        let id = rest.split('/').next().unwrap_or("");
-        let disk: Option<PathBuf> = shared
-            .lock()
-            .uploads
-            .get(id)
-            .filter(|u| u.size.is_some())
-            .map(|u| u.disk_path.clone());
-        if let Some(secs) = disk.and_then(|p| assets::mp4_duration_secs(&p)) {
-            return secs;
+/// Wan's reference-to-video limits, checked after creation with the documented messages.
+fn wan_input_failure(
+    v: &ValidRequest,
+    video_seconds: &[f64],
+    audio_seconds: &[f64],
+) -> Option<String> {
+    for (url, secs) in v.video_urls.iter().zip(video_seconds) {
+        if *secs > 15.0 {
+            return Some(format!(
+                "Wan 3.0 generation failed: InvalidParameter - {url} duration should be at most 15s, got {secs:.2}s"
+            ));
         }
     }
-    DEFAULT_VIDEO_SECS
+    let videos: f64 = video_seconds.iter().sum();
+    let duration = f64::from(v.billed_seconds);
+    if !video_seconds.is_empty() && videos + duration > 30.0 {
+        return Some(format!(
+            "Wan 3.0 generation failed: InvalidParameter - input_video_duration({videos:.2}s) + duration({duration:.1}s) = {:.2}s exceeds 30s limit",
+            videos + duration
+        ));
+    }
+    if audio_seconds.iter().sum::<f64>() > 15.0 {
+        return Some("Reference audio total duration exceeds the limit. Please use audio with a combined duration of 15 seconds or less.".into());
+    }
+    None
+}
+
+/// What the fake knows of a reference file: its length (videos) and its shape.
+#[derive(Debug, Clone, Copy, Default)]
+struct MediaMeta {
+    seconds: Option<f64>,
+    ratio: Option<&'static str>,
+}
+
+/// Reads a `W:H` / `WxH` ratio into the nearest supported one.
+fn parse_ratio(s: &str) -> Option<&'static str> {
+    if let Some(r) = ASPECT_RATIOS.iter().find(|r| **r == s) {
+        return Some(r);
+    }
+    let (w, h) = s.split_once([':', 'x', 'X'])?;
+    state::nearest_ratio(w.trim().parse().ok()?, h.trim().parse().ok()?)
+}
+
+/// A reference's length and shape: `duration=S` and `ratio=W:H` query parameters (the
+/// fake's convention for references it cannot fetch), else the file itself when it was
+/// uploaded to this fake (a video's `mvhd` and `tkhd`, an image's header). A video whose
+/// length cannot be known counts as [`DEFAULT_VIDEO_SECS`].
+fn media_meta(shared: &Shared, url: &str, video: bool) -> MediaMeta {
+    let (base, qs) = url.split_once('?').unwrap_or((url, ""));
+    let query = crate::http::parse_query(qs);
+    let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut meta = MediaMeta {
+        seconds: param("duration")
+            .and_then(|d| d.parse::<f64>().ok())
+            .filter(|d| d.is_finite() && *d >= 0.0),
+        ratio: param("ratio").and_then(parse_ratio),
+    };
+    if meta.seconds.is_some() && meta.ratio.is_some() {
+        return meta;
+    }
+    let prefix = format!("{}/static/temp-uploads/", shared.origin);
+    let Some(rest) = base.strip_prefix(&prefix) else {
+        return meta;
+    };
+    let id = rest.split('/').next().unwrap_or("");
+    let disk: Option<PathBuf> = shared
+        .lock()
+        .uploads
+        .get(id)
+        .filter(|u| u.size.is_some())
+        .map(|u| u.disk_path.clone());
+    let Some(path) = disk else { return meta };
+    if video {
+        if let Some(info) = crate::media::probe_file(&path) {
+            meta.seconds = meta.seconds.or(Some(info.duration_secs));
+            let shape = info
+                .video()
+                .and_then(|t| state::nearest_ratio(t.width, t.height));
+            meta.ratio = meta.ratio.or(shape);
+        }
+    } else {
+        let mut head = Vec::new();
+        let read =
+            std::fs::File::open(&path).and_then(|f| f.take(256 * 1024).read_to_end(&mut head));
+        if read.is_ok() {
+            let shape =
+                crate::media::image_size(&head).and_then(|(_, w, h)| state::nearest_ratio(w, h));
+            meta.ratio = meta.ratio.or(shape);
+        }
+    }
+    meta
 }
 
 /// Whether a taskId is well-formed (`task_…` / `demo_task_…`, lowercase alnum and `_`).
@@ -242,6 +407,7 @@ pub fn record_info(shared: &Shared, req: &Request) -> Response {
     }
     let mut st = shared.lock();
     st.settle();
+    let view = st.view(&shared.origin, &shared.secret);
     let Some(task) = st.tasks.get(id) else {
         return Response::message(404, "Task not found");
     };
@@ -250,7 +416,7 @@ pub fn record_info(shared: &Shared, req: &Request) -> Response {
             return Response::message(403, "Access denied");
         }
     }
-    Response::json(200, &task.record(std::time::Instant::now(), &shared.origin))
+    Response::json(200, &task.record(&view))
 }
 
 /// The signature of an upload slot: sha256(secret:id:expires), hex.
@@ -315,7 +481,7 @@ pub fn uploads(shared: &Shared, req: &Request, body: &[u8]) -> Response {
     let id = state::random_alnum(24);
     let mut st = shared.lock();
     let ttl = st.config.upload_url_ttl_secs;
-    let expires = now_unix() + ttl;
+    let expires = st.wall_unix() + ttl;
     let upload = Upload {
         id: id.clone(),
         file_name: file_name.clone(),
@@ -407,7 +573,7 @@ pub async fn put_upload(
             "The request signature we calculated does not match the signature you provided.",
         ));
     };
-    if now_unix() > expires {
+    if shared.lock().wall_unix() > expires {
         return Ok(s3_error(403, "AccessDenied", "Request has expired"));
     }
     let (disk, announced) = {
@@ -444,9 +610,10 @@ pub async fn put_upload(
     if mismatch {
         st.stats.put_content_type_mismatches += 1;
     }
+    let at = st.wall_ms();
     if let Some(u) = st.uploads.get_mut(&id) {
         u.size = Some(size);
-        u.uploaded_ms = Some(now_ms());
+        u.uploaded_ms = Some(at);
     }
     let mut resp = Response::raw(200, "text/plain", Vec::new());
     resp.headers.clear();
@@ -505,8 +672,85 @@ fn parse_range(header: Option<&str>, len: u64) -> Result<Option<(u64, u64)>, ()>
     Ok(Some(range))
 }
 
+/// Where the bytes of an answer come from.
+enum Source {
+    Mem(&'static [u8]),
+    File(PathBuf, u64),
+}
+
+/// A task's result file: an embedded asset, or in render mode the rendered one.
+enum ResultFile {
+    Embedded(&'static [u8]),
+    Rendered {
+        spec: RenderSpec,
+        ffmpeg: String,
+        last_frame: bool,
+    },
+}
+
+impl ResultFile {
+    /// The bytes' source, rendering first if needed (on a blocking thread).
+    async fn source(self, shared: &Shared) -> Result<Source, Response> {
+        match self {
+            ResultFile::Embedded(b) => Ok(Source::Mem(b)),
+            ResultFile::Rendered {
+                spec,
+                ffmpeg,
+                last_frame,
+            } => {
+                let renderer = shared.lock().renderer.clone();
+                let done = tokio::task::spawn_blocking(move || renderer.ensure(&spec, &ffmpeg))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r);
+                let path = match done {
+                    Ok(r) if last_frame => r.last_frame,
+                    Ok(r) => r.video,
+                    Err(e) => {
+                        return Err(Response::raw(
+                            500,
+                            "text/plain; charset=utf-8",
+                            format!("render failed: {e}").into_bytes(),
+                        ))
+                    }
+                };
+                match std::fs::metadata(&path) {
+                    Ok(m) => Ok(Source::File(path, m.len())),
+                    Err(e) => Err(Response::raw(
+                        500,
+                        "text/plain; charset=utf-8",
+                        format!("render failed: {e}").into_bytes(),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// The file of a finished, successful task: its video or last frame, embedded or rendered.
+fn result_file(
+    st: &crate::state::State,
+    task: &crate::state::Task,
+    last_frame: bool,
+) -> ResultFile {
+    if st.config.render_results {
+        return ResultFile::Rendered {
+            spec: task.render_spec(),
+            ffmpeg: st.config.ffmpeg.clone(),
+            last_frame,
+        };
+    }
+    ResultFile::Embedded(match (last_frame, task.frame_key.is_some()) {
+        (true, true) => assets::RESULT_LASTFRAME_JPG,
+        (true, false) => assets::RESULT_LASTFRAME_PNG,
+        (false, _) => {
+            assets::result_video(task.output_format == "mov", task.hevc, task.generate_audio)
+        }
+    })
+}
+
 /// `GET`/`HEAD /static/…`: result files and uploaded files, with Range support.
-pub fn static_file(shared: &Shared, req: &Request) -> Response {
+pub async fn static_file(shared: &Shared, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return s3_error(
             405,
@@ -517,34 +761,44 @@ pub fn static_file(shared: &Shared, req: &Request) -> Response {
     let rest = req.path.strip_prefix("/static/").unwrap_or("");
     let not_found = || s3_error(404, "NoSuchKey", "The specified key does not exist.");
 
-    enum Source {
-        Mem(&'static [u8]),
-        File(PathBuf, u64),
-    }
     let (source, content_type) = if let Some(name) = rest.strip_prefix("videos/") {
-        let (task_id, asset, ct) = if let Some(t) = name.strip_suffix("_lastframe.png") {
-            (t, None, "image/png")
-        } else if let Some(t) = name.strip_suffix(".mp4") {
-            (t, Some(()), "video/mp4")
-        } else {
-            return not_found();
+        let (file, content_type) = {
+            let mut st = shared.lock();
+            st.settle();
+            let now = st.now();
+            let (task_id, last_frame) = match name.strip_suffix("_lastframe.png") {
+                Some(t) => (t, true),
+                None => {
+                    let stem = name.rsplit_once('.').map_or(name, |(t, _)| t);
+                    (stem.strip_prefix("wan3_").unwrap_or(stem), false)
+                }
+            };
+            let Some(task) = st.tasks.get(task_id) else {
+                return not_found();
+            };
+            let done_ok = matches!(task.phase(now), Phase::Done { .. })
+                && !matches!(task.outcome, Outcome::Fail { .. });
+            // Only the 2.0 family has a last frame here (2.5's live on the signed host, Wan
+            // has none); a video only under its own name.
+            let right_name = if last_frame {
+                task.family == Family::V20
+            } else {
+                name == task.video_file()
+            };
+            if !done_ok || !right_name {
+                return not_found();
+            }
+            let ct = if last_frame {
+                "image/png"
+            } else {
+                task.media_type()
+            };
+            (result_file(&st, task, last_frame), ct.to_string())
         };
-        let mut st = shared.lock();
-        st.settle();
-        let Some(task) = st.tasks.get(task_id) else {
-            return not_found();
-        };
-        let done_ok = matches!(task.phase(std::time::Instant::now()), Phase::Done { .. })
-            && !matches!(task.outcome, Outcome::Fail { .. });
-        if !done_ok {
-            return not_found();
+        match file.source(shared).await {
+            Ok(s) => (s, content_type),
+            Err(r) => return r,
         }
-        let bytes = match (asset, task.generate_audio) {
-            (None, _) => assets::RESULT_LASTFRAME_PNG,
-            (Some(()), true) => assets::RESULT_MP4,
-            (Some(()), false) => assets::RESULT_SILENT_MP4,
-        };
-        (Source::Mem(bytes), ct.to_string())
     } else if let Some(p) = rest.strip_prefix("temp-uploads/") {
         let id = p.split('/').next().unwrap_or("");
         let st = shared.lock();
@@ -561,7 +815,74 @@ pub fn static_file(shared: &Shared, req: &Request) -> Response {
     } else {
         return not_found();
     };
+    serve(req, source, content_type)
+}
 
+/// `GET`/`HEAD /tos/…`: a 2.5 last frame on the imitated signed object host. It answers 403
+/// with the store's XML once the link's `X-Tos-Expires` (service seconds × `time_scale`)
+/// has passed since completion or after `last_frame_max_downloads` GETs.
+pub async fn signed_object(shared: &Shared, req: &Request) -> Response {
+    if req.method != "GET" && req.method != "HEAD" {
+        return tos::error(
+            405,
+            "MethodNotAllowed",
+            "The specified method is not allowed.",
+        );
+    }
+    let no_key = || tos::error(404, "NoSuchKey", "The specified key does not exist.");
+    let file = {
+        let mut st = shared.lock();
+        st.settle();
+        let (now, now_ms) = (st.now(), st.wall_ms());
+        let scale = st.config.effective_time_scale();
+        let max = st.config.last_frame_max_downloads;
+        let Some(task_id) = tos::key_of(&req.path)
+            .and_then(|k| st.frame_keys.get(k))
+            .cloned()
+        else {
+            return no_key();
+        };
+        let file = {
+            let Some(task) = st.tasks.get(&task_id) else {
+                return no_key();
+            };
+            let Some(at_ms) = task.success_ms(now) else {
+                return no_key();
+            };
+            let key = task.frame_key.as_deref().unwrap_or("");
+            if req.path != tos::object_path(key, at_ms) {
+                return no_key();
+            }
+            let ttl = match tos::verify(&shared.secret, &req.path, |k| {
+                req.query(k).map(str::to_string)
+            }) {
+                Ok(t) => t,
+                Err(r) => return r,
+            };
+            let lifetime_ms = (ttl as f64 * scale * 1000.0).round() as u64;
+            if now_ms > at_ms.saturating_add(lifetime_ms) {
+                return tos::error(403, "AccessDenied", "Request has expired");
+            }
+            if req.method == "GET" && task.frame_downloads >= max {
+                return tos::error(403, "AccessDenied", "Access Denied");
+            }
+            result_file(&st, task, true)
+        };
+        if req.method == "GET" {
+            if let Some(t) = st.tasks.get_mut(&task_id) {
+                t.frame_downloads += 1;
+            }
+        }
+        file
+    };
+    match file.source(shared).await {
+        Ok(source) => serve(req, source, "image/jpeg".to_string()),
+        Err(r) => r,
+    }
+}
+
+/// Answers with `source`, honouring a `Range` header.
+fn serve(req: &Request, source: Source, content_type: String) -> Response {
     let len = match &source {
         Source::Mem(b) => b.len() as u64,
         Source::File(_, n) => *n,

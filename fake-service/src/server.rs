@@ -68,7 +68,8 @@ fn classify(req: &Request) -> Option<Endpoint> {
         "/api/v1/jobs/recordInfo" if m == "GET" => Some(Endpoint::RecordInfo),
         "/api/v1/uploads" if m == "POST" || m == "GET" => Some(Endpoint::Uploads),
         p if p.starts_with("/upload-target/") && m == "PUT" => Some(Endpoint::Put),
-        p if p.starts_with("/static/") => Some(Endpoint::Static),
+        // The signed last-frame host is a static host too (same fault queue, same leak check).
+        p if p.starts_with("/static/") || p.starts_with("/tos/") => Some(Endpoint::Static),
         _ => None,
     }
 }
@@ -228,7 +229,7 @@ async fn handle_request(shared: &Shared, conn: &mut Conn, req: &Request, loopbac
                     o.remove("output");
                     o.insert("error".into(), Value::Null);
                     if o.get("completeTime").is_none_or(Value::is_null) {
-                        o.insert("completeTime".into(), json!(crate::state::now_ms()));
+                        o.insert("completeTime".into(), json!(shared.lock().wall_ms()));
                     }
                 }
             });
@@ -282,7 +283,10 @@ async fn act(
                 return None;
             }
         },
-        Some(Endpoint::Static) => routes::static_file(shared, req),
+        Some(Endpoint::Static) if req.path.starts_with("/tos/") => {
+            routes::signed_object(shared, req).await
+        }
+        Some(Endpoint::Static) => routes::static_file(shared, req).await,
         None if req.path.starts_with("/__admin/") => {
             if loopback {
                 admin::handle(shared, req, body)

@@ -1,12 +1,19 @@
-//! The fake's mutable world: tasks and their simulated lifecycle, the wallet, uploads, queued
-//! outcomes and faults, and the request counters behind `/__admin/stats`.
+//! The fake's mutable world: tasks and their simulated lifecycle, the wallet (reservations,
+//! refunds, 2.5 settlements), uploads, queued outcomes and faults, the service clock and the
+//! request counters behind `/__admin/stats`.
 //!
-//! Task progress is computed lazily from the clock (no timers): a task is `waiting` for its
-//! wait time, `generating` for its generation time, then terminal. [`State::settle`] runs
-//! before every read so refunds and concurrency counts are always up to date.
+//! Task progress is computed lazily from the service clock (no timers): a task is `waiting`
+//! for its wait time, `generating` for its generation time, then terminal; a settled 2.5 task
+//! shows its final `creditsUsed` a few (scaled) seconds after that. [`State::settle`] runs
+//! before every read so refunds, settlements and concurrency counts are always up to date.
+//!
+//! The service clock is the real clock plus an offset that only grows
+//! ([`State::advance_clock`]), so tests move a task, a settlement or a link's expiry forward
+//! instead of sleeping.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
@@ -14,15 +21,16 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::config::FakeConfig;
+use crate::config::{round_credits, FakeConfig};
 use crate::faults::{FaultQueues, QueuedFault};
+use crate::render::{RenderSpec, Renderer};
 use crate::validate::{Family, ValidRequest};
 
-/// The public read-only demo key of contract §1: valid everywhere, 0 credits, can read the
+/// The public read-only demo key of service-api §1: valid everywhere, 0 credits, can read the
 /// demo tasks only.
 pub const DEMO_API_KEY: &str = "zimg_demo_readonly_d2cb4bea56fcc21a9eb106e0";
 
-/// The demo task ids of contract §1, readable by any valid key.
+/// The demo task ids of service-api §1, readable by any valid key.
 pub const DEMO_TASK_IDS: &[&str] = &[
     "demo_task_t2v_success",
     "demo_task_i2v_success",
@@ -88,7 +96,16 @@ pub struct Task {
     /// The API key that created it; `None` for demo tasks (readable by every key).
     pub owner: Option<String>,
     pub model: String,
+    pub family: Family,
+    /// Credits reserved at submit.
     pub credits: f64,
+    /// What `creditsUsed` is rewritten to after success (2.5 with reference video, edit,
+    /// extend); `None` when the reservation is final.
+    pub final_credits: Option<f64>,
+    /// How long after success the rewrite lands (already scaled).
+    pub settle_delay: Duration,
+    /// The rewrite's difference has been charged or refunded.
+    pub credits_settled: bool,
     pub created: Instant,
     pub create_ms: u64,
     pub wait: Duration,
@@ -104,7 +121,14 @@ pub struct Task {
     pub height: u32,
     pub seed: u64,
     pub generate_audio: bool,
+    /// Seconds reserved at submit.
     pub duration: u32,
+    /// Length of the result video: `duration` (2.5: + 0.06 s), edit: the source's length.
+    pub output_seconds: f64,
+    /// `mp4` or `mov`.
+    pub output_format: String,
+    /// HEVC video (2.5 at 1080p) instead of H.264.
+    pub hevc: bool,
     pub resolution: String,
     pub aspect_ratio: String,
     pub effective_mode: &'static str,
@@ -112,7 +136,15 @@ pub struct Task {
     pub videos: usize,
     pub audios: usize,
     pub images_dropped: usize,
+    /// Combined length of the reference videos (edit: of all of them, the first is the source).
+    pub reference_seconds: f64,
+    /// The prompt, for rendered results.
+    pub prompt: String,
     pub fingerprint: String,
+    /// 2.5: the key of the last frame on the signed object host.
+    pub frame_key: Option<String>,
+    /// GETs of the signed last frame served so far.
+    pub frame_downloads: u32,
 }
 
 impl Task {
@@ -146,8 +178,56 @@ impl Task {
         }
     }
 
-    /// The recordInfo body (fixtures C1/C11/D3 shape) at `now`; URLs point at `origin`.
-    pub fn record(&self, now: Instant, origin: &str) -> Value {
+    /// When the task reached success, in service ms; `None` otherwise.
+    pub fn success_ms(&self, now: Instant) -> Option<u64> {
+        match (self.phase(now), &self.outcome) {
+            (Phase::Done { at_ms }, Outcome::Success) => Some(at_ms),
+            _ => None,
+        }
+    }
+
+    /// Whether the settlement rewrite has landed by `now`.
+    pub fn is_settled_by(&self, now: Instant, now_ms: u64) -> bool {
+        let delay = u64::try_from(self.settle_delay.as_millis()).unwrap_or(u64::MAX);
+        self.final_credits.is_some()
+            && self
+                .success_ms(now)
+                .is_some_and(|at| now_ms >= at.saturating_add(delay))
+    }
+
+    /// `creditsUsed` at `now`: the reservation, or the settled amount once rewritten.
+    pub fn credits_at(&self, now: Instant, now_ms: u64) -> f64 {
+        match self.final_credits {
+            Some(f) if self.is_settled_by(now, now_ms) => f,
+            _ => self.credits,
+        }
+    }
+
+    /// The result video's file name under `/static/videos/` (Wan's carry a `wan3_` prefix,
+    /// as the service's do).
+    pub fn video_file(&self) -> String {
+        let prefix = if self.family.is_wan() { "wan3_" } else { "" };
+        format!("{prefix}{}.{}", self.id, self.output_format)
+    }
+
+    /// The media type of the result video.
+    pub fn media_type(&self) -> &'static str {
+        if self.output_format == "mov" {
+            "video/quicktime"
+        } else {
+            "video/mp4"
+        }
+    }
+
+    /// What a rendered result of this task looks like (render mode).
+    pub fn render_spec(&self) -> RenderSpec {
+        RenderSpec::for_task(self)
+    }
+
+    /// The recordInfo body (fixtures C1/C11/D3 shape) as seen through `view`.
+    pub fn record(&self, view: &View<'_>) -> Value {
+        let now = view.now;
+        let origin = view.origin;
         let phase = self.phase(now);
         let (output, error, complete) = match phase {
             Phase::Waiting | Phase::Generating => (Value::Null, Value::Null, Value::Null),
@@ -159,31 +239,50 @@ impl Task {
                     };
                     (Value::Null, err, json!(at_ms))
                 }
-                _ => (
-                    json!([{
-                        "url": format!("{origin}/static/videos/{}.mp4", self.id),
+                _ => {
+                    let mut item = json!({
+                        "url": format!("{origin}/static/videos/{}", self.video_file()),
                         "width": self.width,
                         "height": self.height,
-                        "mediaType": "video/mp4",
-                        "seed": self.seed,
-                        "lastFrameImage": format!("{origin}/static/videos/{}_lastframe.png", self.id),
-                    }]),
-                    Value::Null,
-                    json!(at_ms),
-                ),
+                        "mediaType": self.media_type(),
+                    });
+                    // 2.0: a persistent PNG next to the video; 2.5: a signed JPEG link on the
+                    // object host that expires; Wan: neither a seed nor a last frame
+                    // (service-api §12.4).
+                    if !self.family.is_wan() {
+                        item["seed"] = json!(self.seed);
+                        item["lastFrameImage"] = json!(match &self.frame_key {
+                            Some(key) => crate::tos::signed_url(view, key, at_ms),
+                            None => format!("{origin}/static/videos/{}_lastframe.png", self.id),
+                        });
+                    }
+                    (json!([item]), Value::Null, json!(at_ms))
+                }
             },
         };
         json!({
             "taskId": self.id,
             "model": self.model,
             "status": self.status(now),
-            "creditsUsed": number(self.credits),
+            "creditsUsed": number(self.credits_at(now, view.now_ms)),
             "output": output,
             "error": error,
             "createTime": self.create_ms,
             "completeTime": complete,
         })
     }
+}
+
+/// What a record is built against: where the fake is, the signing secret, the service
+/// clock's reading and the signed links' lifetime.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub origin: &'a str,
+    pub secret: &'a str,
+    pub now: Instant,
+    pub now_ms: u64,
+    /// `X-Tos-Expires` of signed last-frame links (service seconds).
+    pub frame_ttl_secs: u64,
 }
 
 /// An f64 as a JSON number, written as an integer when it is one (`200`, not `200.0`).
@@ -222,10 +321,29 @@ pub struct TaskSummary {
     pub status: String,
     /// First 12 hex chars of sha256(API key); `null` for demo tasks.
     pub account: Option<String>,
+    /// `creditsUsed` as recordInfo shows it now.
     pub credits_used: f64,
+    /// Credits reserved at submit.
+    pub reserved_credits: f64,
+    /// The settled amount `creditsUsed` is rewritten to after success (2.5 with reference
+    /// video, edit, extend); `null` when the reservation is final.
+    pub final_credits: Option<f64>,
+    /// The settlement difference has been charged or refunded.
+    pub credits_settled: bool,
     /// Credits were given back (the task failed).
     pub refunded: bool,
+    /// Seconds reserved at submit (`duration`; edit without one: 15).
     pub duration: u32,
+    /// Length of the result video in seconds.
+    pub output_seconds: f64,
+    /// `mp4` or `mov`.
+    pub output_format: String,
+    /// `h264` or `hevc`.
+    pub video_codec: String,
+    /// Combined length of the reference videos, seconds.
+    pub reference_seconds: f64,
+    /// Downloads of the signed last frame so far (2.5).
+    pub last_frame_downloads: u32,
     pub resolution: String,
     pub aspect_ratio: String,
     pub width: u32,
@@ -288,6 +406,12 @@ pub struct Stats {
     pub connections: u64,
     /// Current wallet balance.
     pub balance: f64,
+    /// How far the service clock has been moved ahead of the real one, ms.
+    pub clock_offset_ms: u64,
+    /// Results rendered with ffmpeg (render mode; cache hits not counted).
+    pub renders: u64,
+    /// Milliseconds those renders took in total (video and last frame).
+    pub render_millis: u64,
     /// Faults still queued.
     pub pending_faults: Vec<QueuedFault>,
     /// Plans still queued for the next createTasks.
@@ -309,6 +433,12 @@ pub struct State {
     pub faults: FaultQueues,
     pub uploads: HashMap<String, Upload>,
     pub stats: Stats,
+    /// Signed last-frame object keys → task id.
+    pub frame_keys: HashMap<String, String>,
+    /// Makes result files in render mode; kept across resets.
+    pub renderer: Arc<Renderer>,
+    /// Added to the real clock (service time).
+    clock_offset: Duration,
     /// Tasks created since start; mixes into the timing seed.
     seq: u64,
 }
@@ -319,11 +449,6 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(0))
         .unwrap_or(0)
-}
-
-/// Current wall-clock time in s since the epoch.
-pub fn now_unix() -> i64 {
-    i64::try_from(now_ms() / 1000).unwrap_or(0)
 }
 
 /// First 12 hex chars of sha256(key), to name an account without showing its key.
@@ -346,7 +471,25 @@ pub fn random_alnum(n: usize) -> String {
         .collect()
 }
 
-/// Output pixel size for a model family, resolution and aspect ratio (contract §4.4).
+/// The supported aspect ratio closest to `width`×`height`.
+pub fn nearest_ratio(width: u32, height: u32) -> Option<&'static str> {
+    if width == 0 || height == 0 {
+        return None;
+    }
+    let r = (f64::from(width) / f64::from(height)).ln();
+    crate::validate::ASPECT_RATIOS
+        .iter()
+        .map(|a| {
+            let (w, h) = a.split_once(':').unwrap_or(("16", "9"));
+            let x = (w.parse::<f64>().unwrap_or(16.0) / h.parse::<f64>().unwrap_or(9.0)).ln();
+            (*a, (x - r).abs())
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(a, _)| a)
+}
+
+/// Output pixel size for a model family, resolution and aspect ratio (service-api §4.4;
+/// 2.5 at 480p: §12.1.3).
 pub fn output_size(family: Family, resolution: &str, aspect: &str) -> (u32, u32) {
     if resolution == "4k" {
         // Only 16:9 is documented (3840x2160); other ratios keep the same pixel budget.
@@ -364,6 +507,7 @@ pub fn output_size(family: Family, resolution: &str, aspect: &str) -> (u32, u32)
         let even = |x: f64| (x / 2.0).round() as u32 * 2;
         return (even(w), even(h));
     }
+    // 2.5 and Wan share the sizes; they differ from 2.0 at 480p only.
     let v25 = family != Family::V20;
     match (resolution, aspect) {
         ("480p", "16:9") if v25 => (854, 480),
@@ -389,7 +533,7 @@ pub fn output_size(family: Family, resolution: &str, aspect: &str) -> (u32, u32)
     }
 }
 
-/// Typical generation time range in seconds (contract §4.5).
+/// Typical generation time range in seconds (service-api §4.5, §12.1.4).
 fn generation_range(
     model: &str,
     family: Family,
@@ -412,6 +556,16 @@ fn generation_range(
             _ => (180.0, 360.0),
         },
         Family::V25Edit | Family::V25Extend => (240.0, 360.0),
+        // Wan: ≈3 / 2–3 / 3–4 min (≈6 with a reference video); Prime ≈1.5 / ≈1 / 2–3.
+        _ if model.contains("prime") => match family {
+            Family::WanText => (75.0, 105.0),
+            Family::WanImage => (50.0, 80.0),
+            _ => (120.0, 180.0),
+        },
+        Family::WanText => (150.0, 210.0),
+        Family::WanImage => (120.0, 180.0),
+        _ if reference_video => (330.0, 390.0),
+        _ => (180.0, 240.0),
     }
 }
 
@@ -420,7 +574,14 @@ fn generation_range(
 pub struct NewTask {
     pub owner: String,
     pub valid: ValidRequest,
+    /// Reserved at submit.
     pub credits: f64,
+    /// Settled after success (2.5 with reference video, edit, extend).
+    pub final_credits: Option<f64>,
+    /// Lengths of the reference videos, in `videoUrls` order.
+    pub video_seconds: Vec<f64>,
+    /// The effective aspect ratio (2.5 tasks may follow their references).
+    pub aspect_ratio: String,
     pub fingerprint: String,
     /// Outcome from markers / input checks, with its "quick" flag.
     pub scripted: Option<(Outcome, bool)>,
@@ -429,7 +590,7 @@ pub struct NewTask {
 }
 
 impl State {
-    pub fn new(config: FakeConfig) -> Self {
+    pub fn new(config: FakeConfig, renderer: Arc<Renderer>) -> Self {
         let mut s = State {
             balance: config.balance,
             initial_config: config.clone(),
@@ -440,6 +601,9 @@ impl State {
             faults: FaultQueues::default(),
             uploads: HashMap::new(),
             stats: Stats::default(),
+            frame_keys: HashMap::new(),
+            renderer,
+            clock_offset: Duration::ZERO,
             seq: 0,
         };
         s.add_demo_tasks();
@@ -449,11 +613,51 @@ impl State {
     /// Back to the start: initial config and balance, no tasks (but the demo ones), no
     /// uploads, faults, plans or counters.
     pub fn reset(&mut self) {
-        *self = State::new(self.initial_config.clone());
+        *self = State::new(self.initial_config.clone(), self.renderer.clone());
+    }
+
+    /// The service clock now.
+    pub fn now(&self) -> Instant {
+        Instant::now() + self.clock_offset
+    }
+
+    /// The service clock now, in ms since the epoch (what `createTime` etc. are written in).
+    pub fn wall_ms(&self) -> u64 {
+        now_ms() + u64::try_from(self.clock_offset.as_millis()).unwrap_or(0)
+    }
+
+    /// The service clock now, in s since the epoch.
+    pub fn wall_unix(&self) -> i64 {
+        i64::try_from(self.wall_ms() / 1000).unwrap_or(0)
+    }
+
+    /// Moves the service clock forward: tasks progress, settlements land and signed links
+    /// expire as if that much real time had passed. The offset stops at a century, so adding
+    /// it to the real clock cannot overflow.
+    pub fn advance_clock(&mut self, by: Duration) {
+        const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
+        self.clock_offset = self.clock_offset.saturating_add(by).min(CENTURY);
+        self.settle();
+    }
+
+    /// How far the service clock is ahead of the real one.
+    pub fn clock_offset(&self) -> Duration {
+        self.clock_offset
+    }
+
+    /// What records are built against now.
+    pub fn view<'a>(&self, origin: &'a str, secret: &'a str) -> View<'a> {
+        View {
+            origin,
+            secret,
+            now: self.now(),
+            now_ms: self.wall_ms(),
+            frame_ttl_secs: self.config.last_frame_ttl_secs,
+        }
     }
 
     fn add_demo_tasks(&mut self) {
-        let base_ms = now_ms().saturating_sub(3_600_000);
+        let base_ms = self.wall_ms().saturating_sub(3_600_000);
         let demos: [(&str, Outcome, u32, u32); 5] = [
             ("demo_task_t2v_success", Outcome::Success, 1280, 720),
             ("demo_task_i2v_success", Outcome::Success, 1280, 720),
@@ -497,8 +701,12 @@ impl State {
                     id: id.to_string(),
                     owner: None,
                     model: "seedance-20".into(),
+                    family: Family::V20,
                     credits: 200.0,
-                    created: Instant::now(),
+                    final_credits: None,
+                    settle_delay: Duration::ZERO,
+                    credits_settled: false,
+                    created: self.now(),
                     create_ms,
                     wait: Duration::ZERO,
                     gen: Some(Duration::ZERO),
@@ -511,6 +719,9 @@ impl State {
                     seed: 10_792,
                     generate_audio: true,
                     duration: 5,
+                    output_seconds: 5.0,
+                    output_format: "mp4".into(),
+                    hevc: false,
                     resolution: "720p".into(),
                     aspect_ratio: "16:9".into(),
                     effective_mode: if id.contains("i2v") {
@@ -522,36 +733,59 @@ impl State {
                     videos: 0,
                     audios: 0,
                     images_dropped: 0,
+                    reference_seconds: 0.0,
+                    prompt: if id.contains("i2v") {
+                        "A demo clip brought to life from an image".into()
+                    } else {
+                        "A demo clip made from a text prompt".into()
+                    },
                     fingerprint: String::new(),
+                    frame_key: None,
+                    frame_downloads: 0,
                 },
             );
         }
     }
 
-    /// Applies refunds of tasks that reached `fail` since the last call.
+    /// Applies refunds of tasks that reached `fail` and settlements that landed since the
+    /// last call; in render mode, starts rendering the results of tasks that just succeeded.
     pub fn settle(&mut self) {
-        let now = Instant::now();
-        let mut refund = 0.0;
+        let now = self.now();
+        let now_ms = self.wall_ms();
+        let mut delta = 0.0;
+        let mut succeeded = Vec::new();
         for t in self.tasks.values_mut() {
-            if t.settled {
-                continue;
-            }
-            if let Phase::Done { .. } = t.phase(now) {
-                t.settled = true;
-                if matches!(t.outcome, Outcome::Fail { .. }) {
-                    t.refunded = true;
-                    refund += t.credits;
+            if !t.settled {
+                if let Phase::Done { .. } = t.phase(now) {
+                    t.settled = true;
+                    if matches!(t.outcome, Outcome::Fail { .. }) {
+                        t.refunded = true;
+                        delta += t.credits;
+                    } else if t.owner.is_some() {
+                        succeeded.push(t.render_spec());
+                    }
                 }
             }
+            if !t.credits_settled && t.is_settled_by(now, now_ms) {
+                // The difference is charged or refunded; the balance may go below zero (the
+                // docs do not say what happens when it cannot cover a top-up).
+                t.credits_settled = true;
+                delta -= t.final_credits.unwrap_or(t.credits) - t.credits;
+            }
         }
-        if refund > 0.0 {
-            self.balance = crate::config::round_credits(self.balance + refund);
+        if delta != 0.0 {
+            self.balance = round_credits(self.balance + delta);
+        }
+        if self.config.render_results {
+            for spec in succeeded {
+                self.renderer.prefetch(spec, &self.config.ffmpeg);
+            }
         }
     }
 
     /// Tasks of this key in `waiting`/`generating`.
     pub fn in_progress(&self, key: &str) -> u32 {
-        let now = Instant::now();
+        let now = self.now();
         let n = self
             .tasks
             .values()
@@ -611,36 +845,53 @@ impl State {
             o => o,
         };
 
-        let (width, height) = output_size(v.spec.family, &v.resolution, &v.aspect_ratio);
-        let effective_mode = if has_video || !v.audio_urls.is_empty() {
-            "reference"
-        } else if v.image_urls.is_empty() {
-            "text"
-        } else if v.mode.as_deref() == Some("reference")
-            || (v.spec.family != Family::V20 && v.image_urls.len() >= 3)
-        {
-            "reference"
-        } else {
-            "keyframe"
-        };
-        let images_dropped = if effective_mode == "keyframe" && v.spec.family == Family::V20 {
+        let family = v.spec.family;
+        let (width, height) = output_size(family, &v.resolution, &new.aspect_ratio);
+        let effective_mode = effective_mode(v);
+        // Keyframe tasks use images 1–2; the rest are dropped (2.0: whenever `mode` is not
+        // `reference`; 2.5: only with an explicit `keyframe`, service-api §12.1.2).
+        let images_dropped = if effective_mode == "keyframe" {
             v.image_urls.len().saturating_sub(2)
         } else {
             0
+        };
+        let reference_seconds: f64 = new.video_seconds.iter().sum();
+        let output_seconds = match family {
+            Family::V20 => f64::from(v.billed_seconds),
+            // An edit keeps the source's length (service-api §12.2.1).
+            Family::V25Edit => new.video_seconds.first().copied().unwrap_or(5.0),
+            // 2.5 clips run `duration` + 0.06 s (service-api §12.1.3).
+            Family::V25 | Family::V25Extend => f64::from(v.billed_seconds) + 0.06,
+            Family::WanText | Family::WanImage | Family::WanRef => f64::from(v.billed_seconds),
+        };
+        let frame_key = if family.is_v25() {
+            let mut key = random_alnum(5);
+            while self.frame_keys.contains_key(&key) {
+                key = random_alnum(5);
+            }
+            self.frame_keys.insert(key.clone(), id.clone());
+            Some(key)
+        } else {
+            None
         };
         let seed = match v.seed {
             Some(s) if s >= 0 => u64::try_from(s).unwrap_or(0),
             _ => rng.gen_range(1..100_000),
         };
-        self.balance = crate::config::round_credits(self.balance - new.credits);
+        self.balance = round_credits(self.balance - new.credits);
         self.stats.tasks_created += 1;
+        let settle_delay = secs(self.config.settlement_delay_secs * scale);
         let task = Task {
             id: id.clone(),
             owner: Some(new.owner),
             model: v.spec.id.to_string(),
+            family,
             credits: new.credits,
-            created: Instant::now(),
-            create_ms: now_ms(),
+            final_credits: new.final_credits,
+            settle_delay,
+            credits_settled: false,
+            created: self.now(),
+            create_ms: self.wall_ms(),
             wait: secs(wait),
             gen,
             outcome,
@@ -652,14 +903,21 @@ impl State {
             seed,
             generate_audio: v.generate_audio,
             duration: v.billed_seconds,
+            output_seconds,
+            output_format: v.output_format.clone(),
+            hevc: family.is_v25() && v.resolution == "1080p",
             resolution: v.resolution.clone(),
-            aspect_ratio: v.aspect_ratio.clone(),
+            aspect_ratio: new.aspect_ratio,
             effective_mode,
             images: v.image_urls.len(),
             videos: v.video_urls.len(),
             audios: v.audio_urls.len(),
             images_dropped,
+            reference_seconds,
+            prompt: v.prompt.clone(),
             fingerprint: new.fingerprint,
+            frame_key,
+            frame_downloads: 0,
         };
         self.tasks.insert(id.clone(), task);
         self.order.push(id.clone());
@@ -669,6 +927,8 @@ impl State {
     /// Finishes a task now, optionally with a different outcome. False if unknown.
     pub fn complete(&mut self, id: &str, outcome: Option<Outcome>) -> bool {
         self.settle();
+        let now = self.now();
+        let now_ms_service = self.wall_ms();
         let Some(t) = self.tasks.get_mut(id) else {
             return false;
         };
@@ -683,8 +943,8 @@ impl State {
                 };
             }
         }
-        if !matches!(t.phase(Instant::now()), Phase::Done { .. }) {
-            t.forced_ms = Some(now_ms());
+        if !matches!(t.phase(now), Phase::Done { .. }) {
+            t.forced_ms = Some(now_ms_service);
         }
         self.settle();
         true
@@ -693,16 +953,19 @@ impl State {
     /// A snapshot of the counters plus the task list.
     pub fn snapshot(&mut self) -> Stats {
         self.settle();
-        let now = Instant::now();
+        let now = self.now();
+        let now_ms = self.wall_ms();
         let mut s = self.stats.clone();
         s.balance = self.balance;
+        s.clock_offset_ms = u64::try_from(self.clock_offset.as_millis()).unwrap_or(0);
+        (s.renders, s.render_millis) = self.renderer.counters();
         s.pending_faults = self.faults.pending();
         s.pending_outcomes = self.plans.iter().cloned().collect();
         s.tasks = self
             .order
             .iter()
             .filter_map(|id| self.tasks.get(id))
-            .map(|t| summary(t, now))
+            .map(|t| summary(t, now, now_ms))
             .collect();
         s
     }
@@ -710,11 +973,36 @@ impl State {
     /// The summary of one task.
     pub fn task_summary(&mut self, id: &str) -> Option<TaskSummary> {
         self.settle();
-        self.tasks.get(id).map(|t| summary(t, Instant::now()))
+        let (now, now_ms) = (self.now(), self.wall_ms());
+        self.tasks.get(id).map(|t| summary(t, now, now_ms))
     }
 }
 
-fn summary(t: &Task, now: Instant) -> TaskSummary {
+/// `text`, `keyframe` or `reference` (service-api §3.4, §12.1.2).
+pub fn effective_mode(v: &ValidRequest) -> &'static str {
+    let images = v.image_urls.len();
+    let explicit = v.mode.as_deref();
+    match v.spec.family {
+        // Edit and extend always work from references.
+        Family::V25Edit | Family::V25Extend => "reference",
+        _ if !v.video_urls.is_empty() || !v.audio_urls.is_empty() => "reference",
+        _ if images == 0 => "text",
+        Family::V20 if explicit == Some("reference") => "reference",
+        Family::V20 => "keyframe",
+        Family::WanText => "text",
+        Family::WanImage => "keyframe",
+        Family::WanRef => "reference",
+        // 2.5: 3+ images default to reference; an explicit mode wins.
+        Family::V25 => match explicit {
+            Some("keyframe") => "keyframe",
+            Some("reference") => "reference",
+            _ if images >= 3 => "reference",
+            _ => "keyframe",
+        },
+    }
+}
+
+fn summary(t: &Task, now: Instant, now_ms: u64) -> TaskSummary {
     let phase = t.phase(now);
     let (error_code, error_message) = match (&t.outcome, phase) {
         (Outcome::Fail { code, message }, Phase::Done { .. }) => {
@@ -727,9 +1015,17 @@ fn summary(t: &Task, now: Instant) -> TaskSummary {
         model: t.model.clone(),
         status: t.status(now).to_string(),
         account: t.owner.as_deref().map(account_of),
-        credits_used: t.credits,
+        credits_used: t.credits_at(now, now_ms),
+        reserved_credits: t.credits,
+        final_credits: t.final_credits,
+        credits_settled: t.credits_settled,
         refunded: t.refunded,
         duration: t.duration,
+        output_seconds: t.output_seconds,
+        output_format: t.output_format.clone(),
+        video_codec: if t.hevc { "hevc" } else { "h264" }.to_string(),
+        reference_seconds: t.reference_seconds,
+        last_frame_downloads: t.frame_downloads,
         resolution: t.resolution.clone(),
         aspect_ratio: t.aspect_ratio.clone(),
         width: t.width,

@@ -1,5 +1,6 @@
-//! createTask body validation, following contract §2.1, §3.2–3.5 and §5: which request is
-//! rejected with which 400 body, and the normalised inputs of an accepted one.
+//! createTask body validation, following service-api §2.1, §3.2–3.5 and §5 (2.0 family) and
+//! §12.1.1, §12.1.2 and §12.5.1 (2.5 family and Wan 3.0): which request is rejected with
+//! which 400 body, and the normalised inputs of an accepted one.
 //!
 //! Issues are collected rather than stopping at the first one, like the Zod validator the
 //! real service appears to use; every issue has `code:"custom"` and a `path`.
@@ -17,6 +18,26 @@ pub enum Family {
     V25Edit,
     /// `seedance2-5-extend` (duration required)
     V25Extend,
+    /// `wan3.0-text-to-video`, `wan3.0-prime-text-to-video` (no media at all)
+    WanText,
+    /// `wan3.0-image-to-video`, `wan3.0-prime-image-to-video` (1–2 images, no video)
+    WanImage,
+    /// `wan3.0-ref-to-video`, `wan3.0-prime-ref-to-video` (images, videos, audio)
+    WanRef,
+}
+
+impl Family {
+    /// Wan 3.0: `audio` instead of `generate_audio`, no `seed` or `lastFrameImage` in the
+    /// output, charged at submit.
+    pub fn is_wan(self) -> bool {
+        matches!(self, Family::WanText | Family::WanImage | Family::WanRef)
+    }
+
+    /// The Seedance 2.5 family (plain, edit, extend): 2.5 sizes, HEVC at 1080p, `.mov`
+    /// outputs, JPEG last frames on the signed host, settlement after success.
+    pub fn is_v25(self) -> bool {
+        matches!(self, Family::V25 | Family::V25Edit | Family::V25Extend)
+    }
 }
 
 /// Static limits of one model id.
@@ -25,6 +46,7 @@ pub struct ModelSpec {
     pub id: &'static str,
     pub family: Family,
     pub resolutions: &'static [&'static str],
+    pub min_duration: u32,
     pub max_duration: u32,
     pub max_prompt_chars: usize,
     pub max_images: usize,
@@ -32,6 +54,10 @@ pub struct ModelSpec {
     pub max_audio: usize,
     /// Combined reference-video seconds allowed before the task fails after creation.
     pub max_ref_video_secs: f64,
+    /// Accepted `aspectRatio` values.
+    pub aspect_ratios: &'static [&'static str],
+    /// Largest `seed`; Seedance also takes −1 (random), Wan does not.
+    pub max_seed: i64,
 }
 
 const RES_ALL: &[&str] = &["480p", "720p", "1080p", "4k"];
@@ -43,12 +69,15 @@ const fn v20(id: &'static str, resolutions: &'static [&'static str]) -> ModelSpe
         id,
         family: Family::V20,
         resolutions,
+        min_duration: 4,
         max_duration: 15,
         max_prompt_chars: 10_000,
         max_images: 9,
         max_videos: 3,
         max_audio: 3,
         max_ref_video_secs: 15.0,
+        aspect_ratios: ASPECT_RATIOS,
+        max_seed: SEEDANCE_MAX_SEED,
     }
 }
 
@@ -57,14 +86,45 @@ const fn v25(id: &'static str, family: Family) -> ModelSpec {
         id,
         family,
         resolutions: RES_1080,
+        min_duration: 4,
         max_duration: 30,
         max_prompt_chars: 30_000,
         max_images: 30,
         max_videos: 10,
         max_audio: 10,
         max_ref_video_secs: 30.0,
+        aspect_ratios: ASPECT_RATIOS,
+        max_seed: SEEDANCE_MAX_SEED,
     }
 }
+
+/// Wan 3.0 (service-api §12.1.1): 2–30 s, 20,000-char prompts, five ratios (image-to-video
+/// also `adaptive`); `max_*` are the ref face's limits, the other faces forbid media.
+const fn wan(id: &'static str, family: Family) -> ModelSpec {
+    ModelSpec {
+        id,
+        family,
+        resolutions: RES_1080,
+        min_duration: 2,
+        max_duration: 30,
+        max_prompt_chars: 20_000,
+        max_images: 10,
+        max_videos: 5,
+        max_audio: 5,
+        // Each video ≤ 15 s and videos + duration ≤ 30 s, checked after creation.
+        max_ref_video_secs: 30.0,
+        aspect_ratios: if matches!(family, Family::WanImage) {
+            WAN_RATIOS_I2V
+        } else {
+            WAN_RATIOS
+        },
+        max_seed: 2_147_483_647,
+    }
+}
+
+const SEEDANCE_MAX_SEED: i64 = 4_294_967_295;
+const WAN_RATIOS: &[&str] = &["16:9", "9:16", "4:3", "3:4", "1:1"];
+const WAN_RATIOS_I2V: &[&str] = &["16:9", "9:16", "4:3", "3:4", "1:1", "adaptive"];
 
 /// Every model id the fake knows.
 pub const MODELS: &[ModelSpec] = &[
@@ -74,6 +134,12 @@ pub const MODELS: &[ModelSpec] = &[
     v25("seedance2-5", Family::V25),
     v25("seedance2-5-edit", Family::V25Edit),
     v25("seedance2-5-extend", Family::V25Extend),
+    wan("wan3.0-text-to-video", Family::WanText),
+    wan("wan3.0-image-to-video", Family::WanImage),
+    wan("wan3.0-ref-to-video", Family::WanRef),
+    wan("wan3.0-prime-text-to-video", Family::WanText),
+    wan("wan3.0-prime-image-to-video", Family::WanImage),
+    wan("wan3.0-prime-ref-to-video", Family::WanRef),
 ];
 
 /// The closed aspect-ratio list.
@@ -89,10 +155,15 @@ pub struct ValidRequest {
     pub audio_urls: Vec<String>,
     /// `mode` as sent, if any.
     pub mode: Option<String>,
-    /// Seconds billed (for edit: the 15 s reservation).
+    /// Seconds reserved at submit: `duration` (default 5); edit without `duration` 15.
     pub billed_seconds: u32,
     pub resolution: String,
     pub aspect_ratio: String,
+    /// Whether `aspectRatio` was sent (2.5 reference tasks follow their references if not).
+    pub aspect_ratio_set: bool,
+    /// `mp4` or `mov` (2.5 family `output_format`; the others always `mp4`).
+    pub output_format: String,
+    /// `generate_audio` (Wan: `audio`).
     pub generate_audio: bool,
     /// `None` or -1 means random.
     pub seed: Option<i64>,
@@ -180,11 +251,25 @@ fn validate_inputs(
         }
     };
 
-    let image_urls = url_list(inputs, "imageUrls", spec.max_images, &mut errs);
-    let video_urls = url_list(inputs, "videoUrls", spec.max_videos, &mut errs);
-    let audio_urls = url_list(inputs, "audioUrls", spec.max_audio, &mut errs);
+    // Wan's text and image faces take no (other) media at all: any is a 400.
+    let (max_images, max_videos, max_audio) = match spec.family {
+        Family::WanText => (0, 0, 0),
+        Family::WanImage => (usize::MAX, 0, 0),
+        _ => (spec.max_images, spec.max_videos, spec.max_audio),
+    };
+    let image_urls = url_list(inputs, "imageUrls", max_images, &mut errs);
+    let video_urls = url_list(inputs, "videoUrls", max_videos, &mut errs);
+    let audio_urls = url_list(inputs, "audioUrls", max_audio, &mut errs);
+    if spec.family == Family::WanImage && !(1..=2).contains(&image_urls.len()) {
+        errs.push(issue(
+            "Image-to-video needs 1 or 2 images (imageUrls)",
+            json!(["imageUrls"]),
+        ));
+    }
 
     let mode = match inputs.get("mode") {
+        // Wan has no `mode`: an unknown key, ignored.
+        _ if spec.family.is_wan() => None,
         None | Some(Value::Null) => None,
         Some(Value::String(m)) if m == "keyframe" || m == "reference" => Some(m.clone()),
         Some(other) => {
@@ -197,24 +282,29 @@ fn validate_inputs(
     };
 
     let duration_msg = format!(
-        "Duration must be between 4 and {} seconds",
-        spec.max_duration
+        "Duration must be between {} and {} seconds",
+        spec.min_duration, spec.max_duration
     );
-    let billed_seconds = match (spec.family, inputs.get("duration")) {
-        // Edit has no duration: the 15 s reservation is billed at submit (contract §8.1).
-        (Family::V25Edit, _) => 15,
+    // Integers only: `5.5` is a 400 (service-api §12.1.2); `5.0` and `"5"` pass as 5.
+    let duration = match (spec.family, inputs.get("duration")) {
         (Family::V25Extend, None | Some(Value::Null)) => {
             errs.push(issue(duration_msg, json!(["duration"])));
-            5
+            None
         }
-        (_, None | Some(Value::Null)) => 5,
+        (_, None | Some(Value::Null)) => None,
         (_, Some(v)) => match parse_duration(v) {
-            Some(d) if (4..=spec.max_duration).contains(&d) => d,
+            Some(d) if (spec.min_duration..=spec.max_duration).contains(&d) => Some(d),
             _ => {
                 errs.push(issue(duration_msg, json!(["duration"])));
-                5
+                None
             }
         },
+    };
+    // Edit has no duration of its own: 15 s are reserved unless one is sent, which then
+    // only changes the reservation (service-api §12.3.2).
+    let billed_seconds = match spec.family {
+        Family::V25Edit => duration.unwrap_or(15),
+        _ => duration.unwrap_or(5),
     };
     if spec.family == Family::V25Edit && video_urls.is_empty() {
         errs.push(issue(
@@ -244,14 +334,15 @@ fn validate_inputs(
         }
     };
 
+    let aspect_ratio_set = !matches!(inputs.get("aspectRatio"), None | Some(Value::Null));
     let aspect_ratio = match inputs.get("aspectRatio") {
         None | Some(Value::Null) => "16:9".to_string(),
-        Some(Value::String(a)) if ASPECT_RATIOS.contains(&a.as_str()) => a.clone(),
+        Some(Value::String(a)) if spec.aspect_ratios.contains(&a.as_str()) => a.clone(),
         Some(other) => {
             errs.push(issue(
                 format!(
                     "Invalid enum value. Expected {}, received {other}",
-                    quoted_list(ASPECT_RATIOS)
+                    quoted_list(spec.aspect_ratios)
                 ),
                 json!(["aspectRatio"]),
             ));
@@ -259,16 +350,23 @@ fn validate_inputs(
         }
     };
 
-    let generate_audio = match inputs.get("generate_audio") {
+    // Wan calls the flag `audio` (service-api §12.1.2); `generate_audio` is then unknown.
+    let audio_key = if spec.family.is_wan() {
+        "audio"
+    } else {
+        "generate_audio"
+    };
+    let generate_audio = match inputs.get(audio_key) {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            errs.push(issue("Expected boolean", json!(["generate_audio"])));
+            errs.push(issue("Expected boolean", json!([audio_key])));
             true
         }
     };
 
     match inputs.get("bitrate_mode") {
+        _ if spec.family.is_wan() => {}
         None | Some(Value::Null) => {}
         Some(Value::String(b)) if b == "high" => {}
         Some(other) => errs.push(issue(
@@ -277,13 +375,34 @@ fn validate_inputs(
         )),
     }
 
+    // `output_format` exists on the 2.5 family only; elsewhere it is an unknown key, ignored.
+    let output_format = match (spec.family.is_v25(), inputs.get("output_format")) {
+        (false, _) | (true, None | Some(Value::Null)) => "mp4".to_string(),
+        (true, Some(Value::String(f))) if f == "mp4" || f == "mov" => f.clone(),
+        (true, Some(other)) => {
+            errs.push(issue(
+                format!("Invalid enum value. Expected 'mp4' | 'mov', received {other}"),
+                json!(["output_format"]),
+            ));
+            "mp4".to_string()
+        }
+    };
+
+    let wan = spec.family.is_wan();
     let seed = match inputs.get("seed") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_i64() {
-            Some(s) if s == -1 || (0..=4_294_967_295).contains(&s) => Some(s),
+            Some(s) if (s == -1 && !wan) || (0..=spec.max_seed).contains(&s) => Some(s),
             _ => {
                 errs.push(issue(
-                    "Seed must be an integer between 0 and 4294967295, or -1",
+                    if wan {
+                        format!("Seed must be an integer between 0 and {}", spec.max_seed)
+                    } else {
+                        format!(
+                            "Seed must be an integer between 0 and {}, or -1",
+                            spec.max_seed
+                        )
+                    },
                     json!(["seed"]),
                 ));
                 None
@@ -304,6 +423,8 @@ fn validate_inputs(
         billed_seconds,
         resolution,
         aspect_ratio,
+        aspect_ratio_set,
+        output_format,
         generate_audio,
         seed,
     })
@@ -346,7 +467,12 @@ fn url_list(
             return Vec::new();
         }
     };
-    if arr.len() > max {
+    if max == 0 && !arr.is_empty() {
+        errs.push(issue(
+            format!("{key} is not supported by this model"),
+            json!([key]),
+        ));
+    } else if arr.len() > max {
         errs.push(issue(
             format!("Array must contain at most {max} element(s)"),
             json!([key]),

@@ -106,3 +106,66 @@ pub fn raw_create(body: &Value) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A fake with this configuration.
+pub async fn start_with(config: FakeConfig) -> FakeService {
+    FakeService::start(config).await.expect("fake starts")
+}
+
+/// createTask with `model` and `inputs`, expecting 200.
+pub async fn create_model(
+    c: &reqwest::Client,
+    fake: &FakeService,
+    model: &str,
+    inputs: Value,
+) -> String {
+    create_ok(c, fake, &json!({"model": model, "inputs": inputs})).await
+}
+
+/// createTask with `model` and `inputs`, returning the status and JSON body.
+pub async fn create_raw(
+    c: &reqwest::Client,
+    fake: &FakeService,
+    model: &str,
+    inputs: Value,
+) -> (u16, Value) {
+    let r = create(c, fake, KEY, &json!({"model": model, "inputs": inputs}))
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap())
+}
+
+/// A GET without credentials: status, content type and body.
+pub async fn fetch(c: &reqwest::Client, url: &str) -> (u16, String, Vec<u8>) {
+    let r = c.get(url).send().await.unwrap();
+    let s = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (s, ct, r.bytes().await.unwrap().to_vec())
+}
+
+/// A POST of JSON to the admin API; the answer's status and JSON.
+pub async fn admin_post(
+    c: &reqwest::Client,
+    fake: &FakeService,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let r = c
+        .post(format!("{}/__admin/{path}", fake.origin()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap())
+}
+
+/// The record's one output item.
+pub fn output(record: &Value) -> &Value {
+    &record["output"][0]
+}
