@@ -129,10 +129,10 @@ if [[ $APP == 1 && $BUILD == 1 ]]; then
 fi
 bench_started=$(date +%s)
 
-step "costs: docs/costs.md from pricing::estimate, checked against contract §8.1"
+step "costs: docs/costs.md from pricing::estimate, checked against service-api §8.1"
 if "$REL/cost-table" >"$WORK/costs.md" 2>"$LOGS/cost-table.log"; then
   mv "$WORK/costs.md" docs/costs.md
-  COSTS="all $(grep -c '^| Seedance' docs/costs.md) rows match the contract"
+  COSTS="all $(grep -c '^| Seedance' docs/costs.md) rows match the documentation"
   COSTS_OK=yes
 else
   COSTS="MISMATCH, see $LOGS/cost-table.log (docs/costs.md left as it was)"
@@ -296,7 +296,7 @@ $C_ROW
 | (e) | peak memory (VmHWM) of the uploading process, ${E_MB_B} MB vs ${E_MB_S} MB file | independent of size | ${E_MB_S} MB: $E_HWM_S KiB | ${E_MB_B} MB: $E_HWM_B KiB | **$E_HWM_RATIO** | $(yesno "$E_HWM_RATIO <= 1.1") |
 $F_ROW
 $G_ROW
-| costs | \`docs/costs.md\`: 5 s clip per model × resolution, as the app shows it | = contract §8.1 | contract table | $COSTS | – | $COSTS_OK |
+| costs | \`docs/costs.md\`: 5 s clip per model × resolution, as the app shows it | = service-api §8.1 | documented table | $COSTS | – | $COSTS_OK |
 | ledger | 10,000 tasks in the ledger (\`core/tests/ledger_scale.rs\`, release) | – | – | $LEDGER_LINE | – | – |
 EOF
 

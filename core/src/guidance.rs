@@ -1,6 +1,6 @@
 //! Every failure a creator can meet, turned into plain words and one next step.
 //!
-//! Owns the classification of HTTP errors (contract §5), task failures in both documented
+//! Owns the classification of HTTP errors (service-api §5), task failures in both documented
 //! shapes (§6, both errors pages), transport failures and local refusals into a stable
 //! [`Category`] vocabulary that the CLI, the app and the tests branch on, plus what it
 //! means for the creator's credits and the one [`Action`] the UI offers as a button.
@@ -713,7 +713,7 @@ fn classify_task(code: Option<&str>, message: &str) -> Guidance {
     }
 }
 
-/// Every message documented in contract §6 and the errors pages, matched exactly.
+/// Every message documented in service-api §6 and the errors pages, matched exactly.
 fn by_documented_message(message: &str) -> Option<Guidance> {
     let guidance = match message {
         "Your input text violates platform rules. Please modify and try again."

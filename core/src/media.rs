@@ -1,7 +1,7 @@
 //! What a local reference file really is, before anything is uploaded or paid for.
 //!
 //! Owns content sniffing (never trusting the extension), and for the formats the service
-//! accepts (contract §3.2: images .jpg .png .webp; video .mp4 .mov .webm; audio .mp3 .wav
+//! accepts (service-api §3.2: images .jpg .png .webp; video .mp4 .mov .webm; audio .mp3 .wav
 //! .m4a .aac .ogg .flac) the duration and pixel size, read from headers only. Durations
 //! feed the "15 s combined" rule (§3.2, §3.4) and sizes the aspect-ratio display.
 //!

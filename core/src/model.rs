@@ -1,7 +1,7 @@
 //! The models the app supports and the closed vocabularies of their inputs
 //! (resolution, aspect ratio, mode), with the documented limits of each model.
 //!
-//! Owns facts from the service's documentation (contract §3.1–3.4, §4.4, §4.5); it
+//! Owns facts from the service's documentation (service-api §3.1–3.4, §4.4, §4.5); it
 //! does not validate a request (see `validate`) nor price one (see `pricing`).
 
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,7 @@ impl ModelId {
         &FAMILY_2_0_LIMITS
     }
 
-    /// How long a generation typically takes, per contract §4.5. The poll schedule
+    /// How long a generation typically takes, per service-api §4.5. The poll schedule
     /// concentrates its requests around this window.
     pub fn expected_generation(
         self,
@@ -95,7 +95,7 @@ impl ModelId {
     }
 }
 
-/// Limits shared by the 2.0 family (contract §3.2, §3.3).
+/// Limits shared by the 2.0 family (service-api §3.2, §3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ModelLimits {
     pub prompt_max_chars: usize,

@@ -1,5 +1,5 @@
 //! What a generation will cost before it is submitted: credits and an approximate dollar
-//! figure, from the one rate table in `pricing/rates.json` (contract §8.1, Era D).
+//! figure, from the one rate table in `pricing/rates.json` (service-api §8.1, Era D).
 //!
 //! Owns the rate table, the estimate and its wording. It never stands in for the
 //! service's own figure: a task's `creditsUsed` stays a [`Spend::Reported`] and is shown

@@ -183,7 +183,7 @@ pub struct UploadedCopy {
     pub uploaded_at_ms: i64,
 }
 
-/// The service deletes uploads after this long (contract §2.3).
+/// The service deletes uploads after this long (service-api §2.3).
 pub const UPLOAD_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 /// Re-upload a bit before the deadline: a task may wait in the queue before it is sent.
 pub const UPLOAD_REUSE_MARGIN_MS: i64 = 60 * 60 * 1000;

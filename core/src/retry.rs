@@ -1,7 +1,7 @@
 //! When a failed API call may be repeated, and after how long: one pure function of
 //! (endpoint, error, attempts made), in the manner of reqwest-retry.
 //!
-//! Owns the retry rules of contract §7 and reliability checklist items 1–17. It sends
+//! Owns the retry rules of service-api §7 and reliability checklist items 1–17. It sends
 //! nothing and sleeps nowhere: the engine and the uploader run the loop, this module only
 //! answers. The asymmetry that matters: reads and uploads are safe to repeat, while every
 //! accepted `createTask` reserves credits and the service has no idempotency key, so a

@@ -5,7 +5,7 @@
 //! Owns the poll timing only. It sends nothing, sleeps nowhere and reads no clock: the
 //! engine passes elapsed time and a jitter sample in and waits itself.
 //!
-//! The shape follows from where completions happen (contract §4.5) and what a poll costs.
+//! The shape follows from where completions happen (service-api §4.5) and what a poll costs.
 //! A poll at elapsed time `t` is paid by every task still running at `t`, while it can
 //! only catch the completions that happen just before it. With a detection-delay target
 //! `D`, an interval `d > D` misses the target for a fraction `1 − D/d` of the completions
@@ -61,7 +61,7 @@ pub struct PollContext {
     /// The model's documented "treat as stuck after" (`ModelId::stuck_after`).
     pub stuck_after: Duration,
     /// The service downloads reference media for this task (videos, images or audio). A
-    /// reference it cannot fetch fails the task within seconds (contract §3.4, §4.5), so
+    /// reference it cannot fetch fails the task within seconds (service-api §3.4, §4.5), so
     /// such tasks get the early polls; a text-only task has nothing to fetch.
     pub fetches_references: bool,
     /// A uniform sample in `[0, 1)` from the caller's RNG; spreads the polls of many tasks
@@ -243,7 +243,7 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-/// Virtual-time simulation of polling over the documented timing mix (contract §4.5):
+/// Virtual-time simulation of polling over the documented timing mix (service-api §4.5):
 /// no clock, no I/O, deterministic for a seeded RNG. Shared by `tests/schedule_sim.rs`
 /// and the `poll-bench` binary so both measure the same thing.
 pub mod sim {

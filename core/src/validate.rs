@@ -1,6 +1,6 @@
 //! Catches, before anything is paid or uploaded, what the service would refuse (HTTP 400)
 //! or accept and then fail, and warns where it would silently drop or reinterpret input
-//! (contract §3.2–3.4, §10).
+//! (service-api §3.2–3.4, §10).
 //!
 //! Owns the problem vocabulary the app shows next to each field. [`validate`] is pure: it
 //! reads only the request (durations already probed into each `Reference`). Looking at
@@ -193,7 +193,7 @@ impl ProblemCode {
     }
 }
 
-/// File extensions the service documents per kind (contract §3.2).
+/// File extensions the service documents per kind (service-api §3.2).
 pub fn accepted_extensions(kind: MediaKind) -> &'static [&'static str] {
     match kind {
         MediaKind::Image => &["jpg", "jpeg", "png", "webp"],

@@ -64,7 +64,7 @@ fn every_corpus_input_and_kept_crash_passes_its_target() {
 }
 
 /// The corpus must cover what the brief names: every documented JSON body (69 in
-/// fixtures.md) for each JSON parser, and every media fixture for the prober.
+/// service-api §13) for each JSON parser, and every media fixture for the prober.
 #[test]
 fn the_corpus_holds_every_fixture_body_and_media_file() {
     let root = fuzz_dir().join("corpus");

@@ -1,4 +1,4 @@
-//! Every documented failure (contract §5 and §6, both errors pages, exact strings) mapped
+//! Every documented failure (service-api §5 and §6, both errors pages, exact strings) mapped
 //! to its guidance, plus the promise that nothing, however odd, panics or renders blank.
 #![allow(clippy::unwrap_used)]
 
@@ -130,7 +130,7 @@ fn check(rows: Vec<Row>) -> usize {
 }
 
 // ------------------------------------------------------------------------------------
-// HTTP (contract §5)
+// HTTP (service-api §5)
 
 #[test]
 fn every_documented_http_error() {
@@ -378,7 +378,7 @@ fn a_bearer_token_echoed_by_a_server_never_reaches_the_guidance() {
 }
 
 // ------------------------------------------------------------------------------------
-// Task failures (contract §6, errors pages, fixtures D1–D3)
+// Task failures (service-api §6, errors pages, fixtures D1–D3)
 
 #[test]
 fn every_documented_task_failure() {

@@ -1,6 +1,6 @@
-//! The tolerant parsers against every JSON body of `shared/api/fixtures.md` (sections B,
+//! The tolerant parsers against every JSON body of `docs/service-api.md` §13 (sections B,
 //! C, D, E, F2/F3, G), copied in verbatim and asserted field by field, plus the shapes
-//! contract §9 says a client must accept and inputs that must never panic: truncated,
+//! service-api §9 says a client must accept and inputs that must never panic: truncated,
 //! empty, HTML, 10 MB, deeply nested and random bytes (proptest).
 #![allow(clippy::unwrap_used)]
 
@@ -14,7 +14,7 @@ use seedance_core::api::{
     ErrorBody, FieldIssue, OutputItem, RetryAfter, TaskError, TaskRecord, TaskStatus, UploadTarget,
 };
 
-// ---- Fixtures, verbatim from fixtures.md ----------------------------------------------
+// ---- Fixtures, verbatim from service-api §13 ----------------------------------------------
 
 const B: &str = r#"{ "taskId": "task_d5ibgnwdlw8fe3zpptx9mp0f" }"#;
 
@@ -1178,7 +1178,7 @@ fn g5_g6_era_d_envelopes() {
     assert_eq!(record(G6), record(C1));
 }
 
-// ---- Contract §9 shapes beyond the fixtures --------------------------------------------
+// ---- service-api §9 shapes beyond the fixtures --------------------------------------------
 
 #[test]
 fn unknown_or_missing_statuses_are_never_terminal() {

@@ -1,4 +1,4 @@
-//! The shipped rate table against contract §8.1: every model × resolution × tier priced
+//! The shipped rate table against service-api §8.1: every model × resolution × tier priced
 //! for 5 s, in credits and in dollars to the cent, plus the worked examples.
 #![allow(clippy::unwrap_used)]
 
@@ -28,7 +28,7 @@ fn request(model: ModelId, resolution: Resolution, secs: u32, tier: Tier) -> Gen
     r
 }
 
-/// Contract §8.1, 5 s: (model, resolution, tier, credits, dollars as the table's
+/// service-api §8.1, 5 s: (model, resolution, tier, credits, dollars as the table's
 /// per-second dollar figure × 5, rounded to the cent by hand).
 const TABLE_5S: &[(ModelId, Resolution, Tier, f64, &str)] = &[
     (
@@ -150,7 +150,7 @@ fn cents(usd: f64) -> String {
 }
 
 #[test]
-fn every_model_resolution_and_tier_matches_the_contract_for_5_seconds() {
+fn every_model_resolution_and_tier_matches_the_documented_rates_for_5_seconds() {
     for &(model, resolution, tier, credits, dollars) in TABLE_5S {
         let e = estimate(&request(model, resolution, 5, tier)).unwrap();
         let case = format!("{model:?} {resolution:?} {tier:?}");
@@ -226,7 +226,7 @@ fn durations_outside_the_model_range_have_no_price() {
 }
 
 #[test]
-fn worked_examples_from_the_contract() {
+fn worked_examples_from_the_documentation() {
     let label = |m, r, s, t| format_button_label(&estimate(&request(m, r, s, t)).unwrap());
     assert_eq!(
         label(ModelId::Seedance20, Resolution::P720, 5, Tier::Standard),

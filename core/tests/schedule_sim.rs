@@ -1,5 +1,5 @@
 //! The poll schedule in virtual time: thousands of tasks drawn from the documented timing
-//! mix (contract §4.5), followed by `PollSchedule` in a plain loop (no tokio, no clock),
+//! mix (service-api §4.5), followed by `PollSchedule` in a plain loop (no tokio, no clock),
 //! and properties that must hold for every one of them.
 #![allow(clippy::unwrap_used)]
 

@@ -1,8 +1,8 @@
 //! `cost-table`: writes `docs/costs.md`, the price of a 5-second clip for every model and
 //! resolution exactly as the app shows it (`pricing::estimate` + `format_button_label`),
-//! each row checked against the contract's own table (§8.1, Era D).
+//! each row checked against the documentation's own table (§8.1, Era D).
 //!
-//! Owns only this report. The expected figures below are copied from the contract, not
+//! Owns only this report. The expected figures below are copied from the documentation, not
 //! from `pricing/rates.json`, so a wrong rate in the shipped table fails the run (exit 1)
 //! instead of being written down as fact.
 //!
@@ -17,8 +17,8 @@ use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
 
 const CLIP_SECS: u32 = 5;
 
-/// Contract §8.1: (credits per second, dollars per second) for the standard and the
-/// reference-video tier; `None` where the contract shows "–".
+/// service-api §8.1: (credits per second, dollars per second) for the standard and the
+/// reference-video tier; `None` where the documentation shows "–".
 type ContractCell = Option<((f64, f64), (f64, f64))>;
 
 fn contract_rate(model: ModelId, resolution: Resolution) -> ContractCell {
@@ -37,7 +37,7 @@ fn contract_rate(model: ModelId, resolution: Resolution) -> ContractCell {
     }
 }
 
-/// The contract's worked examples (§8.1) for 5 s at 720p: (model, tier, credits, dollars).
+/// The documentation's worked examples (§8.1) for 5 s at 720p: (model, tier, credits, dollars).
 const WORKED_EXAMPLES: [(ModelId, Tier, f64, Option<f64>); 6] = [
     (ModelId::Seedance20, Tier::Standard, 200.0, Some(0.94)),
     (ModelId::Seedance20, Tier::ReferenceVideo, 240.0, Some(1.13)),
@@ -63,7 +63,7 @@ fn request(model: ModelId, resolution: Resolution, tier: Tier) -> GenerationRequ
     request
 }
 
-/// One priced (or unpriceable) cell, with what went wrong against the contract.
+/// One priced (or unpriceable) cell, with what went wrong against the documentation.
 struct Cell {
     shown: String,
     problems: Vec<String>,
@@ -90,11 +90,11 @@ fn cell(model: ModelId, resolution: Resolution, tier: Tier) -> Cell {
             let credits = rate * secs;
             if estimate.credits != credits {
                 problems.push(format!(
-                    "{what}: app says {} credits, contract {credits}",
+                    "{what}: app says {} credits, documented {credits}",
                     estimate.credits
                 ));
             }
-            // The contract's dollars are rounded to 1/100 cent per second; the app shows
+            // The documentation's dollars are rounded to 1/100 cent per second; the app shows
             // cents. Half a cent either way is rounding, more is a wrong credit value.
             let contract_usd = usd_per_sec * secs;
             if (estimate.usd - contract_usd).abs() > 0.005 {
@@ -115,7 +115,7 @@ fn cell(model: ModelId, resolution: Resolution, tier: Tier) -> Cell {
         (Ok(estimate), None) => Cell {
             shown: pricing::format_button_label(&estimate),
             problems: vec![format!(
-                "{what}: priced by the app, not offered by the contract"
+                "{what}: priced by the app, not offered by the documentation"
             )],
         },
         (Err(e), _) => Cell {
@@ -138,7 +138,7 @@ fn worked_example_problems() -> Vec<String> {
                 usd.is_none_or(|usd| pricing::format_usd(estimate.usd) == pricing::format_usd(usd));
             (estimate.credits != credits || !usd_ok).then(|| {
                 format!(
-                    "worked example {} 720p {}: app shows \"{}\", contract {credits} credits{}",
+                    "worked example {} 720p {}: app shows \"{}\", documented {credits} credits{}",
                     model.wire_id(),
                     tier.as_str(),
                     pricing::format_button_label(&estimate),
@@ -159,8 +159,8 @@ fn main() -> ExitCode {
          `bash bench/bench.sh`); do not edit by hand.\n\n\
          Each cell is the Generate button's label for a 5-second clip at that resolution, \
          computed by the app (`pricing::estimate` + `pricing::format_button_label`), and \
-         checked against the contract's table (`shared/api/contract.md` §8.1, Era D): \
-         credits must match exactly, dollars within half a cent (the contract rounds dollars \
+         checked against the documentation's table (`docs/service-api.md` §8.1, Era D): \
+         credits must match exactly, dollars within half a cent (the documentation rounds dollars \
          per second to four places). Credits are what the service charges; dollars are an \
          estimate at the implied credit value below.\n\n",
     );
@@ -169,7 +169,7 @@ fn main() -> ExitCode {
         table.version, table.source
     ));
     out.push_str(
-        "| Model | Resolution | Text / images / audio | With a reference video | Contract §8.1 × 5 s |\n",
+        "| Model | Resolution | Text / images / audio | With a reference video | service-api §8.1 × 5 s |\n",
     );
     out.push_str("|---|---|---|---|---|\n");
     for model in ModelId::ALL {
@@ -219,7 +219,7 @@ fn main() -> ExitCode {
         }
     }
     out.push_str(&format!(
-        "\nCheck against the contract: {}.\n",
+        "\nCheck against the documentation: {}.\n",
         if problems.is_empty() {
             "every cell and the worked examples of §8.1 (5 s at 720p: 200/240, 140/170, \
              100/120 credits; $0.94 and $1.13 for Seedance 2.0) match"

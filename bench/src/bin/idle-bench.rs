@@ -46,7 +46,7 @@ const SETUP_DEADLINE: Duration = Duration::from_secs(120);
 /// the fake, and a task the engine never sees end is exactly what the bench is for.
 const DONE_DEADLINE: Duration = Duration::from_secs(420);
 
-/// The classes of contract §4.5 documented at 2–4 minutes (the fake draws within them).
+/// The classes of service-api §4.5 documented at 2–4 minutes (the fake draws within them).
 const MIX: [(ModelId, Resolution); 6] = [
     (ModelId::Seedance20, Resolution::P480),
     (ModelId::Seedance20, Resolution::P720),

@@ -5,7 +5,7 @@
 //!
 //! Usage: `ledger-fill <data-dir> <library-dir> <tasks> <posters> <poster.png | WxH>`
 //! With `WxH` (say `1920x1080`) the poster is made here: a frame at the video's resolution,
-//! as the service sends last frames (contract §4.3), with film-like grain so that it
+//! as the service sends last frames (service-api §4.3), with film-like grain so that it
 //! compresses like a real frame (≈ 3.5 MB at 1080p) rather than like a flat test card.
 
 use seedance_core::api::{OutputItem, TaskRecord, TaskStatus};

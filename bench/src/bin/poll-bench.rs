@@ -1,5 +1,5 @@
 //! `poll-bench`: what the adaptive poll schedule costs and how late it notices the end of
-//! a task, against polling every 2 s, on the documented timing mix (contract §4.5), in
+//! a task, against polling every 2 s, on the documented timing mix (service-api §4.5), in
 //! virtual time. `poll-bench [TASKS] [SEED]`; prints a table per class and a sweep of
 //! other shapes (the trade-off between requests and detection delay).
 

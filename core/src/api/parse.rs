@@ -1,4 +1,4 @@
-//! Tolerant parsers for every documented answer shape (contract §9): task records flat or
+//! Tolerant parsers for every documented answer shape (service-api §9): task records flat or
 //! inside a `{code,message,data}` envelope, `status` or `state`, `error` as a string or
 //! `{code,message}`, codes and numbers that arrive as strings, optional output fields,
 //! fractional credits; plus error bodies, upload targets and `Retry-After`.

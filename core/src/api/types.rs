@@ -1,4 +1,4 @@
-//! Normalised records of the service's answers. Every documented shape (contract §9:
+//! Normalised records of the service's answers. Every documented shape (service-api §9:
 //! `status` or `state`, flat or `{code,message,data}` envelope, `error` as a string or
 //! `{code,message}`, numeric codes as strings, optional output fields, fractional
 //! credits) parses into these; see `parse`.

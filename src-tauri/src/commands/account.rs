@@ -11,8 +11,8 @@ use tauri_plugin_opener::OpenerExt;
 
 /// Where credits are added for the service at `base_url`.
 ///
-/// The contract documents no billing or top-up URL (the service's error pages say only
-/// "Add credits in Account"), so this is the site root of the service in use: that of
+/// The service's documentation (docs/service-api.md) gives no billing or top-up URL (its
+/// error pages say only "Add credits in Account"), so this is the site root of the service in use: that of
 /// `https://seedance2-pro.com` or `https://kinovi.ai` when the API address is on one of
 /// them, else the default service's. A loopback address is the fake service, whose
 /// credits are pretend: `not_allowed`, with a sentence that says so.
