@@ -2,13 +2,20 @@
 # Sets up what is missing, builds Seedance Studio (release) and starts it.
 #   SEEDANCE_DEMO=1   start the project's fake Seedance service on 127.0.0.1 beside the app
 #                     and point the app at it: everything works without a key or credits.
-# With no key set and a terminal to ask on, it offers the demo.
+#                     The demo has its own task history and library folder.
+# With no key set and a terminal to ask on, it offers the demo. A second start with nothing
+# changed builds nothing: the UI is rebuilt only when its sources are newer than the build
+# (a fresh ui/dist would make cargo embed it again and relink the app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
-npm run --silent build:ui
+ui_changed=$(find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json package-lock.json \
+  -newer ui/dist/index.html -print -quit 2>/dev/null || echo missing)
+if [ ! -f ui/dist/index.html ] || [ -n "$ui_changed" ]; then
+  npm run --silent build:ui
+fi
 cargo build --release -p seedance-studio --features seedance-studio/custom-protocol \
   --bin seedance-studio -p seedance-cli --bin seedance -p seedance-fake --bin fake-seedance
 
@@ -20,8 +27,16 @@ if [ -z "${SEEDANCE_DEMO:-}" ] && [ -z "${SEEDANCE_API_BASE:-}" ] && [ -t 0 ]; t
 fi
 
 if [ -n "${SEEDANCE_DEMO:-}" ]; then
+  # The app and the CLI read this too: the demo's own data folder and library.
+  export SEEDANCE_DEMO=1
   fake_log=$(mktemp)
-  ./target/release/fake-seedance --port 0 --time-scale "${SEEDANCE_DEMO_TIME_SCALE:-0.05}" >"$fake_log" 2>&1 &
+  # Results drawn from each prompt (colour, words), so the demo library looks like one.
+  render=()
+  if command -v ffmpeg >/dev/null; then
+    render=(--render-results --render-cache "${XDG_CACHE_HOME:-$HOME/.cache}/seedance-studio-demo")
+  fi
+  ./target/release/fake-seedance --port 0 --time-scale "${SEEDANCE_DEMO_TIME_SCALE:-0.05}" \
+    "${render[@]}" >"$fake_log" 2>&1 &
   fake_pid=$!
   trap 'kill $fake_pid 2>/dev/null || true' EXIT
   for _ in $(seq 100); do grep -q listening "$fake_log" && break; sleep 0.1; done

@@ -1,6 +1,10 @@
 //! Where the app and the CLI keep things on disk, shared so both find the same ledger
 //! and library: the data folder (ledger, preferences) and the library folder (videos).
 //! `SEEDANCE_DATA_DIR` and `SEEDANCE_LIBRARY_DIR` override both (tests, portable use).
+//!
+//! The demo (`SEEDANCE_DEMO=1`, against the fake service) has a data folder and a library
+//! of its own, so a prompt queued in the demo can never be sent to the paid service at the
+//! next normal start, and pretend videos never mix with real ones.
 
 use std::path::PathBuf;
 
@@ -9,6 +13,15 @@ use std::path::PathBuf;
 pub const APP_IDENTIFIER: &str = "com.seedance-studio.app";
 pub const DATA_DIR_ENV: &str = "SEEDANCE_DATA_DIR";
 pub const LIBRARY_DIR_ENV: &str = "SEEDANCE_LIBRARY_DIR";
+/// Set (to anything but empty or `0`) when the app or the CLI runs as the demo.
+pub const DEMO_ENV: &str = "SEEDANCE_DEMO";
+/// The demo's data folder inside the normal one.
+pub const DEMO_SUBFOLDER: &str = "demo";
+
+/// Whether this process runs as the demo.
+pub fn is_demo() -> bool {
+    std::env::var(DEMO_ENV).is_ok_and(|v| !v.trim().is_empty() && v.trim() != "0")
+}
 
 fn env_path(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
@@ -33,7 +46,12 @@ pub fn data_dir() -> Option<PathBuf> {
     } else {
         env_path("XDG_DATA_HOME").unwrap_or(home()?.join(".local").join("share"))
     };
-    Some(base.join(APP_IDENTIFIER))
+    let dir = base.join(APP_IDENTIFIER);
+    Some(if is_demo() {
+        dir.join(DEMO_SUBFOLDER)
+    } else {
+        dir
+    })
 }
 
 /// Where finished videos go unless the creator chose another folder:
@@ -47,5 +65,10 @@ pub fn default_library_dir() -> Option<PathBuf> {
     } else {
         "Videos"
     };
-    Some(home()?.join(videos).join("Seedance Studio"))
+    let name = if is_demo() {
+        "Seedance Studio Demo"
+    } else {
+        "Seedance Studio"
+    };
+    Some(home()?.join(videos).join(name))
 }

@@ -17,7 +17,7 @@ pub mod thumbnails;
 
 use events::TauriEvents;
 use seedance_core::ledger::Ledger;
-use seedance_core::paths::{default_library_dir, DATA_DIR_ENV};
+use seedance_core::paths::default_library_dir;
 use state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -36,9 +36,11 @@ pub fn allow_library_assets<R: Runtime>(app: &AppHandle<R>, library: &Path) {
     }
 }
 
+/// The core's data folder (the same one the CLI uses; the demo's own when
+/// `SEEDANCE_DEMO` is set), or Tauri's app-data folder where the core finds no home.
 fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, String> {
-    match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
-        Some(dir) => Ok(PathBuf::from(dir)),
+    match seedance_core::paths::data_dir() {
+        Some(dir) => Ok(dir),
         None => app.path().app_data_dir().map_err(|e| e.to_string()),
     }
 }
