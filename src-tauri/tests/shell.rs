@@ -10,8 +10,8 @@ use seedance_core::ledger::{Ledger, ListQuery, LocalState};
 use seedance_core::secret::ApiKey;
 use seedance_fake::{FakeConfig, FakeService};
 use seedance_studio_lib::commands::account::account_page;
+use seedance_studio_lib::commands::compose::compose_check;
 use seedance_studio_lib::commands::gallery::delete_from_history;
-use seedance_studio_lib::commands::tasks::compose_check;
 use seedance_studio_lib::error::ErrorCode;
 use seedance_studio_lib::models::{
     ActionView, Draft, DraftReference, KeyCheck, KeyCheckResult, Kind, TaskView,

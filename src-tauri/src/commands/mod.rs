@@ -2,6 +2,7 @@
 //! result into `models` and the error into `IpcError`.
 
 pub mod account;
+pub mod compose;
 pub mod gallery;
 pub mod key;
 pub mod references;

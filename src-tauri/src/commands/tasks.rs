@@ -1,74 +1,13 @@
-//! Composing and running generations: the catalog the compose panel offers, the live
-//! check (problems + estimate) behind the Generate button, submit, retry, cancel, and the
-//! creator's decision on a submission of unknown outcome.
+//! Running generations: submit, the tasks still moving, retry, cancel, download again,
+//! and the creator's decision on a submission of unknown outcome.
 
 use super::blocking;
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{
-    Catalog, ComposeCheck, Draft, EstimateView, GuidanceView, InputProblem, TaskView,
-    UnknownSubmissionChoice,
-};
+use crate::models::{Draft, GuidanceView, TaskView, UnknownSubmissionChoice};
 use crate::state::AppState;
 use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
-use seedance_core::pricing::{estimate, format_button_label};
-use seedance_core::validate::{validate, Field, Problem};
 use tauri::State;
-
-#[tauri::command]
-pub fn catalog() -> Catalog {
-    Catalog::current()
-}
-
-/// Problems, warnings and the price of a draft. Pure: nothing is sent or stored.
-#[tauri::command]
-pub fn compose_check(draft: Draft) -> ComposeCheck {
-    let request = match draft.to_request() {
-        Ok(request) => request,
-        Err(error) => {
-            return ComposeCheck {
-                problems: vec![InputProblem {
-                    field: "model".to_owned(),
-                    code: "unknown_choice".to_owned(),
-                    message: error.0,
-                    reference: None,
-                }],
-                warnings: Vec::new(),
-                estimate: None,
-            }
-        }
-    };
-    let validation = validate(&request);
-    ComposeCheck {
-        problems: validation.problems.iter().map(input_problem).collect(),
-        warnings: validation.warnings.iter().map(input_problem).collect(),
-        estimate: estimate(&request).ok().map(|e| EstimateView {
-            credits: e.credits,
-            usd: e.usd,
-            label: format_button_label(&e),
-            note: e.note.clone(),
-        }),
-    }
-}
-
-pub(crate) fn input_problem(problem: &Problem) -> InputProblem {
-    let field = match problem.field {
-        Field::Prompt => "prompt",
-        Field::References => "references",
-        Field::Reference(_) => "reference",
-        Field::Duration => "duration",
-        Field::Resolution => "resolution",
-        Field::AspectRatio => "aspect_ratio",
-        Field::Mode => "mode",
-        Field::Seed => "seed",
-    };
-    InputProblem {
-        field: field.to_owned(),
-        code: problem.code.as_str().to_owned(),
-        message: problem.message.clone(),
-        reference: problem.reference.and_then(|p| u32::try_from(p).ok()),
-    }
-}
 
 fn refusal(error: SubmitRefusal) -> IpcError {
     match error {
