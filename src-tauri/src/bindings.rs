@@ -1,12 +1,27 @@
-//! The TypeScript twins of `models` and `error`, written to `ui/src/bindings/`.
-//! `bindings_are_current` (a test run in CI) fails when the checked-in files differ from
-//! what the Rust types generate; `UPDATE_BINDINGS=1 cargo test -p seedance-studio
-//! bindings` rewrites them.
+//! What the UI's code is generated from: the TypeScript twins of `models` and `error`
+//! (`ui/src/bindings/`), and the catalog's state groups as a fixture for the UI's tests.
+//! `bindings_are_current` (a test run in CI) fails when a checked-in file differs from
+//! what the Rust code generates; `UPDATE_BINDINGS=1 cargo test -p seedance-studio
+//! --features seedance-studio/custom-protocol bindings` rewrites them.
 
 use crate::error::IpcError;
 use crate::models::*;
 use std::path::Path;
 use ts_rs::{Config, ExportError, TS};
+
+/// The UI tests' copy of [`StateGroups::current`], relative to this crate.
+pub const STATE_GROUPS_FIXTURE: &str = "../ui/tests/state-groups.generated.ts";
+
+/// The text of [`STATE_GROUPS_FIXTURE`].
+pub fn state_groups_fixture() -> String {
+    let groups = serde_json::to_string_pretty(&StateGroups::current())
+        .unwrap_or_else(|error| format!("/* {error} */ {{}}"));
+    format!(
+        "// Generated from StateGroups::current() by src-tauri/src/bindings.rs; do not edit.\n\
+         import type {{ StateGroups }} from '../src/bindings/StateGroups';\n\n\
+         export const STATE_GROUPS: StateGroups = {groups};\n"
+    )
+}
 
 /// Writes every IPC type (and what they reference) into `dir`.
 pub fn export_all(dir: &Path) -> Result<(), ExportError> {
@@ -72,5 +87,19 @@ mod tests {
         for (name, text) in &want {
             assert_eq!(Some(text), have.get(name), "ui/src/bindings/{name} is out of date: run UPDATE_BINDINGS=1 cargo test -p seedance-studio bindings");
         }
+    }
+
+    #[test]
+    fn the_state_groups_fixture_is_current() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(STATE_GROUPS_FIXTURE);
+        let fresh = state_groups_fixture();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            fresh,
+            "{STATE_GROUPS_FIXTURE} is out of date: run UPDATE_BINDINGS=1 cargo test -p seedance-studio bindings"
+        );
     }
 }

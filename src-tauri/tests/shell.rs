@@ -14,7 +14,8 @@ use seedance_studio_lib::commands::compose::compose_check;
 use seedance_studio_lib::commands::gallery::delete_from_history;
 use seedance_studio_lib::error::ErrorCode;
 use seedance_studio_lib::models::{
-    ActionView, Draft, DraftReference, KeyCheck, KeyCheckResult, Kind, TaskView,
+    ActionView, Draft, DraftReference, FailureCategory, InputProblemCode, KeyCheck, KeyCheckResult,
+    Kind, ProblemField, TaskView,
 };
 use tauri::Url;
 
@@ -54,10 +55,13 @@ fn problems_name_their_field_and_reference() {
         duration_ms: Some(3000),
     }];
     let check = compose_check(d);
-    let fields: Vec<&str> = check.problems.iter().map(|p| p.field.as_str()).collect();
-    assert!(fields.contains(&"prompt"), "{fields:?}");
-    assert!(fields.contains(&"resolution"), "{fields:?}");
-    assert!(fields.contains(&"references"), "audio alone: {fields:?}");
+    let fields: Vec<ProblemField> = check.problems.iter().map(|p| p.field).collect();
+    assert!(fields.contains(&ProblemField::Prompt), "{fields:?}");
+    assert!(fields.contains(&ProblemField::Resolution), "{fields:?}");
+    assert!(
+        fields.contains(&ProblemField::References),
+        "audio alone: {fields:?}"
+    );
 }
 
 #[test]
@@ -65,7 +69,8 @@ fn an_unknown_model_is_a_problem_not_a_crash() {
     let mut d = draft("p");
     d.model = "seedance-2.0".into();
     let check = compose_check(d);
-    assert_eq!(check.problems[0].field, "model");
+    assert_eq!(check.problems[0].field, ProblemField::Model);
+    assert_eq!(check.problems[0].code, InputProblemCode::UnknownChoice);
     assert!(check.estimate.is_none());
 }
 
@@ -96,7 +101,7 @@ fn guidance_becomes_one_action_for_the_card() {
     let view = seedance_studio_lib::models::GuidanceView::from(&guidance_for(&Failure::MissingKey));
     assert!(matches!(view.action, ActionView::FixKey));
     assert!(!view.title.is_empty());
-    assert_eq!(view.category, "auth_missing_key");
+    assert_eq!(view.category, FailureCategory::AuthMissingKey);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 import type { KeyCheck } from './bindings/KeyCheck';
 import type { Kind } from './bindings/Kind';
+import type { TaskState } from './bindings/TaskState';
 
 /** "0:07", "2:05", "1:02:03". Negative or NaN reads as "0:00". */
 export function clock(totalSeconds: number): string {
@@ -29,7 +30,7 @@ export function progressLabel(nowMs: number, fromMs: number | null, window: { ea
   return expected ? `${elapsed} · ${expected}` : elapsed;
 }
 
-const STATE_LABELS: Record<string, string> = {
+const STATE_LABELS: Record<TaskState, string> = {
   draft: 'Draft',
   queued: 'Waiting for a free slot',
   submitting: 'Sending',
@@ -44,14 +45,9 @@ const STATE_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-/** A creator-facing name for a ledger state; unknown states are shown as they are. */
-export function stateLabel(state: string): string {
-  return STATE_LABELS[state] ?? state.replace(/_/g, ' ');
-}
-
-/** Whether the task is still moving (the tasks panel shows it, the gallery does not). */
-export function isInFlight(state: string): boolean {
-  return ['queued', 'submitting', 'waiting', 'generating', 'succeeded', 'stuck', 'submission_unknown'].includes(state);
+/** A creator-facing name for a task's state; one this build does not know is shown as it is. */
+export function stateLabel(state: TaskState): string {
+  return (STATE_LABELS as Partial<Record<string, string>>)[state] ?? state.replace(/_/g, ' ');
 }
 
 export function kindLabel(kind: Kind | null): string {

@@ -81,7 +81,7 @@ async function boot() {
     onError: (error) => composeHooks.onError(error),
   }));
   composeBuilt.catch(() => undefined);
-  const [, settings, key] = await Promise.all([catalogCall, ipc.settingsGet(), ipc.keyStatus()]);
+  const [catalog, settings, key] = await Promise.all([catalogCall, ipc.settingsGet(), ipc.keyStatus()]);
   performance.mark('boot-ipc');
   applyTheme(settings);
   // What start-up had to do about unreadable files, said once above whatever shows.
@@ -171,10 +171,11 @@ async function boot() {
     const notes = createTaskNotes();
     const chooseLibrary = () => void settingsDialog.chooseLibrary().catch((e) => onError(ipc.IpcError.from(e)));
     const tasks = createTasks({
-      onIntent: handleIntent, onReviewUnknown: (t) => unknown.open(t), onError,
+      states: catalog.states, onIntent: handleIntent, onReviewUnknown: (t) => unknown.open(t), onError,
       notes, onOpenTask: (id) => void gallery.open(id), onChooseLibrary: chooseLibrary,
     });
     const gallery = createGallery({
+      states: catalog.states,
       onRemix: (id) => void loadDraft(() => ipc.galleryRemix(id), (c) => c.focusPrompt()),
       onContinue: (id) => void loadDraft(() => ipc.galleryContinue(id), (c) => c.focusPrompt()),
       onIntent: handleIntent,
@@ -205,7 +206,8 @@ async function boot() {
       switch (event.type) {
         case 'task_changed':
           tasks.changed(event.task);
-          if (['downloaded', 'failed', 'succeeded', 'cancelled'].includes(event.task.state)) gallery.reload();
+          // A poster or a failure to show: the gallery's cards change.
+          if (catalog.states.finished.includes(event.task.state) || catalog.states.settled.includes(event.task.state)) gallery.reload();
           break;
         case 'upload_progress':
           tasks.upload(event.task_id, event.reference, event.sent, event.total);

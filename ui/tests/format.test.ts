@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TaskState } from '../src/bindings/TaskState';
 import { charCount, clock, fileName, grouped, keyCheckMessage, progressLabel, stateLabel, when } from '../src/format';
 
 describe('format', () => {
@@ -18,7 +19,7 @@ describe('format', () => {
 
   it('names states, and shows unknown ones as they are', () => {
     expect(stateLabel('submission_unknown')).toBe('Needs your decision');
-    expect(stateLabel('brand_new_state')).toBe('brand new state');
+    expect(stateLabel('brand_new_state' as TaskState)).toBe('brand new state');
   });
 
   it('counts characters and names files', () => {

@@ -8,6 +8,7 @@ import { createTaskNotes } from '../src/task-notes';
 import { createGallery } from '../src/views/gallery';
 import { createTasks } from '../src/views/tasks';
 import { byTestId, flush, hasTestId, taskView } from './helpers.test-util';
+import { STATE_GROUPS } from './state-groups.generated';
 
 afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
 
@@ -33,14 +34,14 @@ function shell(tasks: TaskView[], inFlight: () => TaskView[] = () => []) {
 }
 
 function tasksPanel() {
-  const deps = { onIntent: vi.fn(), onReviewUnknown: vi.fn(), onError: vi.fn(), onOpenTask: vi.fn(), onChooseLibrary: vi.fn(), notes: createTaskNotes() };
+  const deps = { states: STATE_GROUPS, onIntent: vi.fn(), onReviewUnknown: vi.fn(), onError: vi.fn(), onOpenTask: vi.fn(), onChooseLibrary: vi.fn(), notes: createTaskNotes() };
   const view = createTasks(deps);
   document.body.appendChild(view.el);
   return { view, deps };
 }
 
 function gallery() {
-  const deps = { onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), onChooseLibrary: vi.fn(), notes: createTaskNotes() };
+  const deps = { states: STATE_GROUPS, onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), onChooseLibrary: vi.fn(), notes: createTaskNotes() };
   const view = createGallery(deps);
   document.body.appendChild(view.el);
   return { view, deps };

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { TaskState } from '../src/bindings/TaskState';
 import { createTaskNotes } from '../src/task-notes';
 
-const t = (id: number, state: string, retry_of: number | null = null, retried_as: number | null = null) => ({ id, state, retry_of, retried_as });
+const t = (id: number, state: TaskState, retry_of: number | null = null, retried_as: number | null = null) => ({ id, state, retry_of, retried_as });
 
 describe('task notes', () => {
   it('knows the newest retry of a task, from any order of arrival', () => {

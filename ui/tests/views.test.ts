@@ -8,6 +8,7 @@ import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
 import { createTaskNotes } from '../src/task-notes';
 import { CATALOG } from './helpers.test-util';
+import { STATE_GROUPS } from './state-groups.generated';
 
 afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
 
@@ -119,7 +120,7 @@ describe('failure card', () => {
   });
 
   it('a retried failure whose next step is not sending again keeps that step', () => {
-    const card = failureCard({ ...base, category: 'moderation', action: { type: 'edit_prompt' } }, { onIntent: vi.fn(), retriedAs: 12, onShowTask: vi.fn() });
+    const card = failureCard({ ...base, category: 'input_rejected', action: { type: 'edit_prompt' } }, { onIntent: vi.fn(), retriedAs: 12, onShowTask: vi.fn() });
     expect(byTestId(card, 'failure-action').textContent).toBe('Edit prompt');
     expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
   });
@@ -142,7 +143,7 @@ describe('gallery view', () => {
       }
       return null;
     });
-    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
+    const view = createGallery({ states: STATE_GROUPS, onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
     document.body.appendChild(view.el);
     (byTestId(view.el, 'filter-failed') as HTMLButtonElement).click();
     const search = byTestId(view.el, 'gallery-search') as HTMLInputElement;
@@ -167,7 +168,7 @@ describe('gallery scrolling', () => {
       const { offset, limit } = (args as { query: GalleryQuery }).query;
       return { items: all.slice(offset, offset + limit), total: all.length, offset };
     });
-    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
+    const view = createGallery({ states: STATE_GROUPS, onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
     // jsdom lays nothing out: give the scroller a 900 × 700 viewport and a scroll position.
     const scroller = byTestId(view.el, 'gallery-scroller');
     let top = 0;

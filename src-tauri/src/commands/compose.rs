@@ -1,9 +1,11 @@
 //! The compose panel's commands: the catalog it offers and the live check (problems,
 //! warnings, price) behind the Generate button. Pure: nothing is sent or stored.
 
-use crate::models::{Catalog, ComposeCheck, Draft, EstimateView, InputProblem};
+use crate::models::{
+    Catalog, ComposeCheck, Draft, EstimateView, InputProblem, InputProblemCode, ProblemField,
+};
 use seedance_core::pricing::{estimate, format_button_label};
-use seedance_core::validate::{validate, Field, Problem};
+use seedance_core::validate::{validate, Problem};
 
 #[tauri::command]
 pub fn catalog() -> Catalog {
@@ -18,8 +20,8 @@ pub fn compose_check(draft: Draft) -> ComposeCheck {
         Err(error) => {
             return ComposeCheck {
                 problems: vec![InputProblem {
-                    field: "model".to_owned(),
-                    code: "unknown_choice".to_owned(),
+                    field: ProblemField::Model,
+                    code: InputProblemCode::UnknownChoice,
                     message: error.0,
                     reference: None,
                 }],
@@ -42,19 +44,9 @@ pub fn compose_check(draft: Draft) -> ComposeCheck {
 }
 
 pub(crate) fn input_problem(problem: &Problem) -> InputProblem {
-    let field = match problem.field {
-        Field::Prompt => "prompt",
-        Field::References => "references",
-        Field::Reference(_) => "reference",
-        Field::Duration => "duration",
-        Field::Resolution => "resolution",
-        Field::AspectRatio => "aspect_ratio",
-        Field::Mode => "mode",
-        Field::Seed => "seed",
-    };
     InputProblem {
-        field: field.to_owned(),
-        code: problem.code.as_str().to_owned(),
+        field: problem.field.into(),
+        code: problem.code.into(),
         message: problem.message.clone(),
         reference: problem.reference.and_then(|p| u32::try_from(p).ok()),
     }

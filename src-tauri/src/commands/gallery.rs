@@ -4,9 +4,7 @@
 
 use super::blocking;
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{
-    parse_states, Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView,
-};
+use crate::models::{Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView};
 use crate::state::AppState;
 use seedance_core::ledger::{Ledger, ListQuery, TaskEntry, TaskId};
 use std::path::PathBuf;
@@ -48,7 +46,7 @@ pub async fn gallery_list(
     let ledger = state.ledger.clone();
     blocking(move || {
         let list = ListQuery {
-            states: parse_states(&query.states),
+            states: query.ledger_states(),
             text: query.text.filter(|t| !t.trim().is_empty()),
             limit: query.limit.clamp(1, MAX_PAGE),
             offset: query.offset,

@@ -3,7 +3,7 @@
 
 use super::blocking;
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{Draft, GuidanceView, TaskView, UnknownSubmissionChoice};
+use crate::models::{phase, Draft, GuidanceView, Phase, TaskView, UnknownSubmissionChoice};
 use crate::state::AppState;
 use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
@@ -61,21 +61,22 @@ pub async fn tasks_submit(state: State<'_, AppState>, draft: Draft) -> IpcResult
     view_of(&state, id).await
 }
 
+/// Whether the tasks panel lists the task: the engine still works on it, it waits for the
+/// creator's decision, or its files are being saved.
+fn in_tasks_panel(state: LocalState) -> bool {
+    state.is_in_flight() || matches!(phase(state), Phase::NeedsDecision | Phase::Saving)
+}
+
 /// Tasks still moving, and those waiting for the creator's decision, oldest first.
 #[tauri::command]
 pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskView>> {
     let ledger = state.ledger.clone();
     blocking(move || {
         let query = ListQuery {
-            states: vec![
-                LocalState::Queued,
-                LocalState::Submitting,
-                LocalState::Waiting,
-                LocalState::Generating,
-                LocalState::Succeeded,
-                LocalState::Stuck,
-                LocalState::SubmissionUnknown,
-            ],
+            states: LocalState::ALL
+                .into_iter()
+                .filter(|state| in_tasks_panel(*state))
+                .collect(),
             ..ListQuery::default()
         };
         let mut views = Vec::new();

@@ -2,9 +2,10 @@
 //! behind the Generate button (problems, warnings, price). A draft becomes a core request
 //! only through [`Draft::to_request`], which refuses ids the core does not know.
 
-use super::Kind;
+use super::{Kind, StateGroups};
 use seedance_core::model::{AspectRatio, Mode, ModelId, Resolution};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
+use seedance_core::validate::{Field, ProblemCode};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use ts_rs::TS;
@@ -16,6 +17,7 @@ pub struct Catalog {
     pub models: Vec<ModelInfo>,
     /// Wire ids, in display order.
     pub aspect_ratios: Vec<String>,
+    pub states: StateGroups,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -45,6 +47,7 @@ impl Catalog {
                 .iter()
                 .map(|r| r.wire_id().to_owned())
                 .collect(),
+            states: StateGroups::current(),
         }
     }
 }
@@ -233,14 +236,79 @@ pub struct ComposeCheck {
     pub estimate: Option<EstimateView>,
 }
 
+/// The field of the compose panel a problem is shown under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemField {
+    Prompt,
+    /// The references as a whole (counts, combined lengths).
+    References,
+    /// One reference: `InputProblem::reference` says which.
+    Reference,
+    Duration,
+    Resolution,
+    AspectRatio,
+    Mode,
+    Seed,
+    /// A model, resolution or ratio this build does not know.
+    Model,
+}
+
+impl From<Field> for ProblemField {
+    fn from(field: Field) -> ProblemField {
+        match field {
+            Field::Prompt => ProblemField::Prompt,
+            Field::References => ProblemField::References,
+            Field::Reference(_) => ProblemField::Reference,
+            Field::Duration => ProblemField::Duration,
+            Field::Resolution => ProblemField::Resolution,
+            Field::AspectRatio => ProblemField::AspectRatio,
+            Field::Mode => ProblemField::Mode,
+            Field::Seed => ProblemField::Seed,
+        }
+    }
+}
+
+mirror_core_enum! {
+    /// The core's stable validation codes (`seedance_core::validate::ProblemCode`).
+    pub enum InputProblemCode mirrors ProblemCode {
+        PromptEmpty,
+        PromptTooLong,
+        DurationOutOfRange,
+        ResolutionUnsupported,
+        SeedOutOfRange,
+        TooManyImages,
+        TooManyVideos,
+        TooManyAudio,
+        AudioWithoutVisual,
+        VideoTooLong,
+        AudioTooLong,
+        DurationUnknown,
+        UrlNotHttp,
+        UrlWrongKind,
+        UrlUnsupportedFormat,
+        ModeForcedToReference,
+        ImagesIgnored,
+        FileMissing,
+        FileUnreadable,
+        FileEmpty,
+        NotAFile,
+        UnsupportedFileType,
+        KindMismatch,
+        FileExtensionMismatch,
+        LargeUpload,
+    }
+    extra {
+        /// The draft names a model, resolution or ratio this build does not know.
+        UnknownChoice,
+    }
+}
+
 /// One validation problem, keyed by the field the UI shows it under.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct InputProblem {
-    /// `"prompt"`, `"references"`, `"reference"`, `"duration"`, `"resolution"`,
-    /// `"aspect_ratio"`, `"mode"`, `"seed"`, `"model"`.
-    pub field: String,
-    /// The core's stable problem code.
-    pub code: String,
+    pub field: ProblemField,
+    pub code: InputProblemCode,
     pub message: String,
     /// Position in the draft's `references` when about one reference.
     pub reference: Option<u32>,
@@ -253,4 +321,21 @@ pub struct EstimateView {
     /// "200 credits ≈ $0.94", from the core's formatter.
     pub label: String,
     pub note: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn problem_codes_cross_under_the_cores_names() {
+        for code in ProblemCode::ALL {
+            assert_eq!(
+                serde_json::to_value(InputProblemCode::from(code)).unwrap(),
+                serde_json::Value::String(code.as_str().to_owned())
+            );
+        }
+        assert_eq!(InputProblemCode::ALL.len(), ProblemCode::ALL.len() + 1);
+    }
 }

@@ -1,6 +1,6 @@
 //! The gallery's query and its pages over the whole history.
 
-use super::TaskView;
+use super::{TaskState, TaskView};
 use seedance_core::ledger::LocalState;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -9,7 +9,7 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 pub struct GalleryQuery {
     pub text: Option<String>,
-    pub states: Vec<String>,
+    pub states: Vec<TaskState>,
     pub offset: u32,
     pub limit: u32,
 }
@@ -23,6 +23,9 @@ pub struct GalleryPage {
     pub offset: u32,
 }
 
-pub fn parse_states(names: &[String]) -> Vec<LocalState> {
-    names.iter().filter_map(|n| LocalState::parse(n)).collect()
+impl GalleryQuery {
+    /// The states asked for, as the ledger names them.
+    pub fn ledger_states(&self) -> Vec<LocalState> {
+        self.states.iter().map(|s| LocalState::from(*s)).collect()
+    }
 }

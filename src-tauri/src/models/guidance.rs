@@ -2,16 +2,42 @@
 //! credits, and the one next step. Mirrors `seedance_core::guidance` exhaustively.
 
 use super::Kind;
-use seedance_core::guidance::{Action, Guidance, Refund};
+use seedance_core::guidance::{Action, Category, Guidance, Refund};
 use serde::Serialize;
 use ts_rs::TS;
+
+mirror_core_enum! {
+    /// The core's stable failure vocabulary (`seedance_core::guidance::Category`).
+    pub enum FailureCategory mirrors Category {
+        AuthMissingKey,
+        AuthInvalidKey,
+        AccessNotEnabled,
+        AccessDenied,
+        TaskNotFound,
+        InsufficientCredits,
+        ConcurrencyLimit,
+        InvalidRequest,
+        UnknownModel,
+        ServerError,
+        Network,
+        SubmissionUnknown,
+        InputRejected,
+        OutputRejected,
+        FaceDetected,
+        MediaInvalid,
+        ReferenceRejected,
+        InvalidParameter,
+        ReferenceDownloadFailed,
+        Transient,
+        SpendingCap,
+        Unknown,
+    }
+}
 
 /// [`Guidance`] as the failure card reads it.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct GuidanceView {
-    /// The core's stable category name (`"insufficient_credits"`); an unknown one is shown
-    /// like `"unknown"`.
-    pub category: String,
+    pub category: FailureCategory,
     pub retryable: bool,
     pub refund: RefundView,
     /// One sentence about credits, when credits are the point.
@@ -73,7 +99,7 @@ pub enum ActionView {
 impl From<&Guidance> for GuidanceView {
     fn from(g: &Guidance) -> GuidanceView {
         GuidanceView {
-            category: g.category.as_str().to_owned(),
+            category: g.category.into(),
             retryable: g.retryable,
             refund: match g.refunded {
                 Refund::NotCharged => RefundView::NotCharged,
@@ -130,5 +156,22 @@ impl From<&Action> for ActionView {
             },
             Action::None => ActionView::None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn categories_cross_under_the_cores_names() {
+        for category in Category::ALL {
+            assert_eq!(
+                serde_json::to_value(FailureCategory::from(category)).unwrap(),
+                serde_json::to_value(category).unwrap()
+            );
+        }
+        assert_eq!(FailureCategory::ALL.len(), Category::ALL.len());
     }
 }

@@ -6,6 +6,63 @@
 //! exhaustive conversions, so a variant added in the core breaks this build instead of
 //! reaching the UI untyped. Nothing here decides anything: it only reshapes.
 
+/// Declares the shell's twin of a core enum that crosses IPC under the same snake_case
+/// names, with exhaustive conversions: a variant added in the core stops this build until
+/// it is mirrored here, so it reaches TypeScript as a member of the union, never as a bare
+/// string. `extra` variants exist only on the shell's side (and so convert one way).
+macro_rules! mirror_core_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident mirrors $core:ident {
+            $($(#[$variant_meta:meta])* $variant:ident,)*
+        }
+    ) => {
+        mirror_core_enum! {
+            $(#[$meta])*
+            pub enum $name mirrors $core { $($(#[$variant_meta])* $variant,)* } extra {}
+        }
+
+        impl From<$name> for $core {
+            fn from(value: $name) -> $core {
+                match value {
+                    $($name::$variant => $core::$variant,)*
+                }
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident mirrors $core:ident {
+            $($(#[$variant_meta:meta])* $variant:ident,)*
+        }
+        extra { $($(#[$extra_meta:meta])* $extra:ident,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, ts_rs::TS,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$variant_meta])* $variant,)*
+            $($(#[$extra_meta])* $extra,)*
+        }
+
+        impl From<$core> for $name {
+            fn from(value: $core) -> $name {
+                match value {
+                    $($core::$variant => $name::$variant,)*
+                }
+            }
+        }
+
+        impl $name {
+            /// Every name the UI may receive, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)* $($name::$extra,)*];
+        }
+    };
+}
+
 mod compose;
 mod events;
 mod gallery;

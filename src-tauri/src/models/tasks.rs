@@ -1,21 +1,125 @@
 //! Tasks as the tasks panel and the gallery show them, and the creator's decision on a
 //! submission of unknown outcome.
 
-use super::GuidanceView;
+use super::{FailureCategory, GuidanceView};
 use seedance_core::engine::summary_of;
-use seedance_core::guidance::Guidance;
-use seedance_core::ledger::{TaskEntry, TaskSummary};
+use seedance_core::guidance::{Category, Guidance};
+use seedance_core::ledger::{LocalState, TaskEntry, TaskSummary};
 use seedance_core::model::ModelId;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+mirror_core_enum! {
+    /// Where a task stands: the ledger's states, under the names it stores.
+    pub enum TaskState mirrors LocalState {
+        Draft,
+        Queued,
+        Submitting,
+        Waiting,
+        Generating,
+        Succeeded,
+        Downloaded,
+        Failed,
+        SubmissionUnknown,
+        Stuck,
+        NotFound,
+        Cancelled,
+    }
+}
+
+/// Where a state sits in a task's life. One exhaustive match, so a state added in the
+/// core has to be placed here (and so in every group the UI reads) before the shell
+/// builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Composed, not meant to be sent yet.
+    Draft,
+    /// In this app's hands before the service has it: queued or being sent.
+    Local,
+    /// The service is making it; the clock runs against the model's usual time.
+    OnService,
+    /// The service no longer knows its id; still asked about.
+    Lost,
+    /// Sent with an unknown outcome: nothing happens until the creator decides.
+    NeedsDecision,
+    /// Made by the service; its files are being saved.
+    Saving,
+    /// Made and in the library.
+    Saved,
+    Failed,
+    /// Withdrawn before it was sent.
+    Cancelled,
+}
+
+pub(crate) fn phase(state: LocalState) -> Phase {
+    match state {
+        LocalState::Draft => Phase::Draft,
+        LocalState::Queued | LocalState::Submitting => Phase::Local,
+        LocalState::Waiting | LocalState::Generating | LocalState::Stuck => Phase::OnService,
+        LocalState::NotFound => Phase::Lost,
+        LocalState::SubmissionUnknown => Phase::NeedsDecision,
+        LocalState::Succeeded => Phase::Saving,
+        LocalState::Downloaded => Phase::Saved,
+        LocalState::Failed => Phase::Failed,
+        LocalState::Cancelled => Phase::Cancelled,
+    }
+}
+
+/// The states the UI treats alike, sent with the catalog so the UI keeps no list of
+/// state names of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StateGroups {
+    /// The engine is still working on it (the core's `LocalState::is_in_flight`).
+    pub in_flight: Vec<TaskState>,
+    /// Running on the service: the elapsed time is shown against the model's usual time.
+    pub on_service: Vec<TaskState>,
+    /// Waits for the creator's decision before anything else happens.
+    pub needs_decision: Vec<TaskState>,
+    /// The service made the video (in the library, or being saved there).
+    pub finished: Vec<TaskState>,
+    /// Failed, or lost by the service: shown with its failure card.
+    pub failed: Vec<TaskState>,
+    /// Withdrawn before it was sent; nothing was spent.
+    pub cancelled: Vec<TaskState>,
+    /// Nothing more happens to it unless the creator acts: saved, failed or cancelled.
+    pub settled: Vec<TaskState>,
+}
+
+impl StateGroups {
+    pub fn current() -> StateGroups {
+        let group = |member: &dyn Fn(LocalState) -> bool| {
+            LocalState::ALL
+                .into_iter()
+                .filter(|state| member(*state))
+                .map(TaskState::from)
+                .collect()
+        };
+        let in_phases = |phases: &[Phase]| group(&|state| phases.contains(&phase(state)));
+        StateGroups {
+            in_flight: group(&LocalState::is_in_flight),
+            on_service: in_phases(&[Phase::OnService]),
+            needs_decision: in_phases(&[Phase::NeedsDecision]),
+            finished: in_phases(&[Phase::Saving, Phase::Saved]),
+            failed: in_phases(&[Phase::Failed, Phase::Lost]),
+            cancelled: in_phases(&[Phase::Cancelled]),
+            settled: in_phases(&[Phase::Saved, Phase::Failed, Phase::Cancelled]),
+        }
+    }
+}
+
+/// A stored category name as the UI's type; a name this build does not know (written by
+/// a newer one) is `unknown`, as the card shows it.
+fn category_named(name: &str) -> FailureCategory {
+    serde_json::from_value::<Category>(serde_json::Value::String(name.to_owned()))
+        .map_or(FailureCategory::Unknown, FailureCategory::from)
+}
 
 /// One task as the tasks panel and the gallery show it.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct TaskView {
     #[ts(type = "number")]
     pub id: i64,
-    /// The ledger's state name (`"waiting"`, `"downloaded"`, `"submission_unknown"`, …).
-    pub state: String,
+    pub state: TaskState,
     pub prompt: String,
     pub model: String,
     pub model_label: String,
@@ -36,7 +140,9 @@ pub struct TaskView {
     pub poster_path: Option<String>,
     /// The service's result URL (https), when finished.
     pub output_url: Option<String>,
-    pub failure_category: Option<String>,
+    /// The failure's category, when it failed; one this build does not know reads as
+    /// `unknown`.
+    pub failure_category: Option<FailureCategory>,
     pub guidance: Option<GuidanceView>,
     /// The task this one was created to retry (its id), when it is a retry.
     #[ts(type = "number | null")]
@@ -59,7 +165,7 @@ impl TaskView {
         let model = ModelId::from_wire_id(&s.model);
         TaskView {
             id: s.id,
-            state: s.state.as_str().to_owned(),
+            state: s.state.into(),
             prompt: s.prompt.clone(),
             model: s.model.clone(),
             model_label: model.map_or_else(|| s.model.clone(), |m| m.label().to_owned()),
@@ -74,7 +180,7 @@ impl TaskView {
             video_path: s.video_path.as_ref().map(|p| p.display().to_string()),
             poster_path: s.poster_path.as_ref().map(|p| p.display().to_string()),
             output_url: s.output_url.clone(),
-            failure_category: s.failure_category.clone(),
+            failure_category: s.failure_category.as_deref().map(category_named),
             guidance: None,
             retry_of: s.retry_of,
             retried_as: s.retried_as,
@@ -115,4 +221,68 @@ pub enum UnknownSubmissionChoice {
     SubmitAgain,
     /// Give up on it; nothing is sent.
     Abandon,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn task_states_cross_under_the_names_the_ledger_stores() {
+        for state in LocalState::ALL {
+            let mirrored = TaskState::from(state);
+            assert_eq!(
+                serde_json::to_value(mirrored).unwrap(),
+                serde_json::Value::String(state.as_str().to_owned())
+            );
+            assert_eq!(LocalState::from(mirrored), state);
+        }
+        assert_eq!(TaskState::ALL.len(), LocalState::ALL.len());
+    }
+
+    #[test]
+    fn the_groups_follow_the_cores_own_predicate() {
+        let groups = StateGroups::current();
+        for state in LocalState::ALL {
+            let local_or_on_service = matches!(phase(state), Phase::Local | Phase::OnService);
+            assert_eq!(state.is_in_flight(), local_or_on_service, "{state}");
+            assert_eq!(
+                groups.in_flight.contains(&state.into()),
+                state.is_in_flight(),
+                "{state}"
+            );
+        }
+        let names = |states: &[TaskState]| -> Vec<String> {
+            states
+                .iter()
+                .map(|s| LocalState::from(*s).as_str().to_owned())
+                .collect()
+        };
+        // The lists the UI kept by hand before the catalog carried them.
+        assert_eq!(names(&groups.finished), ["succeeded", "downloaded"]);
+        assert_eq!(names(&groups.failed), ["failed", "not_found"]);
+        assert_eq!(
+            names(&groups.on_service),
+            ["waiting", "generating", "stuck"]
+        );
+        assert_eq!(names(&groups.needs_decision), ["submission_unknown"]);
+        assert_eq!(names(&groups.cancelled), ["cancelled"]);
+        assert_eq!(
+            names(&groups.settled),
+            ["downloaded", "failed", "cancelled"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_stored_category_reads_as_unknown() {
+        assert_eq!(
+            category_named("insufficient_credits"),
+            FailureCategory::InsufficientCredits
+        );
+        assert_eq!(
+            category_named("from_a_newer_build"),
+            FailureCategory::Unknown
+        );
+    }
 }

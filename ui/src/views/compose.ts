@@ -8,6 +8,7 @@ import type { Draft } from '../bindings/Draft';
 import type { DraftReference } from '../bindings/DraftReference';
 import type { InspectedReference } from '../bindings/InspectedReference';
 import type { Kind } from '../bindings/Kind';
+import type { ProblemField } from '../bindings/ProblemField';
 import { append, clear, h, uid } from '../dom';
 import { charCount, fileName, kindLabel, seconds } from '../format';
 import {
@@ -22,6 +23,9 @@ import {
   withModel,
 } from '../compose-model';
 import * as ipc from '../ipc';
+
+/** Fields without a message slot of their own: their problems show together under the options. */
+const OTHER_FIELDS: ProblemField[] = ['resolution', 'aspect_ratio', 'mode', 'seed', 'model'];
 
 /** A reference row: the draft's reference plus what the UI shows about it. */
 interface Row {
@@ -201,7 +205,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   }
 
   function renderProblems() {
-    const show = (target: HTMLElement, field: string) => {
+    const show = (target: HTMLElement, field: ProblemField) => {
       clear(target);
       const { problems, warnings } = problemsFor(check, field);
       for (const p of problems) target.appendChild(h('div', { class: 'problem' }, p.message));
@@ -212,7 +216,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     show(durationProblem, 'duration');
     show(refsProblem, 'references');
     clear(otherProblems);
-    for (const field of ['resolution', 'aspect_ratio', 'mode', 'seed', 'model']) {
+    for (const field of OTHER_FIELDS) {
       const { problems, warnings } = problemsFor(check, field);
       for (const p of problems) otherProblems.appendChild(h('div', { class: 'problem' }, p.message));
       for (const w of warnings) otherProblems.appendChild(h('div', { class: 'warning' }, w.message));

@@ -6,6 +6,7 @@
 
 import type { GalleryPage } from '../bindings/GalleryPage';
 import type { GalleryQuery } from '../bindings/GalleryQuery';
+import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { grouped, stateLabel, when } from '../format';
@@ -21,6 +22,8 @@ const PAGE = 60;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
 
 export interface GalleryDeps {
+  /** The catalog's state groups: what each filter selects, which tasks show a failure card. */
+  states: StateGroups;
   onRemix(id: number): void;
   onContinue(id: number): void;
   onIntent(task: TaskView, intent: Intent, context: { kind: import('../bindings/Kind').Kind | null; index: number | null }): void;
@@ -44,7 +47,7 @@ export interface GalleryView {
  * The query of the gallery's first screen (no search, no filter), so start-up can ask for
  * it alongside its other calls instead of after the views are built.
  */
-export const firstPageQuery = (): GalleryQuery => ({ text: null, states: statesFor('all'), offset: 0, limit: PAGE });
+export const firstPageQuery = (): GalleryQuery => ({ text: null, states: [], offset: 0, limit: PAGE });
 
 export function createGallery(deps: GalleryDeps): GalleryView {
   let prefetched = deps.firstPage ?? null;
@@ -188,7 +191,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     try {
       const early = offset === 0 && !text && filter === 'all' ? prefetched : null;
       prefetched = null;
-      const page = await (early ?? ipc.galleryList({ text: text || null, states: statesFor(filter), offset, limit: PAGE }));
+      const page = await (early ?? ipc.galleryList({ text: text || null, states: statesFor(filter, deps.states), offset, limit: PAGE }));
       if (mine !== generation) return;
       deps.notes.noteTasks(...page.items);
       total = page.total;
@@ -252,7 +255,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         task.retry_of !== null ? link(`Retry of #${task.retry_of}`, 'details-retry-of', task.retry_of) : null,
         retriedAs !== null ? link(`Retried as #${retriedAs}`, 'details-retried-as', retriedAs) : null,
       ].filter((x): x is HTMLButtonElement => x !== null));
-      failureSlot.replaceChildren(...(task.state === 'failed' || task.state === 'not_found'
+      failureSlot.replaceChildren(...(deps.states.failed.includes(task.state)
         ? [failureCard(task.guidance, { onIntent: (intent, context) => deps.onIntent(task, intent, context), retriedAs, onShowTask: (other) => void open(other) })]
         : []));
       const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(id) : null;

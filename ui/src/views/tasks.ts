@@ -4,6 +4,7 @@
 // retry links to the task it retries; a finished video that could not be saved says why
 // with what to do. The clock ticks only while something is in flight (no idle CPU).
 
+import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { progressLabel, stateLabel } from '../format';
@@ -14,6 +15,8 @@ import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
 
 export interface TasksDeps {
+  /** The catalog's state groups: which tasks have a running clock, which a failure card. */
+  states: StateGroups;
   onIntent(task: TaskView, intent: Intent, context: { kind: import('../bindings/Kind').Kind | null; index: number | null }): void;
   onReviewUnknown(task: TaskView): void;
   onError(error: ipc.IpcError): void;
@@ -51,7 +54,7 @@ export function createTasks(deps: TasksDeps): TasksView {
     const upload = uploads.get(task.id);
     const meta: string[] = [task.model_label, task.resolution, `${task.duration_secs} s`];
     if (task.state === 'queued' && task.queue_position !== null) meta.push(`#${task.queue_position + 1} in line`);
-    const elapsed = ['waiting', 'generating', 'stuck'].includes(task.state)
+    const elapsed = deps.states.on_service.includes(task.state)
       ? progressLabel(Date.now(), task.submitted_at_ms ?? task.created_at_ms, task.expected_secs)
       : '';
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
@@ -85,7 +88,7 @@ export function createTasks(deps: TasksDeps): TasksView {
         h('p', {}, 'The connection broke while sending it, so the app cannot tell whether the service created (and charged) the task. Sending it again may charge twice.'),
         h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', 'data-testid': 'review-unknown', onclick: () => deps.onReviewUnknown(task) }, 'Decide what to do'))));
     }
-    if (task.state === 'failed' || task.state === 'not_found') {
+    if (deps.states.failed.includes(task.state)) {
       children.push(failureCard(task.guidance, {
         onIntent: (intent, context) => deps.onIntent(task, intent, context),
         retriedAs: deps.notes.retriedAs(task.id),
@@ -104,7 +107,7 @@ export function createTasks(deps: TasksDeps): TasksView {
     const shown = [...inFlight, ...[...failures.values()].filter((f) => !inFlight.some((t) => t.id === f.id))];
     if (shown.length) el.appendChild(h('h2', {}, 'In progress'));
     for (const task of shown) el.appendChild(row(task));
-    const ticking = inFlight.some((t) => ['waiting', 'generating', 'stuck'].includes(t.state));
+    const ticking = inFlight.some((t) => deps.states.on_service.includes(t.state));
     if (ticking && timer === null) timer = setInterval(render, 1000);
     if (!ticking && timer !== null) { clearInterval(timer); timer = null; }
   }
