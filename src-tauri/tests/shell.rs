@@ -6,12 +6,13 @@
 use seedance_core::api::ApiClient;
 use seedance_core::api::ClientConfig;
 use seedance_core::guidance::{guidance_for, Failure};
-use seedance_core::ledger::{Ledger, ListQuery, LocalState};
+use seedance_core::ledger::{Ledger, ListQuery, LocalState, LEDGER_FILE};
 use seedance_core::secret::ApiKey;
 use seedance_fake::{FakeConfig, FakeService};
 use seedance_studio_lib::commands::account::account_page;
 use seedance_studio_lib::commands::compose::compose_check;
 use seedance_studio_lib::commands::gallery::delete_from_history;
+use seedance_studio_lib::commands::read_task;
 use seedance_studio_lib::error::ErrorCode;
 use seedance_studio_lib::models::{
     ActionView, Draft, DraftReference, FailureCategory, InputProblemCode, KeyCheck, KeyCheckResult,
@@ -142,6 +143,33 @@ fn deleting_a_task_that_is_not_in_the_history_is_not_found() {
     delete_from_history(&ledger, id).unwrap();
     let again = delete_from_history(&ledger, id).unwrap_err();
     assert_eq!(again.code, ErrorCode::NotFound, "{}", again.message);
+}
+
+#[test]
+fn a_history_that_cannot_be_read_is_a_storage_error_not_a_missing_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    let request = draft("A kite over dunes").to_request().unwrap();
+    let id = ledger
+        .create(&request, Some(200.0), None, LocalState::Queued)
+        .unwrap();
+    assert_eq!(read_task(&ledger, id).unwrap().id, id);
+    let missing = read_task(&ledger, id + 1).unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound, "{}", missing.message);
+
+    // The row is there, but its request no longer decodes (a damaged disk, a buggy build).
+    let db = rusqlite::Connection::open(dir.path().join(LEDGER_FILE)).unwrap();
+    let changed = db
+        .execute("UPDATE tasks SET request = '{not json' WHERE id = ?1", [id])
+        .unwrap();
+    assert_eq!(changed, 1);
+    let unreadable = read_task(&ledger, id).unwrap_err();
+    assert_eq!(
+        unreadable.code,
+        ErrorCode::Storage,
+        "{}",
+        unreadable.message
+    );
 }
 
 #[test]

@@ -12,7 +12,6 @@ import type { Draft } from './bindings/Draft';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { GalleryPage } from './bindings/GalleryPage';
 import type { GalleryQuery } from './bindings/GalleryQuery';
-import type { GuidanceView } from './bindings/GuidanceView';
 import type { InspectedReference } from './bindings/InspectedReference';
 import type { KeyCheck } from './bindings/KeyCheck';
 import type { KeyStatus } from './bindings/KeyStatus';
@@ -21,30 +20,28 @@ import type { SettingsView } from './bindings/SettingsView';
 import type { TaskView } from './bindings/TaskView';
 import type { UnknownSubmissionChoice } from './bindings/UnknownSubmissionChoice';
 
-/** A command's rejection. `code` is `'unknown'` when the shell sent something unexpected. */
+/** Every code the shell rejects with; typed so a code added there must be added here. */
+const KNOWN_CODES: Record<ErrorCode, true> = {
+  keychain_unavailable: true, keychain_locked: true, keychain_failed: true, invalid_key: true, missing_key: true,
+  invalid_input: true, not_found: true, not_allowed: true, storage: true, internal: true,
+};
+
+const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(KNOWN_CODES, code);
+
+/** A command's rejection. `code` is `'unknown'` when the shell sent something this UI does not know. */
 export class IpcError extends Error {
   readonly code: ErrorCode | 'unknown';
-  readonly retryable: boolean;
-  readonly guidance: GuidanceView | null;
 
-  constructor(code: ErrorCode | 'unknown', message: string, retryable = false, guidance: GuidanceView | null = null) {
+  constructor(code: ErrorCode | 'unknown', message: string) {
     super(message);
     this.name = 'IpcError';
     this.code = code;
-    this.retryable = retryable;
-    this.guidance = guidance;
   }
 
   static from(raw: unknown): IpcError {
     if (raw instanceof IpcError) return raw;
     if (raw && typeof raw === 'object' && 'code' in raw && 'message' in raw) {
-      const r = raw as { code: unknown; message: unknown; retryable?: unknown; guidance?: unknown };
-      return new IpcError(
-        typeof r.code === 'string' ? (r.code as ErrorCode) : 'unknown',
-        String(r.message),
-        r.retryable === true,
-        (r.guidance as GuidanceView | null | undefined) ?? null,
-      );
+      return new IpcError(isErrorCode(raw.code) ? raw.code : 'unknown', String(raw.message));
     }
     const text = raw instanceof Error ? raw.message : typeof raw === 'string' ? raw : 'Something went wrong.';
     return new IpcError('unknown', text);
@@ -150,6 +147,6 @@ export const thumbnailUrl = (taskId: number) => convertFileSrc(String(taskId), '
  */
 export async function videoBlobUrl(path: string): Promise<string> {
   const response = await fetch(convertFileSrc(path));
-  if (!response.ok) throw new IpcError('not_found', `The video file could not be read (${response.status}).`, false);
+  if (!response.ok) throw new IpcError(response.status === 404 ? 'not_found' : 'storage', `The video file could not be read (${response.status}).`);
   return URL.createObjectURL(await response.blob());
 }

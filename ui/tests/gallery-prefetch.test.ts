@@ -37,7 +37,7 @@ describe('gallery start-up', () => {
 
   it('shows the error of a failed early page and recovers on reload', async () => {
     mockIPC(() => ({ items: [], total: 2, offset: 0 }));
-    const d = deps(Promise.reject({ code: 'storage', message: 'The task history could not be read.', retryable: true }));
+    const d = deps(Promise.reject({ code: 'storage', message: 'The task history could not be read.' }));
     const view = createGallery(d);
     document.body.appendChild(view.el);
     await flush();

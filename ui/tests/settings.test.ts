@@ -59,7 +59,7 @@ describe('settings', () => {
     const { settings, deps, calls } = dialog({
       settings_get: () => VIEW,
       key_status: () => NO_KEY,
-      key_set: () => { throw { code: 'keychain_unavailable', message: 'No system keychain is available.', retryable: false, guidance: null }; },
+      key_set: () => { throw { code: 'keychain_unavailable', message: 'No system keychain is available.' }; },
       key_set_session_only: () => session,
     });
     await settings.open('key');
@@ -83,7 +83,7 @@ describe('settings', () => {
     const { settings } = dialog({
       settings_get: () => VIEW,
       key_status: () => NO_KEY,
-      key_set: () => { throw { code: 'invalid_key', message: 'That is not a key.', retryable: false, guidance: null }; },
+      key_set: () => { throw { code: 'invalid_key', message: 'That is not a key.' }; },
     });
     await settings.open('key');
     byTestId(settings.el, 'settings-key-save').click();

@@ -139,7 +139,7 @@ describe('download failures in the tasks panel', () => {
     mockIPC((cmd) => {
       calls.push(cmd);
       if (cmd === 'tasks_in_flight') return [{ ...saving, output_url: null }];
-      if (cmd === 'tasks_download_again') throw { code: 'not_allowed', message: 'This task is downloaded.', retryable: false, guidance: null };
+      if (cmd === 'tasks_download_again') throw { code: 'not_allowed', message: 'This task is downloaded.' };
       return null;
     });
     const { view, deps } = tasksPanel();
@@ -251,7 +251,7 @@ describe('gallery details', () => {
     mockIPC((cmd) => {
       if (cmd === 'task_get') return taskView({ id: 4 });
       if (cmd === 'gallery_list') return { items: [], total: 0, offset: 0 };
-      if (cmd === 'gallery_delete') throw { code: 'not_found', message: 'Task #4 is not in the history.', retryable: false, guidance: null };
+      if (cmd === 'gallery_delete') throw { code: 'not_found', message: 'Task #4 is not in the history.' };
       return null;
     });
     const { view, deps } = gallery();

@@ -2,7 +2,7 @@
 //! save a copy, open the result URL, delete from history, remix, continue from the last
 //! frame). Files are only ever read here; deleting removes the history row, not the video.
 
-use super::blocking;
+use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::models::{Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView};
 use crate::state::AppState;
@@ -17,12 +17,7 @@ const MAX_PAGE: u32 = 500;
 
 async fn entry(state: &AppState, id: TaskId) -> IpcResult<TaskEntry> {
     let ledger = state.ledger.clone();
-    blocking(move || {
-        ledger
-            .get(id)
-            .map_err(|e| IpcError::new(ErrorCode::NotFound, e.to_string()))
-    })
-    .await
+    blocking(move || read_task(&ledger, id)).await
 }
 
 fn video_of(entry: &TaskEntry) -> IpcResult<PathBuf> {

@@ -10,6 +10,7 @@ pub mod settings;
 pub mod tasks;
 
 use crate::error::{IpcError, IpcResult};
+use seedance_core::ledger::{Ledger, TaskEntry, TaskId};
 
 /// Runs blocking work (keychain, ledger, disk) off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -18,4 +19,10 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(IpcError::from)?
+}
+
+/// One task of the history: `not_found` when it is not there, `storage` when the history
+/// cannot be read (a failing disk must not pass for a deleted task).
+pub fn read_task(ledger: &Ledger, id: TaskId) -> IpcResult<TaskEntry> {
+    ledger.get(id).map_err(IpcError::from)
 }

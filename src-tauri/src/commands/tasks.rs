@@ -1,9 +1,9 @@
 //! Running generations: submit, the tasks still moving, retry, cancel, download again,
 //! and the creator's decision on a submission of unknown outcome.
 
-use super::blocking;
+use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{phase, Draft, GuidanceView, Phase, TaskView, UnknownSubmissionChoice};
+use crate::models::{phase, Draft, Phase, TaskView, UnknownSubmissionChoice};
 use crate::state::AppState;
 use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
@@ -15,10 +15,7 @@ fn refusal(error: SubmitRefusal) -> IpcError {
             || "The request cannot be sent as it is.".to_owned(),
             |p| p.message.clone(),
         )),
-        SubmitRefusal::SpendingCap { guidance } => IpcError {
-            guidance: Some(Box::new(GuidanceView::from(guidance.as_ref()))),
-            ..IpcError::invalid(guidance.explanation.clone())
-        },
+        SubmitRefusal::SpendingCap { guidance } => IpcError::invalid(guidance.explanation),
         SubmitRefusal::NoPrice { message } => IpcError::invalid(message),
         SubmitRefusal::NotAllowed { message, .. } => IpcError::new(ErrorCode::NotAllowed, message),
         SubmitRefusal::Ledger { message } => IpcError::storage(message),
@@ -41,13 +38,7 @@ fn engine_error(error: EngineError) -> IpcError {
 
 async fn view_of(state: &AppState, id: TaskId) -> IpcResult<TaskView> {
     let ledger = state.ledger.clone();
-    blocking(move || {
-        ledger
-            .get(id)
-            .map(|entry| TaskView::from_entry(&entry))
-            .map_err(|e| IpcError::new(ErrorCode::NotFound, e.to_string()))
-    })
-    .await
+    blocking(move || read_task(&ledger, id).map(|entry| TaskView::from_entry(&entry))).await
 }
 
 /// Queues a generation; it is sent as soon as a slot is free.
@@ -81,7 +72,7 @@ pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskVi
         };
         let mut views = Vec::new();
         for summary in ledger.list(&query).map_err(IpcError::storage)?.iter().rev() {
-            let entry = ledger.get(summary.id).map_err(IpcError::storage)?;
+            let entry = read_task(&ledger, summary.id)?;
             views.push(TaskView::from_entry(&entry));
         }
         Ok(views)
