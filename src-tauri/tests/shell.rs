@@ -37,7 +37,7 @@ fn draft(prompt: &str) -> Draft {
 
 #[test]
 fn a_valid_draft_is_priced_for_the_button() {
-    let check = compose_check(draft("A golden retriever on a beach"));
+    let check = compose_check(draft("A golden retriever on a beach")).unwrap();
     assert!(check.problems.is_empty(), "{:?}", check.problems);
     let estimate = check.estimate.unwrap();
     assert_eq!(estimate.credits, 200.0);
@@ -55,7 +55,7 @@ fn problems_name_their_field_and_reference() {
         url: Some("https://example.com/a.mp3".into()),
         duration_ms: Some(3000),
     }];
-    let check = compose_check(d);
+    let check = compose_check(d).unwrap();
     let fields: Vec<ProblemField> = check.problems.iter().map(|p| p.field).collect();
     assert!(fields.contains(&ProblemField::Prompt), "{fields:?}");
     assert!(fields.contains(&ProblemField::Resolution), "{fields:?}");
@@ -69,7 +69,7 @@ fn problems_name_their_field_and_reference() {
 fn an_unknown_model_is_a_problem_not_a_crash() {
     let mut d = draft("p");
     d.model = "seedance-2.0".into();
-    let check = compose_check(d);
+    let check = compose_check(d).unwrap();
     assert_eq!(check.problems[0].field, ProblemField::Model);
     assert_eq!(check.problems[0].code, InputProblemCode::UnknownChoice);
     assert!(check.estimate.is_none());

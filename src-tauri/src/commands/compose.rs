@@ -1,24 +1,23 @@
 //! The compose panel's commands: the catalog it offers and the live check (problems,
 //! warnings, price) behind the Generate button. Pure: nothing is sent or stored.
 
+use crate::error::IpcResult;
 use crate::models::{
     Catalog, ComposeCheck, Draft, EstimateView, InputProblem, InputProblemCode, ProblemField,
 };
 use seedance_core::pricing::{estimate, format_button_label};
 use seedance_core::validate::{validate, Problem};
 
-#[tauri::command]
-pub fn catalog() -> Catalog {
-    Catalog::current()
+pub fn catalog() -> IpcResult<Catalog> {
+    Ok(Catalog::current())
 }
 
 /// Problems, warnings and the price of a draft. Pure: nothing is sent or stored.
-#[tauri::command]
-pub fn compose_check(draft: Draft) -> ComposeCheck {
+pub fn compose_check(draft: Draft) -> IpcResult<ComposeCheck> {
     let request = match draft.to_request() {
         Ok(request) => request,
         Err(error) => {
-            return ComposeCheck {
+            return Ok(ComposeCheck {
                 problems: vec![InputProblem {
                     field: ProblemField::Model,
                     code: InputProblemCode::UnknownChoice,
@@ -27,11 +26,11 @@ pub fn compose_check(draft: Draft) -> ComposeCheck {
                 }],
                 warnings: Vec::new(),
                 estimate: None,
-            }
+            })
         }
     };
     let validation = validate(&request);
-    ComposeCheck {
+    Ok(ComposeCheck {
         problems: validation.problems.iter().map(input_problem).collect(),
         warnings: validation.warnings.iter().map(input_problem).collect(),
         estimate: estimate(&request).ok().map(|e| EstimateView {
@@ -40,7 +39,7 @@ pub fn compose_check(draft: Draft) -> ComposeCheck {
             label: format_button_label(&e),
             note: e.note.clone(),
         }),
-    }
+    })
 }
 
 pub(crate) fn input_problem(problem: &Problem) -> InputProblem {

@@ -33,7 +33,6 @@ fn video_of(entry: &TaskEntry) -> IpcResult<PathBuf> {
         })
 }
 
-#[tauri::command]
 pub async fn gallery_list(
     state: State<'_, AppState>,
     query: GalleryQuery,
@@ -64,7 +63,6 @@ pub async fn gallery_list(
 }
 
 /// Shows the video in the system file manager.
-#[tauri::command]
 pub async fn gallery_reveal(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -77,7 +75,6 @@ pub async fn gallery_reveal(
 }
 
 /// Asks where to save a copy of the video, then copies it there. `None` when cancelled.
-#[tauri::command]
 pub async fn gallery_save_as(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -106,7 +103,6 @@ pub async fn gallery_save_as(
 }
 
 /// Opens the service's result URL in the browser; https only.
-#[tauri::command]
 pub async fn gallery_open_url(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -129,7 +125,6 @@ pub async fn gallery_open_url(
 }
 
 /// Removes the task from the history. The video file stays in the library folder.
-#[tauri::command]
 pub async fn gallery_delete(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     let ledger = state.ledger.clone();
     let thumbnails = crate::thumbnails::cache_for(&state.data_dir);
@@ -152,14 +147,12 @@ pub fn delete_from_history(ledger: &Ledger, id: TaskId) -> IpcResult<()> {
 }
 
 /// The task's request as a new draft, to change and send again.
-#[tauri::command]
 pub async fn gallery_remix(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
     Ok(Draft::from_request(&entry(&state, id).await?.request))
 }
 
 /// A new draft that starts where the video ended: its last frame as image 1, same
 /// model and format, an empty prompt for what happens next.
-#[tauri::command]
 pub async fn gallery_continue(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
     let entry = entry(&state, id).await?;
     let frame = entry

@@ -42,7 +42,6 @@ async fn view_of(state: &AppState, id: TaskId) -> IpcResult<TaskView> {
 }
 
 /// Queues a generation; it is sent as soon as a slot is free.
-#[tauri::command]
 pub async fn tasks_submit(state: State<'_, AppState>, draft: Draft) -> IpcResult<TaskView> {
     let id = state
         .engine()
@@ -59,7 +58,6 @@ fn in_tasks_panel(state: LocalState) -> bool {
 }
 
 /// Tasks still moving, and those waiting for the creator's decision, oldest first.
-#[tauri::command]
 pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskView>> {
     let ledger = state.ledger.clone();
     blocking(move || {
@@ -80,14 +78,12 @@ pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskVi
     .await
 }
 
-#[tauri::command]
 pub async fn task_get(state: State<'_, AppState>, id: TaskId) -> IpcResult<TaskView> {
     view_of(&state, id).await
 }
 
 /// Sends a failed task's request again as a new task. `confirm_may_charge_twice` is
 /// needed when the first one may already have been charged.
-#[tauri::command]
 pub async fn tasks_retry(
     state: State<'_, AppState>,
     id: TaskId,
@@ -102,7 +98,6 @@ pub async fn tasks_retry(
 }
 
 /// Withdraws a task still waiting in the local queue.
-#[tauri::command]
 pub async fn tasks_cancel(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     state.engine().cancel(id).await.map_err(engine_error)
 }
@@ -110,7 +105,6 @@ pub async fn tasks_cancel(state: State<'_, AppState>, id: TaskId) -> IpcResult<(
 /// Tries again to put a finished video in the library after a failed download (the
 /// creator freed space or chose another folder). Progress and the outcome arrive as
 /// events.
-#[tauri::command]
 pub async fn tasks_download_again(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     state
         .engine()
@@ -121,7 +115,6 @@ pub async fn tasks_download_again(state: State<'_, AppState>, id: TaskId) -> Ipc
 
 /// The creator's decision on a submission of unknown outcome; returns the new task when
 /// it was sent again.
-#[tauri::command]
 pub async fn tasks_resolve_unknown(
     state: State<'_, AppState>,
     id: TaskId,

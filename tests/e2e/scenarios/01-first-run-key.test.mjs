@@ -11,12 +11,15 @@ import {
   cli, clickWhenReady, enterStudio, invoke, repoRoot, scenario, testKey, textOf, tid, until,
 } from '../harness.mjs';
 
-/** The commands the shell registers, read from its one handler list. */
+/**
+ * The commands the shell registers: `COMMAND_NAMES` of the bindings generated from its one
+ * list of commands (src-tauri/src/commands/list.rs).
+ */
 function registeredCommands() {
-  const source = readFileSync(join(repoRoot, 'src-tauri/src/lib.rs'), 'utf8');
-  const list = source.match(/generate_handler!\[([\s\S]*?)\]/);
-  assert.ok(list, 'src-tauri/src/lib.rs has a generate_handler! list');
-  return [...list[1].matchAll(/([a-z_][a-z0-9_]*)\s*,?\s*$/gm)].map((m) => m[1].split('::').pop());
+  const source = readFileSync(join(repoRoot, 'ui/src/bindings/commands.ts'), 'utf8');
+  const list = source.match(/export const COMMAND_NAMES = (\[[^\]]*\]) as const;/);
+  assert.ok(list, 'ui/src/bindings/commands.ts has COMMAND_NAMES');
+  return JSON.parse(list[1]);
 }
 
 // Commands that open a native dialog and wait for a person; nothing else is skipped.
