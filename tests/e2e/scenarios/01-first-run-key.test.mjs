@@ -71,7 +71,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
     const submitted = await invoke(browser, 'tasks_submit', { draft: draft('A paper boat on a puddle') });
     assert.ok(submitted.ok, JSON.stringify(submitted));
     const id = submitted.value.id;
-    const image = join(repoRoot, 'tests/fixtures/media/image.png');
+    const image = join(repoRoot, 'core/tests/fixtures/media/image.png');
     // Reads first; the commands that change the key last.
     const calls = {
       key_status: {},

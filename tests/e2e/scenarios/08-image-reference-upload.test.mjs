@@ -15,7 +15,7 @@ test('image reference: dropped, uploaded with progress, sent as imageUrls', asyn
   await scenario(t, '08-image-reference-upload', {}, async ({ fake, dataDir, browser }) => {
     await enterStudio(browser, testKey('upload'));
     const image = join(dataDir, 'storyboard frame.png');
-    copyFileSync(join(repoRoot, 'tests/fixtures/media/image.png'), image);
+    copyFileSync(join(repoRoot, 'core/tests/fixtures/media/image.png'), image);
 
     await dropFiles(browser, [image]);
     const [row] = await until(async () => {

@@ -11,7 +11,7 @@ import {
   tid, until,
 } from '../harness.mjs';
 
-const media = (name) => join(repoRoot, 'tests/fixtures/media', name);
+const media = (name) => join(repoRoot, 'core/tests/fixtures/media', name);
 
 /** Generate is disabled with `reason`, and pressing it (and Ctrl+Enter) sends nothing. */
 async function blocked(browser, fake, reason) {
