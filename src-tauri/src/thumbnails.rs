@@ -20,11 +20,11 @@ pub const SCHEME: &str = "thumb";
 
 type DecodeJob = Box<dyn FnOnce() + Send>;
 
-/// Full-size frames are decoded on a few threads of their own, one per core up to four (a
-/// 1080p frame takes ≈ 25 ms and ≈ 14 MB while it is made). Their number bounds the decoded
-/// pixels held at once, and a fixed set of threads keeps the allocator's per-thread arenas
-/// few: decoding on the blocking pool's many threads left ≈ 40–113 MiB of freed buffers in
-/// the shell after a scroll through the 500 posters (docs/benchmarks.md, "Scrolling").
+/// Full-size frames are decoded on a few threads of their own, one per core up to four.
+/// Their number bounds the decoded pixels held at once (a 1080p frame is megabytes while
+/// it is made), and a fixed set of threads keeps the allocator's per-thread arenas few:
+/// decoding on the blocking pool's many threads left tens of MiB of freed buffers in the
+/// shell after a long scroll (docs/benchmarks.md, "Figures behind the code's comments").
 fn decoder() -> &'static mpsc::Sender<DecodeJob> {
     static DECODER: OnceLock<mpsc::Sender<DecodeJob>> = OnceLock::new();
     DECODER.get_or_init(|| {

@@ -35,7 +35,7 @@ export const fileUrl = (path: string) => convertFileSrc(path);
 
 /**
  * The gallery's picture of a task: a small JPEG of its last frame, made once by the shell's
- * `thumb:` scheme (src-tauri/src/thumbnails.rs). The full frame is ≈ 8 MB decoded at 1080p.
+ * `thumb:` scheme (src-tauri/src/thumbnails.rs). The full frame is 1920 × 1080 × 4 bytes decoded.
  */
 export const thumbnailUrl = (taskId: number) => convertFileSrc(String(taskId), 'thumb');
 

@@ -73,8 +73,9 @@ async function boot() {
   firstPage.catch(() => undefined);
   const catalogCall = ipc.catalog();
   // The compose panel needs only the catalog: it is built as soon as that arrives, in the
-  // wait for the other answers (about 7-11 ms after the calls go out), and shown with the
-  // rest of the studio (after onboarding when there is no key yet).
+  // wait for the other answers (which come back together; docs/benchmarks.md, "Figures
+  // behind the code's comments"), and shown with the rest of the studio (after onboarding
+  // when there is no key yet).
   const composeBuilt = catalogCall.then((catalog) => createCompose({
     catalog,
     onSubmitted: (id) => composeHooks.onSubmitted(id),

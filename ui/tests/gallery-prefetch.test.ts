@@ -4,11 +4,11 @@ import type { GalleryPage } from '../src/bindings/GalleryPage';
 import type { GalleryQuery } from '../src/bindings/GalleryQuery';
 import { createGallery, firstPageQuery } from '../src/views/gallery';
 import { createTaskNotes } from '../src/task-notes';
+import { flush } from './helpers.test-util';
 import { STATE_GROUPS } from './state-groups.generated';
 
 afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
 const deps = (firstPage?: Promise<GalleryPage>) => ({
   states: STATE_GROUPS, onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(),
   notes: createTaskNotes(), onChooseLibrary: vi.fn(), firstPage,

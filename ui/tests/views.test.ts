@@ -7,12 +7,11 @@ import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
 import { createTaskNotes } from '../src/task-notes';
-import { CATALOG } from './helpers.test-util';
+import { CATALOG, flush, taskView } from './helpers.test-util';
 import { STATE_GROUPS } from './state-groups.generated';
 
 afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
 const byTestId = (root: ParentNode, id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLElement;
 
 describe('compose view', () => {
@@ -161,7 +160,6 @@ describe('gallery view', () => {
 
 describe('gallery scrolling', () => {
   it('keeps the cards still in view and builds only the ones that enter', async () => {
-    const { taskView } = await import('./helpers.test-util');
     const all = Array.from({ length: 1000 }, (_, i) => taskView({ id: 1000 - i, prompt: `clip ${i}` }));
     mockIPC((cmd, args) => {
       if (cmd !== 'gallery_list') return null;
