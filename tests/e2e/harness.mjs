@@ -437,7 +437,8 @@ export async function generateState(browser) {
 export async function recordElements(browser, key, selector) {
   await browser.execute((name, sel) => {
     window.__e2eRecords ??= {};
-    const records = (window.__e2eRecords[name] = []);
+    const records = [];
+    window.__e2eRecords[name] = records;
     const snap = (el) => records.push({
       at: Date.now(),
       testid: el.dataset.testid ?? null,

@@ -32,7 +32,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
   const cleared = await cli(['--json', 'key', 'clear']);
   assert.equal(cleared.code, 0, `seedance key clear: ${cleared.stderr}`);
 
-  await scenario(t, '01-first-run-key', {}, async ({ fake, dataDir, browser }) => {
+  await scenario(t, '01-first-run-key', {}, async ({ fake, browser }) => {
     assert.equal(await enterStudio(browser, key), 'onboarding', 'a first run shows onboarding');
 
     // The chip shows only the last four characters and where the key lives.

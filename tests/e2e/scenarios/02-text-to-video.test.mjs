@@ -39,7 +39,7 @@ test('text to video: priced button, waiting → generating, the video saved in t
     // Its poster (the last frame, through the shell's thumb: scheme by task id) is shown.
     const poster = await until(() => browser.execute((id) => {
       const img = document.querySelector(`[data-testid="gallery-card"][data-task-id="${id}"] img.poster`);
-      return img && img.complete && img.naturalWidth > 0 ? { src: img.getAttribute('src'), width: img.naturalWidth } : null;
+      return img?.complete && img.naturalWidth > 0 ? { src: img.getAttribute('src'), width: img.naturalWidth } : null;
     }, finished.id), 'the poster to load');
     assert.equal(poster.src, `thumb://localhost/${finished.id}`, 'the card asks for the thumbnail, not the full frame');
 

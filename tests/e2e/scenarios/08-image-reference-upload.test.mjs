@@ -26,7 +26,7 @@ test('image reference: dropped, uploaded with progress, sent as imageUrls', asyn
     assert.deepEqual(row.problems, []);
     const thumb = await until(() => browser.execute(() => {
       const img = document.querySelector('[data-testid="reference-0"] img.thumb');
-      return img && img.complete ? img.naturalWidth : null;
+      return img?.complete ? img.naturalWidth : null;
     }), 'the thumbnail');
     assert.ok(thumb > 0, 'the thumbnail shows the image');
 

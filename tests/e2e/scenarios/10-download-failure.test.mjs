@@ -37,6 +37,7 @@ test('download failure: the notice says why, and Download again saves the video 
     // The gallery card says it too: where its poster would be, and in its name. (WebDriver's
     // getText reads '' inside a <button> in WebKitWebDriver, so the page's innerText it is.)
     await until(async () => (await browser.$(tid('card-download-problem'))).isDisplayed(), 'the problem on the gallery card');
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as shown is what is asserted.
     const cardText = await browser.execute((sel) => document.querySelector(sel).innerText, tid('card-download-problem'));
     assert.match(cardText, /not a folder that can be used/);
     const [card] = await galleryCards(browser);

@@ -195,7 +195,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       if (mine !== generation) return;
       deps.notes.noteTasks(...page.items);
       total = page.total;
-      page.items.forEach((task, i) => items.set(page.offset + i, task));
+      for (const [i, task] of page.items.entries()) items.set(page.offset + i, task);
       // Bench hook (docs/benchmarks.md (b), (f)): data arrived, then the frame after the first render.
       if (!firstDataSeen) {
         firstDataSeen = true;
