@@ -23,7 +23,11 @@ export function expectedLabel(window: { earliest: number; latest: number } | nul
 }
 
 /** Elapsed since `fromMs`, against the expected window: "1:12 of usually 2–4 min". */
-export function progressLabel(nowMs: number, fromMs: number | null, window: { earliest: number; latest: number } | null): string {
+export function progressLabel(
+  nowMs: number,
+  fromMs: number | null,
+  window: { earliest: number; latest: number } | null,
+): string {
   if (fromMs === null) return '';
   const elapsed = clock((nowMs - fromMs) / 1000);
   const expected = expectedLabel(window);

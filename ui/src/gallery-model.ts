@@ -57,7 +57,13 @@ export interface VisibleWindow {
  * The items to render for a viewport: the rows intersecting
  * `[scrollTop, scrollTop + viewport)` plus `overscan` rows on each side.
  */
-export function visibleWindow(total: number, scrollTop: number, viewport: number, g: GridGeometry, overscan = 2): VisibleWindow {
+export function visibleWindow(
+  total: number,
+  scrollTop: number,
+  viewport: number,
+  g: GridGeometry,
+  overscan = 2,
+): VisibleWindow {
   const cols = columns(g);
   const rows = Math.ceil(total / cols);
   const stride = g.rowHeight + g.gap;

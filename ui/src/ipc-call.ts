@@ -32,7 +32,10 @@ export class IpcError extends Error {
   }
 }
 
-export async function call<C extends CommandName>(command: C, args: Commands[C]['args']): Promise<Commands[C]['answer']> {
+export async function call<C extends CommandName>(
+  command: C,
+  args: Commands[C]['args'],
+): Promise<Commands[C]['answer']> {
   try {
     return await invoke<Commands[C]['answer']>(command, args as InvokeArgs);
   } catch (raw) {

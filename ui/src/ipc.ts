@@ -47,6 +47,10 @@ export const thumbnailUrl = (taskId: number) => convertFileSrc(String(taskId), '
  */
 export async function videoBlobUrl(path: string): Promise<string> {
   const response = await fetch(convertFileSrc(path));
-  if (!response.ok) throw new IpcError(response.status === 404 ? 'not_found' : 'storage', `The video file could not be read (${response.status}).`);
+  if (!response.ok)
+    throw new IpcError(
+      response.status === 404 ? 'not_found' : 'storage',
+      `The video file could not be read (${response.status}).`,
+    );
   return URL.createObjectURL(await response.blob());
 }

@@ -7,11 +7,21 @@ import { createTaskNotes } from '../src/task-notes';
 import { flush } from './helpers.test-util';
 import { STATE_GROUPS } from './state-groups.generated';
 
-afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = '';
+});
 
 const deps = (firstPage?: Promise<GalleryPage>) => ({
-  states: STATE_GROUPS, onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(),
-  notes: createTaskNotes(), onChooseLibrary: vi.fn(), firstPage,
+  states: STATE_GROUPS,
+  onRemix: vi.fn(),
+  onContinue: vi.fn(),
+  onIntent: vi.fn(),
+  onError: vi.fn(),
+  toast: vi.fn(),
+  notes: createTaskNotes(),
+  onChooseLibrary: vi.fn(),
+  firstPage,
 });
 
 describe('gallery start-up', () => {

@@ -17,14 +17,18 @@ describe('ipc', () => {
   });
 
   it('reads a code this UI does not know as unknown, keeping the message', async () => {
-    mockIPC(() => { throw { code: 'service_on_fire', message: 'The service is on fire.' }; });
+    mockIPC(() => {
+      throw { code: 'service_on_fire', message: 'The service is on fire.' };
+    });
     const error = (await ipc.keyStatus().catch((e: unknown) => e)) as ipc.IpcError;
     expect(error.code).toBe('unknown');
     expect(error.message).toBe('The service is on fire.');
   });
 
   it('marks a rejection it does not understand as unknown', async () => {
-    mockIPC(() => { throw 'boom'; });
+    mockIPC(() => {
+      throw 'boom';
+    });
     const error = (await ipc.keyStatus().catch((e: unknown) => e)) as ipc.IpcError;
     expect(error.code).toBe('unknown');
     expect(error.message).toBe('boom');
@@ -32,7 +36,10 @@ describe('ipc', () => {
 
   it('sends the arguments the commands expect', async () => {
     const seen: [string, unknown][] = [];
-    mockIPC((cmd, args) => { seen.push([cmd, args]); return { id: 7 }; });
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      return { id: 7 };
+    });
     await ipc.tasksRetry(7, true);
     await ipc.referencesAddPaths(['/tmp/a.png']);
     await ipc.tasksDownloadAgain(7);
