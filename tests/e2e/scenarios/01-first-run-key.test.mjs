@@ -8,7 +8,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  cli, clickWhenReady, enterStudio, invoke, repoRoot, scenario, testKey, textOf, tid, until,
+  cli,
+  clickWhenReady,
+  enterStudio,
+  invoke,
+  repoRoot,
+  scenario,
+  testKey,
+  textOf,
+  tid,
+  until,
 } from '../harness.mjs';
 
 /**
@@ -42,20 +51,30 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
     // It is in the OS keychain: another process (the CLI) finds it there.
     const status = await cli(['--json', 'key', 'status']);
     assert.equal(status.code, 0, status.stderr);
-    assert.deepEqual(JSON.parse(status.stdout), { ok: true, present: true, last_four: key.slice(-4), source: 'system keychain' });
+    assert.deepEqual(JSON.parse(status.stdout), {
+      ok: true,
+      present: true,
+      last_four: key.slice(-4),
+      source: 'system keychain',
+    });
     assert.ok(!status.stdout.includes(secretPart));
 
     // Test it from the settings, as a creator would.
     await clickWhenReady(browser, tid('key-chip'), 'the key chip');
     await clickWhenReady(browser, tid('settings-key-test-button'), 'Test key');
     await until(async () => (await textOf(browser, tid('settings-key-test'))) === 'The key works.', '"The key works."');
-    assert.match(await textOf(browser, tid('settings-key-status')), new RegExp(`…${key.slice(-4)} is saved \\(system keychain\\)`));
+    assert.match(
+      await textOf(browser, tid('settings-key-status')),
+      new RegExp(`…${key.slice(-4)} is saved \\(system keychain\\)`),
+    );
     await clickWhenReady(browser, tid('settings-close'), 'Close settings');
 
     // The IPC surface: nothing named like a getter, and nothing that answers with the key.
     const commands = registeredCommands();
     assert.ok(commands.length >= 20, `found the handler list (${commands.join(', ')})`);
-    const getterLike = commands.filter((c) => /((get|read|reveal|export|show|load)_?(api_?)?key|key_(get|read|value|reveal|export|show|load|secret))/.test(c));
+    const getterLike = commands.filter((c) =>
+      /((get|read|reveal|export|show|load)_?(api_?)?key|key_(get|read|value|reveal|export|show|load|secret))/.test(c),
+    );
     assert.deepEqual(getterLike, [], 'no command is named like a key getter');
     for (const name of ['get_api_key', 'key_get', 'api_key', 'key_value', 'key_reveal']) {
       const answer = await invoke(browser, name, {});
@@ -63,8 +82,16 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
     }
 
     const draft = (prompt) => ({
-      model: 'seedance-20', prompt, references: [], mode: null, duration_secs: 5, resolution: '720p',
-      aspect_ratio: null, generate_audio: true, high_bitrate: false, seed: null,
+      model: 'seedance-20',
+      prompt,
+      references: [],
+      mode: null,
+      duration_secs: 5,
+      resolution: '720p',
+      aspect_ratio: null,
+      generate_audio: true,
+      high_bitrate: false,
+      seed: null,
     });
     const settings = await invoke(browser, 'settings_get');
     assert.ok(settings.ok);
@@ -114,7 +141,10 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       probed.push(`${name}:${answer.ok ? 'ok' : (answer.error?.code ?? 'error')}`);
     }
     // Answers that must have worked for the probe to mean anything.
-    assert.ok(probed.includes('key_status:ok') && probed.includes('key_set:ok') && probed.includes('task_get:ok'), probed.join(' '));
+    assert.ok(
+      probed.includes('key_status:ok') && probed.includes('key_set:ok') && probed.includes('task_get:ok'),
+      probed.join(' '),
+    );
     t.diagnostic(`probed ${probed.length} commands: ${probed.join(' ')}`);
 
     const page = await browser.getPageSource();
@@ -122,7 +152,10 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
     // The app did use the key: the fake's task belongs to its account.
     const stats = await fake.stats();
     const account = createHash('sha256').update(key).digest('hex').slice(0, 12);
-    assert.ok(stats.tasks.some((task) => task.account === account), 'the submitted task carried the saved key');
+    assert.ok(
+      stats.tasks.some((task) => task.account === account),
+      'the submitted task carried the saved key',
+    );
     assert.equal(stats.auth_header_leaks, 0);
   });
 });
