@@ -58,8 +58,8 @@ test('download failure: the notice says why, and Download again saves the video 
         async () => (await browser.$(tid('card-download-problem'))).isDisplayed(),
         'the problem on the gallery card',
       );
-      // biome-ignore lint/performance/useDomNodeTextContent: the text as shown is what is asserted.
       const cardText = await browser.execute(
+        // biome-ignore lint/performance/useDomNodeTextContent: the text as shown is what is asserted.
         (sel) => document.querySelector(sel).innerText,
         tid('card-download-problem'),
       );

@@ -63,8 +63,8 @@ test('webview lockdown: CSP, asset scope, no key in answers, https-only links', 
       s.textContent = 'window.__inlineRan = true;';
       document.head.appendChild(s);
       let evalRan = false;
-      // biome-ignore lint/security/noGlobalEval: the point is that the CSP refuses it.
       try {
+        // biome-ignore lint/security/noGlobalEval: the point is that the CSP refuses it.
         evalRan = eval('1 + 1') === 2;
       } catch {
         /* refused by the CSP */
