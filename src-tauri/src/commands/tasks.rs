@@ -134,3 +134,29 @@ pub async fn tasks_resolve_unknown(
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tasks_panel_lists_what_moves_waits_for_a_decision_or_is_being_saved() {
+        let listed: Vec<&str> = LocalState::ALL
+            .into_iter()
+            .filter(|state| in_tasks_panel(*state))
+            .map(LocalState::as_str)
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "queued",
+                "submitting",
+                "waiting",
+                "generating",
+                "succeeded",
+                "submission_unknown",
+                "stuck"
+            ]
+        );
+    }
+}
