@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build, run and test Seedance Studio:
-# Tauri's system libraries, the test display/keychain/WebDriver tools, the npm packages and
-# tauri-driver. Safe to run again: it skips what is already there.
+# Tauri's system libraries, the test display/keychain/WebDriver tools, the npm packages,
+# tauri-driver and cargo-deny. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,4 +47,8 @@ fi
 
 if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --version "^2"
+fi
+
+if ! command -v cargo-deny >/dev/null; then
+  cargo install cargo-deny --locked --version "^0.20"
 fi

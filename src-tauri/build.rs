@@ -1,37 +1,13 @@
 // Generates the Tauri context and one `allow-<command>` permission per app command, so
-// the capability file can grant exactly these and nothing else.
-const COMMANDS: &[&str] = &[
-    "key_status",
-    "key_set",
-    "key_set_session_only",
-    "key_clear",
-    "key_test",
-    "key_use_demo",
-    "settings_get",
-    "settings_set",
-    "settings_pick_library_dir",
-    "catalog",
-    "compose_check",
-    "tasks_submit",
-    "tasks_in_flight",
-    "task_get",
-    "tasks_retry",
-    "tasks_cancel",
-    "tasks_download_again",
-    "tasks_resolve_unknown",
-    "references_add_paths",
-    "references_pick",
-    "gallery_list",
-    "gallery_reveal",
-    "gallery_save_as",
-    "gallery_open_url",
-    "gallery_delete",
-    "gallery_remix",
-    "gallery_continue",
-    "account_add_credits",
-];
+// the capability file can grant exactly these and nothing else. The names come from the
+// one list of commands (src/commands/list.rs), which the shell's handler and the UI's
+// bindings come from too.
+include!("src/commands/list.rs");
+
+const COMMANDS: &[&str] = with_app_commands!(app_command_names);
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/commands/list.rs");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

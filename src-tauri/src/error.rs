@@ -1,18 +1,31 @@
-//! The one error shape every command rejects with: `{ code, message, retryable,
-//! guidance? }`. `code` is a small enum the UI branches on and grows only when the UI
-//! needs a new branch; `message` is a sentence for the creator and never carries the
-//! API key (core errors are built not to, and nothing here formats a key).
+//! The one error shape every command rejects with: `{ code, message }`. `code` is a
+//! small enum the UI branches on and grows only when the UI needs a new branch (a code
+//! the UI does not know reads as `unknown` there); `message` is a sentence for the
+//! creator and never carries the API key (core errors are built not to, and nothing here
+//! formats a key). A failure with guidance reaches the UI on its task, not as a rejection.
 
-use crate::models::GuidanceView;
-use seedance_core::guidance::{guidance_for, Failure};
 use seedance_core::keychain::KeychainError;
 use seedance_core::ledger::LedgerError;
 use serde::Serialize;
 use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
+/// Declares [`ErrorCode`] and [`ErrorCode::ALL`] from one list, so the codes the UI is
+/// told about (`ui/src/bindings/commands.ts`) are always all of them.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $code:ident,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($(#[$doc])* $code,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code,)*];
+        }
+    };
+}
+
+error_codes! {
     /// No OS keychain answered; the UI offers "keep for this session only".
     KeychainUnavailable,
     /// The keychain is there but locked.
@@ -29,8 +42,6 @@ pub enum ErrorCode {
     NotFound,
     /// Refused on purpose (a non-https URL, the demo against a real service).
     NotAllowed,
-    /// The service or the network failed; `guidance` says what to do.
-    Service,
     /// The ledger or the disk failed.
     Storage,
     /// A bug or an unexpected state; `message` is all there is.
@@ -42,9 +53,6 @@ pub enum ErrorCode {
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
-    pub retryable: bool,
-    /// Boxed: most errors have none, and a large `Err` slows every `Result`.
-    pub guidance: Option<Box<GuidanceView>>,
 }
 
 pub type IpcResult<T> = Result<T, IpcError>;
@@ -54,14 +62,7 @@ impl IpcError {
         IpcError {
             code,
             message: message.into(),
-            retryable: false,
-            guidance: None,
         }
-    }
-
-    pub fn retryable(mut self) -> IpcError {
-        self.retryable = true;
-        self
     }
 
     pub fn invalid(message: impl Into<String>) -> IpcError {
@@ -79,21 +80,6 @@ impl IpcError {
     pub fn storage(error: impl std::fmt::Display) -> IpcError {
         IpcError::new(ErrorCode::Storage, error.to_string())
     }
-
-    /// A failure the core can classify; the card shows its guidance.
-    pub fn from_failure(failure: &Failure) -> IpcError {
-        let guidance = guidance_for(failure);
-        IpcError {
-            code: match failure {
-                Failure::MissingKey => ErrorCode::MissingKey,
-                Failure::LocalInput { .. } | Failure::SpendingCap { .. } => ErrorCode::InvalidInput,
-                _ => ErrorCode::Service,
-            },
-            message: guidance.explanation.clone(),
-            retryable: guidance.retryable,
-            guidance: Some(Box::new(GuidanceView::from(&guidance))),
-        }
-    }
 }
 
 impl From<KeychainError> for IpcError {
@@ -103,11 +89,7 @@ impl From<KeychainError> for IpcError {
             KeychainError::Locked | KeychainError::NotAnswering(_) => ErrorCode::KeychainLocked,
             KeychainError::Corrupt(_) | KeychainError::Other(_) => ErrorCode::KeychainFailed,
         };
-        let retryable = matches!(code, ErrorCode::KeychainLocked);
-        IpcError {
-            retryable,
-            ..IpcError::new(code, error.to_string())
-        }
+        IpcError::new(code, error.to_string())
     }
 }
 

@@ -1,4 +1,4 @@
-//! Seedance Studio's desktop shell: setup and the one handler list.
+//! Seedance Studio's desktop shell: builds the app and runs it.
 //!
 //! Owns the window's life: plugins, where data lives (`SEEDANCE_DATA_DIR` or the app
 //! data folder), opening the ledger, starting the engine with the settings in effect,
@@ -161,36 +161,7 @@ pub fn run() {
             exit_on_termination_signals(handle.clone());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::key::key_status,
-            commands::key::key_set,
-            commands::key::key_set_session_only,
-            commands::key::key_clear,
-            commands::key::key_test,
-            commands::key::key_use_demo,
-            commands::settings::settings_get,
-            commands::settings::settings_set,
-            commands::settings::settings_pick_library_dir,
-            commands::tasks::catalog,
-            commands::tasks::compose_check,
-            commands::tasks::tasks_submit,
-            commands::tasks::tasks_in_flight,
-            commands::tasks::task_get,
-            commands::tasks::tasks_retry,
-            commands::tasks::tasks_cancel,
-            commands::tasks::tasks_download_again,
-            commands::tasks::tasks_resolve_unknown,
-            commands::references::references_add_paths,
-            commands::references::references_pick,
-            commands::gallery::gallery_list,
-            commands::gallery::gallery_reveal,
-            commands::gallery::gallery_save_as,
-            commands::gallery::gallery_open_url,
-            commands::gallery::gallery_delete,
-            commands::gallery::gallery_remix,
-            commands::gallery::gallery_continue,
-            commands::account::account_add_credits,
-        ])
+        .invoke_handler(commands::handler())
         .build(tauri::generate_context!())
         .expect("the Tauri context is generated at build time and valid");
 

@@ -8,8 +8,8 @@
 //! threads of its own, never on the thread that draws the window.
 
 use crate::state::AppState;
-use seedance_core::ledger::TaskId;
-use seedance_core::thumbnail::{ThumbnailCache, ThumbnailFile};
+use seedance_core::ledger::{LedgerError, TaskId};
+use seedance_core::thumbnail::{ThumbnailCache, ThumbnailError, ThumbnailFile};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use tauri::http::{header, Request, Response, StatusCode};
@@ -20,11 +20,11 @@ pub const SCHEME: &str = "thumb";
 
 type DecodeJob = Box<dyn FnOnce() + Send>;
 
-/// Full-size frames are decoded on a few threads of their own, one per core up to four (a
-/// 1080p frame takes ≈ 25 ms and ≈ 14 MB while it is made). Their number bounds the decoded
-/// pixels held at once, and a fixed set of threads keeps the allocator's per-thread arenas
-/// few: decoding on the blocking pool's many threads left ≈ 40–113 MiB of freed buffers in
-/// the shell after a scroll through the 500 posters (docs/benchmarks.md, "Scrolling").
+/// Full-size frames are decoded on a few threads of their own, one per core up to four.
+/// Their number bounds the decoded pixels held at once (a 1080p frame is megabytes while
+/// it is made), and a fixed set of threads keeps the allocator's per-thread arenas few:
+/// decoding on the blocking pool's many threads left tens of MiB of freed buffers in the
+/// shell after a long scroll (docs/benchmarks.md, "Figures behind the code's comments").
 fn decoder() -> &'static mpsc::Sender<DecodeJob> {
     static DECODER: OnceLock<mpsc::Sender<DecodeJob>> = OnceLock::new();
     DECODER.get_or_init(|| {
@@ -54,18 +54,51 @@ fn decoder() -> &'static mpsc::Sender<DecodeJob> {
     })
 }
 
+/// Why there is no thumbnail to send, as an HTTP status and a line for the log.
+type Miss = (StatusCode, String);
+
+/// A task or frame that is not there is `404`; a history or folder that cannot be read
+/// is `500`, so a failing disk never passes for a missing picture.
+fn ledger_miss(error: &LedgerError) -> Miss {
+    let status = match error {
+        LedgerError::NoSuchTask(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, error.to_string())
+}
+
+fn thumbnail_miss(error: &ThumbnailError) -> Miss {
+    let status = match error {
+        ThumbnailError::Read { source, .. } => io_status(source),
+        ThumbnailError::TooLarge { .. } | ThumbnailError::Decode { .. } => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
+        ThumbnailError::Write { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, error.to_string())
+}
+
+fn io_status(error: &std::io::Error) -> StatusCode {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 /// Makes the thumbnail of `poster` on the decode threads.
-async fn make_thumbnail(cache: ThumbnailCache, poster: PathBuf) -> Result<ThumbnailFile, String> {
+async fn make_thumbnail(cache: ThumbnailCache, poster: PathBuf) -> Result<ThumbnailFile, Miss> {
     let (answer, answered) = oneshot::channel();
     let job: DecodeJob = Box::new(move || {
-        let _ = answer.send(cache.get_or_make(&poster).map_err(|e| e.to_string()));
+        let _ = answer.send(cache.get_or_make(&poster).map_err(|e| thumbnail_miss(&e)));
     });
-    decoder()
-        .send(job)
-        .map_err(|_| "the thumbnail threads have stopped".to_owned())?;
-    answered
-        .await
-        .unwrap_or_else(|_| Err("the last frame could not be decoded".to_owned()))
+    let stopped = || {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the thumbnail threads have stopped".to_owned(),
+        )
+    };
+    decoder().send(job).map_err(|_| stopped())?;
+    answered.await.unwrap_or_else(|_| Err(stopped()))
 }
 
 /// The thumbnail folder of a data folder.
@@ -119,10 +152,15 @@ async fn thumbnail_response<R: Runtime>(app: &AppHandle<R>, id: TaskId) -> Respo
         tauri::async_runtime::spawn_blocking(move || {
             let poster = ledger
                 .get(id)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| ledger_miss(&e))?
                 .poster_path
-                .ok_or_else(|| format!("task {id} has no last frame"))?;
-            match cache.cached(&poster).map_err(|e| e.to_string())? {
+                .ok_or_else(|| {
+                    (
+                        StatusCode::NOT_FOUND,
+                        format!("task {id} has no last frame"),
+                    )
+                })?;
+            match cache.cached(&poster).map_err(|e| thumbnail_miss(&e))? {
                 Some(hit) => Ok(Lookup::Ready(hit)),
                 None => Ok(Lookup::Make(poster)),
             }
@@ -132,16 +170,16 @@ async fn thumbnail_response<R: Runtime>(app: &AppHandle<R>, id: TaskId) -> Respo
     let file = match lookup {
         Ok(Ok(Lookup::Ready(file))) => Ok(file),
         Ok(Ok(Lookup::Make(poster))) => make_thumbnail(cache, poster).await,
-        Ok(Err(reason)) => Err(reason),
-        Err(join) => Err(join.to_string()),
+        Ok(Err(miss)) => Err(miss),
+        Err(join) => Err((StatusCode::INTERNAL_SERVER_ERROR, join.to_string())),
     };
     let file = match file {
         Ok(file) => file,
-        Err(reason) => {
+        Err((status, reason)) => {
             // Per card, so not a warning: a library with many missing frames would flood
             // the log. The card shows that it has no picture.
             log::debug!("thumbnail of task {id}: {reason}");
-            return plain(StatusCode::NOT_FOUND, &reason);
+            return plain(status, &reason);
         }
     };
     let read = tauri::async_runtime::spawn_blocking(move || {
@@ -157,7 +195,7 @@ async fn thumbnail_response<R: Runtime>(app: &AppHandle<R>, id: TaskId) -> Respo
             .header(header::CACHE_CONTROL, "max-age=60")
             .body(bytes)
             .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "response")),
-        Ok(Err(e)) => plain(StatusCode::NOT_FOUND, &e.to_string()),
+        Ok(Err(e)) => plain(io_status(&e), &e.to_string()),
         Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -174,7 +212,30 @@ fn plain(status: StatusCode, message: &str) -> Response<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::task_id_from_path;
+    use super::*;
+
+    #[test]
+    fn a_failing_history_or_disk_is_not_a_missing_picture() {
+        assert_eq!(
+            ledger_miss(&LedgerError::NoSuchTask(7)).0,
+            StatusCode::NOT_FOUND
+        );
+        let sqlite = LedgerError::Invalid("the database is malformed".into());
+        assert_eq!(ledger_miss(&sqlite).0, StatusCode::INTERNAL_SERVER_ERROR);
+        let read = |kind| ThumbnailError::Read {
+            path: PathBuf::from("frame.png"),
+            source: std::io::Error::from(kind),
+        };
+        let gone = thumbnail_miss(&read(std::io::ErrorKind::NotFound)).0;
+        assert_eq!(gone, StatusCode::NOT_FOUND);
+        let denied = thumbnail_miss(&read(std::io::ErrorKind::PermissionDenied)).0;
+        assert_eq!(denied, StatusCode::INTERNAL_SERVER_ERROR);
+        let full = ThumbnailError::Write {
+            path: PathBuf::from("thumbnails"),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        assert_eq!(thumbnail_miss(&full).0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
 
     #[test]
     fn only_a_plain_task_id_is_a_thumbnail_path() {

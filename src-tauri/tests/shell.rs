@@ -6,15 +6,17 @@
 use seedance_core::api::ApiClient;
 use seedance_core::api::ClientConfig;
 use seedance_core::guidance::{guidance_for, Failure};
-use seedance_core::ledger::{Ledger, ListQuery, LocalState};
+use seedance_core::ledger::{Ledger, ListQuery, LocalState, LEDGER_FILE};
 use seedance_core::secret::ApiKey;
 use seedance_fake::{FakeConfig, FakeService};
 use seedance_studio_lib::commands::account::account_page;
+use seedance_studio_lib::commands::compose::compose_check;
 use seedance_studio_lib::commands::gallery::delete_from_history;
-use seedance_studio_lib::commands::tasks::compose_check;
+use seedance_studio_lib::commands::read_task;
 use seedance_studio_lib::error::ErrorCode;
 use seedance_studio_lib::models::{
-    ActionView, Draft, DraftReference, KeyCheck, KeyCheckResult, Kind, TaskView,
+    ActionView, Draft, DraftReference, FailureCategory, InputProblemCode, KeyCheck, KeyCheckResult,
+    Kind, ProblemField, TaskView,
 };
 use tauri::Url;
 
@@ -35,7 +37,7 @@ fn draft(prompt: &str) -> Draft {
 
 #[test]
 fn a_valid_draft_is_priced_for_the_button() {
-    let check = compose_check(draft("A golden retriever on a beach"));
+    let check = compose_check(draft("A golden retriever on a beach")).unwrap();
     assert!(check.problems.is_empty(), "{:?}", check.problems);
     let estimate = check.estimate.unwrap();
     assert_eq!(estimate.credits, 200.0);
@@ -53,19 +55,23 @@ fn problems_name_their_field_and_reference() {
         url: Some("https://example.com/a.mp3".into()),
         duration_ms: Some(3000),
     }];
-    let check = compose_check(d);
-    let fields: Vec<&str> = check.problems.iter().map(|p| p.field.as_str()).collect();
-    assert!(fields.contains(&"prompt"), "{fields:?}");
-    assert!(fields.contains(&"resolution"), "{fields:?}");
-    assert!(fields.contains(&"references"), "audio alone: {fields:?}");
+    let check = compose_check(d).unwrap();
+    let fields: Vec<ProblemField> = check.problems.iter().map(|p| p.field).collect();
+    assert!(fields.contains(&ProblemField::Prompt), "{fields:?}");
+    assert!(fields.contains(&ProblemField::Resolution), "{fields:?}");
+    assert!(
+        fields.contains(&ProblemField::References),
+        "audio alone: {fields:?}"
+    );
 }
 
 #[test]
 fn an_unknown_model_is_a_problem_not_a_crash() {
     let mut d = draft("p");
     d.model = "seedance-2.0".into();
-    let check = compose_check(d);
-    assert_eq!(check.problems[0].field, "model");
+    let check = compose_check(d).unwrap();
+    assert_eq!(check.problems[0].field, ProblemField::Model);
+    assert_eq!(check.problems[0].code, InputProblemCode::UnknownChoice);
     assert!(check.estimate.is_none());
 }
 
@@ -96,7 +102,7 @@ fn guidance_becomes_one_action_for_the_card() {
     let view = seedance_studio_lib::models::GuidanceView::from(&guidance_for(&Failure::MissingKey));
     assert!(matches!(view.action, ActionView::FixKey));
     assert!(!view.title.is_empty());
-    assert_eq!(view.category, "auth_missing_key");
+    assert_eq!(view.category, FailureCategory::AuthMissingKey);
 }
 
 #[tokio::test]
@@ -137,6 +143,33 @@ fn deleting_a_task_that_is_not_in_the_history_is_not_found() {
     delete_from_history(&ledger, id).unwrap();
     let again = delete_from_history(&ledger, id).unwrap_err();
     assert_eq!(again.code, ErrorCode::NotFound, "{}", again.message);
+}
+
+#[test]
+fn a_history_that_cannot_be_read_is_a_storage_error_not_a_missing_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    let request = draft("A kite over dunes").to_request().unwrap();
+    let id = ledger
+        .create(&request, Some(200.0), None, LocalState::Queued)
+        .unwrap();
+    assert_eq!(read_task(&ledger, id).unwrap().id, id);
+    let missing = read_task(&ledger, id + 1).unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound, "{}", missing.message);
+
+    // The row is there, but its request no longer decodes (a damaged disk, a buggy build).
+    let db = rusqlite::Connection::open(dir.path().join(LEDGER_FILE)).unwrap();
+    let changed = db
+        .execute("UPDATE tasks SET request = '{not json' WHERE id = ?1", [id])
+        .unwrap();
+    assert_eq!(changed, 1);
+    let unreadable = read_task(&ledger, id).unwrap_err();
+    assert_eq!(
+        unreadable.code,
+        ErrorCode::Storage,
+        "{}",
+        unreadable.message
+    );
 }
 
 #[test]

@@ -37,14 +37,20 @@ export async function startFake({ timeScale = 0.01, args = [] } = {}) {
     child.once('exit', (code) => fail(new Error(`fake service exited with ${code}`)));
     lines.on('line', (line) => {
       const match = line.match(/listening on (http:\/\/\S+)/);
-      if (match) { clearTimeout(timer); ok(match[1]); }
+      if (match) {
+        clearTimeout(timer);
+        ok(match[1]);
+      }
     });
   });
   const origin = new URL(baseUrl).origin;
   const admin = async (path, body) => {
-    const response = await fetch(`${origin}/__admin/${path}`, body === undefined
-      ? {}
-      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(
+      `${origin}/__admin/${path}`,
+      body === undefined
+        ? {}
+        : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
     if (!response.ok) throw new Error(`admin ${path}: HTTP ${response.status} ${await response.text()}`);
     const text = await response.text();
     return text ? JSON.parse(text) : null;
@@ -54,7 +60,9 @@ export async function startFake({ timeScale = 0.01, args = [] } = {}) {
     origin,
     admin,
     stats: () => admin('stats'),
-    stop: () => { child.kill('SIGTERM'); },
+    stop: () => {
+      child.kill('SIGTERM');
+    },
   };
 }
 
@@ -107,9 +115,16 @@ export async function launchApp({ fake, dataDir, env = {} }) {
     browser,
     driver,
     async close() {
-      try { await browser.deleteSession(); } catch { /* the app may already be gone */ }
+      try {
+        await browser.deleteSession();
+      } catch {
+        /* the app may already be gone */
+      }
       driver.kill('SIGTERM');
-      await new Promise((ok) => { if (driver.exitCode !== null) ok(); else driver.once('exit', ok); });
+      await new Promise((ok) => {
+        if (driver.exitCode !== null) ok();
+        else driver.once('exit', ok);
+      });
       // A lingering app would hold the ledger lock and the single-instance name, and the
       // next launch on this data folder would only focus it.
       await appGone(dataDir);
@@ -121,13 +136,23 @@ export async function launchApp({ fake, dataDir, env = {} }) {
 /** The app's process id, found by the data folder it was given (for the kill test). */
 export function appPidsFor(dataDir) {
   let out = '';
-  try { out = execFileSync('pgrep', ['-f', appBinary], { encoding: 'utf8' }); } catch { return []; }
-  return out.split('\n').filter(Boolean).map(Number).filter((pid) => {
-    try {
-      const environ = execFileSync('cat', [`/proc/${pid}/environ`], { encoding: 'latin1' });
-      return environ.split('\0').includes(`SEEDANCE_DATA_DIR=${dataDir}`);
-    } catch { return false; }
-  });
+  try {
+    out = execFileSync('pgrep', ['-f', appBinary], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const environ = execFileSync('cat', [`/proc/${pid}/environ`], { encoding: 'latin1' });
+        return environ.split('\0').includes(`SEEDANCE_DATA_DIR=${dataDir}`);
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Waits for the app of `dataDir` to exit; SIGKILLs it after `graceMs`. */
@@ -135,7 +160,13 @@ export async function appGone(dataDir, graceMs = 5_000) {
   const deadline = Date.now() + graceMs;
   while (appPidsFor(dataDir).length > 0) {
     if (Date.now() > deadline) {
-      for (const pid of appPidsFor(dataDir)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+      for (const pid of appPidsFor(dataDir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
       await until(() => appPidsFor(dataDir).length === 0, `the app of ${dataDir} to die`, 5_000);
       return;
     }
@@ -161,7 +192,7 @@ export async function takePortPair() {
   for (let tries = 0; tries < 500; tries += 1) {
     const port = nextPort;
     nextPort += 2;
-    if (await portIsFree(port) && await portIsFree(port + 1)) return port;
+    if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
   }
   throw new Error('no free pair of loopback ports for tauri-driver');
 }
@@ -172,7 +203,9 @@ async function waitForPort(port, timeoutMs) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/status`);
       if (response.ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((ok) => setTimeout(ok, 100));
   }
   throw new Error(`tauri-driver did not listen on ${port} within ${timeoutMs} ms`);
@@ -186,7 +219,9 @@ export async function until(predicate, what, timeoutMs = 30_000) {
     try {
       last = await predicate();
       if (last) return last;
-    } catch (error) { last = error; }
+    } catch (error) {
+      last = error;
+    }
     await new Promise((ok) => setTimeout(ok, 150));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
@@ -197,7 +232,12 @@ export async function screenshotOnFailure(t, browser) {
   if (!browser) return;
   mkdirSync(artifactsDir, { recursive: true });
   const file = join(artifactsDir, `${t.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
-  try { await browser.saveScreenshot(file); console.error(`screenshot: ${file}`); } catch { /* window gone */ }
+  try {
+    await browser.saveScreenshot(file);
+    console.error(`screenshot: ${file}`);
+  } catch {
+    /* window gone */
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -213,16 +253,20 @@ export const tid = (id, within = '') => `${within ? `${within} ` : ''}[data-test
  * `{ ok: true, value }` or `{ ok: false, error }`; never throws for a rejection.
  */
 export async function invoke(browser, command, args = {}) {
-  const answer = await browser.executeAsync((cmd, cmdArgs, done) => {
-    // The answer crosses back as JSON text: a rejection is then data, not a script error.
-    const reply = (result) => done(JSON.stringify(result));
-    Promise.resolve()
-      .then(() => window.__TAURI_INTERNALS__.invoke(cmd, cmdArgs))
-      .then(
-        (value) => reply({ ok: true, value: value === undefined ? null : value }),
-        (error) => reply({ ok: false, error: error instanceof Error ? { message: error.message } : error }),
-      );
-  }, command, args);
+  const answer = await browser.executeAsync(
+    (cmd, cmdArgs, done) => {
+      // The answer crosses back as JSON text: a rejection is then data, not a script error.
+      const reply = (result) => done(JSON.stringify(result));
+      Promise.resolve()
+        .then(() => window.__TAURI_INTERNALS__.invoke(cmd, cmdArgs))
+        .then(
+          (value) => reply({ ok: true, value: value === undefined ? null : value }),
+          (error) => reply({ ok: false, error: error instanceof Error ? { message: error.message } : error }),
+        );
+    },
+    command,
+    args,
+  );
   return JSON.parse(answer);
 }
 
@@ -234,10 +278,14 @@ export async function textOf(browser, selector) {
 
 /** Clicks the element once it exists, is shown and is enabled. */
 export async function clickWhenReady(browser, selector, what = selector, timeoutMs = 30_000) {
-  const el = await until(async () => {
-    const e = await browser.$(selector);
-    return (await e.isExisting()) && (await e.isDisplayed()) && (await e.isEnabled()) ? e : null;
-  }, `${what} to be clickable`, timeoutMs);
+  const el = await until(
+    async () => {
+      const e = await browser.$(selector);
+      return (await e.isExisting()) && (await e.isDisplayed()) && (await e.isEnabled()) ? e : null;
+    },
+    `${what} to be clickable`,
+    timeoutMs,
+  );
   await el.click();
   return el;
 }
@@ -252,8 +300,12 @@ export function cli(args, { dataDir, input = '', env = {} } = {}) {
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.once('error', fail);
     child.once('exit', (code) => ok({ code, stdout, stderr }));
     child.stdin.end(input);
@@ -274,11 +326,15 @@ export function testKey(name) {
  * directly. Resolves to 'onboarding' or 'studio': what the app showed first.
  */
 export async function enterStudio(browser, key) {
-  const first = await until(async () => {
-    if (await (await browser.$(tid('onboarding'))).isExisting()) return 'onboarding';
-    if (await (await browser.$(tid('compose'))).isExisting()) return 'studio';
-    return null;
-  }, 'onboarding or the studio', 60_000);
+  const first = await until(
+    async () => {
+      if (await (await browser.$(tid('onboarding'))).isExisting()) return 'onboarding';
+      if (await (await browser.$(tid('compose'))).isExisting()) return 'studio';
+      return null;
+    },
+    'onboarding or the studio',
+    60_000,
+  );
   if (first === 'onboarding') {
     await (await browser.$(tid('onboarding-key'))).setValue(key);
     await clickWhenReady(browser, tid('onboarding-save'), 'Save and test key');
@@ -302,31 +358,43 @@ export async function compose(browser, { prompt, model, resolution, duration }) 
   }
   const box = await browser.$(tid('prompt'));
   // setValue types key by key; a long prompt goes in through the DOM plus an input event.
-  await browser.execute((sel, value) => {
-    const el = document.querySelector(sel);
-    el.value = value;
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, tid('prompt'), prompt);
+  await browser.execute(
+    (sel, value) => {
+      const el = document.querySelector(sel);
+      el.value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    tid('prompt'),
+    prompt,
+  );
   await until(async () => (await box.getValue()) === prompt, 'the prompt to be in the box');
 }
 
 /** The tasks panel's rows as { id, state, prompt }. */
 export async function taskRows(browser) {
-  return browser.execute((sel) => [...document.querySelectorAll(sel)].map((row) => ({
-    id: Number(row.dataset.taskId),
-    state: row.querySelector('[data-testid="task-state"]')?.dataset.state ?? null,
-    prompt: row.querySelector('.task-prompt')?.textContent ?? '',
-    text: row.textContent ?? '',
-  })), tid('task'));
+  return browser.execute(
+    (sel) =>
+      [...document.querySelectorAll(sel)].map((row) => ({
+        id: Number(row.dataset.taskId),
+        state: row.querySelector('[data-testid="task-state"]')?.dataset.state ?? null,
+        prompt: row.querySelector('.task-prompt')?.textContent ?? '',
+        text: row.textContent ?? '',
+      })),
+    tid('task'),
+  );
 }
 
 /** The gallery's cards as { id, state, label }. */
 export async function galleryCards(browser) {
-  return browser.execute((sel) => [...document.querySelectorAll(sel)].map((card) => ({
-    id: Number(card.dataset.taskId),
-    state: card.dataset.state,
-    label: card.getAttribute('aria-label') ?? '',
-  })), tid('gallery-card'));
+  return browser.execute(
+    (sel) =>
+      [...document.querySelectorAll(sel)].map((card) => ({
+        id: Number(card.dataset.taskId),
+        state: card.dataset.state,
+        label: card.getAttribute('aria-label') ?? '',
+      })),
+    tid('gallery-card'),
+  );
 }
 
 const timingsFile = join(artifactsDir, 'timings.jsonl');
@@ -334,9 +402,17 @@ const timingsFile = join(artifactsDir, 'timings.jsonl');
 /** On failure: what the fake saw and what the app's ledger says, next to the screenshot. */
 async function saveDiagnostics(name, ctx) {
   const out = { at: new Date().toISOString() };
-  try { out.fake = await ctx.fake.stats(); } catch (error) { out.fake = String(error); }
+  try {
+    out.fake = await ctx.fake.stats();
+  } catch (error) {
+    out.fake = String(error);
+  }
   if (ctx.browser) {
-    try { out.in_flight = await invoke(ctx.browser, 'tasks_in_flight'); } catch (error) { out.in_flight = String(error); }
+    try {
+      out.in_flight = await invoke(ctx.browser, 'tasks_in_flight');
+    } catch (error) {
+      out.in_flight = String(error);
+    }
   }
   mkdirSync(artifactsDir, { recursive: true });
   const file = join(artifactsDir, `${name}-diagnostics.json`);
@@ -395,7 +471,13 @@ export async function dropFiles(browser, paths) {
   const delivered = await browser.execute((files) => {
     // Tauri keeps the page's listeners in a window object keyed by event name.
     const holder = Object.getOwnPropertyNames(window)
-      .map((name) => { try { return window[name]; } catch { return null; } })
+      .map((name) => {
+        try {
+          return window[name];
+        } catch {
+          return null;
+        }
+      })
       .find((value) => value && typeof value === 'object' && !Array.isArray(value) && value['tauri://drag-drop']);
     if (!holder) return 0;
     let count = 0;
@@ -404,7 +486,9 @@ export async function dropFiles(browser, paths) {
     for (const id of Object.getOwnPropertyNames(listeners)) {
       const listener = listeners[id];
       window.__TAURI_INTERNALS__.runCallback(listener.handlerId, {
-        event: 'tauri://drag-drop', id: Number(id), payload: { paths: files, position: { x: 200, y: 300 } },
+        event: 'tauri://drag-drop',
+        id: Number(id),
+        payload: { paths: files, position: { x: 200, y: 300 } },
       });
       count += 1;
     }
@@ -415,17 +499,23 @@ export async function dropFiles(browser, paths) {
 
 /** The compose panel's reference rows as { label, name, problems }. */
 export async function referenceRows(browser) {
-  return browser.execute(() => [...document.querySelectorAll('[data-testid="references"] > li')].map((li) => ({
-    label: li.getAttribute('aria-label') ?? '',
-    problems: [...li.querySelectorAll('[data-testid="reference-problem"]')].map((p) => p.textContent),
-  })));
+  return browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="references"] > li')].map((li) => ({
+      label: li.getAttribute('aria-label') ?? '',
+      problems: [...li.querySelectorAll('[data-testid="reference-problem"]')].map((p) => p.textContent),
+    })),
+  );
 }
 
 /** Whether Generate is disabled, and the reason shown under it. */
 export async function generateState(browser) {
   return browser.execute(() => {
     const button = document.querySelector('[data-testid="generate"]');
-    return { disabled: button.disabled, label: button.textContent, reason: document.querySelector('[data-testid="generate-reason"]').textContent };
+    return {
+      disabled: button.disabled,
+      label: button.textContent,
+      reason: document.querySelector('[data-testid="generate-reason"]').textContent,
+    };
   });
 }
 
@@ -435,32 +525,43 @@ export async function generateState(browser) {
  * between two polls. Read the records with `recorded(browser, key)`.
  */
 export async function recordElements(browser, key, selector) {
-  await browser.execute((name, sel) => {
-    window.__e2eRecords ??= {};
-    const records = (window.__e2eRecords[name] = []);
-    const snap = (el) => records.push({
-      at: Date.now(),
-      testid: el.dataset.testid ?? null,
-      category: el.dataset.category ?? null,
-      label: el.getAttribute('aria-label'),
-      value: el.getAttribute('aria-valuenow'),
-      text: (el.textContent ?? '').slice(0, 300),
-    });
-    const scan = (node) => {
-      if (!(node instanceof Element)) return;
-      if (node.matches(sel)) snap(node);
-      node.querySelectorAll(sel).forEach(snap);
-    };
-    scan(document.body);
-    new MutationObserver((mutations) => {
-      for (const m of mutations) {
-        if (m.type === 'attributes') scan(m.target);
-        else m.addedNodes.forEach(scan);
-      }
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow', 'data-state'] });
-  }, key, selector);
+  await browser.execute(
+    (name, sel) => {
+      window.__e2eRecords ??= {};
+      const records = [];
+      window.__e2eRecords[name] = records;
+      const snap = (el) =>
+        records.push({
+          at: Date.now(),
+          testid: el.dataset.testid ?? null,
+          category: el.dataset.category ?? null,
+          label: el.getAttribute('aria-label'),
+          value: el.getAttribute('aria-valuenow'),
+          text: (el.textContent ?? '').slice(0, 300),
+        });
+      const scan = (node) => {
+        if (!(node instanceof Element)) return;
+        if (node.matches(sel)) snap(node);
+        node.querySelectorAll(sel).forEach(snap);
+      };
+      scan(document.body);
+      new MutationObserver((mutations) => {
+        for (const m of mutations) {
+          if (m.type === 'attributes') scan(m.target);
+          else m.addedNodes.forEach(scan);
+        }
+      }).observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['aria-valuenow', 'data-state'],
+      });
+    },
+    key,
+    selector,
+  );
 }
 
 export async function recorded(browser, key) {
-  return browser.execute((name) => (window.__e2eRecords?.[name] ?? []), key);
+  return browser.execute((name) => window.__e2eRecords?.[name] ?? [], key);
 }

@@ -14,7 +14,19 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  clickWhenReady, compose, enterStudio, freshDataDir, galleryCards, launchApp, repoRoot, startFake, taskRows, testKey, textOf, tid, until,
+  clickWhenReady,
+  compose,
+  enterStudio,
+  freshDataDir,
+  galleryCards,
+  launchApp,
+  repoRoot,
+  startFake,
+  taskRows,
+  testKey,
+  textOf,
+  tid,
+  until,
 } from './harness.mjs';
 
 const outDir = resolve(process.argv[2] ?? join(repoRoot, 'docs/screenshots'));
@@ -29,8 +41,12 @@ async function generate(browser, prompt, resolution = '720p') {
   await compose(browser, { prompt, model: 'seedance-20', resolution, duration: 5 });
   await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
   // Sent once it shows up, in the tasks panel or already in the gallery.
-  await until(async () => (await taskRows(browser)).some((r) => r.prompt === prompt)
-    || (await galleryCards(browser)).some((c) => c.label.startsWith(prompt)), `"${prompt}" to be sent`);
+  await until(
+    async () =>
+      (await taskRows(browser)).some((r) => r.prompt === prompt) ||
+      (await galleryCards(browser)).some((c) => c.label.startsWith(prompt)),
+    `"${prompt}" to be sent`,
+  );
 }
 
 /** Waits until no toast is showing, so the shot shows the app at rest. */
@@ -57,15 +73,28 @@ try {
   await clickWhenReady(browser, tid('open-settings'), 'Settings');
   await (await browser.$(tid('settings-theme'))).selectByAttribute('value', 'dark');
   await clickWhenReady(browser, tid('settings-save'), 'Save settings');
-  await until(async () => (await textOf(browser, tid('settings-status'))) === 'Settings saved.', 'the settings to be saved');
+  await until(
+    async () => (await textOf(browser, tid('settings-status'))) === 'Settings saved.',
+    'the settings to be saved',
+  );
   await clickWhenReady(browser, tid('settings-close'), 'Close settings');
 
   // A gallery of finished videos, posters loaded.
   for (const prompt of PROMPTS) await generate(browser, prompt);
-  await until(async () => (await galleryCards(browser)).filter((c) => c.state === 'downloaded').length === PROMPTS.length,
-    'every video in the gallery', 90_000);
-  await until(() => browser.execute(() => [...document.querySelectorAll('[data-testid="gallery-card"] img.poster')]
-    .every((img) => img.complete && img.naturalWidth > 0)), 'the posters to load');
+  await until(
+    async () => (await galleryCards(browser)).filter((c) => c.state === 'downloaded').length === PROMPTS.length,
+    'every video in the gallery',
+    90_000,
+  );
+  await until(
+    () =>
+      browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="gallery-card"] img.poster')].every(
+          (img) => img.complete && img.naturalWidth > 0,
+        ),
+      ),
+    'the posters to load',
+  );
   await until(async () => (await browser.$$(tid('task', tid('tasks')))).length === 0, 'the tasks panel to empty');
   await quiet(browser);
   await shoot(browser, 'studio-gallery.png');
@@ -81,12 +110,20 @@ try {
   // The settings.
   await clickWhenReady(browser, tid('open-settings'), 'Settings');
   // Opening renders the dialog afresh, which clears the "Settings saved." of earlier.
-  await until(async () => (await browser.$(tid('settings-library'))).isDisplayed()
-    && (await textOf(browser, tid('settings-status'))) === '', 'the settings');
-  await browser.execute((dialog, library) => {
-    document.querySelector(dialog).scrollTop = 0;
-    document.querySelector(library).value = '~/Videos/Seedance Studio';
-  }, tid('settings'), tid('settings-library'));
+  await until(
+    async () =>
+      (await browser.$(tid('settings-library'))).isDisplayed() &&
+      (await textOf(browser, tid('settings-status'))) === '',
+    'the settings',
+  );
+  await browser.execute(
+    (dialog, library) => {
+      document.querySelector(dialog).scrollTop = 0;
+      document.querySelector(library).value = '~/Videos/Seedance Studio';
+    },
+    tid('settings'),
+    tid('settings-library'),
+  );
   await shoot(browser, 'settings.png');
 } finally {
   if (app) await app.close();

@@ -9,6 +9,7 @@ import type { Draft } from './bindings/Draft';
 import type { DraftReference } from './bindings/DraftReference';
 import type { InputProblem } from './bindings/InputProblem';
 import type { ModelInfo } from './bindings/ModelInfo';
+import type { ProblemField } from './bindings/ProblemField';
 
 export function modelInfo(catalog: Catalog, id: string): ModelInfo | null {
   return catalog.models.find((m) => m.id === id) ?? null;
@@ -98,7 +99,11 @@ export function generateButton(check: ComposeCheck | null, busy = false): Genera
 }
 
 /** Problems (then warnings) for one field, for the message under it. */
-export function problemsFor(check: ComposeCheck | null, field: string, reference: number | null = null): { problems: InputProblem[]; warnings: InputProblem[] } {
+export function problemsFor(
+  check: ComposeCheck | null,
+  field: ProblemField,
+  reference: number | null = null,
+): { problems: InputProblem[]; warnings: InputProblem[] } {
   if (!check) return { problems: [], warnings: [] };
   const match = (p: InputProblem) => p.field === field && (reference === null || p.reference === reference);
   return { problems: check.problems.filter(match), warnings: check.warnings.filter(match) };

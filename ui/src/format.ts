@@ -3,6 +3,7 @@
 
 import type { KeyCheck } from './bindings/KeyCheck';
 import type { Kind } from './bindings/Kind';
+import type { TaskState } from './bindings/TaskState';
 
 /** "0:07", "2:05", "1:02:03". Negative or NaN reads as "0:00". */
 export function clock(totalSeconds: number): string {
@@ -22,14 +23,18 @@ export function expectedLabel(window: { earliest: number; latest: number } | nul
 }
 
 /** Elapsed since `fromMs`, against the expected window: "1:12 of usually 2–4 min". */
-export function progressLabel(nowMs: number, fromMs: number | null, window: { earliest: number; latest: number } | null): string {
+export function progressLabel(
+  nowMs: number,
+  fromMs: number | null,
+  window: { earliest: number; latest: number } | null,
+): string {
   if (fromMs === null) return '';
   const elapsed = clock((nowMs - fromMs) / 1000);
   const expected = expectedLabel(window);
   return expected ? `${elapsed} · ${expected}` : elapsed;
 }
 
-const STATE_LABELS: Record<string, string> = {
+const STATE_LABELS: Record<TaskState, string> = {
   draft: 'Draft',
   queued: 'Waiting for a free slot',
   submitting: 'Sending',
@@ -44,14 +49,9 @@ const STATE_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-/** A creator-facing name for a ledger state; unknown states are shown as they are. */
-export function stateLabel(state: string): string {
-  return STATE_LABELS[state] ?? state.replace(/_/g, ' ');
-}
-
-/** Whether the task is still moving (the tasks panel shows it, the gallery does not). */
-export function isInFlight(state: string): boolean {
-  return ['queued', 'submitting', 'waiting', 'generating', 'succeeded', 'stuck', 'submission_unknown'].includes(state);
+/** A creator-facing name for a task's state; one this build does not know is shown as it is. */
+export function stateLabel(state: TaskState): string {
+  return (STATE_LABELS as Partial<Record<string, string>>)[state] ?? state.replace(/_/g, ' ');
 }
 
 export function kindLabel(kind: Kind | null): string {
@@ -73,14 +73,6 @@ export function fileName(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-/** "1.2 MB", "830 KB", "12 B". */
-export function fileSize(bytes: number): string {
-  if (bytes >= 1024 * 1024 * 1024) return `${(bytes / (1024 * 1024 * 1024)).toFixed(1)} GB`;
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} B`;
-}
-
 /** "4.5 s" from milliseconds. */
 export function seconds(ms: number | null): string | null {
   if (ms === null) return null;
@@ -89,13 +81,13 @@ export function seconds(ms: number | null): string | null {
 }
 
 // Made on first use, then reused: `toLocaleString` with arguments builds a new ICU
-// formatter on every call (about a millisecond each in WebKit).
+// formatter on every call (docs/benchmarks.md, "Figures behind the code's comments").
 let groupedFormat: Intl.NumberFormat | null = null;
 
 /** "10,000": digits grouped the way the rest of the app's English text is. */
 export function grouped(n: number): string {
   // Whole numbers (counts, credits, the prompt counter) are grouped by hand: the first
-  // Intl formatter of the page loads ICU's number data, a few milliseconds of start-up.
+  // Intl formatter of the page loads ICU's number data during start-up.
   if (Number.isSafeInteger(n) && !Object.is(n, -0)) {
     const digits = String(Math.abs(n));
     let out = digits.slice(0, digits.length % 3 || 3);
@@ -135,9 +127,9 @@ const twoDigits = (n: number) => String(n).padStart(2, '0');
 /**
  * "Nov 25, 09:14 PM": local time, written the way US English writes it, like the rest of
  * the app's words and numbers (unit-tested against the en-US `Intl` formatter). By hand
- * because the page's first `Intl` date formatter loads ICU's calendar and locale data:
- * ≈ 7 ms on the first card of every start-up (docs/benchmarks.md, sixth pass). An
- * unreadable time reads as "".
+ * because the page's first `Intl` date formatter loads ICU's calendar and locale data on
+ * the first card of every start-up (docs/benchmarks.md, "Figures behind the code's
+ * comments"). An unreadable time reads as "".
  */
 export function when(ms: number): string {
   const date = new Date(ms);

@@ -2,6 +2,9 @@
 // (which rows exist in the DOM for a scroll position), so 10,000 entries cost only the
 // rows on screen. Unit-tested in tests/gallery-model.test.ts.
 
+import type { StateGroups } from './bindings/StateGroups';
+import type { TaskState } from './bindings/TaskState';
+
 export type GalleryFilter = 'all' | 'done' | 'failed' | 'in_progress';
 
 export const FILTERS: { id: GalleryFilter; label: string }[] = [
@@ -11,15 +14,15 @@ export const FILTERS: { id: GalleryFilter; label: string }[] = [
   { id: 'in_progress', label: 'In progress' },
 ];
 
-/** The ledger states a filter selects; empty means every state. */
-export function statesFor(filter: GalleryFilter): string[] {
+/** The states a filter selects, from the catalog's groups; empty means every state. */
+export function statesFor(filter: GalleryFilter, groups: StateGroups): TaskState[] {
   switch (filter) {
     case 'done':
-      return ['downloaded', 'succeeded'];
+      return groups.finished;
     case 'failed':
-      return ['failed', 'not_found', 'cancelled'];
+      return [...groups.failed, ...groups.cancelled];
     case 'in_progress':
-      return ['queued', 'submitting', 'waiting', 'generating', 'stuck', 'submission_unknown'];
+      return [...groups.in_flight, ...groups.needs_decision];
     default:
       return [];
   }
@@ -54,7 +57,13 @@ export interface VisibleWindow {
  * The items to render for a viewport: the rows intersecting
  * `[scrollTop, scrollTop + viewport)` plus `overscan` rows on each side.
  */
-export function visibleWindow(total: number, scrollTop: number, viewport: number, g: GridGeometry, overscan = 2): VisibleWindow {
+export function visibleWindow(
+  total: number,
+  scrollTop: number,
+  viewport: number,
+  g: GridGeometry,
+  overscan = 2,
+): VisibleWindow {
   const cols = columns(g);
   const rows = Math.ceil(total / cols);
   const stride = g.rowHeight + g.gap;

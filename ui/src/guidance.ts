@@ -57,9 +57,7 @@ export function primaryAction(action: ActionView): PrimaryAction {
       return { intent: 'fix_key', label: 'Fix key', hint: null };
     case 'wait_for_slot': {
       const hint =
-        action.limit !== null && action.current !== null
-          ? `${action.current} of ${action.limit} slots in use`
-          : null;
+        action.limit !== null && action.current !== null ? `${action.current} of ${action.limit} slots in use` : null;
       return { intent: 'wait_for_slot', label: 'Wait for a slot', hint };
     }
     case 'contact_support':
@@ -69,7 +67,11 @@ export function primaryAction(action: ActionView): PrimaryAction {
     case 'review_unknown_submission':
       return { intent: 'review_unknown', label: 'Decide what to do', hint: null };
     case 'fix_input':
-      return { intent: 'fix_input', label: action.field ? `Fix ${fieldName(action.field)}` : 'Fix settings', hint: null };
+      return {
+        intent: 'fix_input',
+        label: action.field ? `Fix ${fieldName(action.field)}` : 'Fix settings',
+        hint: null,
+      };
     case 'none':
       return { intent: 'none', label: '', hint: null };
     default:

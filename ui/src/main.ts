@@ -37,15 +37,27 @@ let toastTimer: ReturnType<typeof setTimeout> | null = null;
 function toast(message: string) {
   toastEl.textContent = message;
   if (toastTimer) clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { toastEl.textContent = ''; }, 5000);
+  toastTimer = setTimeout(() => {
+    toastEl.textContent = '';
+  }, 5000);
 }
 
 function keyChip(status: KeyStatus, onClick: () => void): HTMLElement {
   const ok = status.present && status.last_test?.result !== 'invalid';
-  return h('button', {
-    type: 'button', class: `chip ${ok ? 'ok' : 'bad'}`, 'data-testid': 'key-chip', onclick: onClick,
-    'aria-label': status.present ? `API key ending in ${status.last_four ?? ''}, ${status.store}. Open key settings` : 'No API key. Open key settings',
-  }, h('span', { class: 'dot', 'aria-hidden': 'true' }), status.present ? `Key …${status.last_four ?? ''} · ${status.store}` : 'No key');
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: `chip ${ok ? 'ok' : 'bad'}`,
+      'data-testid': 'key-chip',
+      onclick: onClick,
+      'aria-label': status.present
+        ? `API key ending in ${status.last_four ?? ''}, ${status.store}. Open key settings`
+        : 'No API key. Open key settings',
+    },
+    h('span', { class: 'dot', 'aria-hidden': 'true' }),
+    status.present ? `Key …${status.last_four ?? ''} · ${status.store}` : 'No key',
+  );
 }
 
 // Start-up is on the clock (docs/benchmarks.md (b)): every call the first screen needs goes
@@ -54,9 +66,16 @@ function keyChip(status: KeyStatus, onClick: () => void): HTMLElement {
 /** A dismissible banner of start-up notices, or null when there is none. */
 function startupNotices(messages: string[]): HTMLElement | null {
   if (messages.length === 0) return null;
-  const banner: HTMLElement = h('div', { class: 'notices', role: 'alert', 'data-testid': 'startup-notices' },
+  const banner: HTMLElement = h(
+    'div',
+    { class: 'notices', role: 'alert', 'data-testid': 'startup-notices' },
     ...messages.map((m) => h('p', { 'data-testid': 'startup-notice' }, m)),
-    h('button', { type: 'button', class: 'ghost', 'data-testid': 'dismiss-notices', onclick: () => banner.remove() }, 'Dismiss'));
+    h(
+      'button',
+      { type: 'button', class: 'ghost', 'data-testid': 'dismiss-notices', onclick: () => banner.remove() },
+      'Dismiss',
+    ),
+  );
   return banner;
 }
 
@@ -73,15 +92,18 @@ async function boot() {
   firstPage.catch(() => undefined);
   const catalogCall = ipc.catalog();
   // The compose panel needs only the catalog: it is built as soon as that arrives, in the
-  // wait for the other answers (about 7-11 ms after the calls go out), and shown with the
-  // rest of the studio (after onboarding when there is no key yet).
-  const composeBuilt = catalogCall.then((catalog) => createCompose({
-    catalog,
-    onSubmitted: (id) => composeHooks.onSubmitted(id),
-    onError: (error) => composeHooks.onError(error),
-  }));
+  // wait for the other answers (which come back together; docs/benchmarks.md, "Figures
+  // behind the code's comments"), and shown with the rest of the studio (after onboarding
+  // when there is no key yet).
+  const composeBuilt = catalogCall.then((catalog) =>
+    createCompose({
+      catalog,
+      onSubmitted: (id) => composeHooks.onSubmitted(id),
+      onError: (error) => composeHooks.onError(error),
+    }),
+  );
   composeBuilt.catch(() => undefined);
-  const [, settings, key] = await Promise.all([catalogCall, ipc.settingsGet(), ipc.keyStatus()]);
+  const [catalog, settings, key] = await Promise.all([catalogCall, ipc.settingsGet(), ipc.keyStatus()]);
   performance.mark('boot-ipc');
   applyTheme(settings);
   // What start-up had to do about unreadable files, said once above whatever shows.
@@ -96,7 +118,7 @@ async function boot() {
   await studio(key, firstPage);
 
   async function studio(known?: KeyStatus, firstGalleryPage?: Promise<GalleryPage>) {
-    const status = known ?? await ipc.keyStatus();
+    const status = known ?? (await ipc.keyStatus());
     // Awaited before any other view is made: from here to the end of the first render the
     // studio is built in one go, so the gallery renders its first page already in place.
     const compose = await composeBuilt;
@@ -107,22 +129,36 @@ async function boot() {
       toast(error.message);
     };
     const settingsDialog = createSettings({
-      onSaved: (view) => { applyTheme(view); gallery.reload(); },
-      onKeyChanged: (s) => { chipSlot.replaceChildren(keyChip(s, openKey)); },
+      onSaved: (view) => {
+        applyTheme(view);
+        gallery.reload();
+      },
+      onKeyChanged: (s) => {
+        chipSlot.replaceChildren(keyChip(s, openKey));
+      },
     });
     const openKey = () => void settingsDialog.open('key');
     const chipSlot = h('div', {}, keyChip(status, openKey));
     const logo = h('span', { 'aria-hidden': 'true', class: 'brand-logo' });
     logo.innerHTML = LOGO;
 
-    composeHooks.onSubmitted = () => { toast('Queued. It will appear below as it progresses.'); void tasks.refresh(); };
+    composeHooks.onSubmitted = () => {
+      toast('Queued. It will appear below as it progresses.');
+      void tasks.refresh();
+    };
     composeHooks.onError = onError;
     const unknown = createUnknownDialog({
-      onResolved: () => { void tasks.refresh(); gallery.reload(); },
+      onResolved: () => {
+        void tasks.refresh();
+        gallery.reload();
+      },
       onError,
     });
 
-    const loadDraft = async (work: () => Promise<import('./bindings/Draft').Draft>, then?: (c: ComposeView) => void) => {
+    const loadDraft = async (
+      work: () => Promise<import('./bindings/Draft').Draft>,
+      then?: (c: ComposeView) => void,
+    ) => {
       try {
         compose.setDraft(await work());
         then?.(compose);
@@ -136,23 +172,40 @@ async function boot() {
         case 'retry':
         case 'check_connection':
         case 'wait_for_slot':
-          void ipc.tasksRetry(task.id).then((retry) => { notes.noteTasks(retry); toast('Sent again.'); void tasks.refresh(); }, (e) => onError(ipc.IpcError.from(e)));
+          void ipc.tasksRetry(task.id).then(
+            (retry) => {
+              notes.noteTasks(retry);
+              toast('Sent again.');
+              void tasks.refresh();
+            },
+            (e) => onError(ipc.IpcError.from(e)),
+          );
           break;
         case 'edit_prompt':
         case 'fix_input':
-          void loadDraft(() => ipc.galleryRemix(task.id), (c) => c.focusPrompt());
+          void loadDraft(
+            () => ipc.galleryRemix(task.id),
+            (c) => c.focusPrompt(),
+          );
           break;
         case 'replace_reference':
-          void loadDraft(() => ipc.galleryRemix(task.id), (c) => void c.replaceReference(context.kind, context.index));
+          void loadDraft(
+            () => ipc.galleryRemix(task.id),
+            (c) => void c.replaceReference(context.kind, context.index),
+          );
           break;
         case 'trim_media':
-          void loadDraft(() => ipc.galleryRemix(task.id), (c) => c.focusReferences());
+          void loadDraft(
+            () => ipc.galleryRemix(task.id),
+            (c) => c.focusReferences(),
+          );
           toast('Shorten the media in an editor, then replace it here.');
           break;
         case 'add_credits':
           void ipc.accountAddCredits().then(
             () => toast('Your Seedance account opened in the browser: add credits there, then generate again.'),
-            (e) => onError(ipc.IpcError.from(e)));
+            (e) => onError(ipc.IpcError.from(e)),
+          );
           break;
         case 'fix_key':
           openKey();
@@ -161,7 +214,9 @@ async function boot() {
           unknown.open(task);
           break;
         case 'contact_support':
-          void navigator.clipboard?.writeText(`${task.guidance?.title ?? ''}\n${task.guidance?.detail ?? ''}`).then(() => toast('Details copied.'));
+          void navigator.clipboard
+            ?.writeText(`${task.guidance?.title ?? ''}\n${task.guidance?.detail ?? ''}`)
+            .then(() => toast('Details copied.'));
           break;
         default:
           break;
@@ -171,12 +226,26 @@ async function boot() {
     const notes = createTaskNotes();
     const chooseLibrary = () => void settingsDialog.chooseLibrary().catch((e) => onError(ipc.IpcError.from(e)));
     const tasks = createTasks({
-      onIntent: handleIntent, onReviewUnknown: (t) => unknown.open(t), onError,
-      notes, onOpenTask: (id) => void gallery.open(id), onChooseLibrary: chooseLibrary,
+      states: catalog.states,
+      onIntent: handleIntent,
+      onReviewUnknown: (t) => unknown.open(t),
+      onError,
+      notes,
+      onOpenTask: (id) => void gallery.open(id),
+      onChooseLibrary: chooseLibrary,
     });
     const gallery = createGallery({
-      onRemix: (id) => void loadDraft(() => ipc.galleryRemix(id), (c) => c.focusPrompt()),
-      onContinue: (id) => void loadDraft(() => ipc.galleryContinue(id), (c) => c.focusPrompt()),
+      states: catalog.states,
+      onRemix: (id) =>
+        void loadDraft(
+          () => ipc.galleryRemix(id),
+          (c) => c.focusPrompt(),
+        ),
+      onContinue: (id) =>
+        void loadDraft(
+          () => ipc.galleryContinue(id),
+          (c) => c.focusPrompt(),
+        ),
       onIntent: handleIntent,
       onError,
       toast,
@@ -187,11 +256,18 @@ async function boot() {
 
     if (notices) root.appendChild(notices);
     root.append(
-      h('header', { class: 'topbar' },
+      h(
+        'header',
+        { class: 'topbar' },
         h('div', { class: 'brand' }, logo, h('h1', { style: 'font-size:15px' }, 'Seedance Studio')),
         h('div', { class: 'spacer' }),
         chipSlot,
-        h('button', { type: 'button', class: 'ghost', 'data-testid': 'open-settings', onclick: () => void settingsDialog.open() }, 'Settings')),
+        h(
+          'button',
+          { type: 'button', class: 'ghost', 'data-testid': 'open-settings', onclick: () => void settingsDialog.open() },
+          'Settings',
+        ),
+      ),
       h('div', { class: 'layout' }, compose.el, h('div', { class: 'work' }, tasks.el, gallery.el)),
       settingsDialog.el,
       unknown.el,
@@ -201,33 +277,40 @@ async function boot() {
 
     // Both listeners are registered together; the task list is read once they are, so no
     // change falls between the read and the first event.
-    await Promise.all([ipc.onAppEvent((event) => {
-      switch (event.type) {
-        case 'task_changed':
-          tasks.changed(event.task);
-          if (['downloaded', 'failed', 'succeeded', 'cancelled'].includes(event.task.state)) gallery.reload();
-          break;
-        case 'upload_progress':
-          tasks.upload(event.task_id, event.reference, event.sent, event.total);
-          break;
-        case 'polling_paused':
-          toast(event.reason);
-          break;
-        case 'download_failed':
-          notes.downloadFailed(event.task_id, { message: event.message, libraryFolder: event.library_folder });
-          break;
-        default:
-          break;
-      }
-    }), ipc.onFileDrop(async (drop) => {
-      compose.setDropping(drop.type === 'over');
-      if (drop.type !== 'drop' || drop.paths.length === 0) return;
-      try {
-        compose.addInspected(await ipc.referencesAddPaths(drop.paths));
-      } catch (error) {
-        onError(ipc.IpcError.from(error));
-      }
-    }).catch(() => undefined)]);
+    await Promise.all([
+      ipc.onAppEvent((event) => {
+        switch (event.type) {
+          case 'task_changed':
+            tasks.changed(event.task);
+            // A poster or a failure to show: the gallery's cards change.
+            if (catalog.states.finished.includes(event.task.state) || catalog.states.settled.includes(event.task.state))
+              gallery.reload();
+            break;
+          case 'upload_progress':
+            tasks.upload(event.task_id, event.reference, event.sent, event.total);
+            break;
+          case 'polling_paused':
+            toast(event.reason);
+            break;
+          case 'download_failed':
+            notes.downloadFailed(event.task_id, { message: event.message, libraryFolder: event.library_folder });
+            break;
+          default:
+            break;
+        }
+      }),
+      ipc
+        .onFileDrop(async (drop) => {
+          compose.setDropping(drop.type === 'over');
+          if (drop.type !== 'drop' || drop.paths.length === 0) return;
+          try {
+            compose.addInspected(await ipc.referencesAddPaths(drop.paths));
+          } catch (error) {
+            onError(ipc.IpcError.from(error));
+          }
+        })
+        .catch(() => undefined),
+    ]);
     performance.mark('studio-listening');
     await tasks.refresh();
     performance.mark('studio-tasks');
@@ -237,5 +320,7 @@ async function boot() {
 
 boot().catch((error) => {
   clear(root);
-  root.appendChild(h('p', { class: 'boot', role: 'alert' }, `Seedance Studio could not start: ${ipc.IpcError.from(error).message}`));
+  root.appendChild(
+    h('p', { class: 'boot', role: 'alert' }, `Seedance Studio could not start: ${ipc.IpcError.from(error).message}`),
+  );
 });

@@ -33,7 +33,9 @@ export function createTaskNotes(): TaskNotes {
   const retries = new Map<number, number>();
   const problems = new Map<number, DownloadProblem>();
   const listeners = new Set<() => void>();
-  const changed = () => { for (const listener of listeners) listener(); };
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
 
   return {
     noteTasks(...tasks) {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ComposeCheck } from '../src/bindings/ComposeCheck';
-import { defaultDraft, generateButton, indexWithinKind, moveReference, positionOf, promptLength, withModel } from '../src/compose-model';
+import {
+  defaultDraft,
+  generateButton,
+  indexWithinKind,
+  moveReference,
+  positionOf,
+  promptLength,
+  withModel,
+} from '../src/compose-model';
 import { CATALOG } from './helpers.test-util';
 
 const estimate = { credits: 200, usd: 0.942, label: '200 credits ≈ $0.94', note: null };
@@ -13,7 +21,14 @@ describe('generate button', () => {
 
   it('is disabled with the first problem as the reason', () => {
     const check: ComposeCheck = {
-      problems: [{ field: 'prompt', code: 'prompt_too_long', message: 'The prompt is 10,001 characters; Seedance 2.0 takes at most 10,000.', reference: null }],
+      problems: [
+        {
+          field: 'prompt',
+          code: 'prompt_too_long',
+          message: 'The prompt is 10,001 characters; Seedance 2.0 takes at most 10,000.',
+          reference: null,
+        },
+      ],
       warnings: [],
       estimate,
     };

@@ -3,7 +3,9 @@ import { h } from '../src/dom';
 import { askInline, type InlineConfirm } from '../src/views/confirm';
 import { byTestId, flush, hasTestId } from './helpers.test-util';
 
-afterEach(() => { document.body.innerHTML = ''; });
+afterEach(() => {
+  document.body.innerHTML = '';
+});
 
 function setup(overrides: Partial<InlineConfirm> = {}) {
   const onConfirm = vi.fn();
@@ -11,10 +13,16 @@ function setup(overrides: Partial<InlineConfirm> = {}) {
   const trigger = h('button', { type: 'button', 'data-testid': 'trigger' }, 'Delete');
   const panel = h('div', {}, trigger);
   document.body.appendChild(panel);
-  const ask = () => askInline(trigger, {
-    question: 'Remove this video from the history?', detail: 'The file stays in your library folder.',
-    confirmLabel: 'Yes, remove', testId: 'confirm-x', onConfirm, onCancel, ...overrides,
-  });
+  const ask = () =>
+    askInline(trigger, {
+      question: 'Remove this video from the history?',
+      detail: 'The file stays in your library folder.',
+      confirmLabel: 'Yes, remove',
+      testId: 'confirm-x',
+      onConfirm,
+      onCancel,
+      ...overrides,
+    });
   return { trigger, panel, ask, onConfirm, onCancel };
 }
 
@@ -66,7 +74,12 @@ describe('inline confirmation', () => {
 
   it('Yes does the work once, then the button is back', async () => {
     let finish: () => void = () => undefined;
-    const { trigger, panel, ask } = setup({ onConfirm: () => new Promise<void>((ok) => { finish = ok; }) });
+    const { trigger, panel, ask } = setup({
+      onConfirm: () =>
+        new Promise<void>((ok) => {
+          finish = ok;
+        }),
+    });
     ask();
     const yes = byTestId<HTMLButtonElement>(panel, 'confirm-x-yes');
     yes.click();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TaskState } from '../src/bindings/TaskState';
 import { charCount, clock, fileName, grouped, keyCheckMessage, progressLabel, stateLabel, when } from '../src/format';
 
 describe('format', () => {
@@ -18,7 +19,7 @@ describe('format', () => {
 
   it('names states, and shows unknown ones as they are', () => {
     expect(stateLabel('submission_unknown')).toBe('Needs your decision');
-    expect(stateLabel('brand_new_state')).toBe('brand new state');
+    expect(stateLabel('brand_new_state' as TaskState)).toBe('brand new state');
   });
 
   it('counts characters and names files', () => {
@@ -29,7 +30,25 @@ describe('format', () => {
 
   it('groups whole numbers by hand exactly as the en-US formatter does', () => {
     const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-    for (const n of [0, -0, 1, -1, 12, 999, 1000, -1000, 12345, 123456, 1234567, -987654321, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 60, 0.5, -12.345]) {
+    for (const n of [
+      0,
+      -0,
+      1,
+      -1,
+      12,
+      999,
+      1000,
+      -1000,
+      12345,
+      123456,
+      1234567,
+      -987654321,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      2 ** 60,
+      0.5,
+      -12.345,
+    ]) {
       expect(grouped(n)).toBe(intl.format(n));
     }
   });
@@ -47,7 +66,13 @@ describe('format', () => {
       // Whole and half-hour offsets, a 45-minute one, both hemispheres' summer time.
       for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham', 'Australia/Sydney']) {
         process.env.TZ = zone;
-        const intl = new Intl.DateTimeFormat('en-US', { timeZone: zone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+        const intl = new Intl.DateTimeFormat('en-US', {
+          timeZone: zone,
+          month: 'short',
+          day: 'numeric',
+          hour: '2-digit',
+          minute: '2-digit',
+        });
         const start = Date.UTC(2025, 0, 1);
         // Steps of 7 h 13 min over two years: every hour of the day, noon and midnight,
         // every month, and the days the clocks change.

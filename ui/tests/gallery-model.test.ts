@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columns, isFarFromWindow, pagesFor, statesFor, visibleWindow } from '../src/gallery-model';
+import { STATE_GROUPS } from './state-groups.generated';
 
 const g = { width: 900, minCard: 220, gap: 12, rowHeight: 210 };
 
@@ -28,7 +29,8 @@ describe('virtual grid', () => {
     expect(isFarFromWindow(0, 6000, 6024, 60)).toBe(true);
     // Every page the window needs is always kept, whatever its alignment.
     for (const start of [0, 59, 60, 61, 5999]) {
-      for (const offset of pagesFor(start, start + 24, 60)) expect(isFarFromWindow(offset, start, start + 24, 60)).toBe(false);
+      for (const offset of pagesFor(start, start + 24, 60))
+        expect(isFarFromWindow(offset, start, start + 24, 60)).toBe(false);
     }
   });
 
@@ -40,9 +42,16 @@ describe('virtual grid', () => {
 
 describe('filters', () => {
   it('maps filters to ledger states', () => {
-    expect(statesFor('all')).toEqual([]);
-    expect(statesFor('done')).toContain('downloaded');
-    expect(statesFor('failed')).toContain('failed');
-    expect(statesFor('in_progress')).toContain('submission_unknown');
+    expect(statesFor('all', STATE_GROUPS)).toEqual([]);
+    expect(statesFor('done', STATE_GROUPS)).toEqual(['succeeded', 'downloaded']);
+    expect(statesFor('failed', STATE_GROUPS)).toEqual(['failed', 'not_found', 'cancelled']);
+    expect(statesFor('in_progress', STATE_GROUPS)).toEqual([
+      'queued',
+      'submitting',
+      'waiting',
+      'generating',
+      'stuck',
+      'submission_unknown',
+    ]);
   });
 });

@@ -4,13 +4,24 @@ import type { GalleryPage } from '../src/bindings/GalleryPage';
 import type { GalleryQuery } from '../src/bindings/GalleryQuery';
 import { createGallery, firstPageQuery } from '../src/views/gallery';
 import { createTaskNotes } from '../src/task-notes';
+import { flush } from './helpers.test-util';
+import { STATE_GROUPS } from './state-groups.generated';
 
-afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = '';
+});
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
 const deps = (firstPage?: Promise<GalleryPage>) => ({
-  onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(),
-  notes: createTaskNotes(), onChooseLibrary: vi.fn(), firstPage,
+  states: STATE_GROUPS,
+  onRemix: vi.fn(),
+  onContinue: vi.fn(),
+  onIntent: vi.fn(),
+  onError: vi.fn(),
+  toast: vi.fn(),
+  notes: createTaskNotes(),
+  onChooseLibrary: vi.fn(),
+  firstPage,
 });
 
 describe('gallery start-up', () => {
@@ -36,7 +47,7 @@ describe('gallery start-up', () => {
 
   it('shows the error of a failed early page and recovers on reload', async () => {
     mockIPC(() => ({ items: [], total: 2, offset: 0 }));
-    const d = deps(Promise.reject({ code: 'storage', message: 'The task history could not be read.', retryable: true }));
+    const d = deps(Promise.reject({ code: 'storage', message: 'The task history could not be read.' }));
     const view = createGallery(d);
     document.body.appendChild(view.el);
     await flush();

@@ -22,7 +22,9 @@ describe('primaryAction', () => {
   });
 
   it('shows required against available credits, in the service’s numbers', () => {
-    expect(primaryAction({ type: 'add_credits', required: 200, available: 37.5 }).hint).toBe('Needs 200 credits, you have 37.5 credits');
+    expect(primaryAction({ type: 'add_credits', required: 200, available: 37.5 }).hint).toBe(
+      'Needs 200 credits, you have 37.5 credits',
+    );
     expect(primaryAction({ type: 'add_credits', required: null, available: null }).hint).toBeNull();
   });
 
@@ -31,7 +33,11 @@ describe('primaryAction', () => {
   });
 
   it('offers no button for an action it does not know', () => {
-    expect(primaryAction({ type: 'teleport' } as unknown as ActionView)).toEqual({ intent: 'none', label: '', hint: null });
+    expect(primaryAction({ type: 'teleport' } as unknown as ActionView)).toEqual({
+      intent: 'none',
+      label: '',
+      hint: null,
+    });
   });
 });
 

@@ -1,22 +1,68 @@
 // Shared fixtures for the UI tests: a catalog as the shell sends it.
 import type { Catalog } from '../src/bindings/Catalog';
 import type { TaskView } from '../src/bindings/TaskView';
+import { STATE_GROUPS } from './state-groups.generated';
 
 export const CATALOG: Catalog = {
   models: [
-    { id: 'seedance-20', label: 'Seedance 2.0', resolutions: ['480p', '720p', '1080p', '4k'], prompt_max_chars: 10000, min_duration_secs: 4, max_duration_secs: 15, default_duration_secs: 5, max_images: 9, max_videos: 3, max_audios: 3, max_combined_video_secs: 15, max_combined_audio_secs: 15, seed_max: 4294967295 },
-    { id: 'seedance2-fast', label: 'Seedance 2.0 Fast', resolutions: ['480p', '720p'], prompt_max_chars: 10000, min_duration_secs: 4, max_duration_secs: 15, default_duration_secs: 5, max_images: 9, max_videos: 3, max_audios: 3, max_combined_video_secs: 15, max_combined_audio_secs: 15, seed_max: 4294967295 },
+    {
+      id: 'seedance-20',
+      label: 'Seedance 2.0',
+      resolutions: ['480p', '720p', '1080p', '4k'],
+      prompt_max_chars: 10000,
+      min_duration_secs: 4,
+      max_duration_secs: 15,
+      default_duration_secs: 5,
+      max_images: 9,
+      max_videos: 3,
+      max_audios: 3,
+      max_combined_video_secs: 15,
+      max_combined_audio_secs: 15,
+      seed_max: 4294967295,
+    },
+    {
+      id: 'seedance2-fast',
+      label: 'Seedance 2.0 Fast',
+      resolutions: ['480p', '720p'],
+      prompt_max_chars: 10000,
+      min_duration_secs: 4,
+      max_duration_secs: 15,
+      default_duration_secs: 5,
+      max_images: 9,
+      max_videos: 3,
+      max_audios: 3,
+      max_combined_video_secs: 15,
+      max_combined_audio_secs: 15,
+      seed_max: 4294967295,
+    },
   ],
   aspect_ratios: ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9'],
+  states: STATE_GROUPS,
 };
 
 /** A task row as the shell sends it; override what the test is about. */
 export function taskView(overrides: Partial<TaskView> = {}): TaskView {
   return {
-    id: 1, state: 'downloaded', prompt: 'A lighthouse in a storm', model: 'seedance-20', model_label: 'Seedance 2.0',
-    resolution: '720p', duration_secs: 5, created_at_ms: 1_700_000_000_000, submitted_at_ms: null, completed_at_ms: null,
-    expected_secs: null, queue_position: null, credits: 200, video_path: null, poster_path: null, output_url: null,
-    failure_category: null, guidance: null, retry_of: null, retried_as: null,
+    id: 1,
+    state: 'downloaded',
+    prompt: 'A lighthouse in a storm',
+    model: 'seedance-20',
+    model_label: 'Seedance 2.0',
+    resolution: '720p',
+    duration_secs: 5,
+    created_at_ms: 1_700_000_000_000,
+    submitted_at_ms: null,
+    completed_at_ms: null,
+    expected_secs: null,
+    queue_position: null,
+    credits: 200,
+    video_path: null,
+    poster_path: null,
+    output_url: null,
+    failure_category: null,
+    guidance: null,
+    retry_of: null,
+    retried_as: null,
     ...overrides,
   };
 }

@@ -9,15 +9,35 @@ import { byTestId, flush, hasTestId } from './helpers.test-util';
 
 // jsdom has <dialog> but not its modal methods.
 beforeAll(() => {
-  HTMLDialogElement.prototype.showModal ??= function showModal(this: HTMLDialogElement) { this.setAttribute('open', ''); };
-  HTMLDialogElement.prototype.close ??= function close(this: HTMLDialogElement) { this.removeAttribute('open'); };
+  HTMLDialogElement.prototype.showModal ??= function showModal(this: HTMLDialogElement) {
+    this.setAttribute('open', '');
+  };
+  HTMLDialogElement.prototype.close ??= function close(this: HTMLDialogElement) {
+    this.removeAttribute('open');
+  };
 });
-afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = '';
+});
 
 const VIEW: SettingsView = {
-  preferences: { base_url: null, library_dir: null, daily_cap_credits: null, monthly_cap_credits: null, notifications: true, theme: 'system' },
-  effective_base_url: 'https://seedance2-pro.com/api/v1', base_url_source: 'default', base_url_is_loopback: false,
-  effective_library_dir: '/home/me/Videos/Seedance', library_dir_from_env: false, data_dir: '/home/me/.local/share/seedance', version: '0.1.0', notices: [],
+  preferences: {
+    base_url: null,
+    library_dir: null,
+    daily_cap_credits: null,
+    monthly_cap_credits: null,
+    notifications: true,
+    theme: 'system',
+  },
+  effective_base_url: 'https://seedance2-pro.com/api/v1',
+  base_url_source: 'default',
+  base_url_is_loopback: false,
+  effective_library_dir: '/home/me/Videos/Seedance',
+  library_dir_from_env: false,
+  data_dir: '/home/me/.local/share/seedance',
+  version: '0.1.0',
+  notices: [],
 };
 const KEY: KeyStatus = { present: true, last_four: 'wxyz', store: 'system keychain', last_test: null, problem: null };
 const NO_KEY: KeyStatus = { present: false, last_four: null, store: 'system keychain', last_test: null, problem: null };
@@ -37,11 +57,17 @@ function dialog(answers: Record<string, (args: unknown) => unknown>) {
 
 describe('settings', () => {
   it('Remove key asks inline and removes only on Yes', async () => {
-    const { settings, deps, calls } = dialog({ settings_get: () => VIEW, key_status: () => KEY, key_clear: () => NO_KEY });
+    const { settings, deps, calls } = dialog({
+      settings_get: () => VIEW,
+      key_status: () => KEY,
+      key_clear: () => NO_KEY,
+    });
     await settings.open();
     byTestId(settings.el, 'settings-key-remove').click();
     const question = byTestId(settings.el, 'confirm-remove-key');
-    expect(document.getElementById(question.getAttribute('aria-labelledby') ?? '')?.textContent).toBe('Remove the API key from this computer?');
+    expect(document.getElementById(question.getAttribute('aria-labelledby') ?? '')?.textContent).toBe(
+      'Remove the API key from this computer?',
+    );
     expect(document.activeElement).toBe(byTestId(question, 'confirm-remove-key-no'));
     byTestId(question, 'confirm-remove-key-no').click();
     expect(calls.some(([c]) => c === 'key_clear')).toBe(false);
@@ -59,11 +85,13 @@ describe('settings', () => {
     const { settings, deps, calls } = dialog({
       settings_get: () => VIEW,
       key_status: () => NO_KEY,
-      key_set: () => { throw { code: 'keychain_unavailable', message: 'No system keychain is available.', retryable: false, guidance: null }; },
+      key_set: () => {
+        throw { code: 'keychain_unavailable', message: 'No system keychain is available.' };
+      },
       key_set_session_only: () => session,
     });
     await settings.open('key');
-    (byTestId<HTMLInputElement>(settings.el, 'settings-key-input')).value = 'sk-session-1234';
+    byTestId<HTMLInputElement>(settings.el, 'settings-key-input').value = 'sk-session-1234';
     byTestId(settings.el, 'settings-key-save').click();
     await flush();
     await flush();
@@ -83,7 +111,9 @@ describe('settings', () => {
     const { settings } = dialog({
       settings_get: () => VIEW,
       key_status: () => NO_KEY,
-      key_set: () => { throw { code: 'invalid_key', message: 'That is not a key.', retryable: false, guidance: null }; },
+      key_set: () => {
+        throw { code: 'invalid_key', message: 'That is not a key.' };
+      },
     });
     await settings.open('key');
     byTestId(settings.el, 'settings-key-save').click();
@@ -95,7 +125,11 @@ describe('settings', () => {
 
   it('says the settings were saved', async () => {
     const saved = { ...VIEW, preferences: { ...VIEW.preferences, theme: 'dark' as const } };
-    const { settings, deps, calls } = dialog({ settings_get: () => VIEW, key_status: () => KEY, settings_set: () => saved });
+    const { settings, deps, calls } = dialog({
+      settings_get: () => VIEW,
+      key_status: () => KEY,
+      settings_set: () => saved,
+    });
     await settings.open();
     byTestId<HTMLSelectElement>(settings.el, 'settings-theme').value = 'dark';
     byTestId(settings.el, 'settings-save').click();
@@ -122,6 +156,6 @@ describe('settings', () => {
     expect(calls.some(([c]) => c === 'settings_pick_library_dir')).toBe(false);
     expect(settings.el.open).toBe(true);
     expect(document.activeElement).toBe(byTestId(settings.el, 'settings-library'));
-    expect((byTestId<HTMLButtonElement>(settings.el, 'settings-library-choose')).disabled).toBe(true);
+    expect(byTestId<HTMLButtonElement>(settings.el, 'settings-library-choose').disabled).toBe(true);
   });
 });

@@ -8,13 +8,23 @@ import { createTaskNotes } from '../src/task-notes';
 import { createGallery } from '../src/views/gallery';
 import { createTasks } from '../src/views/tasks';
 import { byTestId, flush, hasTestId, taskView } from './helpers.test-util';
+import { STATE_GROUPS } from './state-groups.generated';
 
-afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = '';
+});
 
 const TRANSIENT: GuidanceView = {
-  category: 'transient', retryable: true, refund: 'refunded', refund_note: 'Your credits were refunded.',
-  title: 'Generation failed, try again', explanation: 'The service failed on its side.', action: { type: 'retry' },
-  detail: null, field_problems: [],
+  category: 'transient',
+  retryable: true,
+  refund: 'refunded',
+  refund_note: 'Your credits were refunded.',
+  title: 'Generation failed, try again',
+  explanation: 'The service failed on its side.',
+  action: { type: 'retry' },
+  detail: null,
+  field_problems: [],
 };
 
 /** A shell with these tasks: answers task_get, tasks_in_flight and gallery_list, and records every call. */
@@ -23,30 +33,52 @@ function shell(tasks: TaskView[], inFlight: () => TaskView[] = () => []) {
   mockIPC((cmd, args) => {
     calls.push([cmd, args]);
     switch (cmd) {
-      case 'task_get': return tasks.find((t) => t.id === (args as { id: number }).id);
-      case 'tasks_in_flight': return inFlight();
-      case 'gallery_list': return { items: tasks, total: tasks.length, offset: 0 };
-      default: return null;
+      case 'task_get':
+        return tasks.find((t) => t.id === (args as { id: number }).id);
+      case 'tasks_in_flight':
+        return inFlight();
+      case 'gallery_list':
+        return { items: tasks, total: tasks.length, offset: 0 };
+      default:
+        return null;
     }
   });
   return calls;
 }
 
 function tasksPanel() {
-  const deps = { onIntent: vi.fn(), onReviewUnknown: vi.fn(), onError: vi.fn(), onOpenTask: vi.fn(), onChooseLibrary: vi.fn(), notes: createTaskNotes() };
+  const deps = {
+    states: STATE_GROUPS,
+    onIntent: vi.fn(),
+    onReviewUnknown: vi.fn(),
+    onError: vi.fn(),
+    onOpenTask: vi.fn(),
+    onChooseLibrary: vi.fn(),
+    notes: createTaskNotes(),
+  };
   const view = createTasks(deps);
   document.body.appendChild(view.el);
   return { view, deps };
 }
 
 function gallery() {
-  const deps = { onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), onChooseLibrary: vi.fn(), notes: createTaskNotes() };
+  const deps = {
+    states: STATE_GROUPS,
+    onRemix: vi.fn(),
+    onContinue: vi.fn(),
+    onIntent: vi.fn(),
+    onError: vi.fn(),
+    toast: vi.fn(),
+    onChooseLibrary: vi.fn(),
+    notes: createTaskNotes(),
+  };
   const view = createGallery(deps);
   document.body.appendChild(view.el);
   return { view, deps };
 }
 
-const row = (root: ParentNode, id: number) => root.querySelector(`[data-testid="task"][data-task-id="${id}"]`) as HTMLElement;
+const row = (root: ParentNode, id: number) =>
+  root.querySelector(`[data-testid="task"][data-task-id="${id}"]`) as HTMLElement;
 const drawer = () => byTestId(document.body, 'details');
 
 describe('retry links in the tasks panel', () => {
@@ -93,7 +125,10 @@ describe('retry links in the tasks panel', () => {
     const action = byTestId(row(view.el, 3), 'failure-action');
     expect(action.textContent).toBe('Retry');
     action.click();
-    expect(deps.onIntent).toHaveBeenCalledWith(expect.objectContaining({ id: 3 }), 'retry', { kind: null, index: null });
+    expect(deps.onIntent).toHaveBeenCalledWith(expect.objectContaining({ id: 3 }), 'retry', {
+      kind: null,
+      index: null,
+    });
   });
 });
 
@@ -107,10 +142,15 @@ describe('download failures in the tasks panel', () => {
     await view.refresh();
     expect(hasTestId(view.el, 'download-problem')).toBe(false);
 
-    deps.notes.downloadFailed(7, { message: 'The library folder is not a folder: choose another one in Settings.', libraryFolder: true });
+    deps.notes.downloadFailed(7, {
+      message: 'The library folder is not a folder: choose another one in Settings.',
+      libraryFolder: true,
+    });
     const notice = byTestId(row(view.el, 7), 'download-problem');
     expect(byTestId(row(view.el, 7), 'task-state').textContent).toBe('Not saved yet');
-    expect(byTestId(notice, 'download-problem-message').textContent).toBe('The library folder is not a folder: choose another one in Settings.');
+    expect(byTestId(notice, 'download-problem-message').textContent).toBe(
+      'The library folder is not a folder: choose another one in Settings.',
+    );
     expect(byTestId(notice, 'download-choose-library').className).toBe('primary');
     byTestId(notice, 'download-choose-library').click();
     expect(deps.onChooseLibrary).toHaveBeenCalledTimes(1);
@@ -138,7 +178,7 @@ describe('download failures in the tasks panel', () => {
     mockIPC((cmd) => {
       calls.push(cmd);
       if (cmd === 'tasks_in_flight') return [{ ...saving, output_url: null }];
-      if (cmd === 'tasks_download_again') throw { code: 'not_allowed', message: 'This task is downloaded.', retryable: false, guidance: null };
+      if (cmd === 'tasks_download_again') throw { code: 'not_allowed', message: 'This task is downloaded.' };
       return null;
     });
     const { view, deps } = tasksPanel();
@@ -228,13 +268,17 @@ describe('gallery details', () => {
 
     byTestId(drawer(), 'action-delete').click();
     const question = byTestId(drawer(), 'confirm-delete');
-    expect(document.getElementById(question.getAttribute('aria-labelledby') ?? '')?.textContent).toBe('Remove this video from the history?');
+    expect(document.getElementById(question.getAttribute('aria-labelledby') ?? '')?.textContent).toBe(
+      'Remove this video from the history?',
+    );
     expect(document.activeElement).toBe(byTestId(question, 'confirm-delete-no'));
     byTestId(question, 'confirm-delete-no').click();
     expect(document.activeElement).toBe(byTestId(drawer(), 'action-delete'));
 
     byTestId(drawer(), 'action-delete').click();
-    byTestId(drawer(), 'confirm-delete-no').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }));
+    byTestId(drawer(), 'confirm-delete-no').dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }),
+    );
     expect(hasTestId(document.body, 'details')).toBe(true);
     expect(hasTestId(drawer(), 'confirm-delete')).toBe(false);
     expect(deleted()).toEqual([]);
@@ -250,7 +294,7 @@ describe('gallery details', () => {
     mockIPC((cmd) => {
       if (cmd === 'task_get') return taskView({ id: 4 });
       if (cmd === 'gallery_list') return { items: [], total: 0, offset: 0 };
-      if (cmd === 'gallery_delete') throw { code: 'not_found', message: 'Task #4 is not in the history.', retryable: false, guidance: null };
+      if (cmd === 'gallery_delete') throw { code: 'not_found', message: 'Task #4 is not in the history.' };
       return null;
     });
     const { view, deps } = gallery();

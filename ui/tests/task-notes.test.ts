@@ -1,7 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { TaskState } from '../src/bindings/TaskState';
 import { createTaskNotes } from '../src/task-notes';
 
-const t = (id: number, state: string, retry_of: number | null = null, retried_as: number | null = null) => ({ id, state, retry_of, retried_as });
+const t = (id: number, state: TaskState, retry_of: number | null = null, retried_as: number | null = null) => ({
+  id,
+  state,
+  retry_of,
+  retried_as,
+});
 
 describe('task notes', () => {
   it('knows the newest retry of a task, from any order of arrival', () => {
@@ -13,7 +19,7 @@ describe('task notes', () => {
     expect(notes.retriedAs(4)).toBeNull();
   });
 
-  it('learns a retry from the original\'s own row, as after a restart', () => {
+  it("learns a retry from the original's own row, as after a restart", () => {
     const notes = createTaskNotes();
     notes.noteTasks(t(3, 'failed', null, 8));
     expect(notes.retriedAs(3)).toBe(8);
@@ -26,7 +32,11 @@ describe('task notes', () => {
   it('keeps a download problem until the task is saved', () => {
     const notes = createTaskNotes();
     notes.downloadFailed(7, { message: 'The library folder is full.', libraryFolder: true });
-    expect(notes.downloadProblem(7)).toEqual({ message: 'The library folder is full.', libraryFolder: true, retrying: false });
+    expect(notes.downloadProblem(7)).toEqual({
+      message: 'The library folder is full.',
+      libraryFolder: true,
+      retrying: false,
+    });
     notes.downloadRetrying(7);
     expect(notes.downloadProblem(7)?.retrying).toBe(true);
     notes.noteTasks(t(7, 'succeeded'));

@@ -7,16 +7,23 @@ import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
 import { createTaskNotes } from '../src/task-notes';
-import { CATALOG } from './helpers.test-util';
+import { CATALOG, flush, taskView } from './helpers.test-util';
+import { STATE_GROUPS } from './state-groups.generated';
 
-afterEach(() => { clearMocks(); document.body.innerHTML = ''; });
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = '';
+});
 
-const flush = () => new Promise((r) => setTimeout(r, 0));
 const byTestId = (root: ParentNode, id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLElement;
 
 describe('compose view', () => {
   it('labels Generate with the estimate and disables it with the reason', async () => {
-    let check: ComposeCheck = { problems: [], warnings: [], estimate: { credits: 200, usd: 0.94, label: '200 credits ≈ $0.94', note: null } };
+    let check: ComposeCheck = {
+      problems: [],
+      warnings: [],
+      estimate: { credits: 200, usd: 0.94, label: '200 credits ≈ $0.94', note: null },
+    };
     mockIPC((cmd) => (cmd === 'compose_check' ? check : null));
     const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
     document.body.appendChild(view.el);
@@ -25,7 +32,10 @@ describe('compose view', () => {
     expect(button.textContent).toBe('Generate · 200 credits ≈ $0.94');
     expect(button.disabled).toBe(false);
 
-    check = { ...check, problems: [{ field: 'prompt', code: 'prompt_empty', message: 'Write a prompt first.', reference: null }] };
+    check = {
+      ...check,
+      problems: [{ field: 'prompt', code: 'prompt_empty', message: 'Write a prompt first.', reference: null }],
+    };
     const prompt = byTestId(view.el, 'prompt') as HTMLTextAreaElement;
     prompt.value = ' ';
     prompt.dispatchEvent(new Event('input'));
@@ -57,8 +67,24 @@ describe('compose view', () => {
     mockConvertFileSrc('linux');
     const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
     view.addInspected([
-      { path: '/m/a.png', file_name: 'a.png', kind: 'image', duration_ms: null, size_bytes: 10, problems: [], warnings: [] },
-      { path: '/m/b.png', file_name: 'b.png', kind: 'image', duration_ms: null, size_bytes: 10, problems: ['“b.png” is empty.'], warnings: [] },
+      {
+        path: '/m/a.png',
+        file_name: 'a.png',
+        kind: 'image',
+        duration_ms: null,
+        size_bytes: 10,
+        problems: [],
+        warnings: [],
+      },
+      {
+        path: '/m/b.png',
+        file_name: 'b.png',
+        kind: 'image',
+        duration_ms: null,
+        size_bytes: 10,
+        problems: ['“b.png” is empty.'],
+        warnings: [],
+      },
     ]);
     await flush();
     const second = byTestId(view.el, 'reference-1');
@@ -70,9 +96,15 @@ describe('compose view', () => {
 
 describe('failure card', () => {
   const base: GuidanceView = {
-    category: 'insufficient_credits', retryable: false, refund: 'not_charged', refund_note: 'No credits were used.',
-    title: 'Not enough credits', explanation: 'This video needs more credits than your account has.',
-    action: { type: 'add_credits', required: 200, available: 37.5 }, detail: 'HTTP 402', field_problems: [],
+    category: 'insufficient_credits',
+    retryable: false,
+    refund: 'not_charged',
+    refund_note: 'No credits were used.',
+    title: 'Not enough credits',
+    explanation: 'This video needs more credits than your account has.',
+    action: { type: 'add_credits', required: 200, available: 37.5 },
+    detail: 'HTTP 402',
+    field_problems: [],
   };
 
   it('offers exactly one primary action for the guidance', () => {
@@ -98,7 +130,10 @@ describe('failure card', () => {
     const card = failureCard(base, { onIntent: vi.fn() });
     const hint = byTestId(card, 'failure-hint');
     expect(byTestId(card, 'failure-action').getAttribute('aria-describedby')).toBe(hint.id);
-    const bare = failureCard({ ...base, action: { type: 'add_credits', required: null, available: null } }, { onIntent: vi.fn() });
+    const bare = failureCard(
+      { ...base, action: { type: 'add_credits', required: null, available: null } },
+      { onIntent: vi.fn() },
+    );
     expect(bare.querySelector('[data-testid="failure-hint"]')).toBeNull();
     expect(byTestId(bare, 'failure-action').textContent).toBe('Add credits');
     expect(byTestId(bare, 'failure-action').hasAttribute('aria-describedby')).toBe(false);
@@ -119,7 +154,10 @@ describe('failure card', () => {
   });
 
   it('a retried failure whose next step is not sending again keeps that step', () => {
-    const card = failureCard({ ...base, category: 'moderation', action: { type: 'edit_prompt' } }, { onIntent: vi.fn(), retriedAs: 12, onShowTask: vi.fn() });
+    const card = failureCard(
+      { ...base, category: 'input_rejected', action: { type: 'edit_prompt' } },
+      { onIntent: vi.fn(), retriedAs: 12, onShowTask: vi.fn() },
+    );
     expect(byTestId(card, 'failure-action').textContent).toBe('Edit prompt');
     expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
   });
@@ -142,7 +180,16 @@ describe('gallery view', () => {
       }
       return null;
     });
-    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
+    const view = createGallery({
+      states: STATE_GROUPS,
+      onRemix: vi.fn(),
+      onContinue: vi.fn(),
+      onIntent: vi.fn(),
+      onError: vi.fn(),
+      toast: vi.fn(),
+      notes: createTaskNotes(),
+      onChooseLibrary: vi.fn(),
+    });
     document.body.appendChild(view.el);
     (byTestId(view.el, 'filter-failed') as HTMLButtonElement).click();
     const search = byTestId(view.el, 'gallery-search') as HTMLInputElement;
@@ -160,25 +207,41 @@ describe('gallery view', () => {
 
 describe('gallery scrolling', () => {
   it('keeps the cards still in view and builds only the ones that enter', async () => {
-    const { taskView } = await import('./helpers.test-util');
     const all = Array.from({ length: 1000 }, (_, i) => taskView({ id: 1000 - i, prompt: `clip ${i}` }));
     mockIPC((cmd, args) => {
       if (cmd !== 'gallery_list') return null;
       const { offset, limit } = (args as { query: GalleryQuery }).query;
       return { items: all.slice(offset, offset + limit), total: all.length, offset };
     });
-    const view = createGallery({ onRemix: vi.fn(), onContinue: vi.fn(), onIntent: vi.fn(), onError: vi.fn(), toast: vi.fn(), notes: createTaskNotes(), onChooseLibrary: vi.fn() });
+    const view = createGallery({
+      states: STATE_GROUPS,
+      onRemix: vi.fn(),
+      onContinue: vi.fn(),
+      onIntent: vi.fn(),
+      onError: vi.fn(),
+      toast: vi.fn(),
+      notes: createTaskNotes(),
+      onChooseLibrary: vi.fn(),
+    });
     // jsdom lays nothing out: give the scroller a 900 × 700 viewport and a scroll position.
     const scroller = byTestId(view.el, 'gallery-scroller');
     let top = 0;
     Object.defineProperty(scroller, 'clientWidth', { value: 932 });
     Object.defineProperty(scroller, 'clientHeight', { value: 700 });
-    Object.defineProperty(scroller, 'scrollTop', { get: () => top, set: (v: number) => { top = v; } });
+    Object.defineProperty(scroller, 'scrollTop', {
+      get: () => top,
+      set: (v: number) => {
+        top = v;
+      },
+    });
     document.body.appendChild(view.el);
     await flush();
     await flush();
-    const ids = () => [...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].map((c) => Number(c.dataset.taskId));
-    const before = new Map([...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].map((c) => [c.dataset.taskId, c]));
+    const ids = () =>
+      [...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].map((c) => Number(c.dataset.taskId));
+    const before = new Map(
+      [...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].map((c) => [c.dataset.taskId, c]),
+    );
     expect(ids().slice(0, 3)).toEqual([1000, 999, 998]);
 
     // Three rows down (222 px each): the rows above the overscan leave, three rows enter below.

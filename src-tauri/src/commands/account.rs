@@ -39,7 +39,6 @@ pub fn account_page(base_url: &Url) -> IpcResult<Url> {
 }
 
 /// Opens the service's site in the browser, where the creator adds credits.
-#[tauri::command]
 pub fn account_add_credits(app: AppHandle, state: State<'_, AppState>) -> IpcResult<()> {
     let page = account_page(&state.running().effective.client_config.base_url)?;
     app.opener()

@@ -2,11 +2,9 @@
 //! save a copy, open the result URL, delete from history, remix, continue from the last
 //! frame). Files are only ever read here; deleting removes the history row, not the video.
 
-use super::blocking;
+use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{
-    parse_states, Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView,
-};
+use crate::models::{Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView};
 use crate::state::AppState;
 use seedance_core::ledger::{Ledger, ListQuery, TaskEntry, TaskId};
 use std::path::PathBuf;
@@ -19,12 +17,7 @@ const MAX_PAGE: u32 = 500;
 
 async fn entry(state: &AppState, id: TaskId) -> IpcResult<TaskEntry> {
     let ledger = state.ledger.clone();
-    blocking(move || {
-        ledger
-            .get(id)
-            .map_err(|e| IpcError::new(ErrorCode::NotFound, e.to_string()))
-    })
-    .await
+    blocking(move || read_task(&ledger, id)).await
 }
 
 fn video_of(entry: &TaskEntry) -> IpcResult<PathBuf> {
@@ -40,7 +33,6 @@ fn video_of(entry: &TaskEntry) -> IpcResult<PathBuf> {
         })
 }
 
-#[tauri::command]
 pub async fn gallery_list(
     state: State<'_, AppState>,
     query: GalleryQuery,
@@ -48,7 +40,7 @@ pub async fn gallery_list(
     let ledger = state.ledger.clone();
     blocking(move || {
         let list = ListQuery {
-            states: parse_states(&query.states),
+            states: query.ledger_states(),
             text: query.text.filter(|t| !t.trim().is_empty()),
             limit: query.limit.clamp(1, MAX_PAGE),
             offset: query.offset,
@@ -71,7 +63,6 @@ pub async fn gallery_list(
 }
 
 /// Shows the video in the system file manager.
-#[tauri::command]
 pub async fn gallery_reveal(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -84,7 +75,6 @@ pub async fn gallery_reveal(
 }
 
 /// Asks where to save a copy of the video, then copies it there. `None` when cancelled.
-#[tauri::command]
 pub async fn gallery_save_as(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -113,7 +103,6 @@ pub async fn gallery_save_as(
 }
 
 /// Opens the service's result URL in the browser; https only.
-#[tauri::command]
 pub async fn gallery_open_url(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -136,7 +125,6 @@ pub async fn gallery_open_url(
 }
 
 /// Removes the task from the history. The video file stays in the library folder.
-#[tauri::command]
 pub async fn gallery_delete(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     let ledger = state.ledger.clone();
     let thumbnails = crate::thumbnails::cache_for(&state.data_dir);
@@ -159,14 +147,12 @@ pub fn delete_from_history(ledger: &Ledger, id: TaskId) -> IpcResult<()> {
 }
 
 /// The task's request as a new draft, to change and send again.
-#[tauri::command]
 pub async fn gallery_remix(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
     Ok(Draft::from_request(&entry(&state, id).await?.request))
 }
 
 /// A new draft that starts where the video ended: its last frame as image 1, same
 /// model and format, an empty prompt for what happens next.
-#[tauri::command]
 pub async fn gallery_continue(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
     let entry = entry(&state, id).await?;
     let frame = entry

@@ -57,14 +57,12 @@ async fn adopt(state: &AppState, store: Arc<dyn KeyStore>) -> IpcResult<KeyStatu
     status_of(state).await
 }
 
-#[tauri::command]
 pub async fn key_status(state: State<'_, AppState>) -> IpcResult<KeyStatus> {
     status_of(&state).await
 }
 
 /// Saves the key in the OS keychain. `keychain_unavailable` when there is none: the UI
 /// then offers [`key_set_session_only`].
-#[tauri::command]
 pub async fn key_set(state: State<'_, AppState>, key: String) -> IpcResult<KeyStatus> {
     let key = parse_key(&key)?;
     let store: Arc<dyn KeyStore> = Arc::new(SystemKeychain::new());
@@ -74,7 +72,6 @@ pub async fn key_set(state: State<'_, AppState>, key: String) -> IpcResult<KeySt
 }
 
 /// Keeps the key in memory until the app quits.
-#[tauri::command]
 pub async fn key_set_session_only(state: State<'_, AppState>, key: String) -> IpcResult<KeyStatus> {
     let key = parse_key(&key)?;
     let store = Arc::new(SessionKeyStore::new());
@@ -83,7 +80,6 @@ pub async fn key_set_session_only(state: State<'_, AppState>, key: String) -> Ip
 }
 
 /// Removes the key from the store in use; afterwards the system keychain is in use again.
-#[tauri::command]
 pub async fn key_clear(state: State<'_, AppState>) -> IpcResult<KeyStatus> {
     let keys = state.keys.clone();
     blocking(move || keys.delete().map_err(IpcError::from)).await?;
@@ -91,7 +87,6 @@ pub async fn key_clear(state: State<'_, AppState>) -> IpcResult<KeyStatus> {
 }
 
 /// Asks the service whether the saved key works (one read of a task that does not exist).
-#[tauri::command]
 pub async fn key_test(state: State<'_, AppState>) -> IpcResult<KeyCheck> {
     let keys = state.keys.clone();
     let key = blocking(move || keys.load().map_err(IpcError::from))
@@ -104,7 +99,6 @@ pub async fn key_test(state: State<'_, AppState>) -> IpcResult<KeyCheck> {
 
 /// Uses a made-up key for this session, only while the API address is this computer
 /// (the project's fake service), so the demo can never spend real credits.
-#[tauri::command]
 pub async fn key_use_demo(state: State<'_, AppState>) -> IpcResult<KeyStatus> {
     if !state.running().effective.base_url_is_loopback() {
         return Err(IpcError::new(

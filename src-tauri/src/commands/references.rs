@@ -66,7 +66,6 @@ async fn inspect_all(app: &AppHandle, paths: Vec<PathBuf>) -> IpcResult<Vec<Insp
 }
 
 /// Inspects files given by path, in order.
-#[tauri::command]
 pub async fn references_add_paths(
     app: AppHandle,
     paths: Vec<String>,
@@ -75,7 +74,6 @@ pub async fn references_add_paths(
 }
 
 /// Opens the file picker (images, videos, audio) and inspects what was chosen.
-#[tauri::command]
 pub async fn references_pick(app: AppHandle) -> IpcResult<Vec<InspectedReference>> {
     let dialog = app
         .dialog()

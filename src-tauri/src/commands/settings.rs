@@ -36,12 +36,10 @@ async fn apply(app: &AppHandle, state: &AppState, prefs: Preferences) -> IpcResu
     Ok(view(state, &running))
 }
 
-#[tauri::command]
-pub fn settings_get(state: State<'_, AppState>) -> SettingsView {
-    view(&state, &state.running())
+pub fn settings_get(state: State<'_, AppState>) -> IpcResult<SettingsView> {
+    Ok(view(&state, &state.running()))
 }
 
-#[tauri::command]
 pub async fn settings_set(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -51,7 +49,6 @@ pub async fn settings_set(
 }
 
 /// Opens a folder picker for the library; unchanged settings when cancelled.
-#[tauri::command]
 pub async fn settings_pick_library_dir(
     app: AppHandle,
     state: State<'_, AppState>,

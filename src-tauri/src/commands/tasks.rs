@@ -1,74 +1,13 @@
-//! Composing and running generations: the catalog the compose panel offers, the live
-//! check (problems + estimate) behind the Generate button, submit, retry, cancel, and the
-//! creator's decision on a submission of unknown outcome.
+//! Running generations: submit, the tasks still moving, retry, cancel, download again,
+//! and the creator's decision on a submission of unknown outcome.
 
-use super::blocking;
+use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{
-    Catalog, ComposeCheck, Draft, EstimateView, GuidanceView, InputProblem, TaskView,
-    UnknownSubmissionChoice,
-};
+use crate::models::{phase, Draft, Phase, TaskView, UnknownSubmissionChoice};
 use crate::state::AppState;
 use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
-use seedance_core::pricing::{estimate, format_button_label};
-use seedance_core::validate::{validate, Field, Problem};
 use tauri::State;
-
-#[tauri::command]
-pub fn catalog() -> Catalog {
-    Catalog::current()
-}
-
-/// Problems, warnings and the price of a draft. Pure: nothing is sent or stored.
-#[tauri::command]
-pub fn compose_check(draft: Draft) -> ComposeCheck {
-    let request = match draft.to_request() {
-        Ok(request) => request,
-        Err(error) => {
-            return ComposeCheck {
-                problems: vec![InputProblem {
-                    field: "model".to_owned(),
-                    code: "unknown_choice".to_owned(),
-                    message: error.0,
-                    reference: None,
-                }],
-                warnings: Vec::new(),
-                estimate: None,
-            }
-        }
-    };
-    let validation = validate(&request);
-    ComposeCheck {
-        problems: validation.problems.iter().map(input_problem).collect(),
-        warnings: validation.warnings.iter().map(input_problem).collect(),
-        estimate: estimate(&request).ok().map(|e| EstimateView {
-            credits: e.credits,
-            usd: e.usd,
-            label: format_button_label(&e),
-            note: e.note.clone(),
-        }),
-    }
-}
-
-pub(crate) fn input_problem(problem: &Problem) -> InputProblem {
-    let field = match problem.field {
-        Field::Prompt => "prompt",
-        Field::References => "references",
-        Field::Reference(_) => "reference",
-        Field::Duration => "duration",
-        Field::Resolution => "resolution",
-        Field::AspectRatio => "aspect_ratio",
-        Field::Mode => "mode",
-        Field::Seed => "seed",
-    };
-    InputProblem {
-        field: field.to_owned(),
-        code: problem.code.as_str().to_owned(),
-        message: problem.message.clone(),
-        reference: problem.reference.and_then(|p| u32::try_from(p).ok()),
-    }
-}
 
 fn refusal(error: SubmitRefusal) -> IpcError {
     match error {
@@ -76,10 +15,7 @@ fn refusal(error: SubmitRefusal) -> IpcError {
             || "The request cannot be sent as it is.".to_owned(),
             |p| p.message.clone(),
         )),
-        SubmitRefusal::SpendingCap { guidance } => IpcError {
-            guidance: Some(Box::new(GuidanceView::from(guidance.as_ref()))),
-            ..IpcError::invalid(guidance.explanation.clone())
-        },
+        SubmitRefusal::SpendingCap { guidance } => IpcError::invalid(guidance.explanation),
         SubmitRefusal::NoPrice { message } => IpcError::invalid(message),
         SubmitRefusal::NotAllowed { message, .. } => IpcError::new(ErrorCode::NotAllowed, message),
         SubmitRefusal::Ledger { message } => IpcError::storage(message),
@@ -102,17 +38,10 @@ fn engine_error(error: EngineError) -> IpcError {
 
 async fn view_of(state: &AppState, id: TaskId) -> IpcResult<TaskView> {
     let ledger = state.ledger.clone();
-    blocking(move || {
-        ledger
-            .get(id)
-            .map(|entry| TaskView::from_entry(&entry))
-            .map_err(|e| IpcError::new(ErrorCode::NotFound, e.to_string()))
-    })
-    .await
+    blocking(move || read_task(&ledger, id).map(|entry| TaskView::from_entry(&entry))).await
 }
 
 /// Queues a generation; it is sent as soon as a slot is free.
-#[tauri::command]
 pub async fn tasks_submit(state: State<'_, AppState>, draft: Draft) -> IpcResult<TaskView> {
     let id = state
         .engine()
@@ -122,26 +51,26 @@ pub async fn tasks_submit(state: State<'_, AppState>, draft: Draft) -> IpcResult
     view_of(&state, id).await
 }
 
+/// Whether the tasks panel lists the task: the engine still works on it, it waits for the
+/// creator's decision, or its files are being saved.
+fn in_tasks_panel(state: LocalState) -> bool {
+    state.is_in_flight() || matches!(phase(state), Phase::NeedsDecision | Phase::Saving)
+}
+
 /// Tasks still moving, and those waiting for the creator's decision, oldest first.
-#[tauri::command]
 pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskView>> {
     let ledger = state.ledger.clone();
     blocking(move || {
         let query = ListQuery {
-            states: vec![
-                LocalState::Queued,
-                LocalState::Submitting,
-                LocalState::Waiting,
-                LocalState::Generating,
-                LocalState::Succeeded,
-                LocalState::Stuck,
-                LocalState::SubmissionUnknown,
-            ],
+            states: LocalState::ALL
+                .into_iter()
+                .filter(|state| in_tasks_panel(*state))
+                .collect(),
             ..ListQuery::default()
         };
         let mut views = Vec::new();
         for summary in ledger.list(&query).map_err(IpcError::storage)?.iter().rev() {
-            let entry = ledger.get(summary.id).map_err(IpcError::storage)?;
+            let entry = read_task(&ledger, summary.id)?;
             views.push(TaskView::from_entry(&entry));
         }
         Ok(views)
@@ -149,14 +78,12 @@ pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskVi
     .await
 }
 
-#[tauri::command]
 pub async fn task_get(state: State<'_, AppState>, id: TaskId) -> IpcResult<TaskView> {
     view_of(&state, id).await
 }
 
 /// Sends a failed task's request again as a new task. `confirm_may_charge_twice` is
 /// needed when the first one may already have been charged.
-#[tauri::command]
 pub async fn tasks_retry(
     state: State<'_, AppState>,
     id: TaskId,
@@ -171,7 +98,6 @@ pub async fn tasks_retry(
 }
 
 /// Withdraws a task still waiting in the local queue.
-#[tauri::command]
 pub async fn tasks_cancel(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     state.engine().cancel(id).await.map_err(engine_error)
 }
@@ -179,7 +105,6 @@ pub async fn tasks_cancel(state: State<'_, AppState>, id: TaskId) -> IpcResult<(
 /// Tries again to put a finished video in the library after a failed download (the
 /// creator freed space or chose another folder). Progress and the outcome arrive as
 /// events.
-#[tauri::command]
 pub async fn tasks_download_again(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
     state
         .engine()
@@ -190,7 +115,6 @@ pub async fn tasks_download_again(state: State<'_, AppState>, id: TaskId) -> Ipc
 
 /// The creator's decision on a submission of unknown outcome; returns the new task when
 /// it was sent again.
-#[tauri::command]
 pub async fn tasks_resolve_unknown(
     state: State<'_, AppState>,
     id: TaskId,
@@ -208,5 +132,31 @@ pub async fn tasks_resolve_unknown(
     {
         Some(new_id) => view_of(&state, new_id).await.map(Some),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tasks_panel_lists_what_moves_waits_for_a_decision_or_is_being_saved() {
+        let listed: Vec<&str> = LocalState::ALL
+            .into_iter()
+            .filter(|state| in_tasks_panel(*state))
+            .map(LocalState::as_str)
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "queued",
+                "submitting",
+                "waiting",
+                "generating",
+                "succeeded",
+                "submission_unknown",
+                "stuck"
+            ]
+        );
     }
 }

@@ -8,15 +8,27 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  cli, clickWhenReady, enterStudio, invoke, repoRoot, scenario, testKey, textOf, tid, until,
+  cli,
+  clickWhenReady,
+  enterStudio,
+  invoke,
+  repoRoot,
+  scenario,
+  testKey,
+  textOf,
+  tid,
+  until,
 } from '../harness.mjs';
 
-/** The commands the shell registers, read from its one handler list. */
+/**
+ * The commands the shell registers: `COMMAND_NAMES` of the bindings generated from its one
+ * list of commands (src-tauri/src/commands/list.rs).
+ */
 function registeredCommands() {
-  const source = readFileSync(join(repoRoot, 'src-tauri/src/lib.rs'), 'utf8');
-  const list = source.match(/generate_handler!\[([\s\S]*?)\]/);
-  assert.ok(list, 'src-tauri/src/lib.rs has a generate_handler! list');
-  return [...list[1].matchAll(/([a-z_][a-z0-9_]*)\s*,?\s*$/gm)].map((m) => m[1].split('::').pop());
+  const source = readFileSync(join(repoRoot, 'ui/src/bindings/commands.ts'), 'utf8');
+  const list = source.match(/export const COMMAND_NAMES = (\[[^\]]*\]) as const;/);
+  assert.ok(list, 'ui/src/bindings/commands.ts has COMMAND_NAMES');
+  return JSON.parse(list[1]);
 }
 
 // Commands that open a native dialog and wait for a person; nothing else is skipped.
@@ -29,7 +41,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
   const cleared = await cli(['--json', 'key', 'clear']);
   assert.equal(cleared.code, 0, `seedance key clear: ${cleared.stderr}`);
 
-  await scenario(t, '01-first-run-key', {}, async ({ fake, dataDir, browser }) => {
+  await scenario(t, '01-first-run-key', {}, async ({ fake, browser }) => {
     assert.equal(await enterStudio(browser, key), 'onboarding', 'a first run shows onboarding');
 
     // The chip shows only the last four characters and where the key lives.
@@ -39,20 +51,30 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
     // It is in the OS keychain: another process (the CLI) finds it there.
     const status = await cli(['--json', 'key', 'status']);
     assert.equal(status.code, 0, status.stderr);
-    assert.deepEqual(JSON.parse(status.stdout), { ok: true, present: true, last_four: key.slice(-4), source: 'system keychain' });
+    assert.deepEqual(JSON.parse(status.stdout), {
+      ok: true,
+      present: true,
+      last_four: key.slice(-4),
+      source: 'system keychain',
+    });
     assert.ok(!status.stdout.includes(secretPart));
 
     // Test it from the settings, as a creator would.
     await clickWhenReady(browser, tid('key-chip'), 'the key chip');
     await clickWhenReady(browser, tid('settings-key-test-button'), 'Test key');
     await until(async () => (await textOf(browser, tid('settings-key-test'))) === 'The key works.', '"The key works."');
-    assert.match(await textOf(browser, tid('settings-key-status')), new RegExp(`…${key.slice(-4)} is saved \\(system keychain\\)`));
+    assert.match(
+      await textOf(browser, tid('settings-key-status')),
+      new RegExp(`…${key.slice(-4)} is saved \\(system keychain\\)`),
+    );
     await clickWhenReady(browser, tid('settings-close'), 'Close settings');
 
     // The IPC surface: nothing named like a getter, and nothing that answers with the key.
     const commands = registeredCommands();
     assert.ok(commands.length >= 20, `found the handler list (${commands.join(', ')})`);
-    const getterLike = commands.filter((c) => /((get|read|reveal|export|show|load)_?(api_?)?key|key_(get|read|value|reveal|export|show|load|secret))/.test(c));
+    const getterLike = commands.filter((c) =>
+      /((get|read|reveal|export|show|load)_?(api_?)?key|key_(get|read|value|reveal|export|show|load|secret))/.test(c),
+    );
     assert.deepEqual(getterLike, [], 'no command is named like a key getter');
     for (const name of ['get_api_key', 'key_get', 'api_key', 'key_value', 'key_reveal']) {
       const answer = await invoke(browser, name, {});
@@ -60,15 +82,23 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
     }
 
     const draft = (prompt) => ({
-      model: 'seedance-20', prompt, references: [], mode: null, duration_secs: 5, resolution: '720p',
-      aspect_ratio: null, generate_audio: true, high_bitrate: false, seed: null,
+      model: 'seedance-20',
+      prompt,
+      references: [],
+      mode: null,
+      duration_secs: 5,
+      resolution: '720p',
+      aspect_ratio: null,
+      generate_audio: true,
+      high_bitrate: false,
+      seed: null,
     });
     const settings = await invoke(browser, 'settings_get');
     assert.ok(settings.ok);
     const submitted = await invoke(browser, 'tasks_submit', { draft: draft('A paper boat on a puddle') });
     assert.ok(submitted.ok, JSON.stringify(submitted));
     const id = submitted.value.id;
-    const image = join(repoRoot, 'tests/fixtures/media/image.png');
+    const image = join(repoRoot, 'core/tests/fixtures/media/image.png');
     // Reads first; the commands that change the key last.
     const calls = {
       key_status: {},
@@ -111,7 +141,10 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       probed.push(`${name}:${answer.ok ? 'ok' : (answer.error?.code ?? 'error')}`);
     }
     // Answers that must have worked for the probe to mean anything.
-    assert.ok(probed.includes('key_status:ok') && probed.includes('key_set:ok') && probed.includes('task_get:ok'), probed.join(' '));
+    assert.ok(
+      probed.includes('key_status:ok') && probed.includes('key_set:ok') && probed.includes('task_get:ok'),
+      probed.join(' '),
+    );
     t.diagnostic(`probed ${probed.length} commands: ${probed.join(' ')}`);
 
     const page = await browser.getPageSource();
@@ -119,7 +152,10 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
     // The app did use the key: the fake's task belongs to its account.
     const stats = await fake.stats();
     const account = createHash('sha256').update(key).digest('hex').slice(0, 12);
-    assert.ok(stats.tasks.some((task) => task.account === account), 'the submitted task carried the saved key');
+    assert.ok(
+      stats.tasks.some((task) => task.account === account),
+      'the submitted task carried the saved key',
+    );
     assert.equal(stats.auth_header_leaks, 0);
   });
 });

@@ -7,14 +7,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cli, clickWhenReady, compose, enterStudio, galleryCards, scenario, testKey, textOf, tid, until,
+  cli,
+  clickWhenReady,
+  compose,
+  enterStudio,
+  galleryCards,
+  scenario,
+  testKey,
+  textOf,
+  tid,
+  until,
 } from '../harness.mjs';
 
 test('transient failure: the card offers Retry; one click succeeds and links to the original', async (t) => {
   await scenario(t, '03-transient-retry', {}, async (ctx) => {
     const { fake, browser } = ctx;
     await enterStudio(browser, testKey('transient'));
-    await compose(browser, { prompt: 'A glass of water on an oak table [fake:fail=transient]', model: 'seedance-20', resolution: '720p', duration: 5 });
+    await compose(browser, {
+      prompt: 'A glass of water on an oak table [fake:fail=transient]',
+      model: 'seedance-20',
+      resolution: '720p',
+      duration: 5,
+    });
     await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
 
     const card = tid('failure-card', tid('tasks'));
@@ -23,7 +37,10 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     assert.equal(await browser.$(card).getAttribute('data-category'), 'transient');
     assert.equal(await textOf(browser, `${card} ${tid('failure-title')}`), 'Generation failed, try again');
     assert.equal(await textOf(browser, `${card} ${tid('failure-refund')}`), 'Your credits were refunded.');
-    assert.match(await textOf(browser, `${card} ${tid('failure-detail')}`), /Video generation failed\. Please try again\./);
+    assert.match(
+      await textOf(browser, `${card} ${tid('failure-detail')}`),
+      /Video generation failed\. Please try again\./,
+    );
     const actions = await browser.$$(`${card} ${tid('failure-action')}`);
     assert.equal(actions.length, 1, 'one primary action');
     assert.equal(await actions[0].getText(), 'Retry');
@@ -32,8 +49,11 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     // the prompt's marker), as a transient failure usually is on the second try.
     await fake.admin('outcomes', { kind: 'success' });
     await actions[0].click();
-    const retried = await until(async () => (await galleryCards(browser)).find((c) => c.state === 'downloaded'),
-      'the retried video in the gallery', 60_000);
+    const retried = await until(
+      async () => (await galleryCards(browser)).find((c) => c.state === 'downloaded'),
+      'the retried video in the gallery',
+      60_000,
+    );
     assert.notEqual(retried.id, original, 'the retry is a new task');
 
     // The original's card no longer offers to pay again: it leads to the retry.
@@ -41,9 +61,15 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     assert.equal(await textOf(browser, `${card} ${tid('failure-action')}`), `Show retry #${retried.id}`);
     // The gallery details link the retry to its original, and back.
     await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${retried.id}"]`, 'the retried video');
-    await until(async () => (await textOf(browser, tid('details-retry-of'))) === `Retry of #${original}`, 'the retry\'s details');
+    await until(
+      async () => (await textOf(browser, tid('details-retry-of'))) === `Retry of #${original}`,
+      "the retry's details",
+    );
     await clickWhenReady(browser, tid('details-retry-of'), 'Retry of');
-    await until(async () => (await textOf(browser, tid('details-retried-as'))) === `Retried as #${retried.id}`, 'the original\'s details');
+    await until(
+      async () => (await textOf(browser, tid('details-retried-as'))) === `Retried as #${retried.id}`,
+      "the original's details",
+    );
     assert.equal(await textOf(browser, tid('details-retry-of')), '', 'the original is not a retry');
     assert.equal(await textOf(browser, `${tid('details')} ${tid('failure-action')}`), `Show retry #${retried.id}`);
 
@@ -54,10 +80,14 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     // The link is the ledger's: read it with the CLI once the app has let go of it.
     await ctx.app.close();
     ctx.app = null;
-    const status = await until(async () => {
-      const out = await cli(['--json', 'status', String(retried.id), '--offline'], { dataDir: ctx.dataDir });
-      return out.code === 0 ? JSON.parse(out.stdout) : null;
-    }, 'the ledger to be readable', 15_000);
+    const status = await until(
+      async () => {
+        const out = await cli(['--json', 'status', String(retried.id), '--offline'], { dataDir: ctx.dataDir });
+        return out.code === 0 ? JSON.parse(out.stdout) : null;
+      },
+      'the ledger to be readable',
+      15_000,
+    );
     assert.equal(status.retry_of, original, 'the ledger links the retry to the original');
     assert.equal(status.state, 'downloaded');
 
@@ -66,8 +96,10 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     const again = await ctx.relaunch();
     await enterStudio(again, testKey('transient'));
     await clickWhenReady(again, `${tid('gallery-card')}[data-task-id="${original}"]`, 'the original in the gallery');
-    await until(async () => (await textOf(again, tid('details-retried-as'))) === `Retried as #${retried.id}`,
-      'the original\'s details after a restart');
+    await until(
+      async () => (await textOf(again, tid('details-retried-as'))) === `Retried as #${retried.id}`,
+      "the original's details after a restart",
+    );
     assert.equal(await textOf(again, `${tid('details')} ${tid('failure-action')}`), `Show retry #${retried.id}`);
   });
 });

@@ -21,11 +21,16 @@ test('moderation failure: edit the prompt, no Retry, credits refunded', async (t
     assert.equal(actions.length, 1, 'one primary action');
     assert.equal(await actions[0].getText(), 'Edit prompt');
     assert.equal(await actions[0].getAttribute('data-intent'), 'edit_prompt');
-    const buttons = await browser.execute((sel) => [...document.querySelectorAll(`${sel} button`)].map((b) => b.textContent), card);
+    const buttons = await browser.execute(
+      (sel) => [...document.querySelectorAll(`${sel} button`)].map((b) => b.textContent),
+      card,
+    );
     assert.ok(!buttons.some((b) => /retry|try again/i.test(b)), `no Retry on the card: ${buttons.join(', ')}`);
 
     // Edit prompt: the compose box gets the prompt back, focused, and nothing is sent.
-    await browser.execute((sel) => { document.querySelector(sel).value = ''; }, tid('prompt'));
+    await browser.execute((sel) => {
+      document.querySelector(sel).value = '';
+    }, tid('prompt'));
     await actions[0].click();
     await until(async () => (await browser.$(tid('prompt')).getValue()) === prompt, 'the prompt back in the box');
     assert.equal(await browser.execute(() => document.activeElement?.dataset.testid), 'prompt');

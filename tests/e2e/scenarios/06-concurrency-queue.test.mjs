@@ -5,8 +5,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  clickWhenReady, compose, enterStudio, galleryCards, invoke, recordElements, recorded, scenario,
-  taskRows, testKey, tid, until,
+  clickWhenReady,
+  compose,
+  enterStudio,
+  galleryCards,
+  invoke,
+  recordElements,
+  recorded,
+  scenario,
+  taskRows,
+  testKey,
+  tid,
+  until,
 } from '../harness.mjs';
 
 test('concurrency limit 1: three generations queue locally and finish in order', async (t) => {
@@ -27,20 +37,24 @@ test('concurrency limit 1: three generations queue locally and finish in order',
     let twoWaitWhileOneRuns = null;
     let twoQueuedWhileOneRuns = false;
     const timeline = [];
-    await until(async () => {
-      const rows = await taskRows(browser);
-      const snapshot = rows.map((r) => `${r.id}:${r.state}`).join(' ');
-      if (timeline[timeline.length - 1] !== snapshot) timeline.push(snapshot);
-      const running = rows.filter((r) => ['waiting', 'generating'].includes(r.state));
-      assert.ok(running.length <= 1, `at most one runs at a time: ${snapshot}`);
-      const waiting = rows.filter((r) => notStarted.includes(r.state));
-      if (running.length === 1 && waiting.length === 2) {
-        twoWaitWhileOneRuns ??= snapshot;
-        if (waiting.every((r) => r.state === 'queued')) twoQueuedWhileOneRuns = true;
-      }
-      const done = (await galleryCards(browser)).filter((c) => c.state === 'downloaded');
-      return done.length === 3;
-    }, 'three finished videos', 120_000);
+    await until(
+      async () => {
+        const rows = await taskRows(browser);
+        const snapshot = rows.map((r) => `${r.id}:${r.state}`).join(' ');
+        if (timeline[timeline.length - 1] !== snapshot) timeline.push(snapshot);
+        const running = rows.filter((r) => ['waiting', 'generating'].includes(r.state));
+        assert.ok(running.length <= 1, `at most one runs at a time: ${snapshot}`);
+        const waiting = rows.filter((r) => notStarted.includes(r.state));
+        if (running.length === 1 && waiting.length === 2) {
+          twoWaitWhileOneRuns ??= snapshot;
+          if (waiting.every((r) => r.state === 'queued')) twoQueuedWhileOneRuns = true;
+        }
+        const done = (await galleryCards(browser)).filter((c) => c.state === 'downloaded');
+        return done.length === 3;
+      },
+      'three finished videos',
+      120_000,
+    );
     assert.ok(twoWaitWhileOneRuns, `two waited while one ran: ${timeline.join(' | ')}`);
     t.diagnostic(`timeline: ${timeline.join(' | ')}`);
 
@@ -55,7 +69,10 @@ test('concurrency limit 1: three generations queue locally and finish in order',
     // Finished in the order they were started.
     const page = await invoke(browser, 'gallery_list', { query: { text: null, states: [], offset: 0, limit: 10 } });
     const byId = [...page.value.items].sort((a, b) => a.id - b.id);
-    assert.deepEqual(byId.map((task) => task.prompt), prompts);
+    assert.deepEqual(
+      byId.map((task) => task.prompt),
+      prompts,
+    );
     for (let i = 1; i < byId.length; i += 1) {
       assert.ok(byId[i].completed_at_ms > byId[i - 1].completed_at_ms, 'finished in order');
     }

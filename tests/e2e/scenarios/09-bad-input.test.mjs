@@ -7,11 +7,20 @@ import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  compose, dropFiles, enterStudio, generateState, referenceRows, repoRoot, scenario, testKey, textOf,
-  tid, until,
+  compose,
+  dropFiles,
+  enterStudio,
+  generateState,
+  referenceRows,
+  repoRoot,
+  scenario,
+  testKey,
+  textOf,
+  tid,
+  until,
 } from '../harness.mjs';
 
-const media = (name) => join(repoRoot, 'tests/fixtures/media', name);
+const media = (name) => join(repoRoot, 'core/tests/fixtures/media', name);
 
 /** Generate is disabled with `reason`, and pressing it (and Ctrl+Enter) sends nothing. */
 async function blocked(browser, fake, reason) {
@@ -48,7 +57,11 @@ test('bad input is blocked before submit, naming the limit', async (t) => {
       return rows.length ? rows : null;
     }, 'the dropped file in the list');
     assert.match(textRow.problems.join(' '), /notes\.png.*plain text/);
-    assert.match(textRow.problems.join(' '), /accepts JPEG, PNG or WebP images/, 'the message names the accepted types');
+    assert.match(
+      textRow.problems.join(' '),
+      /accepts JPEG, PNG or WebP images/,
+      'the message names the accepted types',
+    );
     const text = await blocked(browser, fake, /notes\.png/);
     t.diagnostic(`text as png: ${text.reason}`);
     await browser.$(tid('remove-reference-0')).click();

@@ -10,16 +10,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  clickWhenReady, compose, enterStudio, galleryCards, invoke, scenario, tid, until,
-} from '../harness.mjs';
+import { clickWhenReady, compose, enterStudio, galleryCards, invoke, scenario, tid, until } from '../harness.mjs';
 
 /** What the page gets when it fetches `url`: 'ok <status> <bytes>' or 'blocked <reason>'. */
 async function pageFetch(browser, url) {
   return browser.executeAsync((target, done) => {
     fetch(target).then(
       async (r) => done(`ok ${r.status} ${(await r.arrayBuffer()).byteLength}`),
-      (e) => done(`blocked ${e && e.message}`),
+      (e) => done(`blocked ${e?.message}`),
     );
   }, url);
 }
@@ -46,10 +44,18 @@ test('webview lockdown: CSP, asset scope, no key in answers, https-only links', 
     assert.equal(saved.ok, true, JSON.stringify(saved));
 
     // A finished video, so the library holds real files and the task has a result URL.
-    await compose(browser, { prompt: 'A paper boat on a puddle', model: 'seedance-20', resolution: '720p', duration: 5 });
+    await compose(browser, {
+      prompt: 'A paper boat on a puddle',
+      model: 'seedance-20',
+      resolution: '720p',
+      duration: 5,
+    });
     await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
-    const card = await until(async () => (await galleryCards(browser)).find((c) => c.state === 'downloaded'),
-      'the finished video in the gallery', 60_000);
+    const card = await until(
+      async () => (await galleryCards(browser)).find((c) => c.state === 'downloaded'),
+      'the finished video in the gallery',
+      60_000,
+    );
 
     // 33: CSP. An injected inline script and eval do not run.
     const injected = await browser.execute(() => {
@@ -57,7 +63,12 @@ test('webview lockdown: CSP, asset scope, no key in answers, https-only links', 
       s.textContent = 'window.__inlineRan = true;';
       document.head.appendChild(s);
       let evalRan = false;
-      try { evalRan = eval('1 + 1') === 2; } catch { /* refused by the CSP */ }
+      try {
+        // biome-ignore lint/security/noGlobalEval: the point is that the CSP refuses it.
+        evalRan = eval('1 + 1') === 2;
+      } catch {
+        /* refused by the CSP */
+      }
       return { inline: window.__inlineRan === true, eval: evalRan };
     });
     assert.deepEqual(injected, { inline: false, eval: false }, 'inline script and eval are refused');
@@ -77,7 +88,11 @@ test('webview lockdown: CSP, asset scope, no key in answers, https-only links', 
     assert.match(await pageFetch(browser, assetUrl(task.poster_path)), /^ok 200 [1-9]/, 'a library file loads');
 
     // The gallery's thumb: scheme answers a task id with its picture, and nothing else.
-    assert.match(await imageLoads(browser, `thumb://localhost/${card.id}`), /^loaded [1-9]/, 'a task\'s thumbnail loads');
+    assert.match(
+      await imageLoads(browser, `thumb://localhost/${card.id}`),
+      /^loaded [1-9]/,
+      "a task's thumbnail loads",
+    );
     for (const path of ['999999', '..%2F..%2Fetc%2Fpasswd', encodeURIComponent(task.poster_path), '-1']) {
       assert.equal(await imageLoads(browser, `thumb://localhost/${path}`), 'error', `thumb:${path} was served`);
     }
@@ -99,8 +114,12 @@ test('webview lockdown: CSP, asset scope, no key in answers, https-only links', 
     // 26: no command answer, page text or web storage holds the key.
     const answers = [];
     for (const [command, args] of [
-      ['key_status', {}], ['settings_get', {}], ['catalog', {}], ['tasks_in_flight', {}],
-      ['task_get', { id: card.id }], ['gallery_list', { query: { states: [], text: null, offset: 0, limit: 0 } }],
+      ['key_status', {}],
+      ['settings_get', {}],
+      ['catalog', {}],
+      ['tasks_in_flight', {}],
+      ['task_get', { id: card.id }],
+      ['gallery_list', { query: { states: [], text: null, offset: 0, limit: 0 } }],
       ['key_test', {}],
     ]) {
       const answer = await invoke(browser, command, args);
@@ -109,8 +128,14 @@ test('webview lockdown: CSP, asset scope, no key in answers, https-only links', 
     const status = JSON.parse(answers[0].slice('key_status: '.length));
     assert.equal(status.value.last_four, canary.slice(-4), 'the canary is the key in use');
     const page_text = await browser.execute(() => document.documentElement.outerHTML);
-    const storage = await browser.execute(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
-    for (const [where, text] of [['command answers', answers.join('\n')], ['the page', page_text], ['web storage', storage]]) {
+    const storage = await browser.execute(() =>
+      JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }),
+    );
+    for (const [where, text] of [
+      ['command answers', answers.join('\n')],
+      ['the page', page_text],
+      ['web storage', storage],
+    ]) {
       assert.ok(!text.includes(canary), `the key appears in ${where}`);
       assert.ok(!text.includes(canary.slice(10)), `part of the key appears in ${where}`);
     }

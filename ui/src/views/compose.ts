@@ -8,6 +8,7 @@ import type { Draft } from '../bindings/Draft';
 import type { DraftReference } from '../bindings/DraftReference';
 import type { InspectedReference } from '../bindings/InspectedReference';
 import type { Kind } from '../bindings/Kind';
+import type { ProblemField } from '../bindings/ProblemField';
 import { append, clear, h, uid } from '../dom';
 import { charCount, fileName, kindLabel, seconds } from '../format';
 import {
@@ -22,6 +23,9 @@ import {
   withModel,
 } from '../compose-model';
 import * as ipc from '../ipc';
+
+/** Fields without a message slot of their own: their problems show together under the options. */
+const OTHER_FIELDS: ProblemField[] = ['resolution', 'aspect_ratio', 'mode', 'seed', 'model'];
 
 /** A reference row: the draft's reference plus what the UI shows about it. */
 interface Row {
@@ -80,18 +84,30 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     placeholder: 'Describe the video: subject, action, camera, light, mood…',
     'aria-describedby': `${promptId}-count ${promptId}-problem`,
   });
-  const count = h('span', { class: 'count', id: `${promptId}-count`, 'data-testid': 'prompt-count', 'aria-live': 'off' });
+  const count = h('span', {
+    class: 'count',
+    id: `${promptId}-count`,
+    'data-testid': 'prompt-count',
+    'aria-live': 'off',
+  });
   const promptProblem = h('div', { id: `${promptId}-problem`, 'data-testid': 'prompt-problem', role: 'alert' });
 
   const model = h('select', { id: uid('model'), 'data-testid': 'model' });
   for (const m of catalog.models) model.appendChild(h('option', { value: m.id }, m.label));
-  const resolution = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Resolution', 'data-testid': 'resolution' });
+  const resolution = h('div', {
+    class: 'segmented',
+    role: 'group',
+    'aria-label': 'Resolution',
+    'data-testid': 'resolution',
+  });
   const duration = h('input', { type: 'number', id: uid('duration'), 'data-testid': 'duration', step: 1 });
   const durationProblem = h('div', { 'data-testid': 'duration-problem' });
   const aspect = h('select', { id: uid('aspect'), 'data-testid': 'aspect-ratio' });
   aspect.appendChild(h('option', { value: '' }, 'Follow references (16:9 for text)'));
   for (const r of catalog.aspect_ratios) aspect.appendChild(h('option', { value: r }, r));
-  const mode = h('select', { id: uid('mode'), 'data-testid': 'mode' },
+  const mode = h(
+    'select',
+    { id: uid('mode'), 'data-testid': 'mode' },
     h('option', { value: '' }, 'Automatic'),
     h('option', { value: 'keyframe' }, 'Keyframe (images are first/last frame)'),
     h('option', { value: 'reference' }, 'Reference (images guide subject and style)'),
@@ -103,36 +119,77 @@ export function createCompose(deps: ComposeDeps): ComposeView {
 
   const refList = h('ul', { class: 'refs', 'data-testid': 'references', 'aria-label': 'References' });
   const refsProblem = h('div', { 'data-testid': 'references-problem', role: 'alert' });
-  const addButton = h('button', { type: 'button', 'data-testid': 'add-reference', onclick: () => void pick(null) }, 'Add files…');
+  const addButton = h(
+    'button',
+    { type: 'button', 'data-testid': 'add-reference', onclick: () => void pick(null) },
+    'Add files…',
+  );
   const dropzone = h('div', { class: 'dropzone', 'data-testid': 'dropzone' }, 'Drop images, videos or audio here');
 
-  const genButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'generate', onclick: () => void submit() }, 'Generate');
-  const reason = h('div', { class: 'reason', id: uid('reason'), 'data-testid': 'generate-reason', 'aria-live': 'polite' });
+  const genButton = h(
+    'button',
+    { type: 'button', class: 'primary', 'data-testid': 'generate', onclick: () => void submit() },
+    'Generate',
+  );
+  const reason = h('div', {
+    class: 'reason',
+    id: uid('reason'),
+    'data-testid': 'generate-reason',
+    'aria-live': 'polite',
+  });
   genButton.setAttribute('aria-describedby', reason.id);
 
   const labelled = (control: HTMLElement, text: string, ...extra: (Node | null)[]) =>
     h('div', { class: 'field' }, h('label', { for: control.id }, text), control, ...extra);
 
-  const el = h('aside', { class: 'compose', 'aria-label': 'Compose', 'data-testid': 'compose' },
+  const el = h(
+    'aside',
+    { class: 'compose', 'aria-label': 'Compose', 'data-testid': 'compose' },
     h('h2', {}, 'New video'),
-    h('div', { class: 'field' },
+    h(
+      'div',
+      { class: 'field' },
       h('div', { class: 'prompt-meta' }, h('label', { for: promptId }, 'Prompt'), count),
-      prompt, promptProblem),
-    h('div', { class: 'field' },
+      prompt,
+      promptProblem,
+    ),
+    h(
+      'div',
+      { class: 'field' },
       h('label', {}, 'References'),
-      refList, refsProblem,
-      h('div', { class: 'row', style: 'margin-top:6px' }, dropzone, h('span', { class: 'shrink' }, addButton))),
+      refList,
+      refsProblem,
+      h('div', { class: 'row', style: 'margin-top:6px' }, dropzone, h('span', { class: 'shrink' }, addButton)),
+    ),
     labelled(model, 'Model'),
     h('div', { class: 'field' }, h('label', {}, 'Resolution'), resolution),
-    h('div', { class: 'row' }, labelled(duration, 'Duration (seconds)', durationProblem), labelled(aspect, 'Aspect ratio')),
-    h('div', { class: 'field' },
+    h(
+      'div',
+      { class: 'row' },
+      labelled(duration, 'Duration (seconds)', durationProblem),
+      labelled(aspect, 'Aspect ratio'),
+    ),
+    h(
+      'div',
+      { class: 'field' },
       h('label', { class: 'check', for: audio.id }, audio, 'Generate audio'),
-      h('label', { class: 'check', for: bitrate.id }, bitrate, 'High bitrate (larger files)')),
-    h('details', { class: 'more' }, h('summary', {}, 'More options'),
+      h('label', { class: 'check', for: bitrate.id }, bitrate, 'High bitrate (larger files)'),
+    ),
+    h(
+      'details',
+      { class: 'more' },
+      h('summary', {}, 'More options'),
       labelled(mode, 'Mode'),
-      labelled(seed, 'Seed (empty for random)')),
+      labelled(seed, 'Seed (empty for random)'),
+    ),
     otherProblems,
-    h('div', { class: 'generate' }, genButton, reason, h('div', { class: 'hint' }, h('kbd', {}, 'Ctrl'), ' + ', h('kbd', {}, 'Enter'), ' to generate')),
+    h(
+      'div',
+      { class: 'generate' },
+      genButton,
+      reason,
+      h('div', { class: 'hint' }, h('kbd', {}, 'Ctrl'), ' + ', h('kbd', {}, 'Enter'), ' to generate'),
+    ),
   );
 
   const sync = () => {
@@ -144,10 +201,21 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     model.value = draft.model;
     clear(resolution);
     for (const r of info?.resolutions ?? []) {
-      resolution.appendChild(h('button', {
-        type: 'button', 'aria-pressed': String(r === draft.resolution), 'data-testid': `resolution-${r}`,
-        onclick: () => { draft = { ...draft, resolution: r }; changed(); },
-      }, r));
+      resolution.appendChild(
+        h(
+          'button',
+          {
+            type: 'button',
+            'aria-pressed': String(r === draft.resolution),
+            'data-testid': `resolution-${r}`,
+            onclick: () => {
+              draft = { ...draft, resolution: r };
+              changed();
+            },
+          },
+          r,
+        ),
+      );
     }
     if (info) {
       duration.min = String(info.min_duration_secs);
@@ -172,36 +240,103 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   function renderRefs() {
     clear(refList);
     rows.forEach((row, position) => {
-      const index = indexWithinKind(rows.map((r) => r.ref), position);
+      const index = indexWithinKind(
+        rows.map((r) => r.ref),
+        position,
+      );
       const fromCheck = problemsFor(check, 'reference', position);
       const problems = [...row.problems, ...fromCheck.problems.map((p) => p.message)];
       const warnings = [...row.warnings, ...fromCheck.warnings.map((p) => p.message)];
       const label = `${kindLabel(row.ref.kind)} ${index}`;
-      const thumb = row.ref.kind === 'image' && row.ref.path && row.problems.length === 0
-        ? h('img', { class: 'thumb', src: ipc.fileUrl(row.ref.path), alt: '' })
-        : h('div', { class: 'thumb', 'aria-hidden': 'true' }, row.ref.kind === 'video' ? '▶' : row.ref.kind === 'audio' ? '♪' : '?');
+      const thumb =
+        row.ref.kind === 'image' && row.ref.path && row.problems.length === 0
+          ? h('img', { class: 'thumb', src: ipc.fileUrl(row.ref.path), alt: '' })
+          : h(
+              'div',
+              { class: 'thumb', 'aria-hidden': 'true' },
+              row.ref.kind === 'video' ? '▶' : row.ref.kind === 'audio' ? '♪' : '?',
+            );
       const length = seconds(row.ref.duration_ms);
-      append(refList, [h('li', {
-        class: `ref${problems.length ? ' bad' : ''}`, 'data-testid': `reference-${position}`, 'aria-label': `${label}: ${row.name}`,
-      },
-        thumb,
-        h('div', { style: 'min-width:0' },
-          h('div', { class: 'ref-name', title: row.name },
-            h('span', { class: `kind ${row.ref.kind}`, 'data-testid': 'reference-kind' }, label), row.name),
-          length ? h('div', { class: 'hint' }, length) : null,
-          row.progress !== null ? h('div', { class: 'progress', role: 'progressbar', 'aria-label': `Uploading ${label}`, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(row.progress * 100) }, h('div', { style: `width:${Math.round(row.progress * 100)}%` })) : null,
-          ...problems.map((p) => h('div', { class: 'problem', 'data-testid': 'reference-problem' }, p)),
-          ...warnings.map((w) => h('div', { class: 'warning' }, w))),
-        h('div', { class: 'ref-actions' },
-          h('button', { type: 'button', class: 'ghost', 'aria-label': `Move ${label} up`, disabled: position === 0, onclick: () => move(position, -1) }, '↑'),
-          h('button', { type: 'button', class: 'ghost', 'aria-label': `Move ${label} down`, disabled: position === rows.length - 1, onclick: () => move(position, 1) }, '↓'),
-          h('button', { type: 'button', class: 'ghost', 'aria-label': `Remove ${label}`, 'data-testid': `remove-reference-${position}`, onclick: () => remove(position) }, '✕')),
-      )]);
+      append(refList, [
+        h(
+          'li',
+          {
+            class: `ref${problems.length ? ' bad' : ''}`,
+            'data-testid': `reference-${position}`,
+            'aria-label': `${label}: ${row.name}`,
+          },
+          thumb,
+          h(
+            'div',
+            { style: 'min-width:0' },
+            h(
+              'div',
+              { class: 'ref-name', title: row.name },
+              h('span', { class: `kind ${row.ref.kind}`, 'data-testid': 'reference-kind' }, label),
+              row.name,
+            ),
+            length ? h('div', { class: 'hint' }, length) : null,
+            row.progress !== null
+              ? h(
+                  'div',
+                  {
+                    class: 'progress',
+                    role: 'progressbar',
+                    'aria-label': `Uploading ${label}`,
+                    'aria-valuemin': 0,
+                    'aria-valuemax': 100,
+                    'aria-valuenow': Math.round(row.progress * 100),
+                  },
+                  h('div', { style: `width:${Math.round(row.progress * 100)}%` }),
+                )
+              : null,
+            ...problems.map((p) => h('div', { class: 'problem', 'data-testid': 'reference-problem' }, p)),
+            ...warnings.map((w) => h('div', { class: 'warning' }, w)),
+          ),
+          h(
+            'div',
+            { class: 'ref-actions' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost',
+                'aria-label': `Move ${label} up`,
+                disabled: position === 0,
+                onclick: () => move(position, -1),
+              },
+              '↑',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost',
+                'aria-label': `Move ${label} down`,
+                disabled: position === rows.length - 1,
+                onclick: () => move(position, 1),
+              },
+              '↓',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost',
+                'aria-label': `Remove ${label}`,
+                'data-testid': `remove-reference-${position}`,
+                onclick: () => remove(position),
+              },
+              '✕',
+            ),
+          ),
+        ),
+      ]);
     });
   }
 
   function renderProblems() {
-    const show = (target: HTMLElement, field: string) => {
+    const show = (target: HTMLElement, field: ProblemField) => {
       clear(target);
       const { problems, warnings } = problemsFor(check, field);
       for (const p of problems) target.appendChild(h('div', { class: 'problem' }, p.message));
@@ -212,7 +347,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     show(durationProblem, 'duration');
     show(refsProblem, 'references');
     clear(otherProblems);
-    for (const field of ['resolution', 'aspect_ratio', 'mode', 'seed', 'model']) {
+    for (const field of OTHER_FIELDS) {
       const { problems, warnings } = problemsFor(check, field);
       for (const p of problems) otherProblems.appendChild(h('div', { class: 'problem' }, p.message));
       for (const w of warnings) otherProblems.appendChild(h('div', { class: 'warning' }, w.message));
@@ -292,7 +427,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   async function submit() {
     const button = generateButton(check, busy);
     if (button.disabled || rows.some((r) => r.problems.length)) {
-      if (!promptTouched) { promptTouched = true; renderProblems(); }
+      if (!promptTouched) {
+        promptTouched = true;
+        renderProblems();
+      }
       return;
     }
     busy = true;
@@ -314,25 +452,43 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     renderCount();
     void recheck();
   });
-  model.addEventListener('change', () => { draft = withModel(catalog, draft, model.value); changed(); });
+  model.addEventListener('change', () => {
+    draft = withModel(catalog, draft, model.value);
+    changed();
+  });
   duration.addEventListener('input', () => {
     const n = Number.parseInt(duration.value, 10);
-    if (Number.isFinite(n)) { draft = { ...draft, duration_secs: n }; void recheck(); }
+    if (Number.isFinite(n)) {
+      draft = { ...draft, duration_secs: n };
+      void recheck();
+    }
   });
-  aspect.addEventListener('change', () => { draft = { ...draft, aspect_ratio: aspect.value || null }; changed(); });
+  aspect.addEventListener('change', () => {
+    draft = { ...draft, aspect_ratio: aspect.value || null };
+    changed();
+  });
   mode.addEventListener('change', () => {
     draft = { ...draft, mode: mode.value === 'keyframe' || mode.value === 'reference' ? mode.value : null };
     changed();
   });
-  audio.addEventListener('change', () => { draft = { ...draft, generate_audio: audio.checked }; changed(); });
-  bitrate.addEventListener('change', () => { draft = { ...draft, high_bitrate: bitrate.checked }; changed(); });
+  audio.addEventListener('change', () => {
+    draft = { ...draft, generate_audio: audio.checked };
+    changed();
+  });
+  bitrate.addEventListener('change', () => {
+    draft = { ...draft, high_bitrate: bitrate.checked };
+    changed();
+  });
   seed.addEventListener('input', () => {
     const n = Number.parseInt(seed.value, 10);
     draft = { ...draft, seed: seed.value.trim() === '' || !Number.isFinite(n) ? null : n };
     void recheck();
   });
   el.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); void submit(); }
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void submit();
+    }
   });
 
   renderAll();
@@ -344,18 +500,36 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       draft = next;
       promptTouched = true;
       rows = next.references.map((ref) => ({
-        ref, name: ref.path ? fileName(ref.path) : (ref.url ?? ''), problems: [], warnings: [], progress: null,
+        ref,
+        name: ref.path ? fileName(ref.path) : (ref.url ?? ''),
+        problems: [],
+        warnings: [],
+        progress: null,
       }));
       changed();
     },
-    focusPrompt() { prompt.focus(); },
+    focusPrompt() {
+      prompt.focus();
+    },
     async replaceReference(kind, index) {
-      const position = kind && index ? positionOf(rows.map((r) => r.ref), kind, index) : -1;
+      const position =
+        kind && index
+          ? positionOf(
+              rows.map((r) => r.ref),
+              kind,
+              index,
+            )
+          : -1;
       refList.scrollIntoView({ block: 'nearest' });
       await pick(position >= 0 ? position : null);
     },
-    focusReferences() { refList.scrollIntoView({ block: 'nearest' }); addButton.focus(); },
+    focusReferences() {
+      refList.scrollIntoView({ block: 'nearest' });
+      addButton.focus();
+    },
     addInspected,
-    setDropping(over) { dropzone.classList.toggle('over', over); },
+    setDropping(over) {
+      dropzone.classList.toggle('over', over);
+    },
   };
 }

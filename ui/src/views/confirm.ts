@@ -36,16 +36,33 @@ export function askInline(trigger: HTMLElement, options: InlineConfirm): HTMLEle
   if (existing) return existing;
   const questionId = uid('confirm');
   const detailId = options.detail ? uid('confirm-detail') : null;
-  const yes = h('button', {
-    type: 'button', class: options.tone ?? 'danger', 'data-testid': `${options.testId}-yes`,
-  }, options.confirmLabel);
-  const no = h('button', { type: 'button', class: 'ghost', 'data-testid': `${options.testId}-no` }, options.cancelLabel ?? 'No');
-  const box = h('div', {
-    class: 'confirm', role: 'group', 'aria-labelledby': questionId, 'aria-describedby': detailId, 'data-testid': options.testId,
-  },
+  const yes = h(
+    'button',
+    {
+      type: 'button',
+      class: options.tone ?? 'danger',
+      'data-testid': `${options.testId}-yes`,
+    },
+    options.confirmLabel,
+  );
+  const no = h(
+    'button',
+    { type: 'button', class: 'ghost', 'data-testid': `${options.testId}-no` },
+    options.cancelLabel ?? 'No',
+  );
+  const box = h(
+    'div',
+    {
+      class: 'confirm',
+      role: 'group',
+      'aria-labelledby': questionId,
+      'aria-describedby': detailId,
+      'data-testid': options.testId,
+    },
     h('span', { id: questionId, class: 'confirm-question' }, options.question),
     detailId ? h('span', { id: detailId, class: 'hint' }, options.detail ?? '') : null,
-    h('span', { class: 'confirm-answers' }, yes, no));
+    h('span', { class: 'confirm-answers' }, yes, no),
+  );
 
   const restore = (refocus: boolean) => {
     if (box.isConnected) box.replaceWith(trigger);

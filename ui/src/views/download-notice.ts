@@ -15,30 +15,64 @@ export interface DownloadNoticeDeps {
   onError(error: ipc.IpcError): void;
 }
 
-export function downloadNotice(task: Pick<TaskView, 'id' | 'output_url'>, problem: DownloadProblem, deps: DownloadNoticeDeps): HTMLElement {
+export function downloadNotice(
+  task: Pick<TaskView, 'id' | 'output_url'>,
+  problem: DownloadProblem,
+  deps: DownloadNoticeDeps,
+): HTMLElement {
   const titleId = uid('download-problem');
-  const again = h('button', {
-    type: 'button', class: problem.libraryFolder ? '' : 'primary', 'data-testid': 'download-again', disabled: problem.retrying,
-    onclick: async () => {
-      deps.notes.downloadRetrying(task.id);
-      try {
-        await ipc.tasksDownloadAgain(task.id);
-      } catch (error) {
-        // Refused (say, already saved): show why; the next event or refresh settles the notice.
-        deps.onError(ipc.IpcError.from(error));
-      }
+  const again = h(
+    'button',
+    {
+      type: 'button',
+      class: problem.libraryFolder ? '' : 'primary',
+      'data-testid': 'download-again',
+      disabled: problem.retrying,
+      onclick: async () => {
+        deps.notes.downloadRetrying(task.id);
+        try {
+          await ipc.tasksDownloadAgain(task.id);
+        } catch (error) {
+          // Refused (say, already saved): show why; the next event or refresh settles the notice.
+          deps.onError(ipc.IpcError.from(error));
+        }
+      },
     },
-  }, problem.retrying ? 'Downloading again…' : 'Download again');
+    problem.retrying ? 'Downloading again…' : 'Download again',
+  );
   const choose = problem.libraryFolder
-    ? h('button', { type: 'button', class: 'primary', 'data-testid': 'download-choose-library', onclick: () => deps.onChooseLibrary() }, 'Choose library folder')
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          'data-testid': 'download-choose-library',
+          onclick: () => deps.onChooseLibrary(),
+        },
+        'Choose library folder',
+      )
     : null;
   const watch = task.output_url?.startsWith('https://')
-    ? h('button', {
-        type: 'button', class: 'ghost', 'data-testid': 'download-watch',
-        onclick: () => void ipc.galleryOpenUrl(task.id).catch((e) => deps.onError(ipc.IpcError.from(e))),
-      }, 'Watch in browser')
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost',
+          'data-testid': 'download-watch',
+          onclick: () => void ipc.galleryOpenUrl(task.id).catch((e) => deps.onError(ipc.IpcError.from(e))),
+        },
+        'Watch in browser',
+      )
     : null;
-  return h('section', { class: 'failure download-problem', role: 'group', 'aria-labelledby': titleId, 'data-testid': 'download-problem', 'data-library-folder': String(problem.libraryFolder) },
+  return h(
+    'section',
+    {
+      class: 'failure download-problem',
+      role: 'group',
+      'aria-labelledby': titleId,
+      'data-testid': 'download-problem',
+      'data-library-folder': String(problem.libraryFolder),
+    },
     h('h3', { id: titleId }, 'Not saved to your library yet'),
     h('p', { 'data-testid': 'download-problem-message' }, problem.message),
     h('div', { class: 'actions' }, choose, again, watch),

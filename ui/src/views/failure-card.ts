@@ -34,27 +34,51 @@ export function failureCard(raw: GuidanceView | null, handlers: FailureHandlers,
 
   let primary: HTMLElement | null = null;
   if (showRetry) {
-    primary = h('div', { class: 'actions' },
-      h('button', {
-        type: 'button', class: 'primary', 'data-testid': 'failure-action', 'data-intent': 'show_retry',
-        onclick: () => handlers.onShowTask?.(retriedAs),
-      }, `Show retry #${retriedAs}`));
+    primary = h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          'data-testid': 'failure-action',
+          'data-intent': 'show_retry',
+          onclick: () => handlers.onShowTask?.(retriedAs),
+        },
+        `Show retry #${retriedAs}`,
+      ),
+    );
   } else if (action.intent !== 'none') {
-    primary = h('div', { class: 'actions' },
-      h('button', {
-        type: 'button', class: 'primary', 'data-testid': 'failure-action', 'data-intent': action.intent,
-        'aria-describedby': action.hint ? hintId : null,
-        onclick: () => handlers.onIntent(action.intent, context),
-      }, action.label),
-      action.hint ? h('span', { class: 'hint', id: hintId, 'data-testid': 'failure-hint' }, action.hint) : null);
+    primary = h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          'data-testid': 'failure-action',
+          'data-intent': action.intent,
+          'aria-describedby': action.hint ? hintId : null,
+          onclick: () => handlers.onIntent(action.intent, context),
+        },
+        action.label,
+      ),
+      action.hint ? h('span', { class: 'hint', id: hintId, 'data-testid': 'failure-hint' }, action.hint) : null,
+    );
   }
 
-  return h('section', { class: 'failure', role: 'group', 'aria-labelledby': titleId, 'data-testid': testId, 'data-category': g.category },
+  return h(
+    'section',
+    { class: 'failure', role: 'group', 'aria-labelledby': titleId, 'data-testid': testId, 'data-category': g.category },
     h('h3', { id: titleId, 'data-testid': 'failure-title' }, g.title),
     h('p', { 'data-testid': 'failure-explanation' }, g.explanation),
     g.refund_note ? h('div', { class: 'refund', 'data-testid': 'failure-refund' }, g.refund_note) : null,
     ...g.field_problems.map((p) => h('div', { class: 'problem' }, p.field ? `${p.field}: ${p.message}` : p.message)),
-    retriedAs !== null ? h('p', { class: 'retried', 'data-testid': 'failure-retried' }, `Already retried as #${retriedAs}.`) : null,
+    retriedAs !== null
+      ? h('p', { class: 'retried', 'data-testid': 'failure-retried' }, `Already retried as #${retriedAs}.`)
+      : null,
     primary,
     g.detail ? h('div', { class: 'detail', 'data-testid': 'failure-detail' }, `Service said: ${g.detail}`) : null,
   );

@@ -6,10 +6,19 @@
 
 import type { GalleryPage } from '../bindings/GalleryPage';
 import type { GalleryQuery } from '../bindings/GalleryQuery';
+import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { grouped, stateLabel, when } from '../format';
-import { FILTERS, isFarFromWindow, pagesFor, statesFor, visibleWindow, type GalleryFilter, type GridGeometry } from '../gallery-model';
+import {
+  FILTERS,
+  isFarFromWindow,
+  pagesFor,
+  statesFor,
+  visibleWindow,
+  type GalleryFilter,
+  type GridGeometry,
+} from '../gallery-model';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
@@ -21,9 +30,15 @@ const PAGE = 60;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
 
 export interface GalleryDeps {
+  /** The catalog's state groups: what each filter selects, which tasks show a failure card. */
+  states: StateGroups;
   onRemix(id: number): void;
   onContinue(id: number): void;
-  onIntent(task: TaskView, intent: Intent, context: { kind: import('../bindings/Kind').Kind | null; index: number | null }): void;
+  onIntent(
+    task: TaskView,
+    intent: Intent,
+    context: { kind: import('../bindings/Kind').Kind | null; index: number | null },
+  ): void;
   onError(error: ipc.IpcError): void;
   toast(message: string): void;
   /** Retry links and download problems, shared with the tasks panel. */
@@ -44,7 +59,7 @@ export interface GalleryView {
  * The query of the gallery's first screen (no search, no filter), so start-up can ask for
  * it alongside its other calls instead of after the views are built.
  */
-export const firstPageQuery = (): GalleryQuery => ({ text: null, states: statesFor('all'), offset: 0, limit: PAGE });
+export const firstPageQuery = (): GalleryQuery => ({ text: null, states: [], offset: 0, limit: PAGE });
 
 export function createGallery(deps: GalleryDeps): GalleryView {
   let prefetched = deps.firstPage ?? null;
@@ -55,15 +70,29 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   const items = new Map<number, TaskView>();
   const loading = new Set<number>();
 
-  const search = h('input', { type: 'search', placeholder: 'Search prompts', 'aria-label': 'Search prompts', 'data-testid': 'gallery-search' });
-  const filters = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Filter by state', 'data-testid': 'gallery-filters' });
+  const search = h('input', {
+    type: 'search',
+    placeholder: 'Search prompts',
+    'aria-label': 'Search prompts',
+    'data-testid': 'gallery-search',
+  });
+  const filters = h('div', {
+    class: 'segmented',
+    role: 'group',
+    'aria-label': 'Filter by state',
+    'data-testid': 'gallery-filters',
+  });
   const countLabel = h('span', { class: 'hint', 'data-testid': 'gallery-count', 'aria-live': 'polite' });
   const grid = h('div', { class: 'grid' });
   const cards = h('div', { class: 'cards', role: 'list', 'aria-label': 'Videos', 'data-testid': 'gallery-grid' });
   grid.appendChild(cards);
   const scroller = h('div', { class: 'scroller', 'data-testid': 'gallery-scroller' }, grid);
-  const el = h('section', { class: 'gallery', 'aria-label': 'Gallery', 'data-testid': 'gallery' },
-    h('div', { class: 'gallery-bar' }, h('h2', {}, 'Library'), search, filters, countLabel), scroller);
+  const el = h(
+    'section',
+    { class: 'gallery', 'aria-label': 'Gallery', 'data-testid': 'gallery' },
+    h('div', { class: 'gallery-bar' }, h('h2', {}, 'Library'), search, filters, countLabel),
+    scroller,
+  );
   let drawer: HTMLElement | null = null;
   /** Re-fills the open drawer's parts that depend on the notes (retry link, download problem). */
   let refreshDrawerNotes: (() => void) | null = null;
@@ -71,10 +100,22 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   function renderFilters() {
     clear(filters);
     for (const f of FILTERS) {
-      filters.appendChild(h('button', {
-        type: 'button', 'aria-pressed': String(f.id === filter), 'data-testid': `filter-${f.id}`,
-        onclick: () => { filter = f.id; renderFilters(); reload(); },
-      }, f.label));
+      filters.appendChild(
+        h(
+          'button',
+          {
+            type: 'button',
+            'aria-pressed': String(f.id === filter),
+            'data-testid': `filter-${f.id}`,
+            onclick: () => {
+              filter = f.id;
+              renderFilters();
+              reload();
+            },
+          },
+          f.label,
+        ),
+      );
     }
   }
 
@@ -90,19 +131,38 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const poster = task.poster_path
       ? posterImage(ipc.thumbnailUrl(task.id))
       : problem
-        ? h('div', { class: 'noposter card-problem', title: problem.message, 'data-testid': 'card-download-problem' }, problem.message)
+        ? h(
+            'div',
+            { class: 'noposter card-problem', title: problem.message, 'data-testid': 'card-download-problem' },
+            problem.message,
+          )
         : h('div', { class: 'noposter' }, stateLabel(task.state));
     const state = problem ? 'Not saved yet' : stateLabel(task.state);
-    return h('button', {
-      type: 'button', class: 'card', role: 'listitem', 'data-testid': 'gallery-card', 'data-task-id': task.id, 'data-state': task.state,
-      'aria-label': `${task.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : state}`,
-      onclick: () => void open(task.id),
-    },
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'card',
+        role: 'listitem',
+        'data-testid': 'gallery-card',
+        'data-task-id': task.id,
+        'data-state': task.state,
+        'aria-label': `${task.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : state}`,
+        onclick: () => void open(task.id),
+      },
       poster,
-      h('div', { class: 'caption' },
+      h(
+        'div',
+        { class: 'caption' },
         h('div', { class: 'task-prompt' }, task.prompt || '(no prompt)'),
-        h('div', { class: 'task-meta' }, h('span', { class: `state ${problem ? 'not-saved' : task.state}` }, state),
-          ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ` · retry of #${task.retry_of}` : ''}`)));
+        h(
+          'div',
+          { class: 'task-meta' },
+          h('span', { class: `state ${problem ? 'not-saved' : task.state}` }, state),
+          ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ` · retry of #${task.retry_of}` : ''}`,
+        ),
+      ),
+    );
   }
 
   let firstDataSeen = false;
@@ -114,9 +174,13 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     if (!firstPaintMarked) img.addEventListener('load', () => performance.mark('gallery-poster'), { once: true });
     // A last frame that is gone from the library or cannot be read: the card says so
     // instead of showing a broken image.
-    img.addEventListener('error', () => {
-      img.replaceWith(h('div', { class: 'noposter', 'data-testid': 'card-no-preview' }, 'No preview'));
-    }, { once: true });
+    img.addEventListener(
+      'error',
+      () => {
+        img.replaceWith(h('div', { class: 'noposter', 'data-testid': 'card-no-preview' }, 'No preview'));
+      },
+      { once: true },
+    );
     return img;
   }
 
@@ -150,7 +214,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     // far from it are dropped and fetched again if they come back into view.
     for (const index of items.keys()) if (isFarFromWindow(index, win.start, win.end, PAGE)) items.delete(index);
     if (reuse && !stale && win.start < shown.end && win.end > shown.start) {
-      const kept = shown.els.slice(Math.max(0, win.start - shown.start), Math.max(0, Math.min(shown.end, win.end) - shown.start));
+      const kept = shown.els.slice(
+        Math.max(0, win.start - shown.start),
+        Math.max(0, Math.min(shown.end, win.end) - shown.start),
+      );
       for (const el of shown.els) if (!kept.includes(el)) el.remove();
       const before: HTMLElement[] = [];
       for (let i = win.start; i < shown.start; i += 1) before.push(cardAt(i));
@@ -175,7 +242,14 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       cards.append(...els);
       shown = { start: win.start, end: win.end, els };
       stale = false;
-      if (total === 0) cards.appendChild(h('p', { class: 'empty', style: 'grid-column:1/-1' }, text || filter !== 'all' ? 'Nothing matches.' : 'Your finished videos will appear here.'));
+      if (total === 0)
+        cards.appendChild(
+          h(
+            'p',
+            { class: 'empty', style: 'grid-column:1/-1' },
+            text || filter !== 'all' ? 'Nothing matches.' : 'Your finished videos will appear here.',
+          ),
+        );
     }
     countLabel.textContent = total === 1 ? '1 video' : `${grouped(total)} videos`;
     for (const offset of pagesFor(win.start, win.end, PAGE)) void load(offset);
@@ -188,16 +262,23 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     try {
       const early = offset === 0 && !text && filter === 'all' ? prefetched : null;
       prefetched = null;
-      const page = await (early ?? ipc.galleryList({ text: text || null, states: statesFor(filter), offset, limit: PAGE }));
+      const page = await (early ??
+        ipc.galleryList({ text: text || null, states: statesFor(filter, deps.states), offset, limit: PAGE }));
       if (mine !== generation) return;
       deps.notes.noteTasks(...page.items);
       total = page.total;
-      page.items.forEach((task, i) => items.set(page.offset + i, task));
+      for (const [i, task] of page.items.entries()) items.set(page.offset + i, task);
       // Bench hook (docs/benchmarks.md (b), (f)): data arrived, then the frame after the first render.
       if (!firstDataSeen) {
         firstDataSeen = true;
         performance.mark('gallery-data');
-        requestAnimationFrame(() => { performance.mark('gallery-frame'); setTimeout(() => { performance.mark('gallery-first-paint'); firstPaintMarked = true; }); });
+        requestAnimationFrame(() => {
+          performance.mark('gallery-frame');
+          setTimeout(() => {
+            performance.mark('gallery-first-paint');
+            firstPaintMarked = true;
+          });
+        });
         render();
         performance.mark('gallery-rendered');
       } else {
@@ -226,7 +307,12 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   }
 
   const act = (work: () => Promise<unknown>, done?: string) => () =>
-    void work().then(() => { if (done) deps.toast(done); }, (e) => deps.onError(ipc.IpcError.from(e)));
+    void work().then(
+      () => {
+        if (done) deps.toast(done);
+      },
+      (e) => deps.onError(ipc.IpcError.from(e)),
+    );
 
   async function open(id: number) {
     let task: TaskView;
@@ -238,7 +324,14 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     }
     closeDrawer();
     const video = task.video_path
-      ? h('video', { controls: true, preload: 'metadata', src: ipc.fileUrl(task.video_path), poster: task.poster_path ? ipc.fileUrl(task.poster_path) : null, 'data-testid': 'player', 'aria-label': 'Video player' }) as HTMLVideoElement
+      ? (h('video', {
+          controls: true,
+          preload: 'metadata',
+          src: ipc.fileUrl(task.video_path),
+          poster: task.poster_path ? ipc.fileUrl(task.poster_path) : null,
+          'data-testid': 'player',
+          'aria-label': 'Video player',
+        }) as HTMLVideoElement)
       : null;
     if (video && task.video_path) playFromBlobIfStreamingFails(video, task.video_path);
     const done = task.state === 'downloaded';
@@ -248,57 +341,171 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const problemSlot = h('div');
     refreshDrawerNotes = () => {
       const retriedAs = deps.notes.retriedAs(id);
-      links.replaceChildren(...[
-        task.retry_of !== null ? link(`Retry of #${task.retry_of}`, 'details-retry-of', task.retry_of) : null,
-        retriedAs !== null ? link(`Retried as #${retriedAs}`, 'details-retried-as', retriedAs) : null,
-      ].filter((x): x is HTMLButtonElement => x !== null));
-      failureSlot.replaceChildren(...(task.state === 'failed' || task.state === 'not_found'
-        ? [failureCard(task.guidance, { onIntent: (intent, context) => deps.onIntent(task, intent, context), retriedAs, onShowTask: (other) => void open(other) })]
-        : []));
+      links.replaceChildren(
+        ...[
+          task.retry_of !== null ? link(`Retry of #${task.retry_of}`, 'details-retry-of', task.retry_of) : null,
+          retriedAs !== null ? link(`Retried as #${retriedAs}`, 'details-retried-as', retriedAs) : null,
+        ].filter((x): x is HTMLButtonElement => x !== null),
+      );
+      failureSlot.replaceChildren(
+        ...(deps.states.failed.includes(task.state)
+          ? [
+              failureCard(task.guidance, {
+                onIntent: (intent, context) => deps.onIntent(task, intent, context),
+                retriedAs,
+                onShowTask: (other) => void open(other),
+              }),
+            ]
+          : []),
+      );
       const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(id) : null;
       problemSlot.replaceChildren(...(problem ? [downloadNotice(task, problem, deps)] : []));
     };
     refreshDrawerNotes();
-    const deleteButton = h('button', {
-      type: 'button', class: 'danger', 'data-testid': 'action-delete',
-      onclick: () => askInline(deleteButton, {
-        question: 'Remove this video from the history?',
-        detail: 'The file stays in your library folder.',
-        confirmLabel: 'Yes, remove',
-        testId: 'confirm-delete',
-        onConfirm: async () => {
-          try {
-            await ipc.galleryDelete(id);
-            closeDrawer();
-            reload();
-          } catch (error) {
-            deps.onError(ipc.IpcError.from(error));
-          }
-        },
-      }),
-    }, 'Delete from history');
-    drawer = h('aside', { class: 'drawer', role: 'dialog', 'aria-modal': 'false', 'aria-label': 'Video details', 'data-testid': 'details' },
-      h('div', { class: 'row' }, h('h2', {}, 'Details'), h('button', { type: 'button', class: 'ghost shrink', 'aria-label': 'Close details', 'data-testid': 'details-close', onclick: closeDrawer }, '✕')),
+    const deleteButton = h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger',
+        'data-testid': 'action-delete',
+        onclick: () =>
+          askInline(deleteButton, {
+            question: 'Remove this video from the history?',
+            detail: 'The file stays in your library folder.',
+            confirmLabel: 'Yes, remove',
+            testId: 'confirm-delete',
+            onConfirm: async () => {
+              try {
+                await ipc.galleryDelete(id);
+                closeDrawer();
+                reload();
+              } catch (error) {
+                deps.onError(ipc.IpcError.from(error));
+              }
+            },
+          }),
+      },
+      'Delete from history',
+    );
+    drawer = h(
+      'aside',
+      {
+        class: 'drawer',
+        role: 'dialog',
+        'aria-modal': 'false',
+        'aria-label': 'Video details',
+        'data-testid': 'details',
+      },
+      h(
+        'div',
+        { class: 'row' },
+        h('h2', {}, 'Details'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost shrink',
+            'aria-label': 'Close details',
+            'data-testid': 'details-close',
+            onclick: closeDrawer,
+          },
+          '✕',
+        ),
+      ),
       video,
       problemSlot,
       failureSlot,
       h('p', { 'data-testid': 'details-prompt' }, task.prompt),
       links,
-      h('dl', {},
-        h('dt', {}, 'State'), h('dd', {}, stateLabel(task.state)),
-        h('dt', {}, 'Model'), h('dd', {}, task.model_label),
-        h('dt', {}, 'Format'), h('dd', {}, `${task.resolution} · ${task.duration_secs} s`),
-        h('dt', {}, 'Created'), h('dd', {}, when(task.created_at_ms)),
-        task.credits !== null ? h('dt', {}, 'Credits') : null, task.credits !== null ? h('dd', {}, String(task.credits)) : null,
-        task.video_path ? h('dt', {}, 'File') : null, task.video_path ? h('dd', {}, task.video_path) : null),
-      h('div', { class: 'actions-grid' },
-        h('button', { type: 'button', 'data-testid': 'action-reveal', disabled: !done, onclick: act(() => ipc.galleryReveal(id)) }, 'Show in folder'),
-        h('button', { type: 'button', 'data-testid': 'action-save-as', disabled: !done, onclick: act(async () => { const p = await ipc.gallerySaveAs(id); if (p) deps.toast(`Saved to ${p}`); }) }, 'Save as…'),
-        h('button', { type: 'button', 'data-testid': 'action-copy-url', disabled: !task.output_url, onclick: act(() => copy(task.output_url ?? ''), 'Link copied') }, 'Copy link'),
-        h('button', { type: 'button', 'data-testid': 'action-open-url', disabled: !task.output_url?.startsWith('https://'), onclick: act(() => ipc.galleryOpenUrl(id)) }, 'Open in browser'),
-        h('button', { type: 'button', 'data-testid': 'action-remix', onclick: () => { closeDrawer(); deps.onRemix(id); } }, 'Remix'),
-        h('button', { type: 'button', 'data-testid': 'action-continue', disabled: !task.poster_path, onclick: () => { closeDrawer(); deps.onContinue(id); } }, 'Continue from last frame'),
-        deleteButton),
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'State'),
+        h('dd', {}, stateLabel(task.state)),
+        h('dt', {}, 'Model'),
+        h('dd', {}, task.model_label),
+        h('dt', {}, 'Format'),
+        h('dd', {}, `${task.resolution} · ${task.duration_secs} s`),
+        h('dt', {}, 'Created'),
+        h('dd', {}, when(task.created_at_ms)),
+        task.credits !== null ? h('dt', {}, 'Credits') : null,
+        task.credits !== null ? h('dd', {}, String(task.credits)) : null,
+        task.video_path ? h('dt', {}, 'File') : null,
+        task.video_path ? h('dd', {}, task.video_path) : null,
+      ),
+      h(
+        'div',
+        { class: 'actions-grid' },
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'action-reveal',
+            disabled: !done,
+            onclick: act(() => ipc.galleryReveal(id)),
+          },
+          'Show in folder',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'action-save-as',
+            disabled: !done,
+            onclick: act(async () => {
+              const p = await ipc.gallerySaveAs(id);
+              if (p) deps.toast(`Saved to ${p}`);
+            }),
+          },
+          'Save as…',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'action-copy-url',
+            disabled: !task.output_url,
+            onclick: act(() => copy(task.output_url ?? ''), 'Link copied'),
+          },
+          'Copy link',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'action-open-url',
+            disabled: !task.output_url?.startsWith('https://'),
+            onclick: act(() => ipc.galleryOpenUrl(id)),
+          },
+          'Open in browser',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'action-remix',
+            onclick: () => {
+              closeDrawer();
+              deps.onRemix(id);
+            },
+          },
+          'Remix',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'action-continue',
+            disabled: !task.poster_path,
+            onclick: () => {
+              closeDrawer();
+              deps.onContinue(id);
+            },
+          },
+          'Continue from last frame',
+        ),
+        deleteButton,
+      ),
     );
     document.body.appendChild(drawer);
     (drawer.querySelector('button') as HTMLButtonElement | null)?.focus();
@@ -307,15 +514,25 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
   search.addEventListener('input', () => {
     if (searchTimer) clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => { text = search.value.trim(); reload(); }, 200);
+    searchTimer = setTimeout(() => {
+      text = search.value.trim();
+      reload();
+    }, 200);
   });
   // One render per frame however many scroll events arrive in it.
   let scrollQueued = false;
-  scroller.addEventListener('scroll', () => {
-    if (scrollQueued) return;
-    scrollQueued = true;
-    requestAnimationFrame(() => { scrollQueued = false; render(true); });
-  }, { passive: true });
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      if (scrollQueued) return;
+      scrollQueued = true;
+      requestAnimationFrame(() => {
+        scrollQueued = false;
+        render(true);
+      });
+    },
+    { passive: true },
+  );
   // Its first call comes right after the first layout, at the size render() already used:
   // rebuilding the same cards then would lay them out twice in the first frame.
   if (typeof ResizeObserver !== 'undefined') {
@@ -323,11 +540,23 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       if (scroller.clientWidth !== renderedSize.width || scroller.clientHeight !== renderedSize.height) render();
     }).observe(scroller);
   }
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && drawer) closeDrawer(); });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && drawer) closeDrawer();
+  });
 
   /** A button that opens another task's details (a retry and what it retried). */
   function link(label: string, testId: string, target: number): HTMLButtonElement {
-    return h('button', { type: 'button', class: 'link', 'data-testid': testId, 'aria-label': `${label}: show its details`, onclick: () => void open(target) }, label);
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        'data-testid': testId,
+        'aria-label': `${label}: show its details`,
+        onclick: () => void open(target),
+      },
+      label,
+    );
   }
 
   deps.notes.subscribe(() => {
@@ -350,13 +579,22 @@ const blobUrls = new Set<string>();
  * played from a blob URL instead.
  */
 function playFromBlobIfStreamingFails(video: HTMLVideoElement, path: string): void {
-  video.addEventListener('error', () => {
-    if (video.src.startsWith('blob:')) return;
-    ipc.videoBlobUrl(path).then((url) => {
-      blobUrls.add(url);
-      video.src = url;
-    }, () => { /* the poster stays; the file actions still work */ });
-  }, { once: true });
+  video.addEventListener(
+    'error',
+    () => {
+      if (video.src.startsWith('blob:')) return;
+      ipc.videoBlobUrl(path).then(
+        (url) => {
+          blobUrls.add(url);
+          video.src = url;
+        },
+        () => {
+          /* the poster stays; the file actions still work */
+        },
+      );
+    },
+    { once: true },
+  );
 }
 
 export function revokePlayerUrls(): void {

@@ -38,7 +38,13 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
 
   const field = (label: string, control: HTMLElement, hint?: string) => {
     control.id ||= uid('setting');
-    return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('div', { class: 'hint' }, hint) : null);
+    return h(
+      'div',
+      { class: 'field' },
+      h('label', { for: control.id }, label),
+      control,
+      hint ? h('div', { class: 'hint' }, hint) : null,
+    );
   };
 
   async function render(view: SettingsView, key: KeyStatus, focus: 'key' | 'library' | null) {
@@ -46,74 +52,183 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     status.textContent = '';
     const p = view.preferences;
 
-    const keyInput = h('input', { type: 'password', autocomplete: 'off', 'data-testid': 'settings-key-input', placeholder: key.present ? 'Paste a new key to replace it' : 'Paste your API key' });
-    const keyLine = h('p', { 'data-testid': 'settings-key-status' }, key.present
-      ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).`
-      : 'No key is saved.');
-    const testLine = h('p', { 'data-testid': 'settings-key-test', role: 'status' }, key.last_test ? keyCheckMessage(key.last_test) : '');
-    const saveKey: HTMLButtonElement = h('button', { type: 'button', 'data-testid': 'settings-key-save', onclick: async () => {
-      try {
-        const s = await ipc.keySet(keyInput.value);
-        keyInput.value = '';
-        deps.onKeyChanged(s);
-        await render(view, s, null);
-        status.textContent = 'Key saved in the system keychain.';
-      } catch (error) {
-        const e = ipc.IpcError.from(error);
-        status.textContent = e.message;
-        if (e.code !== 'keychain_unavailable') return;
-        askInline(saveKey, {
-          question: 'Keep the key for this session only?',
-          detail: 'It stays in memory until Seedance Studio quits and is never written to disk.',
-          confirmLabel: 'Keep for this session',
-          cancelLabel: 'Don’t keep it',
-          testId: 'confirm-session-key',
-          focus: 'confirm',
-          tone: 'primary',
-          onConfirm: async () => {
-            try {
-              const s = await ipc.keySetSessionOnly(keyInput.value);
-              keyInput.value = '';
-              deps.onKeyChanged(s);
-              await render(view, s, null);
-              status.textContent = 'Key kept for this session only.';
-            } catch (failure) { status.textContent = ipc.IpcError.from(failure).message; }
-          },
-        });
-      }
-    } }, 'Save key');
-    const removeKey: HTMLButtonElement = h('button', { type: 'button', class: 'danger', 'data-testid': 'settings-key-remove', disabled: !key.present, onclick: () => askInline(removeKey, {
-      question: 'Remove the API key from this computer?',
-      detail: 'Generations stop until a key is saved again.',
-      confirmLabel: 'Yes, remove',
-      testId: 'confirm-remove-key',
-      onConfirm: async () => {
-        try { const s = await ipc.keyClear(); deps.onKeyChanged(s); await render(view, s, null); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
+    const keyInput = h('input', {
+      type: 'password',
+      autocomplete: 'off',
+      'data-testid': 'settings-key-input',
+      placeholder: key.present ? 'Paste a new key to replace it' : 'Paste your API key',
+    });
+    const keyLine = h(
+      'p',
+      { 'data-testid': 'settings-key-status' },
+      key.present ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).` : 'No key is saved.',
+    );
+    const testLine = h(
+      'p',
+      { 'data-testid': 'settings-key-test', role: 'status' },
+      key.last_test ? keyCheckMessage(key.last_test) : '',
+    );
+    const saveKey: HTMLButtonElement = h(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'settings-key-save',
+        onclick: async () => {
+          try {
+            const s = await ipc.keySet(keyInput.value);
+            keyInput.value = '';
+            deps.onKeyChanged(s);
+            await render(view, s, null);
+            status.textContent = 'Key saved in the system keychain.';
+          } catch (error) {
+            const e = ipc.IpcError.from(error);
+            status.textContent = e.message;
+            if (e.code !== 'keychain_unavailable') return;
+            askInline(saveKey, {
+              question: 'Keep the key for this session only?',
+              detail: 'It stays in memory until Seedance Studio quits and is never written to disk.',
+              confirmLabel: 'Keep for this session',
+              cancelLabel: 'Don’t keep it',
+              testId: 'confirm-session-key',
+              focus: 'confirm',
+              tone: 'primary',
+              onConfirm: async () => {
+                try {
+                  const s = await ipc.keySetSessionOnly(keyInput.value);
+                  keyInput.value = '';
+                  deps.onKeyChanged(s);
+                  await render(view, s, null);
+                  status.textContent = 'Key kept for this session only.';
+                } catch (failure) {
+                  status.textContent = ipc.IpcError.from(failure).message;
+                }
+              },
+            });
+          }
+        },
       },
-    }) }, 'Remove key');
-    const keySection = h('fieldset', {}, h('legend', {}, 'API key'), keyLine,
+      'Save key',
+    );
+    const removeKey: HTMLButtonElement = h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger',
+        'data-testid': 'settings-key-remove',
+        disabled: !key.present,
+        onclick: () =>
+          askInline(removeKey, {
+            question: 'Remove the API key from this computer?',
+            detail: 'Generations stop until a key is saved again.',
+            confirmLabel: 'Yes, remove',
+            testId: 'confirm-remove-key',
+            onConfirm: async () => {
+              try {
+                const s = await ipc.keyClear();
+                deps.onKeyChanged(s);
+                await render(view, s, null);
+              } catch (error) {
+                status.textContent = ipc.IpcError.from(error).message;
+              }
+            },
+          }),
+      },
+      'Remove key',
+    );
+    const keySection = h(
+      'fieldset',
+      {},
+      h('legend', {}, 'API key'),
+      keyLine,
       field('New key', keyInput),
-      h('div', { class: 'row' },
+      h(
+        'div',
+        { class: 'row' },
         saveKey,
-        h('button', { type: 'button', 'data-testid': 'settings-key-test-button', disabled: !key.present, onclick: async () => {
-          testLine.textContent = 'Checking…';
-          try { testLine.textContent = keyCheckMessage(await ipc.keyTest()); } catch (error) { testLine.textContent = ipc.IpcError.from(error).message; }
-        } }, 'Test key'),
-        removeKey),
-      testLine);
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'settings-key-test-button',
+            disabled: !key.present,
+            onclick: async () => {
+              testLine.textContent = 'Checking…';
+              try {
+                testLine.textContent = keyCheckMessage(await ipc.keyTest());
+              } catch (error) {
+                testLine.textContent = ipc.IpcError.from(error).message;
+              }
+            },
+          },
+          'Test key',
+        ),
+        removeKey,
+      ),
+      testLine,
+    );
 
-    const baseUrl = h('input', { type: 'url', 'data-testid': 'settings-base-url', value: p.base_url ?? '', placeholder: 'https://seedance2-pro.com/api/v1', disabled: view.base_url_source === 'env' });
-    const libraryLine = h('input', { type: 'text', readonly: true, value: view.effective_library_dir, 'data-testid': 'settings-library' });
-    const daily = h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'settings-daily-cap', value: p.daily_cap_credits ?? '', placeholder: 'No limit' });
-    const monthly = h('input', { type: 'number', min: 0, step: 1, 'data-testid': 'settings-monthly-cap', value: p.monthly_cap_credits ?? '', placeholder: 'No limit' });
-    const notify = h('input', { type: 'checkbox', id: uid('notify'), checked: p.notifications, 'data-testid': 'settings-notifications' });
-    const theme = h('select', { 'data-testid': 'settings-theme' },
-      h('option', { value: 'system' }, 'Follow the system'), h('option', { value: 'dark' }, 'Dark'), h('option', { value: 'light' }, 'Light'));
+    const baseUrl = h('input', {
+      type: 'url',
+      'data-testid': 'settings-base-url',
+      value: p.base_url ?? '',
+      placeholder: 'https://seedance2-pro.com/api/v1',
+      disabled: view.base_url_source === 'env',
+    });
+    const libraryLine = h('input', {
+      type: 'text',
+      readonly: true,
+      value: view.effective_library_dir,
+      'data-testid': 'settings-library',
+    });
+    const daily = h('input', {
+      type: 'number',
+      min: 0,
+      step: 1,
+      'data-testid': 'settings-daily-cap',
+      value: p.daily_cap_credits ?? '',
+      placeholder: 'No limit',
+    });
+    const monthly = h('input', {
+      type: 'number',
+      min: 0,
+      step: 1,
+      'data-testid': 'settings-monthly-cap',
+      value: p.monthly_cap_credits ?? '',
+      placeholder: 'No limit',
+    });
+    const notify = h('input', {
+      type: 'checkbox',
+      id: uid('notify'),
+      checked: p.notifications,
+      'data-testid': 'settings-notifications',
+    });
+    const theme = h(
+      'select',
+      { 'data-testid': 'settings-theme' },
+      h('option', { value: 'system' }, 'Follow the system'),
+      h('option', { value: 'dark' }, 'Dark'),
+      h('option', { value: 'light' }, 'Light'),
+    );
     theme.value = p.theme;
 
-    const chooseLibrary = h('button', { type: 'button', 'data-testid': 'settings-library-choose', disabled: view.library_dir_from_env, onclick: async () => {
-      try { const v = await ipc.settingsPickLibraryDir(); deps.onSaved(v); await render(v, key, null); } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
-    } }, 'Choose folder…');
+    const chooseLibrary = h(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'settings-library-choose',
+        disabled: view.library_dir_from_env,
+        onclick: async () => {
+          try {
+            const v = await ipc.settingsPickLibraryDir();
+            deps.onSaved(v);
+            await render(v, key, null);
+          } catch (error) {
+            status.textContent = ipc.IpcError.from(error).message;
+          }
+        },
+      },
+      'Choose folder…',
+    );
 
     const collect = (): Preferences => ({
       base_url: baseUrl.value.trim() || null,
@@ -126,28 +241,79 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
 
     body.append(
       keySection,
-      h('fieldset', {}, h('legend', {}, 'Service'),
-        field('API address', baseUrl, view.base_url_source === 'env' ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}` : `In use: ${view.effective_base_url}`)),
-      h('fieldset', {}, h('legend', {}, 'Library'),
-        field('Library folder', libraryLine, view.library_dir_from_env ? 'Set by SEEDANCE_LIBRARY_DIR.' : 'Finished videos and their last frames are saved here.'),
-        chooseLibrary),
-      h('fieldset', {}, h('legend', {}, 'Spending caps (credits)'),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'Service'),
+        field(
+          'API address',
+          baseUrl,
+          view.base_url_source === 'env'
+            ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}`
+            : `In use: ${view.effective_base_url}`,
+        ),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'Library'),
+        field(
+          'Library folder',
+          libraryLine,
+          view.library_dir_from_env
+            ? 'Set by SEEDANCE_LIBRARY_DIR.'
+            : 'Finished videos and their last frames are saved here.',
+        ),
+        chooseLibrary,
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'Spending caps (credits)'),
         h('div', { class: 'row' }, field('Per day', daily), field('Per month', monthly)),
-        h('div', { class: 'hint' }, 'A generation that would pass a cap is not sent.')),
-      h('fieldset', {}, h('legend', {}, 'Appearance and notifications'),
-        h('label', { class: 'check', for: notify.id }, notify, 'Notify me when a video finishes or fails while the app is in the background'),
-        field('Theme', theme)),
-      h('div', { class: 'buttons' },
-        h('button', { type: 'button', class: 'ghost', 'data-testid': 'settings-close', onclick: () => el.close() }, 'Close'),
-        h('button', { type: 'button', class: 'primary', 'data-testid': 'settings-save', onclick: async () => {
-          try {
-            const v = await ipc.settingsSet(collect());
-            deps.onSaved(v);
-            // After the re-render, which clears the status line.
-            await render(v, key, null);
-            status.textContent = 'Settings saved.';
-          } catch (error) { status.textContent = ipc.IpcError.from(error).message; }
-        } }, 'Save settings')),
+        h('div', { class: 'hint' }, 'A generation that would pass a cap is not sent.'),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'Appearance and notifications'),
+        h(
+          'label',
+          { class: 'check', for: notify.id },
+          notify,
+          'Notify me when a video finishes or fails while the app is in the background',
+        ),
+        field('Theme', theme),
+      ),
+      h(
+        'div',
+        { class: 'buttons' },
+        h(
+          'button',
+          { type: 'button', class: 'ghost', 'data-testid': 'settings-close', onclick: () => el.close() },
+          'Close',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'data-testid': 'settings-save',
+            onclick: async () => {
+              try {
+                const v = await ipc.settingsSet(collect());
+                deps.onSaved(v);
+                // After the re-render, which clears the status line.
+                await render(v, key, null);
+                status.textContent = 'Settings saved.';
+              } catch (error) {
+                status.textContent = ipc.IpcError.from(error).message;
+              }
+            },
+          },
+          'Save settings',
+        ),
+      ),
     );
     if (focus === 'key') keyInput.focus();
     // The folder is set by the environment: the line that says so gets the focus.

@@ -4,6 +4,7 @@
 // retry links to the task it retries; a finished video that could not be saved says why
 // with what to do. The clock ticks only while something is in flight (no idle CPU).
 
+import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { progressLabel, stateLabel } from '../format';
@@ -14,7 +15,13 @@ import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
 
 export interface TasksDeps {
-  onIntent(task: TaskView, intent: Intent, context: { kind: import('../bindings/Kind').Kind | null; index: number | null }): void;
+  /** The catalog's state groups: which tasks have a running clock, which a failure card. */
+  states: StateGroups;
+  onIntent(
+    task: TaskView,
+    intent: Intent,
+    context: { kind: import('../bindings/Kind').Kind | null; index: number | null },
+  ): void;
   onReviewUnknown(task: TaskView): void;
   onError(error: ipc.IpcError): void;
   /** Retry links and download problems, shared with the gallery. */
@@ -42,7 +49,10 @@ export function createTasks(deps: TasksDeps): TasksView {
   /** Scrolls to the task's row when this panel has it, else asks for it elsewhere. */
   function showTask(id: number) {
     const target = el.querySelector<HTMLElement>(`[data-testid="task"][data-task-id="${id}"]`);
-    if (!target) { deps.onOpenTask(id); return; }
+    if (!target) {
+      deps.onOpenTask(id);
+      return;
+    }
     target.scrollIntoView?.({ block: 'nearest' });
     target.focus();
   }
@@ -51,52 +61,145 @@ export function createTasks(deps: TasksDeps): TasksView {
     const upload = uploads.get(task.id);
     const meta: string[] = [task.model_label, task.resolution, `${task.duration_secs} s`];
     if (task.state === 'queued' && task.queue_position !== null) meta.push(`#${task.queue_position + 1} in line`);
-    const elapsed = ['waiting', 'generating', 'stuck'].includes(task.state)
+    const elapsed = deps.states.on_service.includes(task.state)
       ? progressLabel(Date.now(), task.submitted_at_ms ?? task.created_at_ms, task.expected_secs)
       : '';
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     const children: (HTMLElement | null)[] = [
       h('div', { class: 'task-prompt', title: task.prompt }, task.prompt || '(no prompt)'),
-      h('div', { class: `state ${problem ? 'not-saved' : task.state}`, 'data-testid': 'task-state', 'data-state': task.state }, problem ? 'Not saved yet' : stateLabel(task.state)),
+      h(
+        'div',
+        { class: `state ${problem ? 'not-saved' : task.state}`, 'data-testid': 'task-state', 'data-state': task.state },
+        problem ? 'Not saved yet' : stateLabel(task.state),
+      ),
       h('div', { class: 'task-meta' }, meta.join(' · ')),
       h('div', { class: 'task-meta', 'data-testid': 'task-elapsed' }, elapsed),
     ];
     if (task.retry_of !== null) {
       const of = task.retry_of;
-      children.push(h('div', { style: 'grid-column:1/-1' }, h('button', {
-        type: 'button', class: 'link', 'data-testid': 'task-retry-of', 'aria-label': `Retry of task #${of}: show it`,
-        onclick: () => showTask(of),
-      }, `Retry of #${of}`)));
+      children.push(
+        h(
+          'div',
+          { style: 'grid-column:1/-1' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              'data-testid': 'task-retry-of',
+              'aria-label': `Retry of task #${of}: show it`,
+              onclick: () => showTask(of),
+            },
+            `Retry of #${of}`,
+          ),
+        ),
+      );
     }
     if (problem) children.push(downloadNotice(task, problem, deps));
     if (upload && task.state === 'queued') {
       const pct = upload.total ? Math.round((upload.sent / upload.total) * 100) : 0;
-      children.push(h('div', { class: 'progress', style: 'grid-column:1/-1', role: 'progressbar', 'aria-label': `Uploading reference ${upload.reference + 1}`, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct }, h('div', { style: `width:${pct}%` })));
+      children.push(
+        h(
+          'div',
+          {
+            class: 'progress',
+            style: 'grid-column:1/-1',
+            role: 'progressbar',
+            'aria-label': `Uploading reference ${upload.reference + 1}`,
+            'aria-valuemin': 0,
+            'aria-valuemax': 100,
+            'aria-valuenow': pct,
+          },
+          h('div', { style: `width:${pct}%` }),
+        ),
+      );
     }
     if (task.state === 'queued') {
-      children.push(h('div', { style: 'grid-column:1/-1' }, h('button', {
-        type: 'button', class: 'ghost', 'data-testid': 'task-cancel', 'aria-label': `Cancel “${task.prompt.slice(0, 40)}”`,
-        onclick: () => void ipc.tasksCancel(task.id).then(refresh, (e) => deps.onError(ipc.IpcError.from(e))),
-      }, 'Cancel')));
+      children.push(
+        h(
+          'div',
+          { style: 'grid-column:1/-1' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'ghost',
+              'data-testid': 'task-cancel',
+              'aria-label': `Cancel “${task.prompt.slice(0, 40)}”`,
+              onclick: () => void ipc.tasksCancel(task.id).then(refresh, (e) => deps.onError(ipc.IpcError.from(e))),
+            },
+            'Cancel',
+          ),
+        ),
+      );
     }
     if (task.state === 'submission_unknown') {
-      children.push(h('div', { class: 'failure', style: 'border-left-color: var(--warn)' },
-        h('h3', {}, 'Did this one go through?'),
-        h('p', {}, 'The connection broke while sending it, so the app cannot tell whether the service created (and charged) the task. Sending it again may charge twice.'),
-        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', 'data-testid': 'review-unknown', onclick: () => deps.onReviewUnknown(task) }, 'Decide what to do'))));
+      children.push(
+        h(
+          'div',
+          { class: 'failure', style: 'border-left-color: var(--warn)' },
+          h('h3', {}, 'Did this one go through?'),
+          h(
+            'p',
+            {},
+            'The connection broke while sending it, so the app cannot tell whether the service created (and charged) the task. Sending it again may charge twice.',
+          ),
+          h(
+            'div',
+            { class: 'actions' },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'primary',
+                'data-testid': 'review-unknown',
+                onclick: () => deps.onReviewUnknown(task),
+              },
+              'Decide what to do',
+            ),
+          ),
+        ),
+      );
     }
-    if (task.state === 'failed' || task.state === 'not_found') {
-      children.push(failureCard(task.guidance, {
-        onIntent: (intent, context) => deps.onIntent(task, intent, context),
-        retriedAs: deps.notes.retriedAs(task.id),
-        onShowTask: showTask,
-      }));
-      children.push(h('div', { style: 'grid-column:1/-1' }, h('button', {
-        type: 'button', class: 'ghost', 'data-testid': 'task-dismiss',
-        onclick: () => { failures.delete(task.id); render(); },
-      }, 'Dismiss')));
+    if (deps.states.failed.includes(task.state)) {
+      children.push(
+        failureCard(task.guidance, {
+          onIntent: (intent, context) => deps.onIntent(task, intent, context),
+          retriedAs: deps.notes.retriedAs(task.id),
+          onShowTask: showTask,
+        }),
+      );
+      children.push(
+        h(
+          'div',
+          { style: 'grid-column:1/-1' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'ghost',
+              'data-testid': 'task-dismiss',
+              onclick: () => {
+                failures.delete(task.id);
+                render();
+              },
+            },
+            'Dismiss',
+          ),
+        ),
+      );
     }
-    return h('article', { class: 'task', tabindex: -1, 'data-testid': 'task', 'data-task-id': task.id, 'aria-label': `Task #${task.id}: ${task.prompt.slice(0, 60)}` }, ...children);
+    return h(
+      'article',
+      {
+        class: 'task',
+        tabindex: -1,
+        'data-testid': 'task',
+        'data-task-id': task.id,
+        'aria-label': `Task #${task.id}: ${task.prompt.slice(0, 60)}`,
+      },
+      ...children,
+    );
   }
 
   function render() {
@@ -104,9 +207,12 @@ export function createTasks(deps: TasksDeps): TasksView {
     const shown = [...inFlight, ...[...failures.values()].filter((f) => !inFlight.some((t) => t.id === f.id))];
     if (shown.length) el.appendChild(h('h2', {}, 'In progress'));
     for (const task of shown) el.appendChild(row(task));
-    const ticking = inFlight.some((t) => ['waiting', 'generating', 'stuck'].includes(t.state));
+    const ticking = inFlight.some((t) => deps.states.on_service.includes(t.state));
     if (ticking && timer === null) timer = setInterval(render, 1000);
-    if (!ticking && timer !== null) { clearInterval(timer); timer = null; }
+    if (!ticking && timer !== null) {
+      clearInterval(timer);
+      timer = null;
+    }
   }
 
   async function refresh() {
@@ -131,7 +237,13 @@ export function createTasks(deps: TasksDeps): TasksView {
     changed(task) {
       deps.notes.noteTasks(task);
       if (task.state === 'failed') {
-        void ipc.taskGet(task.id).then((full) => { failures.set(task.id, full); render(); }, () => undefined);
+        void ipc.taskGet(task.id).then(
+          (full) => {
+            failures.set(task.id, full);
+            render();
+          },
+          () => undefined,
+        );
       }
       void refresh();
     },

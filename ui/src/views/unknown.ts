@@ -30,11 +30,30 @@ export function createUnknownDialog(deps: { onResolved(): void; onError(e: ipc.I
   el.append(
     h('h1', { id: 'unknown-title' }, 'We don’t know if this was sent'),
     prompt,
-    h('p', {}, 'The connection broke after the request left this computer, so the service may have created the video and reserved its credits. If it did, sending it again charges a second time. If you wait, check your account’s task list on the Seedance site first.'),
-    h('div', { class: 'buttons' },
-      h('button', { type: 'button', class: 'ghost', 'data-testid': 'unknown-later', onclick: () => el.close() }, 'Decide later'),
-      h('button', { type: 'button', 'data-testid': 'unknown-abandon', onclick: resolve('abandon') }, 'Don’t send again'),
-      h('button', { type: 'button', class: 'primary', 'data-testid': 'unknown-submit-again', onclick: resolve('submit_again') }, 'Send again (may charge twice)')),
+    h(
+      'p',
+      {},
+      'The connection broke after the request left this computer, so the service may have created the video and reserved its credits. If it did, sending it again charges a second time. If you wait, check your account’s task list on the Seedance site first.',
+    ),
+    h(
+      'div',
+      { class: 'buttons' },
+      h(
+        'button',
+        { type: 'button', class: 'ghost', 'data-testid': 'unknown-later', onclick: () => el.close() },
+        'Decide later',
+      ),
+      h(
+        'button',
+        { type: 'button', 'data-testid': 'unknown-abandon', onclick: resolve('abandon') },
+        'Don’t send again',
+      ),
+      h(
+        'button',
+        { type: 'button', class: 'primary', 'data-testid': 'unknown-submit-again', onclick: resolve('submit_again') },
+        'Send again (may charge twice)',
+      ),
+    ),
   );
 
   return {

@@ -1,0 +1,117 @@
+// The app's commands: the one list that the handler, the build script's permissions
+// (`allow-<command>`), the TypeScript functions of `ui/src/bindings/commands.ts` and the
+// checks of the capability file, the reviewed permissions and the end-to-end call list all
+// come from. `commands/mod.rs` and `build.rs` both include this file, so it holds nothing
+// but the macro (and plain comments: an included file cannot open with `//!`).
+//
+// One entry per command, under the module that implements it:
+//
+//     name: sync|async [injected] (argument: Type, …) -> Answer;
+//
+// `injected` is what Tauri hands the command, never the webview (`app`: the AppHandle,
+// `state`: the AppState), in the order the function takes them, before its arguments.
+// Arguments cross as camelCase JSON keys; every command answers `IpcResult<Answer>`. The
+// doc comments become the TypeScript functions' docs. A command added here is refused
+// by the window until `capabilities/main-window.json` grants it and
+// `tests/webview_config.rs` lists it as reviewed.
+macro_rules! with_app_commands {
+    ($then:ident) => {
+        $then! {
+            key {
+                /// What the UI may know about the key: never the key, at most its last four.
+                key_status: async [state] () -> KeyStatus;
+                /// Saves the key in the OS keychain. Rejects with `keychain_unavailable` when
+                /// there is none; the UI then offers `keySetSessionOnly`.
+                key_set: async [state] (key: String) -> KeyStatus;
+                /// Keeps the key in memory until the app quits.
+                key_set_session_only: async [state] (key: String) -> KeyStatus;
+                /// Removes the key from the store in use.
+                key_clear: async [state] () -> KeyStatus;
+                /// Asks the service whether the saved key works.
+                key_test: async [state] () -> KeyCheck;
+                /// A made-up key for this session, only while the API address points at
+                /// this computer (the fake service): the demo never spends real credits.
+                key_use_demo: async [state] () -> KeyStatus;
+            }
+            settings {
+                /// The preferences with what is in effect and why.
+                settings_get: sync [state] () -> SettingsView;
+                /// Checks and saves the preferences; the engine restarts when the API
+                /// address, the library folder or a cap changed.
+                settings_set: async [app, state] (preferences: Preferences) -> SettingsView;
+                /// Opens a folder picker for the library; the unchanged settings when
+                /// cancelled.
+                settings_pick_library_dir: async [app, state] () -> SettingsView;
+            }
+            compose {
+                /// Models, their limits, aspect ratios and the state groups, from the core.
+                catalog: sync [] () -> Catalog;
+                /// Problems, warnings and the price of a draft; nothing is sent or stored.
+                compose_check: sync [] (draft: Draft) -> ComposeCheck;
+            }
+            tasks {
+                /// Queues a generation; it is sent as soon as a slot is free.
+                tasks_submit: async [state] (draft: Draft) -> TaskView;
+                /// Tasks still moving, waiting for a decision or being saved, oldest first.
+                tasks_in_flight: async [state] () -> Vec<TaskView>;
+                /// One task in full: guidance, timing and queue position included.
+                task_get: async [state] (id: TaskId) -> TaskView;
+                /// Sends a failed task's request again as a new task. Confirming is needed
+                /// when the first one may already have been charged.
+                tasks_retry: async [state] (id: TaskId, confirm_may_charge_twice: Option<bool>) -> TaskView;
+                /// Withdraws a task still waiting in the local queue.
+                tasks_cancel: async [state] (id: TaskId) -> ();
+                /// Tries again to put a finished video in the library after a
+                /// `download_failed` event; the outcome arrives as events. `not_allowed`
+                /// when the task is not waiting for its files.
+                tasks_download_again: async [state] (id: TaskId) -> ();
+                /// The creator's decision on a submission of unknown outcome; the new task
+                /// when it was sent again.
+                tasks_resolve_unknown: async [state] (id: TaskId, choice: UnknownSubmissionChoice) -> Option<TaskView>;
+            }
+            references {
+                /// Inspects files given by path, in order. The same command serves the file
+                /// picker, drag and drop and the end-to-end suite.
+                references_add_paths: async [app] (paths: Vec<String>) -> Vec<InspectedReference>;
+                /// Opens the file picker and inspects what was chosen.
+                references_pick: async [app] () -> Vec<InspectedReference>;
+            }
+            gallery {
+                /// One page of the history, newest first.
+                gallery_list: async [state] (query: GalleryQuery) -> GalleryPage;
+                /// Shows the video in the system file manager.
+                gallery_reveal: async [app, state] (id: TaskId) -> ();
+                /// Asks where to save a copy of the video; the saved path, or null when
+                /// cancelled.
+                gallery_save_as: async [app, state] (id: TaskId) -> Option<String>;
+                /// Opens the service's result URL in the browser; https only.
+                gallery_open_url: async [app, state] (id: TaskId) -> ();
+                /// Removes the task from the history; the video stays in the library.
+                gallery_delete: async [state] (id: TaskId) -> ();
+                /// The task's request as a new draft.
+                gallery_remix: async [state] (id: TaskId) -> Draft;
+                /// A new draft that starts from the video's last frame.
+                gallery_continue: async [state] (id: TaskId) -> Draft;
+            }
+            account {
+                /// Opens the service's site in the browser, where credits are added. The
+                /// shell picks the page from the API address in use; `not_allowed` against
+                /// the demo service.
+                account_add_credits: sync [app, state] () -> ();
+            }
+        }
+    };
+}
+
+// The names alone, in the list's order (for the build script's permissions).
+macro_rules! app_command_names {
+    ($(
+        $module:ident {$(
+            $(#[doc = $doc:literal])*
+            $name:ident : $kind:ident [$($injected:ident),*]
+                ($($arg:ident : $arg_ty:ty),*) -> $answer:ty;
+        )*}
+    )*) => {
+        &[$($(stringify!($name),)*)*]
+    };
+}

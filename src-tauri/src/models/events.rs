@@ -1,0 +1,53 @@
+//! What the engine tells the window, one `app-event` at a time.
+
+use super::TaskView;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// One engine event as the webview receives it on the `app-event` channel.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AppEvent {
+    TaskChanged {
+        task: Box<TaskView>,
+    },
+    UploadProgress {
+        #[ts(type = "number")]
+        task_id: i64,
+        /// Position of the reference in the request.
+        reference: u32,
+        #[ts(type = "number")]
+        sent: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
+    DownloadProgress {
+        #[ts(type = "number")]
+        task_id: i64,
+        #[ts(type = "number")]
+        received: u64,
+        #[ts(type = "number | null")]
+        total: Option<u64>,
+    },
+    QueueChanged {
+        #[ts(type = "number[]")]
+        queued: Vec<i64>,
+        running: u32,
+        limit: Option<u32>,
+    },
+    PollingPaused {
+        reason: String,
+    },
+    PollingResumed,
+    /// A finished video could not be put in the library; it stays playable from the
+    /// service and can be downloaded again once the cause is fixed.
+    DownloadFailed {
+        #[ts(type = "number")]
+        task_id: i64,
+        /// True when the library folder is the problem (full, read-only, not a folder):
+        /// the fix is in Settings.
+        library_folder: bool,
+        /// What went wrong and what to do, for the creator.
+        message: String,
+    },
+}
