@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use seedance_core::film::{
-    self, export, plan_join, plan_stitch, plan_stitch_reencoded, probe, stitch, ClipFacts,
-    Container, EditorFormat, FfmpegCli, FilmError, Seam, StitchMethod, StitchProgress, StitchStep,
-    Timeline, TimelineClip,
+    self, check_output, export, plan_join, plan_stitch, plan_stitch_reencoded, probe, stitch,
+    ClipFacts, Container, EditorFormat, FfmpegCli, FilmError, Seam, StitchMethod, StitchProgress,
+    StitchStep, Timeline, TimelineClip,
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -216,6 +216,11 @@ async fn stitch_and_check(
     let sound = clips.iter().any(|c| c.facts.audio.is_some());
     let plan = plan_stitch(clips).unwrap();
     assert_eq!(plan.is_lossless(), lossless, "{}", plan.summary());
+    assert!(
+        (plan.duration_secs - sum).abs() <= 0.1 * cuts,
+        "{} against {sum}",
+        plan.duration_secs
+    );
     let output = dir.join(format!("{name}.{}", plan.file_extension()));
     let progress = Arc::new(Progress::default());
     let outcome = stitch(
@@ -229,6 +234,7 @@ async fn stitch_and_check(
     .unwrap();
     assert_eq!(outcome.path, output);
     assert_eq!(outcome.lossless, lossless);
+    check_output(&tools(), &plan, &output).await.unwrap();
 
     let film = inspect(&output).await;
     assert!(
@@ -541,6 +547,41 @@ async fn cancelling_kills_ffmpeg_and_leaves_no_output() {
         processes_mentioning(&work.to_string_lossy()),
         Vec::<u32>::new()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_output_check_notices_a_film_that_is_not_its_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = clip(dir.path(), "one", BASE).await;
+    let silent = clip(
+        dir.path(),
+        "silent",
+        Spec {
+            sound: false,
+            ..BASE
+        },
+    )
+    .await;
+    // A plan of two clips against a file of one: too short.
+    let plan = plan_stitch(vec![one.clone(), one.clone()]).unwrap();
+    let err = check_output(&tools(), &plan, &one.facts.path)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("add up to 4.0"), "{err}");
+    // Sound where the clips have none.
+    let plan = plan_stitch(vec![silent.clone()]).unwrap();
+    let err = check_output(&tools(), &plan, &one.facts.path)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("has sound, but its clips have none"),
+        "{err}"
+    );
+    let plan = plan_stitch(vec![one.clone()]).unwrap();
+    check_output(&tools(), &plan, &one.facts.path)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

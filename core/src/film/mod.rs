@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 pub use export::{export, render, EditorFormat};
 pub use probe::probe;
 pub use stitch::{
-    plan_join, plan_stitch, plan_stitch_reencoded, remove_leftovers, stitch, EncodeTarget, Seam,
-    StitchMethod, StitchOutcome, StitchPlan, StitchProgress, StitchStep,
+    check_output, plan_join, plan_stitch, plan_stitch_reencoded, remove_leftovers, stitch,
+    EncodeTarget, Seam, StitchMethod, StitchOutcome, StitchPlan, StitchProgress, StitchStep,
 };
 pub use tools::{FfmpegCli, MediaTools};
 
@@ -484,6 +484,12 @@ pub enum FilmError {
         action: &'static str,
         source: std::io::Error,
     },
+    /// A copy was planned for clips that no longer allow it.
+    #[error("The clips changed since the join was planned: plan it again.")]
+    StalePlan,
+    /// A finished film is not what its plan promised.
+    #[error("The joined video {path} is not right: {detail}. Join the clips again; if it happens again, re-encode them.")]
+    OutputMismatch { path: PathBuf, detail: String },
     /// Stopped on request; nothing was left under the output's name.
     #[error("Stopped: the joined video was not made.")]
     Cancelled,

@@ -108,9 +108,11 @@ impl StitchPlan {
             2 => "both clips".to_owned(),
             n => format!("all {n} clips"),
         };
+        let Some(first) = self.clips.first().map(|c| &c.facts) else {
+            return "There are no clips to join.".to_owned();
+        };
         match &self.method {
             StitchMethod::Copy { container } => {
-                let first = &self.clips[0].facts;
                 let (w, h) = first.video.display_size();
                 let sound = first
                     .audio
@@ -449,6 +451,11 @@ pub async fn stitch(
 ) -> Result<StitchOutcome, FilmError> {
     check_clips(&plan.clips)?;
     check_names(&plan.clips)?;
+    // A plan kept across a change to its clips (a take downloaded again) must not copy
+    // packets that no longer fit together.
+    if plan.is_lossless() && !copy_obstacles(&plan.clips).is_empty() {
+        return Err(FilmError::StalePlan);
+    }
     let output = std::path::absolute(output).map_err(|e| FilmError::io(output, "found", e))?;
     let work = WorkFolder::create(&output).await?;
     let result = run_plan(tools, plan, &work, on_progress, cancel).await;
@@ -466,6 +473,38 @@ pub async fn stitch(
         path: output,
         lossless: plan.is_lossless(),
     })
+}
+
+/// Checks a finished film against its plan with ffprobe: a video stream, a sound stream
+/// exactly when any clip has sound, and the planned playing time within 0.1 s per cut (the
+/// cuts of a copy may each gain or lose up to one sound packet). For the caller that
+/// records the film, before it is shown as done.
+pub async fn check_output(
+    tools: &dyn MediaTools,
+    plan: &StitchPlan,
+    path: &Path,
+) -> Result<ClipFacts, FilmError> {
+    let facts = super::probe(tools, path).await?;
+    let mismatch = |detail: String| FilmError::OutputMismatch {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let sound = plan.clips.iter().any(|c| c.facts.audio.is_some());
+    if facts.audio.is_some() != sound {
+        return Err(mismatch(if sound {
+            "it has no sound, but its clips have".to_owned()
+        } else {
+            "it has sound, but its clips have none".to_owned()
+        }));
+    }
+    let cuts = plan.clips.len().saturating_sub(1).max(1) as f64;
+    if (facts.duration_secs - plan.duration_secs).abs() > 0.1 * cuts {
+        return Err(mismatch(format!(
+            "it plays {:.2} s, but its clips add up to {:.2} s",
+            facts.duration_secs, plan.duration_secs
+        )));
+    }
+    Ok(facts)
 }
 
 /// Runs ffmpeg for the plan inside the work folder and returns the finished file there.
@@ -962,6 +1001,51 @@ mod tests {
         // 96 frames at 30 fps = 3.2 s = 153600 samples at 48 kHz.
         assert!(graph.contains("atrim=end_sample=153600"), "{graph}");
         assert_eq!(args.last().unwrap(), "file:/w/p.mov");
+    }
+
+    #[test]
+    fn a_copy_plan_whose_clips_changed_is_refused_before_anything_runs() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut plan = plan_stitch(vec![clip("a", 640, 360, 24), clip("b", 640, 360, 24)]).unwrap();
+        assert!(plan.is_lossless());
+        plan.clips[1].facts.video.parameter_sets = Some("CRC32:other".into());
+        // Tools that do not exist: the refusal must come before any of them is needed.
+        let tools = super::super::FfmpegCli::at(
+            dir.path().join("no-ffmpeg"),
+            dir.path().join("no-ffprobe"),
+        );
+        let output = dir.path().join("film.mp4");
+        let err = rt
+            .block_on(stitch(
+                &tools,
+                &plan,
+                &output,
+                &|_| {},
+                &CancellationToken::new(),
+            ))
+            .unwrap_err();
+        assert!(matches!(err, FilmError::StalePlan), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn leftovers_of_crashed_stitches_are_removed_and_nothing_else() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let left = dir.path().join(".film.mp4.stitch-partial-0badf00d");
+        std::fs::create_dir(&left).unwrap();
+        std::fs::write(left.join("clip-0000.mov"), b"half").unwrap();
+        std::fs::write(dir.path().join("film.mp4"), b"a finished film").unwrap();
+        std::fs::write(dir.path().join(".hidden-note"), b"not ours").unwrap();
+        assert_eq!(rt.block_on(remove_leftovers(dir.path())).unwrap(), 1);
+        assert!(!left.exists());
+        assert!(dir.path().join("film.mp4").exists());
+        assert!(dir.path().join(".hidden-note").exists());
     }
 
     #[test]
