@@ -631,11 +631,15 @@ fn encode_args(
     let (w, h) = (format.width, format.height);
     let rate = format.frame_rate;
     let source_rate = clip.facts.video.frame_rate;
+    // Every piece is converted to and tagged as BT.709 (HD's colours), so a clip tagged
+    // otherwise keeps its colours next to the others instead of being read with the
+    // wrong matrix.
     // The padding after `fps` clones the last frame, so a clip whose length is not a whole
     // number of the film's frames still gives exactly `frames` frames.
     let mut graph = format!(
         "[0:v:0]trim=start_frame={}:end_frame={},setpts=PTS-STARTPTS,\
-         scale=w={w}:h={h}:force_original_aspect_ratio=decrease:force_divisible_by=2,\
+         scale=w={w}:h={h}:force_original_aspect_ratio=decrease:force_divisible_by=2:\
+         out_color_matrix=bt709:out_range=tv,\
          pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={rate},\
          tpad=stop_mode=clone:stop=-1,trim=end_frame={frames},format=yuv420p[v]",
         clip.in_frame, clip.out_frame,
@@ -674,6 +678,14 @@ fn encode_args(
         X264_CRF,
         "-pix_fmt",
         "yuv420p",
+        "-colorspace",
+        "bt709",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-color_range",
+        "tv",
         "-f",
         "mov",
     ]));
