@@ -20,8 +20,10 @@ APT_PACKAGES=(
   libglib2.0-bin dbus-bin strace
   # WebKitGTK plays H.264 results through GStreamer; libav brings the decoder
   gstreamer1.0-plugins-good gstreamer1.0-libav
-  # media tools the test fixtures are made with
+  # media tools the test fixtures are made with, and that stitch films (core/src/film)
   ffmpeg
+  # the editor-export test reads our files back with OpenTimelineIO in a virtual env
+  python3 python3-venv
 )
 
 if command -v apt-get >/dev/null; then
@@ -43,6 +45,17 @@ command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are missing" >&2
 
 if [ -f package-lock.json ]; then
   [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund
+fi
+
+# OpenTimelineIO and its adapters, for core/tests/film.rs (the .otio, .fcpxml and .edl
+# exports must read back with the same clips). Kept in a git-ignored virtual env so the
+# system Python is left alone; the test finds it there.
+OTIO_VENV=target/otio-venv
+OTIO_PACKAGES=(opentimelineio==0.18.1 opentimelineio-plugins==0.18.1 otio-fcpx-xml-adapter==1.0.0)
+if ! "$OTIO_VENV/bin/python3" -c "import opentimelineio, otio_cmx3600_adapter, otio_fcpx_xml_adapter" 2>/dev/null; then
+  echo "setup: installing ${OTIO_PACKAGES[*]} into $OTIO_VENV"
+  python3 -m venv "$OTIO_VENV"
+  "$OTIO_VENV/bin/python3" -m pip install -q --disable-pip-version-check "${OTIO_PACKAGES[@]}"
 fi
 
 if ! command -v tauri-driver >/dev/null; then

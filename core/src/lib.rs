@@ -10,6 +10,7 @@ pub mod api;
 pub mod clock;
 pub mod engine;
 pub mod files;
+pub mod film;
 pub mod guidance;
 pub mod keychain;
 pub mod ledger;
