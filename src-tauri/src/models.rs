@@ -265,7 +265,11 @@ pub struct ModelInfo {
 impl Catalog {
     pub fn current() -> Catalog {
         Catalog {
-            models: ModelId::ALL.into_iter().map(ModelInfo::from).collect(),
+            models: ModelId::all()
+                .iter()
+                .copied()
+                .map(ModelInfo::from)
+                .collect(),
             aspect_ratios: AspectRatio::ALL
                 .iter()
                 .map(|r| r.wire_id().to_owned())
@@ -385,6 +389,8 @@ impl Draft {
             generate_audio: self.generate_audio,
             high_bitrate: self.high_bitrate,
             seed: self.seed,
+            output_format: None,
+            video_job: None,
         })
     }
 

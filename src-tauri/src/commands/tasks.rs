@@ -61,6 +61,9 @@ pub(crate) fn input_problem(problem: &Problem) -> InputProblem {
         Field::AspectRatio => "aspect_ratio",
         Field::Mode => "mode",
         Field::Seed => "seed",
+        Field::Model => "model",
+        Field::OutputFormat => "output_format",
+        Field::VideoJob => "video_job",
     };
     InputProblem {
         field: field.to_owned(),
