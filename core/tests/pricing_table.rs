@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use seedance_core::media::MediaKind;
-use seedance_core::model::{Catalog, ModelId, Resolution, VideoJob};
+use seedance_core::model::{Catalog, ModelId, OutputFormat, Resolution, VideoJob};
 use seedance_core::pricing::{
     estimate, format_button_label, format_credits, CreditEstimate, PricingError, Spend, Tier,
 };
@@ -504,17 +504,83 @@ fn every_worked_example_of_the_2_5_family() {
     #[rustfmt::skip]
     type Case = (&'static str, GenerationRequest, f64, Option<f64>, Option<&'static str>);
     let cases: Vec<Case> = vec![
-        ("2.5, 5 s at 720p, text or image", with_videos(M::Seedance25, P720, 5, &[]), 295.0, None, Some("$1.36")),
-        ("2.5, 5 s at 720p from a 10 s clip", with_videos(M::Seedance25, P720, 5, &[Some(10_000)]), 175.0, Some(525.0), Some("$2.42")),
-        ("2.5, 4 s at 480p with a 10 s clip", with_videos(M::Seedance25, P480, 4, &[Some(10_000)]), 64.0, Some(224.0), None),
-        ("2.5, 4 s at 480p with 20 s + 6 s", with_videos(M::Seedance25, P480, 4, &[Some(20_000), Some(6_000)]), 64.0, Some(480.0), None),
-        ("extend a 6 s source by 5 s, 720p", with_videos(M::Seedance25Extend, P720, 5, &[Some(6_000)]), 175.0, Some(385.0), None),
-        ("extend a 10 s source by 5 s, 720p", with_videos(M::Seedance25Extend, P720, 5, &[Some(10_000)]), 175.0, Some(525.0), Some("$2.42")),
-        ("edit a 6 s source, 720p", with_videos(M::Seedance25Edit, P720, 0, &[Some(6_000)]), 525.0, Some(420.0), None),
-        ("edit a 10 s source, 720p", with_videos(M::Seedance25Edit, P720, 0, &[Some(10_000)]), 525.0, Some(700.0), Some("$3.22")),
-        ("edit a 7.4 s source, 720p", with_videos(M::Seedance25Edit, P720, 0, &[Some(7_400)]), 525.0, Some(525.0), None),
-        ("edit a 4 s source, 480p", with_videos(M::Seedance25Edit, P480, 0, &[Some(4_000)]), 240.0, Some(128.0), None),
-        ("worst case: extend 30 s by 30 s at 1080p", with_videos(M::Seedance25Extend, P1080, 30, &[Some(30_000)]), 2570.4, Some(5140.8), Some("$23.68")),
+        (
+            "2.5, 5 s at 720p, text or image",
+            with_videos(M::Seedance25, P720, 5, &[]),
+            295.0,
+            None,
+            Some("$1.36"),
+        ),
+        (
+            "2.5, 5 s at 720p from a 10 s clip",
+            with_videos(M::Seedance25, P720, 5, &[Some(10_000)]),
+            175.0,
+            Some(525.0),
+            Some("$2.42"),
+        ),
+        (
+            "2.5, 4 s at 480p with a 10 s clip",
+            with_videos(M::Seedance25, P480, 4, &[Some(10_000)]),
+            64.0,
+            Some(224.0),
+            None,
+        ),
+        (
+            "2.5, 4 s at 480p with 20 s + 6 s",
+            with_videos(M::Seedance25, P480, 4, &[Some(20_000), Some(6_000)]),
+            64.0,
+            Some(480.0),
+            None,
+        ),
+        (
+            "extend a 6 s source by 5 s, 720p",
+            with_videos(M::Seedance25Extend, P720, 5, &[Some(6_000)]),
+            175.0,
+            Some(385.0),
+            None,
+        ),
+        (
+            "extend a 10 s source by 5 s, 720p",
+            with_videos(M::Seedance25Extend, P720, 5, &[Some(10_000)]),
+            175.0,
+            Some(525.0),
+            Some("$2.42"),
+        ),
+        (
+            "edit a 6 s source, 720p",
+            with_videos(M::Seedance25Edit, P720, 0, &[Some(6_000)]),
+            525.0,
+            Some(420.0),
+            None,
+        ),
+        (
+            "edit a 10 s source, 720p",
+            with_videos(M::Seedance25Edit, P720, 0, &[Some(10_000)]),
+            525.0,
+            Some(700.0),
+            Some("$3.22"),
+        ),
+        (
+            "edit a 7.4 s source, 720p",
+            with_videos(M::Seedance25Edit, P720, 0, &[Some(7_400)]),
+            525.0,
+            Some(525.0),
+            None,
+        ),
+        (
+            "edit a 4 s source, 480p",
+            with_videos(M::Seedance25Edit, P480, 0, &[Some(4_000)]),
+            240.0,
+            Some(128.0),
+            None,
+        ),
+        (
+            "worst case: extend 30 s by 30 s at 1080p",
+            with_videos(M::Seedance25Extend, P1080, 30, &[Some(30_000)]),
+            2570.4,
+            Some(5140.8),
+            Some("$23.68"),
+        ),
     ];
     for (what, request, reserved, settled, dollars) in cases {
         let e = estimate(&request).unwrap();
@@ -770,6 +836,9 @@ async fn the_fake_service_reserves_and_settles_what_we_estimate() {
     };
     let mut two_oh_edit = make(ModelId::Seedance20, 5, vec![clip(10.0)]);
     two_oh_edit.video_job = Some(VideoJob::Edit);
+    let mut mov_extend = make(ModelId::Seedance25Extend, 8, vec![clip(12.0)]);
+    mov_extend.output_format = Some(OutputFormat::Mov);
+    mov_extend.resolution = Resolution::P1080;
     let cases = [
         make(ModelId::Seedance25, 5, vec![]),
         make(ModelId::Seedance25, 5, vec![clip(10.0)]),
@@ -778,6 +847,7 @@ async fn the_fake_service_reserves_and_settles_what_we_estimate() {
         make(ModelId::Seedance25Edit, 0, vec![clip(6.0)]),
         make(ModelId::Seedance25Edit, 0, vec![clip(7.4)]),
         two_oh_edit,
+        mov_extend,
     ];
     for request in &cases {
         let estimate = estimate(request).unwrap();
@@ -795,6 +865,8 @@ async fn the_fake_service_reserves_and_settles_what_we_estimate() {
             estimate.settlement.map(|s| s.credits),
             "{body}"
         );
+        let format = request.output_format.map_or("mp4", |f| f.wire_id());
+        assert_eq!(summary.output_format, format, "{body}");
         // After success and the settlement delay, the record says the settled figure.
         assert!(fake.complete_task(&id).await);
         fake.advance_service_time(60.0);
