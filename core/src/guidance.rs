@@ -1,16 +1,20 @@
 //! Every failure a creator can meet, turned into plain words and one next step.
 //!
-//! Owns the classification of HTTP errors (service-api §5), task failures in both documented
-//! shapes (§6, both errors pages), transport failures and local refusals into a stable
+//! Owns the classification of HTTP errors (service-api §5, §12.5.1), task failures in both
+//! documented shapes (§6, both errors pages; the Seedance 2.5 family's §12.5.2 and Wan
+//! 3.0's §12.5.3), transport failures and local refusals into a stable
 //! [`Category`] vocabulary that the CLI, the app and the tests branch on, plus what it
 //! means for the creator's credits and the one [`Action`] the UI offers as a button.
 //! It decides nothing about resending (that is `retry`) and performs no I/O.
 //!
 //! Classification keys on the exact documented messages first, then on documented
 //! patterns, then on the code; the word "try again" alone proves nothing, because several
-//! messages that need an edit first still end with "…and try again". Whatever is not
-//! recognised becomes `unknown` with the service's own text in `detail`: never a panic,
-//! never an empty title.
+//! messages that need an edit first still end with "…and try again". The 2.5 family's
+//! code `1001` covers download failure, input and output moderation, copyright or policy,
+//! lack of capacity and the edit/extend parameter checks at once: it is told apart only by
+//! the message's beginning, tested in the documented order (service-api §12.5.2), and only
+//! the capacity one is worth resending unchanged. Whatever is not recognised becomes
+//! `unknown` with the service's own text in `detail`: never a panic, never an empty title.
 
 use serde::{Deserialize, Serialize};
 
@@ -113,10 +117,12 @@ pub enum Category {
     Transient,
     SpendingCap,
     Unknown,
+    /// The result was withheld as possibly breaking copyright or platform rules (2.5).
+    CopyrightOrPolicy,
 }
 
 impl Category {
-    pub const ALL: [Category; 22] = [
+    pub const ALL: [Category; 23] = [
         Category::AuthMissingKey,
         Category::AuthInvalidKey,
         Category::AccessNotEnabled,
@@ -139,6 +145,7 @@ impl Category {
         Category::Transient,
         Category::SpendingCap,
         Category::Unknown,
+        Category::CopyrightOrPolicy,
     ];
 
     /// The wire name, identical to the serde form.
@@ -166,6 +173,7 @@ impl Category {
             Category::Transient => "transient",
             Category::SpendingCap => "spending_cap",
             Category::Unknown => "unknown",
+            Category::CopyrightOrPolicy => "copyright_or_policy",
         }
     }
 }
@@ -679,6 +687,12 @@ fn for_task(code: Option<&str>, message: &str) -> Guidance {
 }
 
 fn classify_task(code: Option<&str>, message: &str) -> Guidance {
+    if code == Some("1001") {
+        return classify_1001(message);
+    }
+    if let Some(guidance) = by_wan_message(message) {
+        return guidance;
+    }
     if let Some(guidance) = by_documented_message(message) {
         return guidance;
     }
@@ -687,6 +701,9 @@ fn classify_task(code: Option<&str>, message: &str) -> Guidance {
     }
     if let Some(guidance) = by_documented_pattern(message) {
         return guidance;
+    }
+    if message.starts_with("Service temporarily unavailable") {
+        return service_busy();
     }
     if is_transient_message(message) {
         return transient();
@@ -733,9 +750,11 @@ fn by_documented_message(message: &str) -> Option<Guidance> {
         | "The generated image did not pass review. Credits will not be deducted."
         | "The generated audio violates platform rules. Please adjust your prompt or images and try again."
         | "The generated content violates platform rules. Please adjust your prompt or images and try again."
-        | "The generated video did not pass review. Please modify your prompt or inputs and try again."
-        | "The generated video may violate platform or copyright rules. Please modify your prompt or inputs and try again." => {
+        | "The generated video did not pass review. Please modify your prompt or inputs and try again." => {
             output_rejected()
+        }
+        "The generated video may violate platform or copyright rules. Please modify your prompt or inputs and try again." => {
+            copyright_or_policy()
         }
         "Face detected in uploaded media. Please adjust your media and try again." => {
             face_detected()
@@ -757,6 +776,9 @@ fn by_documented_message(message: &str) -> Option<Guidance> {
         "Request parameters are invalid for video editing. Use adaptive aspect ratio and automatic duration, and ensure the reference video is 4–30 seconds." => {
             edit_source_invalid()
         }
+        "Request parameters are invalid for video extension. Use adaptive aspect ratio." => {
+            extend_source_invalid()
+        }
         "Failed to download your reference video. Please replace it or try again." => {
             reference_download_failed(Some(MediaKind::Video))
         }
@@ -767,8 +789,8 @@ fn by_documented_message(message: &str) -> Option<Guidance> {
         | "Video generation failed. Please try again."
         | "Generation timed out. Please try again."
         | "Task submission failed. Please try again."
-        | "Generation failed. Please try again."
-        | "Service temporarily unavailable. Please try again later." => transient(),
+        | "Generation failed. Please try again." => transient(),
+        "Service temporarily unavailable. Please try again later." => service_busy(),
         // Era A's only documented failure string says nothing about the cause. Honest
         // answer: unknown; a retry costs nothing if it fails again (refunded).
         "Task execution failed" => unknown_task(),
@@ -811,9 +833,24 @@ fn by_documented_pattern(message: &str) -> Option<Guidance> {
     if message.starts_with("Reference video total duration exceeds") {
         return Some(reference_video_too_long());
     }
+    if message
+        .starts_with("The parameter `content[0].text.text` specified in the request is not valid")
+    {
+        return Some(invalid_parameter(
+            "The service found no usable text in the prompt. Write a prompt that describes the video, then generate again.",
+            Action::EditPrompt,
+        ));
+    }
     if message.starts_with("The parameter `content` specified in the request is not valid") {
         return Some(if message.contains("video total duration") {
-            reference_video_too_long()
+            reference_videos_over_30_s()
+        } else if message.contains("video duration") {
+            invalid_parameter(
+                "One of your reference videos is too short or too long: on Seedance 2.5 each must last 2 to 30 seconds. Trim or replace it, then generate again.",
+                Action::TrimMedia {
+                    kind: Some(MediaKind::Video),
+                },
+            )
         } else {
             invalid_parameter(
                 "The service couldn't use this combination of references. Check them, then generate again.",
@@ -826,6 +863,9 @@ fn by_documented_pattern(message: &str) -> Option<Guidance> {
     if message.starts_with("Request parameters are invalid for video editing") {
         return Some(edit_source_invalid());
     }
+    if message.starts_with("Request parameters are invalid for video extension") {
+        return Some(extend_source_invalid());
+    }
     if message.starts_with("Audio cannot be the only reference") {
         return Some(invalid_parameter(
             "Audio can't be the only reference. Add an image or a video reference too, then generate again.",
@@ -835,6 +875,175 @@ fn by_documented_pattern(message: &str) -> Option<Guidance> {
         ));
     }
     None
+}
+
+/// The 2.5 family's code `1001`, told apart by the message's beginning in the documented
+/// order (service-api §12.5.2); the first match wins.
+fn classify_1001(message: &str) -> Guidance {
+    if let Some(rest) = message.strip_prefix("Failed to download") {
+        let kind = rest
+            .trim_start()
+            .strip_prefix("your reference ")
+            .and_then(media_kind_word);
+        return reference_download_failed(kind);
+    }
+    if let Some(rest) = message.strip_prefix("Your uploaded ") {
+        return match media_kind_word(rest) {
+            Some(kind) => uploaded_media_rejected(kind),
+            None => input_rejected(
+                "The service's content check flagged one of your references as possibly sensitive before generation started. Use different media, then generate again.",
+                Action::ReplaceReference {
+                    kind: None,
+                    index: None,
+                },
+            ),
+        };
+    }
+    if message.starts_with("The generated video did not pass") {
+        return output_rejected();
+    }
+    if message.starts_with("The generated audio") {
+        return generated_audio_rejected();
+    }
+    if message.starts_with("The generated video may violate") {
+        return copyright_or_policy();
+    }
+    if message.starts_with("Service temporarily unavailable") {
+        return service_busy();
+    }
+    if message.starts_with("Request parameters are invalid") {
+        return if message.contains("video editing") {
+            edit_source_invalid()
+        } else if message.contains("video extension") {
+            extend_source_invalid()
+        } else {
+            invalid_parameter(
+                "The service couldn't run this request with these settings. Check the source video and the settings, then generate again.",
+                Action::FixInput { field: None },
+            )
+        };
+    }
+    // Anything else under 1001 is a reason we do not know yet. Every known member of the
+    // family but capacity needs a change first, so an unknown one is not resent as is.
+    Guidance::new(
+        Category::Unknown,
+        false,
+        Refund::Refunded,
+        "Generation failed",
+        "The service stopped this video for a reason Seedance Studio doesn't recognise; its own words are below. Change what they point to, then generate again.",
+        Action::EditPrompt,
+    )
+}
+
+/// Wan 3.0's failures (service-api §12.5.3). Its code `500` is mostly not transient, so
+/// these are matched before the generic rules.
+fn by_wan_message(message: &str) -> Option<Guidance> {
+    let guidance = match message {
+        "Your content was blocked by moderation. Please adjust your prompt or uploaded media and try again." => {
+            input_rejected(
+                "The service's content rules blocked your prompt or references before generation started. Change them, then generate again.",
+                Action::EditPrompt,
+            )
+        }
+        "Your uploaded image may be restricted by copyright. Please use a different image." => {
+            Guidance::new(
+                Category::CopyrightOrPolicy,
+                false,
+                Refund::Refunded,
+                "An image may be under copyright",
+                "The service flagged one of your reference images as possibly restricted by copyright. Use a different image, then generate again.",
+                Action::ReplaceReference {
+                    kind: Some(MediaKind::Image),
+                    index: None,
+                },
+            )
+        }
+        "Failed to download your uploaded media. Please re-upload and try again." => {
+            Guidance::new(
+                Category::ReferenceDownloadFailed,
+                false,
+                Refund::Refunded,
+                "The service couldn't fetch a reference",
+                "The service couldn't download one of your uploaded references (uploads are kept for a day). Add the file again so it is uploaded anew, then generate again.",
+                Action::ReplaceReference {
+                    kind: None,
+                    index: None,
+                },
+            )
+        }
+        "Input image resolution is too low. Please use a higher-resolution image and try again." => {
+            Guidance::new(
+                Category::MediaInvalid,
+                false,
+                Refund::Refunded,
+                "An image is too small",
+                "One of your reference images has too few pixels for the service. Use a larger version of it, then generate again.",
+                Action::ReplaceReference {
+                    kind: Some(MediaKind::Image),
+                    index: None,
+                },
+            )
+        }
+        "Reference audio total duration exceeds the limit. Please use audio with a combined duration of 15 seconds or less." => {
+            invalid_parameter(
+                "Your reference audio is longer than the service allows in total (15 seconds combined). Trim it or use fewer clips, then generate again.",
+                Action::TrimMedia {
+                    kind: Some(MediaKind::Audio),
+                },
+            )
+        }
+        _ => {
+            let rest = message.strip_prefix("Wan 3.0 generation failed: ")?;
+            if let Some(face) = rest.strip_prefix("FaceDetectionSuspect - ") {
+                return Some(if face.starts_with("The output") {
+                    Guidance::new(
+                        Category::FaceDetected,
+                        false,
+                        Refund::Refunded,
+                        "The result showed a real face",
+                        "The video seemed to show a real person's face, which the service doesn't allow. Change the prompt so it doesn't call for a real person, then generate again.",
+                        Action::EditPrompt,
+                    )
+                } else {
+                    face_detected()
+                });
+            }
+            if rest.starts_with("ServiceUnavailable") {
+                return Some(service_busy());
+            }
+            let detail = rest.strip_prefix("InvalidParameter - ")?;
+            if detail.starts_with("Green net service failed") {
+                Guidance::new(
+                    Category::MediaInvalid,
+                    false,
+                    Refund::Refunded,
+                    "A reference file couldn't be checked",
+                    "The service's content check couldn't process one of your reference files. Use another file (or export it again), then generate again.",
+                    Action::ReplaceReference {
+                        kind: None,
+                        index: None,
+                    },
+                )
+            } else if detail.starts_with("input_video_duration(") {
+                invalid_parameter(
+                    "Your reference videos and the duration add up to more than 30 seconds, which Wan 3.0 doesn't allow. Choose a shorter duration or shorter videos, then generate again.",
+                    Action::FixInput {
+                        field: Some("duration".into()),
+                    },
+                )
+            } else if detail.contains("duration should be at most") {
+                invalid_parameter(
+                    "One of your reference videos is longer than Wan 3.0 allows (15 seconds each). Trim it, then generate again.",
+                    Action::TrimMedia {
+                        kind: Some(MediaKind::Video),
+                    },
+                )
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(guidance)
 }
 
 /// "Reference image 2 failed review. Please replace it." → (Image, 2).
@@ -924,6 +1133,28 @@ fn output_rejected() -> Guidance {
     )
 }
 
+fn generated_audio_rejected() -> Guidance {
+    Guidance::new(
+        Category::OutputRejected,
+        false,
+        Refund::Refunded,
+        "The soundtrack didn't pass review",
+        "The video was made, but the service's review rejected its generated sound. Adjust the prompt or references (or turn generated audio off), then generate again.",
+        Action::EditPrompt,
+    )
+}
+
+fn copyright_or_policy() -> Guidance {
+    Guidance::new(
+        Category::CopyrightOrPolicy,
+        false,
+        Refund::Refunded,
+        "The result may break copyright or platform rules",
+        "The video was made, but the service withheld it as possibly breaking copyright or platform rules. Change the prompt or references (for example, avoid named characters, brands or real people), then generate again.",
+        Action::EditPrompt,
+    )
+}
+
 fn face_detected() -> Guidance {
     Guidance::new(
         Category::FaceDetected,
@@ -979,6 +1210,15 @@ fn invalid_parameter(explanation: &str, action: Action) -> Guidance {
     )
 }
 
+fn reference_videos_over_30_s() -> Guidance {
+    invalid_parameter(
+        "Your reference videos are longer than the service allows in total (30 seconds combined on Seedance 2.5). Trim them or use fewer, then generate again.",
+        Action::TrimMedia {
+            kind: Some(MediaKind::Video),
+        },
+    )
+}
+
 fn reference_video_too_long() -> Guidance {
     invalid_parameter(
         "Your reference videos are longer than the service allows in total (15 seconds combined). Trim them or use fewer, then generate again.",
@@ -989,22 +1229,41 @@ fn reference_video_too_long() -> Guidance {
 }
 
 fn edit_source_invalid() -> Guidance {
-    invalid_parameter(
-        "Video editing needs automatic aspect ratio and duration, and a source video between 4 and 30 seconds long. Adjust the source video, then try again.",
+    Guidance::new(
+        Category::InvalidParameter,
+        false,
+        Refund::Refunded,
+        "This clip can't be edited as it is",
+        "An edit needs a source video between 4 and 30 seconds long (the result keeps its length and shape). Trim the source to 4–30 seconds, then try again.",
         Action::TrimMedia {
             kind: Some(MediaKind::Video),
         },
     )
 }
 
+fn extend_source_invalid() -> Guidance {
+    Guidance::new(
+        Category::InvalidParameter,
+        false,
+        Refund::Refunded,
+        "This clip can't be extended as it is",
+        "The service couldn't run this as an extension of the source video. Shorten the source clip (or the prompt), then try again.",
+        Action::TrimMedia {
+            kind: Some(MediaKind::Video),
+        },
+    )
+}
+
+/// Not resendable as is (service-api §7: "…Please replace it or try again." is one of
+/// the messages that must not be retried unchanged): the link has to work first.
 fn reference_download_failed(kind: Option<MediaKind>) -> Guidance {
     let what = kind.map(media_word).unwrap_or("file");
     Guidance::new(
         Category::ReferenceDownloadFailed,
-        true,
+        false,
         Refund::Refunded,
         "The service couldn't fetch a reference",
-        format!("The service couldn't download your reference {what}. If its link may have expired or isn't public, replace it; otherwise just try again."),
+        format!("The service couldn't download your reference {what}. Check that its link works and is public, or replace it (a file from this computer is uploaded again), then generate again."),
         Action::ReplaceReference { kind, index: None },
     )
 }
@@ -1016,6 +1275,19 @@ fn transient() -> Guidance {
         Refund::Refunded,
         "Generation failed, try again",
         "The service had a temporary problem making this video. Nothing is wrong with your request: generate it again.",
+        Action::Retry,
+    )
+}
+
+/// The 2.5 family's lack of capacity (and Wan's `ServiceUnavailable`): the one failure of
+/// those families worth resending unchanged, after a short wait.
+fn service_busy() -> Guidance {
+    Guidance::new(
+        Category::Transient,
+        true,
+        Refund::Refunded,
+        "The service is busy",
+        "The service had no capacity for this video just now. Nothing is wrong with your request: wait a minute or two, then generate it again.",
         Action::Retry,
     )
 }

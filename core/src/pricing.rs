@@ -1,53 +1,22 @@
-//! What a generation will cost before it is submitted: credits and an approximate dollar
-//! figure, from the one rate table in `pricing/rates.json` (service-api §8.1, Era D).
+//! What a generation will cost before it is submitted: what the service reserves at
+//! submission and, where it differs, what it settles at after success (service-api §4.2,
+//! §8.1, §12.3), in credits and an approximate dollar figure. Rates, the implied value of
+//! a credit and the settlement rule of each model are data, in the model catalogue
+//! (`model::Catalog`, `catalog/models.json`).
 //!
-//! Owns the rate table, the estimate and its wording. It never stands in for the
-//! service's own figure: a task's `creditsUsed` stays a [`Spend::Reported`] and is shown
-//! as the service's, never recomputed. It does not validate a request (see `validate`);
-//! it only refuses to price what has no price.
+//! Owns the estimate and its wording. It never stands in for the service's own figure: a
+//! task's `creditsUsed` stays a [`Spend::Reported`] and is shown as the service's, never
+//! recomputed. It does not validate a request (see `validate`); it only refuses to price
+//! what has no price.
 
-use crate::model::{ModelId, Resolution};
+use crate::media::MediaKind;
+use crate::model::{Catalog, ModelId, ModelSpec, Resolution, SettlementRule};
 use crate::request::GenerationRequest;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 
-const RATES_JSON: &str = include_str!("../pricing/rates.json");
-
-/// The rate table as shipped. Credits per output second, per model × resolution × tier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RateTable {
-    /// Changes whenever a rate changes; recorded with every estimate.
-    pub version: String,
-    /// Where the rates come from, for the docs and the about box.
-    pub source: String,
-    pub models: Vec<ModelRates>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelRates {
-    pub model: ModelId,
-    /// Implied dollar value of one credit. The service bills credits; dollars are only
-    /// ever our estimate.
-    pub usd_per_credit: f64,
-    /// Shown next to every estimate for this model (e.g. a launch discount whose effect
-    /// on the credits charged is undocumented).
-    pub note: Option<String>,
-    /// Only the resolutions the model offers; a missing row means "not available".
-    pub rates: Vec<ResolutionRates>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ResolutionRates {
-    pub resolution: Resolution,
-    /// Credits per output second without a reference video.
-    pub standard: f64,
-    /// Credits per output second, for the whole duration, when any reference video is
-    /// attached.
-    pub reference_video: f64,
-}
-
-/// Which column of the table applies. Any reference video moves the whole clip to the
-/// reference-video rate; images and audio never change the price.
+/// Which column of the rate table applies. Any reference video moves the whole clip to
+/// the reference-video rate (for models that have one); images and audio never change
+/// the price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
@@ -72,47 +41,17 @@ impl Tier {
     }
 }
 
-impl ResolutionRates {
-    pub fn rate(&self, tier: Tier) -> f64 {
-        match tier {
-            Tier::Standard => self.standard,
-            Tier::ReferenceVideo => self.reference_video,
-        }
-    }
-}
-
-impl ModelRates {
-    pub fn for_resolution(&self, resolution: Resolution) -> Option<&ResolutionRates> {
-        self.rates.iter().find(|r| r.resolution == resolution)
-    }
-}
-
-impl RateTable {
-    pub fn model(&self, model: ModelId) -> Option<&ModelRates> {
-        self.models.iter().find(|m| m.model == model)
-    }
-
-    /// Credits per output second, `None` when the model does not offer `resolution`.
-    pub fn rate(&self, model: ModelId, resolution: Resolution, tier: Tier) -> Option<f64> {
-        Some(self.model(model)?.for_resolution(resolution)?.rate(tier))
-    }
-}
-
-/// The shipped rate table, parsed on first use.
-pub fn rate_table() -> &'static RateTable {
-    static TABLE: OnceLock<RateTable> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        // The file is compiled in and checked by this module's tests, so a parse failure
-        // can only be a build of an edited table that skipped them.
-        serde_json::from_str(RATES_JSON).expect("pricing/rates.json is valid (unit-tested)")
-    })
-}
-
-/// Our estimate of what a request will cost. Credits are the documented final price for
-/// the 2.0 family (charged in full at submit, refunded on failure); `usd` is approximate.
+/// Our estimate of what a request will cost.
+///
+/// `credits` is what the service reserves at submission (the 402's `required`). For the
+/// 2.0 family, Wan and 2.5 without a reference video it is also the final price (charged
+/// in full, refunded on failure). For 2.5 with a reference video, extend and edit the
+/// service rewrites the charge after success: [`CreditEstimate::settlement`] says to
+/// what. `usd` is approximate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreditEstimate {
-    /// `rate_per_second × duration`, rounded to 1/100 credit (rates can be fractional).
+    /// Reserved at submission: `rate_per_second × reserved_seconds`, rounded to 1/100
+    /// credit (rates can be fractional).
     pub credits: f64,
     /// Unrounded `credits × usd_per_credit`; round only for display.
     pub usd: f64,
@@ -120,6 +59,43 @@ pub struct CreditEstimate {
     pub tier: Tier,
     pub table_version: String,
     pub note: Option<String>,
+    /// Seconds billed at submission (`duration`, or an edit's fixed reservation).
+    #[serde(default)]
+    pub reserved_seconds: f64,
+    /// What the service settles at after success, when the model settles after success;
+    /// `None` when the reservation is the final price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<Settlement>,
+}
+
+/// The charge after success of a task that settles then (service-api §12.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Settlement {
+    /// `rate_per_second × seconds`, rounded to 1/100 credit.
+    pub credits: f64,
+    pub usd: f64,
+    /// Settled seconds, whole (the service rounds them).
+    pub seconds: f64,
+    /// A reference video's length is unknown here, so the most the rule can count was
+    /// assumed: the real figure is this or less.
+    pub upper_bound: bool,
+}
+
+impl CreditEstimate {
+    /// What the task finally costs if it succeeds: the settled figure, or the
+    /// reservation where that is final.
+    pub fn settled_credits(&self) -> f64 {
+        self.settlement.map_or(self.credits, |s| s.credits)
+    }
+
+    /// What a spending cap must count for this request until the service has settled
+    /// it: the larger of the reservation and the settled figure (an edit reserves more
+    /// than it may settle at; a 2.5 task with a reference video settles higher than it
+    /// reserves). Once the task's `creditsUsed` is read after settlement, that replaces
+    /// it.
+    pub fn cap_credits(&self) -> f64 {
+        self.credits.max(self.settled_credits())
+    }
 }
 
 /// Why a request has no price.
@@ -156,52 +132,113 @@ pub(crate) fn join_words(items: &[&str], last: &str) -> String {
     }
 }
 
-/// Prices a request from the shipped table: `duration × rate` for its resolution, at the
-/// reference-video rate if any reference video is attached.
+/// Prices a request from the shipped catalogue.
 ///
 /// Errors when the model lacks the resolution or the duration is outside the model's
 /// range, because the service would refuse the request and charge nothing.
 pub fn estimate(request: &GenerationRequest) -> Result<CreditEstimate, PricingError> {
-    estimate_with(rate_table(), request)
+    estimate_with(Catalog::shipped(), request)
 }
 
-/// [`estimate`] against a given table (tests, or a table the user chose to load).
+/// [`estimate`] against `catalog` (a model added as data, or a test's copy).
+///
+/// Reservation: `duration × rate` at the resolution's rate (the reference-video rate
+/// when any reference video is attached), or an edit's fixed `reserve_secs × rate`.
+/// Settlement after success, per the model's rule: `(the reference videos' seconds up to
+/// the rule's cap + duration) × rate`, or `2 × the source's seconds (capped) × rate`,
+/// settled seconds rounded to whole seconds as the service does. A video of unknown
+/// length counts as the cap, so the figure is an upper bound.
 pub fn estimate_with(
-    table: &RateTable,
+    catalog: &Catalog,
     request: &GenerationRequest,
 ) -> Result<CreditEstimate, PricingError> {
     let model = request.model;
-    let limits = model.limits();
-    if !(limits.min_duration_secs..=limits.max_duration_secs).contains(&request.duration_secs) {
-        return Err(PricingError::DurationOutOfRange {
-            model,
-            duration_secs: request.duration_secs,
-            min_secs: limits.min_duration_secs,
-            max_secs: limits.max_duration_secs,
-        });
-    }
-    let model_rates = table
+    let spec = catalog
         .model(model)
         .ok_or(PricingError::ModelNotPriced { model })?;
+    let duration_secs = request.effective_duration_secs_with(catalog);
+    if let Some(range) = spec.duration {
+        if !(range.min_secs..=range.max_secs).contains(&duration_secs) {
+            return Err(PricingError::DurationOutOfRange {
+                model,
+                duration_secs,
+                min_secs: range.min_secs,
+                max_secs: range.max_secs,
+            });
+        }
+    }
     let tier = Tier::for_request(request);
-    let rate = model_rates
-        .for_resolution(request.resolution)
-        // The service refuses the resolution whatever a loaded table says.
-        .filter(|_| model.resolutions().contains(&request.resolution))
+    let rate = spec
+        .rate(request.resolution, tier == Tier::ReferenceVideo)
         .ok_or(PricingError::UnsupportedResolution {
             model,
             resolution: request.resolution,
-        })?
-        .rate(tier);
-    let credits = round_credits(rate * f64::from(request.duration_secs));
+        })?;
+    let duration = f64::from(duration_secs);
+    let reserved_seconds = match spec.pricing.settlement {
+        SettlementRule::DoubleSource { reserve_secs, .. } => reserve_secs,
+        SettlementRule::AtSubmit | SettlementRule::VideosPlusDuration { .. } => duration,
+    };
+    let usd_per_credit = spec.pricing.usd_per_credit;
+    let credits = round_credits(rate * reserved_seconds);
+    let settlement = settled_seconds(spec, request, duration).map(|(seconds, upper_bound)| {
+        let credits = round_credits(rate * seconds);
+        Settlement {
+            credits,
+            usd: credits * usd_per_credit,
+            seconds,
+            upper_bound,
+        }
+    });
     Ok(CreditEstimate {
         credits,
-        usd: credits * model_rates.usd_per_credit,
+        usd: credits * usd_per_credit,
         rate_per_second: rate,
         tier,
-        table_version: table.version.clone(),
-        note: model_rates.note.clone(),
+        table_version: catalog.version.clone(),
+        note: spec.pricing.note.clone(),
+        reserved_seconds,
+        settlement,
     })
+}
+
+/// Seconds the service settles at after success, and whether an unknown length made it
+/// an upper bound; `None` when the reservation is final.
+fn settled_seconds(
+    spec: &ModelSpec,
+    request: &GenerationRequest,
+    duration: f64,
+) -> Option<(f64, bool)> {
+    let videos = || {
+        request
+            .references_of(MediaKind::Video)
+            .map(|r| r.duration_ms)
+    };
+    match spec.pricing.settlement {
+        SettlementRule::AtSubmit => None,
+        SettlementRule::VideosPlusDuration { max_video_secs } => {
+            if !request.has_reference_video() {
+                return None;
+            }
+            let unknown = videos().any(|d| d.is_none());
+            let known: u64 = videos().flatten().fold(0, u64::saturating_add);
+            let counted = if unknown {
+                max_video_secs
+            } else {
+                (known as f64 / 1000.0).min(max_video_secs)
+            };
+            Some(((counted + duration).round(), unknown))
+        }
+        SettlementRule::DoubleSource {
+            max_source_secs, ..
+        } => {
+            let source = request.source_video_ms();
+            let counted = source.map_or(max_source_secs, |ms| {
+                (ms as f64 / 1000.0).min(max_source_secs)
+            });
+            Some(((2.0 * counted).round(), source.is_none()))
+        }
+    }
 }
 
 /// Hundredths of a credit, so `143.4 × 5` is `717`, not `717.0000000000001`.
@@ -226,13 +263,28 @@ pub fn format_usd(usd: f64) -> String {
     format!("${}.{:02}", group_digits(cents / 100), cents % 100)
 }
 
-/// The Generate button's cost, e.g. "200 credits ≈ $0.94".
+/// The Generate button's cost: "200 credits ≈ $0.94" where the reservation is the
+/// price; "reserves 175 credits now, about 525 when done (≈ $2.42)" where the service
+/// settles after success ("at most" when a reference's length is unknown).
 pub fn format_button_label(estimate: &CreditEstimate) -> String {
-    format!(
-        "{} ≈ {}",
-        format_credits(estimate.credits),
-        format_usd(estimate.usd)
-    )
+    match estimate.settlement {
+        None => format!(
+            "{} ≈ {}",
+            format_credits(estimate.credits),
+            format_usd(estimate.usd)
+        ),
+        Some(settled) => format!(
+            "reserves {} now, {} {} when done (≈ {})",
+            format_credits(estimate.credits),
+            if settled.upper_bound {
+                "at most"
+            } else {
+                "about"
+            },
+            format_number(settled.credits),
+            format_usd(settled.usd)
+        ),
+    }
 }
 
 fn format_number(value: f64) -> String {
@@ -297,18 +349,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shipped_table_parses_and_covers_exactly_each_models_resolutions() {
-        let table: RateTable = serde_json::from_str(RATES_JSON).unwrap();
-        assert_eq!(table.models.len(), ModelId::ALL.len());
-        for model in ModelId::ALL {
-            let rates = table.model(model).unwrap();
-            let mut priced: Vec<Resolution> = rates.rates.iter().map(|r| r.resolution).collect();
-            priced.sort();
-            assert_eq!(priced, model.resolutions(), "{model:?}");
-            for row in &rates.rates {
-                assert!(row.standard > 0.0 && row.reference_video >= row.standard);
+    fn the_reference_video_rate_is_higher_on_2_0_and_lower_on_2_5() {
+        // service-api §12.3.1: the 2.5 reference-video rate is lower per second, but the
+        // reference's own seconds are billed too.
+        for model in Catalog::shipped().models.iter() {
+            for row in &model.pricing.rates {
+                let Some(reference) = row.reference_video else {
+                    continue;
+                };
+                if model.family == "seedance-2.0" {
+                    assert!(reference > row.standard, "{:?}", model.id);
+                } else {
+                    assert!(reference < row.standard, "{:?}", model.id);
+                }
             }
         }
+    }
+
+    #[test]
+    fn the_button_says_both_figures_when_the_charge_settles_later() {
+        let settled = |credits: f64, upper_bound: bool| CreditEstimate {
+            credits: 175.0,
+            usd: 175.0 * 0.004606,
+            rate_per_second: 35.0,
+            tier: Tier::ReferenceVideo,
+            table_version: "t".into(),
+            note: None,
+            reserved_seconds: 5.0,
+            settlement: Some(Settlement {
+                credits,
+                usd: credits * 0.004606,
+                seconds: credits / 35.0,
+                upper_bound,
+            }),
+        };
+        let e = settled(525.0, false);
+        assert_eq!(
+            format_button_label(&e),
+            "reserves 175 credits now, about 525 when done (≈ $2.42)"
+        );
+        assert_eq!((e.settled_credits(), e.cap_credits()), (525.0, 525.0));
+        let e = settled(1225.0, true);
+        assert_eq!(
+            format_button_label(&e),
+            "reserves 175 credits now, at most 1,225 when done (≈ $5.64)"
+        );
+        let mut e = settled(140.0, false);
+        e.settlement = e.settlement.map(|s| Settlement {
+            credits: 140.0,
+            ..s
+        });
+        assert_eq!(e.cap_credits(), 175.0, "the cap counts the larger figure");
+        e.settlement = None;
+        assert_eq!(format_button_label(&e), "175 credits ≈ $0.81");
+        assert_eq!((e.settled_credits(), e.cap_credits()), (175.0, 175.0));
     }
 
     #[test]

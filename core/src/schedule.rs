@@ -1,11 +1,14 @@
 //! When to ask the service about a running task next: one pure function of what we know
 //! about the task ([`next_poll_delay`]), plus a virtual-time simulator of the documented
-//! timing mix ([`sim`]) that the property tests and `poll-bench` share.
+//! timing mixes ([`sim`]: the 2.0 family's and the Seedance 2.5 family's) that the
+//! property tests and `poll-bench` share. What a model's window and "stuck after" are is
+//! the catalogue's (`model::Catalog`), passed in by the engine.
 //!
 //! Owns the poll timing only. It sends nothing, sleeps nowhere and reads no clock: the
 //! engine passes elapsed time and a jitter sample in and waits itself.
 //!
-//! The shape follows from where completions happen (service-api §4.5) and what a poll costs.
+//! The shape follows from where completions happen (service-api §4.5, §12.1.4) and what a
+//! poll costs.
 //! A poll at elapsed time `t` is paid by every task still running at `t`, while it can
 //! only catch the completions that happen just before it. With a detection-delay target
 //! `D`, an interval `d > D` misses the target for a fraction `1 − D/d` of the completions
@@ -22,8 +25,12 @@
 //! - at most 60 s between polls before the window, where the documented mix has no
 //!   completions;
 //! - a medium interval inside the window before its last `dense_span` seconds, where the
-//!   widest windows (2–6 min, 4k) put the few completions the 5 % may miss;
-//! - dense polls (≈ 2.9 s, under `D`) through the last `dense_span` of the window;
+//!   widest windows (2–6 min, 4k, 2.5 at 1080p) put the few completions the 5 % may miss;
+//! - dense polls (≈ 2.9 s, under `D`) through the last `dense_span` of the window. The
+//!   threshold that reaches 95 % depends on the population: 140 s suffices for the 2.0
+//!   family, while the 2.5 family's wider windows (3–6 and 4–11 min) need 260 s, which
+//!   their catalogue entries ask for ([`TimeWindow::dense_span`]); one span for both would
+//!   make the 2.0 family pay for the 2.5 family's windows;
 //! - a gentle back-off after it, and every 60 s once the task counts as stuck.
 //!
 //! `poll-bench` measures it against fixed 2 s polling and prints the relaxed lower
@@ -99,9 +106,13 @@ pub struct PollSchedule {
     /// Interval where completions are likely: the last `dense_span` of the window.
     pub dense: Duration,
     /// How much of the end of the window is polled densely (all of it when the window is
-    /// shorter). Where the window starts earlier than that, the hazard is too low to pay
-    /// for dense polls.
+    /// shorter), at least: a model's table may ask for more ([`TimeWindow::dense_span`]).
+    /// Where the window starts earlier than that, the hazard is too low to pay for dense
+    /// polls.
     pub dense_span: Duration,
+    /// Whether a model's own dense span ([`TimeWindow::dense_span`]) applies; `false`
+    /// gives every model `dense_span` (for comparison in `poll-bench`).
+    pub model_dense_span: bool,
     /// Interval inside the window before the dense span.
     pub medium: Duration,
     /// The dense span starts this much early, so a completion right at its start is seen.
@@ -144,6 +155,7 @@ impl Default for PollSchedule {
             early_text_only: vec![Duration::from_secs(10)],
             dense: Duration::from_millis(2_900),
             dense_span: Duration::from_secs(140),
+            model_dense_span: true,
             medium: Duration::from_secs(20),
             lead: Duration::ZERO,
             sparse: Duration::from_secs(60),
@@ -223,7 +235,12 @@ impl PollSchedule {
         let shift = (queued_for - secs(self.nominal_queue)).clamp(0.0, secs(self.max_queue_shift));
         let earliest = secs(ctx.window.earliest) + shift;
         let latest = (secs(ctx.window.latest) + shift).max(earliest);
-        let dense_from = (earliest.max(latest - secs(self.dense_span)) - secs(self.lead)).max(0.0);
+        let model_span = match ctx.window.dense_span {
+            Some(span) if self.model_dense_span => secs(span),
+            _ => 0.0,
+        };
+        let span = secs(self.dense_span).max(model_span);
+        let dense_from = (earliest.max(latest - span) - secs(self.lead)).max(0.0);
         if t < earliest.min(dense_from) {
             // Sparse, but land on the next phase instead of jumping past it.
             (earliest.min(dense_from) - t)
@@ -334,6 +351,62 @@ pub mod sim {
             name: "fast failure (seconds)",
             weight: 0.10,
             model: ModelId::Seedance20,
+            resolution: Resolution::P720,
+            reference_video: true,
+            completes: (1.0, 10.0),
+        },
+    ];
+
+    /// The Seedance 2.5 family's documented mix (service-api §4.5, §12.1.4: 3–11 minutes,
+    /// stuck after 15): a 4–5 s clip in 3–6 min at 480p/720p and 4–11 min at 1080p, 4–7
+    /// min with a reference video, edit and extend in 4–6 min, and failures of bad
+    /// references (code 1001) within seconds. Weights are our guess at a creator's usage;
+    /// the windows the schedule is told come from the catalogue, like the app's.
+    pub const FAMILY_2_5_MIX: &[MixClass] = &[
+        MixClass {
+            name: "2.5 480p/720p (3-6 min)",
+            weight: 0.34,
+            model: ModelId::Seedance25,
+            resolution: Resolution::P720,
+            reference_video: false,
+            completes: (180.0, 360.0),
+        },
+        MixClass {
+            name: "2.5 1080p (4-11 min)",
+            weight: 0.14,
+            model: ModelId::Seedance25,
+            resolution: Resolution::P1080,
+            reference_video: false,
+            completes: (240.0, 660.0),
+        },
+        MixClass {
+            name: "2.5 reference video (4-7 min)",
+            weight: 0.16,
+            model: ModelId::Seedance25,
+            resolution: Resolution::P720,
+            reference_video: true,
+            completes: (240.0, 420.0),
+        },
+        MixClass {
+            name: "2.5 edit (4-6 min)",
+            weight: 0.12,
+            model: ModelId::Seedance25Edit,
+            resolution: Resolution::P720,
+            reference_video: true,
+            completes: (240.0, 360.0),
+        },
+        MixClass {
+            name: "2.5 extend (4-6 min)",
+            weight: 0.14,
+            model: ModelId::Seedance25Extend,
+            resolution: Resolution::P720,
+            reference_video: true,
+            completes: (240.0, 360.0),
+        },
+        MixClass {
+            name: "1001 fast failure (seconds)",
+            weight: 0.10,
+            model: ModelId::Seedance25,
             resolution: Resolution::P720,
             reference_video: true,
             completes: (1.0, 10.0),
@@ -485,6 +558,7 @@ mod tests {
                 TimeWindow {
                     earliest: Duration::from_secs(120),
                     latest: Duration::from_secs(240),
+                    dense_span: None,
                 },
                 Duration::from_secs(600),
             )

@@ -1,6 +1,9 @@
 //! Catches, before anything is paid or uploaded, what the service would refuse (HTTP 400)
 //! or accept and then fail, and warns where it would silently drop or reinterpret input
-//! (service-api §3.2–3.4, §10).
+//! (service-api §3.2–3.5, §10, §12.1–12.2). Every limit comes from the model's entry in
+//! the catalogue (`model::Catalog`), so a model added as data is checked with no code
+//! change: counts and lengths per kind, the source of an edit or extension, durations,
+//! resolutions, aspect ratios, output formats, seeds, modes and the "2.0 way" jobs.
 //!
 //! Owns the problem vocabulary the app shows next to each field. [`validate`] is pure: it
 //! reads only the request (durations already probed into each `Reference`). Looking at
@@ -8,7 +11,10 @@
 //! them through `media`. Pricing and submission are not this module's business.
 
 use crate::media::{self, MediaInfo, MediaKind, ProbeError};
-use crate::model::{Mode, ModelId, ModelLimits};
+use crate::model::{
+    Catalog, EffectiveMode, ImagesBeyondTwo, KindRule, Mode, ModelSpec, SettlementRule, TaskKind,
+    VideoJob,
+};
 use crate::pricing::{group_digits as group, join_words};
 use crate::request::{GenerationRequest, Reference, ReferenceSource};
 use serde::{Deserialize, Serialize};
@@ -16,7 +22,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The outcome of checking a request. Submit only when `problems` is empty; `warnings`
-/// are shown but do not block.
+/// are shown but do not block (they include notes such as "the aspect ratio is ignored in
+/// keyframe mode").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validation {
     pub problems: Vec<Problem>,
@@ -79,8 +86,10 @@ impl Problem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    /// The model itself (one this build does not know).
+    Model,
     Prompt,
-    /// The references as a whole (counts, combined lengths).
+    /// The references as a whole (counts, combined lengths, a missing source video).
     References,
     Reference(usize),
     Duration,
@@ -88,6 +97,29 @@ pub enum Field {
     AspectRatio,
     Mode,
     Seed,
+    OutputFormat,
+    /// The "2.0 way" job (restyle, edit or extend a reference video).
+    VideoJob,
+}
+
+impl Field {
+    /// The snake_case name, as serde writes the unit variants (`"reference"` for a
+    /// reference, whose position is in [`Problem::reference`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Model => "model",
+            Field::Prompt => "prompt",
+            Field::References => "references",
+            Field::Reference(_) => "reference",
+            Field::Duration => "duration",
+            Field::Resolution => "resolution",
+            Field::AspectRatio => "aspect_ratio",
+            Field::Mode => "mode",
+            Field::Seed => "seed",
+            Field::OutputFormat => "output_format",
+            Field::VideoJob => "video_job",
+        }
+    }
 }
 
 /// Stable, snake_case reasons. New codes may be added; existing ones never change meaning.
@@ -107,7 +139,7 @@ pub enum ProblemCode {
     /// Combined reference video over the limit: accepted, then failed.
     VideoTooLong,
     AudioTooLong,
-    /// Warning: a reference's length is unknown, so the combined limit is left to the
+    /// Warning: a reference's length is unknown, so a length limit is left to the
     /// service.
     DurationUnknown,
     UrlNotHttp,
@@ -117,7 +149,7 @@ pub enum ProblemCode {
     UrlUnsupportedFormat,
     /// Warning: `mode: keyframe` given, but video or audio forces reference mode.
     ModeForcedToReference,
-    /// Warning: 3–9 images in keyframe mode; images 3+ are silently ignored.
+    /// Warning: 3 or more images in keyframe mode; images 3+ are silently ignored.
     ImagesIgnored,
     FileMissing,
     FileUnreadable,
@@ -130,11 +162,35 @@ pub enum ProblemCode {
     FileExtensionMismatch,
     /// Warning: the file is large; uploading it will take a while.
     LargeUpload,
+    /// The model is not in this build's catalogue.
+    ModelUnknown,
+    AspectRatioUnsupported,
+    /// Warning: the aspect ratio is left out (a keyframe image or the source video
+    /// decides the shape).
+    AspectRatioIgnored,
+    OutputFormatUnsupported,
+    /// Fewer references of a kind than the model needs (Wan image-to-video: 1 image).
+    TooFewReferences,
+    /// Edit and extend (and the "2.0 way" jobs) need the source as reference video 1.
+    SourceVideoMissing,
+    /// The source of an edit or extension is shorter or longer than the model takes.
+    SourceVideoOutOfRange,
+    /// One reference video is shorter or longer than each video may be: accepted, then
+    /// failed.
+    VideoLengthOutOfRange,
+    /// The reference videos plus the output duration exceed the model's limit.
+    VideosPlusDurationTooLong,
+    /// Warning: the model has no mode setting; the mode is left out.
+    ModeIgnored,
+    /// The "2.0 way" job is not offered by this model.
+    VideoJobUnsupported,
+    /// Warning: with a reference video, an edit-like prompt runs as an edit (2.5).
+    PromptReadsAsEdit,
 }
 
 impl ProblemCode {
     /// Every code, for docs and exhaustive tests.
-    pub const ALL: [ProblemCode; 25] = [
+    pub const ALL: [ProblemCode; 37] = [
         ProblemCode::PromptEmpty,
         ProblemCode::PromptTooLong,
         ProblemCode::DurationOutOfRange,
@@ -160,6 +216,18 @@ impl ProblemCode {
         ProblemCode::KindMismatch,
         ProblemCode::FileExtensionMismatch,
         ProblemCode::LargeUpload,
+        ProblemCode::ModelUnknown,
+        ProblemCode::AspectRatioUnsupported,
+        ProblemCode::AspectRatioIgnored,
+        ProblemCode::OutputFormatUnsupported,
+        ProblemCode::TooFewReferences,
+        ProblemCode::SourceVideoMissing,
+        ProblemCode::SourceVideoOutOfRange,
+        ProblemCode::VideoLengthOutOfRange,
+        ProblemCode::VideosPlusDurationTooLong,
+        ProblemCode::ModeIgnored,
+        ProblemCode::VideoJobUnsupported,
+        ProblemCode::PromptReadsAsEdit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,11 +257,24 @@ impl ProblemCode {
             ProblemCode::KindMismatch => "kind_mismatch",
             ProblemCode::FileExtensionMismatch => "file_extension_mismatch",
             ProblemCode::LargeUpload => "large_upload",
+            ProblemCode::ModelUnknown => "model_unknown",
+            ProblemCode::AspectRatioUnsupported => "aspect_ratio_unsupported",
+            ProblemCode::AspectRatioIgnored => "aspect_ratio_ignored",
+            ProblemCode::OutputFormatUnsupported => "output_format_unsupported",
+            ProblemCode::TooFewReferences => "too_few_references",
+            ProblemCode::SourceVideoMissing => "source_video_missing",
+            ProblemCode::SourceVideoOutOfRange => "source_video_out_of_range",
+            ProblemCode::VideoLengthOutOfRange => "video_length_out_of_range",
+            ProblemCode::VideosPlusDurationTooLong => "videos_plus_duration_too_long",
+            ProblemCode::ModeIgnored => "mode_ignored",
+            ProblemCode::VideoJobUnsupported => "video_job_unsupported",
+            ProblemCode::PromptReadsAsEdit => "prompt_reads_as_edit",
         }
     }
 }
 
-/// File extensions the service documents per kind (service-api §3.2).
+/// File extensions the Seedance models document per kind (service-api §3.2, §12.1.1);
+/// what one model takes is in its catalogue entry ([`KindRule::formats`]).
 pub fn accepted_extensions(kind: MediaKind) -> &'static [&'static str] {
     match kind {
         MediaKind::Image => &["jpg", "jpeg", "png", "webp"],
@@ -239,184 +320,885 @@ fn with_article(noun: &str) -> String {
 }
 
 /// ".jpg, .jpeg, .png or .webp".
-fn extension_list(kind: MediaKind) -> String {
-    let dotted: Vec<String> = accepted_extensions(kind)
-        .iter()
-        .map(|e| format!(".{e}"))
-        .collect();
+fn dotted_list(extensions: &[&str]) -> String {
+    let dotted: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
     let refs: Vec<&str> = dotted.iter().map(String::as_str).collect();
     join_words(&refs, "or")
 }
 
-/// Checks a request against its model's documented limits. Pure: no I/O, no clock.
+fn extension_list(kind: MediaKind) -> String {
+    dotted_list(accepted_extensions(kind))
+}
+
+fn rule_for(spec: &ModelSpec, kind: MediaKind) -> &KindRule {
+    match kind {
+        MediaKind::Image => &spec.references.image,
+        MediaKind::Video => &spec.references.video,
+        MediaKind::Audio => &spec.references.audio,
+    }
+}
+
+/// Seconds from the catalogue as exact milliseconds.
+fn ms(secs: f64) -> u64 {
+    (secs * 1000.0).round().max(0.0) as u64
+}
+
+/// Checks a request against its model's entry in the shipped catalogue. Pure: no I/O,
+/// no clock.
 ///
 /// A problem is anything the service answers with 400 or accepts and then fails
-/// (references of audio alone, more than 15 s of reference video); a warning is anything
-/// it silently drops or reinterprets, or a limit we cannot check here.
+/// (references of audio alone, reference videos over their combined length, an edit
+/// source outside 4–30 s); a warning is anything it silently drops or reinterprets, or a
+/// limit we cannot check here.
 pub fn validate(request: &GenerationRequest) -> Validation {
+    validate_with(Catalog::shipped(), request)
+}
+
+/// [`validate`] against `catalog` (a model added as data, or a test's copy).
+pub fn validate_with(catalog: &Catalog, request: &GenerationRequest) -> Validation {
     let mut v = Validation::default();
-    let model = request.model;
-    let limits = model.limits();
-    check_prompt(request, limits, &mut v);
-    check_duration(request, limits, &mut v);
-    check_resolution(request, &mut v);
-    check_seed(request, limits, &mut v);
-    check_counts(request, limits, &mut v);
-    check_reference_sources(request, &mut v);
-    check_combined_lengths(request, limits, &mut v);
-    check_mode(request, &mut v);
+    let Some(spec) = catalog.model(request.model) else {
+        let known: Vec<&str> = catalog.models.iter().map(|m| m.label.as_str()).collect();
+        v.problems.push(Problem::new(
+            Field::Model,
+            ProblemCode::ModelUnknown,
+            format!(
+                "There is no model called “{}” in this version of Seedance Studio. Choose \
+                 {} instead.",
+                request.model.wire_id(),
+                join_words(&known, "or")
+            ),
+        ));
+        return v;
+    };
+    let c = Check {
+        catalog,
+        spec,
+        request,
+        label: spec.label.as_str(),
+    };
+    c.prompt(&mut v);
+    let job_ok = c.video_job(&mut v);
+    c.duration(job_ok, &mut v);
+    c.resolution(&mut v);
+    c.aspect_ratio(&mut v);
+    c.output_format(&mut v);
+    c.seed(&mut v);
+    c.counts(&mut v);
+    c.source(&mut v);
+    c.reference_sources(&mut v);
+    c.each_video_length(&mut v);
+    c.combined_lengths(&mut v);
+    c.mode(&mut v);
+    c.edit_like_prompt(&mut v);
     v
 }
 
-fn check_prompt(request: &GenerationRequest, limits: &ModelLimits, v: &mut Validation) {
-    let label = request.model.label();
-    let max = limits.prompt_max_chars;
-    if request.prompt.trim().is_empty() {
-        v.problems.push(Problem::new(
-            Field::Prompt,
-            ProblemCode::PromptEmpty,
-            format!(
-                "The prompt is empty; {label} needs a prompt of 1 to {} characters. \
-                 Describe the video you want.",
-                group(max as u64)
-            ),
-        ));
-        return;
-    }
-    // The documented limit is in characters; a byte count would refuse accented or CJK
-    // prompts far below it.
-    let chars = request.prompt.chars().count();
-    if chars > max {
-        v.problems.push(Problem::new(
-            Field::Prompt,
-            ProblemCode::PromptTooLong,
-            format!(
-                "The prompt is {} characters; {label} accepts at most {}. Shorten it by {}.",
-                group(chars as u64),
-                group(max as u64),
-                group((chars - max) as u64)
-            ),
-        ));
-    }
+/// One request against one model's table.
+struct Check<'a> {
+    catalog: &'a Catalog,
+    spec: &'a ModelSpec,
+    request: &'a GenerationRequest,
+    label: &'a str,
 }
 
-fn check_duration(request: &GenerationRequest, limits: &ModelLimits, v: &mut Validation) {
-    let (min, max, secs) = (
-        limits.min_duration_secs,
-        limits.max_duration_secs,
-        request.duration_secs,
-    );
-    if (min..=max).contains(&secs) {
-        return;
+impl Check<'_> {
+    /// The "2.0 way" job, if the model offers it.
+    fn job(&self) -> Option<VideoJob> {
+        self.request.offered_video_job(Some(self.spec))
     }
-    let fix = if secs < min {
-        format!("Choose {min} s or more.")
-    } else {
-        format!("Choose {max} s or less.")
-    };
-    v.problems.push(Problem::new(
-        Field::Duration,
-        ProblemCode::DurationOutOfRange,
-        format!(
-            "The duration is {secs} s; {} makes clips of {min} to {max} s. {fix}",
-            request.model.label()
-        ),
-    ));
-}
 
-fn check_resolution(request: &GenerationRequest, v: &mut Validation) {
-    let model = request.model;
-    let wanted = request.resolution;
-    if model.resolutions().contains(&wanted) {
-        return;
+    fn job_label(&self, job: VideoJob) -> String {
+        self.catalog
+            .video_job(job)
+            .map_or_else(|| job.as_str().to_owned(), |j| j.label.clone())
     }
-    let offered: Vec<&str> = model.resolutions().iter().map(|r| r.wire_id()).collect();
-    let best_offered = model
-        .resolutions()
-        .iter()
-        .max()
-        .map_or("a lower resolution", |r| r.wire_id());
-    let alternative = ModelId::ALL
-        .into_iter()
-        .find(|m| m.resolutions().contains(&wanted))
-        .map(|m| format!(", or switch to {} for {}", m.label(), wanted.wire_id()))
-        .unwrap_or_default();
-    v.problems.push(Problem::new(
-        Field::Resolution,
-        ProblemCode::ResolutionUnsupported,
-        format!(
-            "The resolution {} is not available on {}, which offers {}. Choose {best_offered}{alternative}.",
-            wanted.wire_id(),
-            model.label(),
-            join_words(&offered, "and"),
-        ),
-    ));
-}
 
-fn check_seed(request: &GenerationRequest, limits: &ModelLimits, v: &mut Validation) {
-    let Some(seed) = request.seed else { return };
-    let in_range = seed == -1 || u64::try_from(seed).is_ok_and(|s| s <= limits.seed_max);
-    if in_range {
-        return;
+    /// What the source video is called in messages.
+    fn source_role(&self) -> &'static str {
+        match (self.spec.task, self.job()) {
+            (TaskKind::Edit, _) | (_, Some(VideoJob::Edit)) => "the video to edit",
+            (TaskKind::Extend, _) | (_, Some(VideoJob::Extend)) => "the video to continue",
+            _ => "the video to restyle",
+        }
     }
-    v.problems.push(Problem::new(
-        Field::Seed,
-        ProblemCode::SeedOutOfRange,
-        format!(
-            "The seed {seed} is out of range; {} accepts a seed from 0 to {}, or -1 for a \
-             random one. Enter a seed in that range or leave it empty.",
-            request.model.label(),
-            group(limits.seed_max)
-        ),
-    ));
-}
 
-fn check_counts(request: &GenerationRequest, limits: &ModelLimits, v: &mut Validation) {
-    let label = request.model.label();
-    for (kind, max, code) in [
-        (
-            MediaKind::Image,
-            limits.max_images,
-            ProblemCode::TooManyImages,
-        ),
-        (
-            MediaKind::Video,
-            limits.max_videos,
-            ProblemCode::TooManyVideos,
-        ),
-        (
-            MediaKind::Audio,
-            limits.max_audios,
-            ProblemCode::TooManyAudio,
-        ),
-    ] {
-        let count = request.count_of(kind);
-        if count > max {
+    fn prompt(&self, v: &mut Validation) {
+        let label = self.label;
+        let max = self.spec.prompt_max_chars;
+        if self.request.prompt.trim().is_empty() {
             v.problems.push(Problem::new(
-                Field::References,
-                code,
+                Field::Prompt,
+                ProblemCode::PromptEmpty,
                 format!(
-                    "There are {count} reference {}; {label} accepts at most {max}. Remove {}.",
-                    kind_plural(kind),
-                    count - max
+                    "The prompt is empty; {label} needs a prompt of 1 to {} characters. \
+                     Describe the video you want.",
+                    group(max as u64)
+                ),
+            ));
+            return;
+        }
+        // The documented limit is in characters; a byte count would refuse accented or
+        // CJK prompts far below it. A job's lead-in is sent too, so it counts.
+        let wire = self.request.wire_prompt_with(self.catalog);
+        let chars = wire.chars().count();
+        if chars > max {
+            let with_lead_in = if self.job().is_some() {
+                " with the job's opening words"
+            } else {
+                ""
+            };
+            v.problems.push(Problem::new(
+                Field::Prompt,
+                ProblemCode::PromptTooLong,
+                format!(
+                    "The prompt is {} characters{with_lead_in}; {label} accepts at most {}. \
+                     Shorten it by {}.",
+                    group(chars as u64),
+                    group(max as u64),
+                    group((chars - max) as u64)
                 ),
             ));
         }
     }
-    let audio = request.count_of(MediaKind::Audio);
-    if audio > 0
-        && request.count_of(MediaKind::Image) == 0
-        && request.count_of(MediaKind::Video) == 0
-    {
+
+    /// Refuses a job the model does not offer; `false` when it did.
+    fn video_job(&self, v: &mut Validation) -> bool {
+        let Some(job) = self.request.video_job else {
+            return true;
+        };
+        if self.spec.video_jobs.contains(&job) {
+            return true;
+        }
+        let name = self.job_label(job);
+        let task = match job {
+            VideoJob::Edit => Some(TaskKind::Edit),
+            VideoJob::Extend => Some(TaskKind::Extend),
+            VideoJob::Restyle => None,
+        };
+        let dedicated = task.and_then(|t| self.catalog.dedicated(&self.spec.family, t));
+        let fix = match dedicated {
+            Some(model) => format!("Switch to {}, or turn the job off.", model.label),
+            None if job == VideoJob::Restyle && self.spec.references.video.max > 0 => {
+                "Add the video as a reference and describe the new look in the prompt, \
+                 or turn the job off."
+                    .to_owned()
+            }
+            None => "Turn the job off, or switch to Seedance 2.0.".to_owned(),
+        };
         v.problems.push(Problem::new(
-            Field::References,
-            ProblemCode::AudioWithoutVisual,
+            Field::VideoJob,
+            ProblemCode::VideoJobUnsupported,
             format!(
-                "The references are audio only; {label} needs at least 1 image or video \
-                 alongside audio (audio alone is accepted and then fails). Add an image or \
-                 a video, or remove the audio."
+                "{} has no “{name}” option{}. {fix}",
+                self.label,
+                if dedicated.is_some() {
+                    "; it has a model of its own for that"
+                } else {
+                    ""
+                }
             ),
         ));
+        false
+    }
+
+    fn duration(&self, job_ok: bool, v: &mut Validation) {
+        let Some(range) = self.spec.duration else {
+            return;
+        };
+        let (min, max) = (range.min_secs, range.max_secs);
+        let secs = self.request.effective_duration_secs_with(self.catalog);
+        let set_by_source = job_ok
+            && self.job() == Some(VideoJob::Edit)
+            && self.request.source_video_ms().is_some();
+        if (min..=max).contains(&secs) {
+            return;
+        }
+        if set_by_source {
+            // The duration is the source's length: the fix is the source, not the field.
+            let position = self
+                .request
+                .position_of(MediaKind::Video, 1)
+                .unwrap_or_default();
+            let source_ms = self.request.source_video_ms().unwrap_or_default();
+            let fix = if secs < min {
+                "Use a longer clip".to_owned()
+            } else {
+                format!("Trim it to {max} s or less")
+            };
+            let alternative = self
+                .catalog
+                .models
+                .iter()
+                .find(|m| m.task == TaskKind::Edit)
+                .map(|m| {
+                    let range = m.references.source.map_or(String::new(), |s| {
+                        format!(
+                            " (sources of {} to {})",
+                            seconds(ms(s.min_secs)),
+                            seconds(ms(s.max_secs))
+                        )
+                    });
+                    format!(", or switch to {}{range}", m.label)
+                })
+                .unwrap_or_default();
+            v.problems.push(Problem::new(
+                Field::Reference(position),
+                ProblemCode::SourceVideoOutOfRange,
+                format!(
+                    "The video to edit (video 1) is {}; an edit lasts as long as its source, \
+                     and {} makes clips of {min} to {max} s. {fix}{alternative}.",
+                    seconds(source_ms),
+                    self.label
+                ),
+            ));
+            return;
+        }
+        let fix = if secs < min {
+            format!("Choose {min} s or more.")
+        } else {
+            format!("Choose {max} s or less.")
+        };
+        let makes = if self.spec.task == TaskKind::Extend {
+            format!("adds {min} to {max} s of new footage")
+        } else {
+            format!("makes clips of {min} to {max} s")
+        };
+        v.problems.push(Problem::new(
+            Field::Duration,
+            ProblemCode::DurationOutOfRange,
+            format!("The duration is {secs} s; {} {makes}. {fix}", self.label),
+        ));
+    }
+
+    /// Another model of the same task that offers what this one lacks, for the fix.
+    fn alternative(&self, offers: impl Fn(&ModelSpec) -> bool) -> Option<&str> {
+        self.catalog
+            .models
+            .iter()
+            .find(|m| m.id != self.spec.id && m.task == self.spec.task && offers(m))
+            .map(|m| m.label.as_str())
+    }
+
+    fn resolution(&self, v: &mut Validation) {
+        let wanted = self.request.resolution;
+        let offered_list = &self.spec.resolutions;
+        if offered_list.contains(&wanted) {
+            return;
+        }
+        let offered: Vec<&str> = offered_list.iter().map(|r| r.wire_id()).collect();
+        let best_offered = offered_list
+            .iter()
+            .max()
+            .map_or("a lower resolution", |r| r.wire_id());
+        let alternative = self
+            .alternative(|m| m.resolutions.contains(&wanted))
+            .map(|m| format!(", or switch to {m} for {}", wanted.wire_id()))
+            .unwrap_or_default();
+        v.problems.push(Problem::new(
+            Field::Resolution,
+            ProblemCode::ResolutionUnsupported,
+            format!(
+                "The resolution {} is not available on {}, which offers {}. Choose {best_offered}{alternative}.",
+                wanted.wire_id(),
+                self.label,
+                join_words(&offered, "and"),
+            ),
+        ));
+    }
+
+    fn aspect_ratio(&self, v: &mut Validation) {
+        let Some(ratio) = self.request.aspect_ratio else {
+            return;
+        };
+        let label = self.label;
+        let shown = ratio.wire_id();
+        let source_keeps_shape = !self.spec.aspect.field
+            || matches!(self.job(), Some(VideoJob::Edit | VideoJob::Extend));
+        if source_keeps_shape {
+            v.warnings.push(Problem::new(
+                Field::AspectRatio,
+                ProblemCode::AspectRatioIgnored,
+                format!(
+                    "{label} keeps the shape of {}, so the aspect ratio {shown} is left out. \
+                     Clear it to match what you will get.",
+                    self.source_role()
+                ),
+            ));
+            return;
+        }
+        if !self.spec.aspect.ratios.contains(&ratio) {
+            let offered: Vec<&str> = self
+                .spec
+                .aspect
+                .ratios
+                .iter()
+                .map(|r| r.wire_id())
+                .collect();
+            v.problems.push(Problem::new(
+                Field::AspectRatio,
+                ProblemCode::AspectRatioUnsupported,
+                format!(
+                    "The aspect ratio {shown} is not available on {label}, which offers {}. \
+                     Choose one of them, or leave it empty to follow the references.",
+                    join_words(&offered, "and")
+                ),
+            ));
+            return;
+        }
+        if self.spec.aspect.keyframe_keeps_image_ratio
+            && self.request.effective_mode_with(self.catalog) == Some(EffectiveMode::Keyframe)
+        {
+            v.warnings.push(Problem::new(
+                Field::AspectRatio,
+                ProblemCode::AspectRatioIgnored,
+                format!(
+                    "In keyframe mode {label} keeps the shape of image 1, so the aspect ratio \
+                     {shown} is ignored and left out. Clear it, or switch the mode to \
+                     Reference to choose the shape."
+                ),
+            ));
+        }
+    }
+
+    fn output_format(&self, v: &mut Validation) {
+        let Some(format) = self.request.output_format else {
+            return;
+        };
+        if self.spec.output_formats.contains(&format) {
+            return;
+        }
+        let offered: Vec<String> = self
+            .spec
+            .output_formats
+            .iter()
+            .map(|f| format!(".{}", f.extension()))
+            .collect();
+        let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
+        let alternative = self
+            .alternative(|m| m.output_formats.contains(&format))
+            .map(|m| format!(", or switch to {m} for .{}", format.extension()))
+            .unwrap_or_default();
+        v.problems.push(Problem::new(
+            Field::OutputFormat,
+            ProblemCode::OutputFormatUnsupported,
+            format!(
+                "{} makes {} files only, not .{}. Choose {}{alternative}.",
+                self.label,
+                join_words(&offered, "or"),
+                format.extension(),
+                self.spec.default_output_format().wire_id(),
+            ),
+        ));
+    }
+
+    fn seed(&self, v: &mut Validation) {
+        let Some(seed) = self.request.seed else {
+            return;
+        };
+        let seed_max = self.spec.seed_max;
+        let in_range = seed == -1 || u64::try_from(seed).is_ok_and(|s| s <= seed_max);
+        if in_range {
+            return;
+        }
+        v.problems.push(Problem::new(
+            Field::Seed,
+            ProblemCode::SeedOutOfRange,
+            format!(
+                "The seed {seed} is out of range; {} accepts a seed from 0 to {}, or -1 for a \
+                 random one. Enter a seed in that range or leave it empty.",
+                self.label,
+                group(seed_max)
+            ),
+        ));
+    }
+
+    fn counts(&self, v: &mut Validation) {
+        let label = self.label;
+        let request = self.request;
+        for (kind, code) in [
+            (MediaKind::Image, ProblemCode::TooManyImages),
+            (MediaKind::Video, ProblemCode::TooManyVideos),
+            (MediaKind::Audio, ProblemCode::TooManyAudio),
+        ] {
+            let rule = rule_for(self.spec, kind);
+            let count = request.count_of(kind);
+            if count > rule.max {
+                let message = if rule.max == 0 {
+                    format!(
+                        "There are {count} reference {}; {label} takes none. Remove {}.",
+                        kind_plural(kind),
+                        if count == 1 { "it" } else { "them" }
+                    )
+                } else {
+                    format!(
+                        "There are {count} reference {}; {label} accepts at most {}. Remove {}.",
+                        kind_plural(kind),
+                        rule.max,
+                        count - rule.max
+                    )
+                };
+                v.problems
+                    .push(Problem::new(Field::References, code, message));
+            }
+            // A source video is required by a rule of its own, with its own words.
+            let source_rule = kind == MediaKind::Video && self.spec.references.source.is_some();
+            if count < rule.min && !source_rule {
+                v.problems.push(Problem::new(
+                    Field::References,
+                    ProblemCode::TooFewReferences,
+                    format!(
+                        "There {} {count} reference {}; {label} needs {} to {}. Add {}.",
+                        if count == 1 { "is" } else { "are" },
+                        if count == 1 {
+                            kind_noun(kind)
+                        } else {
+                            kind_plural(kind)
+                        },
+                        rule.min,
+                        rule.max,
+                        rule.min - count
+                    ),
+                ));
+            }
+        }
+        let audio = request.count_of(MediaKind::Audio);
+        if self.spec.references.audio_needs_visual
+            && audio > 0
+            && request.count_of(MediaKind::Image) == 0
+            && request.count_of(MediaKind::Video) == 0
+        {
+            v.problems.push(Problem::new(
+                Field::References,
+                ProblemCode::AudioWithoutVisual,
+                format!(
+                    "The references are audio only; {label} needs at least 1 image or video \
+                     alongside audio (audio alone is accepted and then fails). Add an image or \
+                     a video, or remove the audio."
+                ),
+            ));
+        }
+    }
+
+    /// Edit and extend models, and the "2.0 way" jobs: the source is reference video 1.
+    fn source(&self, v: &mut Validation) {
+        let job = self.job();
+        let rule = self.spec.references.source;
+        if rule.is_none() && job.is_none() {
+            return;
+        }
+        let label = self.label;
+        let role = self.source_role();
+        let Some(position) = self.request.position_of(MediaKind::Video, 1) else {
+            let what = match job {
+                Some(job) => format!("“{}”", self.job_label(job)),
+                None => label.to_owned(),
+            };
+            let action = match (self.spec.task, job) {
+                (TaskKind::Edit, _) => "changes an existing clip",
+                (TaskKind::Extend, _) => "continues an existing clip",
+                _ => "works on an existing clip",
+            };
+            let or_off = if job.is_some() {
+                ", or turn the job off"
+            } else {
+                ""
+            };
+            v.problems.push(Problem::new(
+                Field::References,
+                ProblemCode::SourceVideoMissing,
+                format!("{what} {action}: add {role} as reference video 1{or_off}."),
+            ));
+            return;
+        };
+        let Some(rule) = rule else {
+            // A "2.0 way" edit whose source length is unknown cannot take it as its
+            // duration; the length checks of the others are in `combined_lengths`.
+            if job == Some(VideoJob::Edit) && self.request.source_video_ms().is_none() {
+                v.warnings.push(Problem::new(
+                    Field::Reference(position),
+                    ProblemCode::DurationUnknown,
+                    format!(
+                        "The length of video 1 is unknown here, so the duration cannot be set \
+                         to it (an edit lasts as long as its source). Set the duration to the \
+                         source's length, {} s now.",
+                        self.request.duration_secs
+                    ),
+                ));
+            }
+            return;
+        };
+        let (lo, hi) = (ms(rule.min_secs), ms(rule.max_secs));
+        let range = format!("{} to {}", seconds(lo), seconds(hi));
+        match self.request.source_video_ms() {
+            Some(length) if length < lo || length > hi => {
+                let fix = if length < lo {
+                    "Use a longer clip.".to_owned()
+                } else {
+                    format!("Trim it to {} or less.", seconds(hi))
+                };
+                v.problems.push(Problem::new(
+                    Field::Reference(position),
+                    ProblemCode::SourceVideoOutOfRange,
+                    format!(
+                        "{} (video 1) is {}; {label} needs a source of {range}. {fix}",
+                        capitalized(role),
+                        seconds(length)
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => v.warnings.push(Problem::new(
+                Field::Reference(position),
+                ProblemCode::DurationUnknown,
+                format!(
+                    "The length of video 1 ({role}) is unknown here; {label} needs a source of \
+                     {range}, which the service checks after submission (a task outside it \
+                     fails and is refunded). Make sure it fits."
+                ),
+            )),
+        }
+    }
+
+    fn reference_sources(&self, v: &mut Validation) {
+        let label = self.label;
+        let request = self.request;
+        for (position, reference) in request.references.iter().enumerate() {
+            let ReferenceSource::Url { url } = &reference.source else {
+                continue;
+            };
+            let name = capitalized(&reference_name(request, position, reference));
+            let parsed = url::Url::parse(url.trim());
+            let scheme_ok = parsed
+                .as_ref()
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !scheme_ok {
+                let what = match &parsed {
+                    Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+                        format!("has an address starting with {}:", u.scheme())
+                    }
+                    _ => "has an address that is not a web address".to_string(),
+                };
+                v.problems.push(Problem::new(
+                    Field::Reference(position),
+                    ProblemCode::UrlNotHttp,
+                    format!(
+                        "{name} {what}; {label} can only fetch references from http:// or \
+                         https:// addresses. Paste a web address, or add the file from this computer."
+                    ),
+                ));
+                continue;
+            }
+            let Some(ext) = parsed.ok().and_then(|u| url_extension(&u)) else {
+                continue;
+            };
+            let rule = rule_for(self.spec, reference.kind);
+            // A kind the model takes none of is refused as a whole (`counts`).
+            if rule.max == 0 {
+                continue;
+            }
+            let formats: Vec<&str> = rule.formats.iter().map(String::as_str).collect();
+            if formats.contains(&ext.as_str()) {
+                continue;
+            }
+            let accepted = if formats.is_empty() {
+                extension_list(reference.kind)
+            } else {
+                dotted_list(&formats)
+            };
+            let actual_kind = KINDS.into_iter().find(|k| {
+                *k != reference.kind
+                    && (accepted_extensions(*k).contains(&ext.as_str())
+                        || other_known_extensions(*k).contains(&ext.as_str()))
+            });
+            if let Some(actual) = actual_kind {
+                v.warnings.push(Problem::new(
+                    Field::Reference(position),
+                    ProblemCode::UrlWrongKind,
+                    format!(
+                        "{name}'s address ends in .{ext}, which is {}; {} must be {}. \
+                         Add it as {} instead, or replace it.",
+                        with_article(&format!("{} file", kind_noun(actual))),
+                        kind_plural(reference.kind),
+                        accepted,
+                        with_article(&format!("{} reference", kind_noun(actual))),
+                    ),
+                ));
+            } else if other_known_extensions(reference.kind).contains(&ext.as_str())
+                || accepted_extensions(reference.kind).contains(&ext.as_str())
+            {
+                v.warnings.push(Problem::new(
+                    Field::Reference(position),
+                    ProblemCode::UrlUnsupportedFormat,
+                    format!(
+                        "{name}'s address ends in .{ext}; {label} accepts {} as {}, so the service \
+                         may refuse it. Convert it or use another file.",
+                        kind_plural(reference.kind),
+                        accepted,
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Each video's own length (2.5: 2–30 s). The source of an edit or extension has its
+    /// own rule and words (`source`).
+    fn each_video_length(&self, v: &mut Validation) {
+        let rule = &self.spec.references.video;
+        if rule.each_min_secs.is_none() && rule.each_max_secs.is_none() {
+            return;
+        }
+        let lo = rule.each_min_secs.map_or(0, ms);
+        let hi = rule.each_max_secs.map_or(u64::MAX, ms);
+        let skip_source = self.spec.references.source.is_some();
+        for (index, (position, reference)) in self
+            .request
+            .references
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == MediaKind::Video)
+            .enumerate()
+        {
+            let Some(length) = reference.duration_ms else {
+                continue;
+            };
+            if (skip_source && index == 0) || (lo..=hi).contains(&length) {
+                continue;
+            }
+            let range = match (rule.each_min_secs, rule.each_max_secs) {
+                (Some(a), Some(b)) => format!("of {} to {} each", seconds(ms(a)), seconds(ms(b))),
+                (Some(a), None) => format!("of at least {} each", seconds(ms(a))),
+                (None, _) => format!("of at most {} each", seconds(hi)),
+            };
+            let fix = if length < lo {
+                "Use a longer clip or remove it.".to_owned()
+            } else {
+                format!("Trim it to {} or less.", seconds(hi))
+            };
+            v.problems.push(Problem::new(
+                Field::Reference(position),
+                ProblemCode::VideoLengthOutOfRange,
+                format!(
+                    "Video {} is {}; {} takes reference videos {range} (others are accepted \
+                     and then fail). {fix}",
+                    index + 1,
+                    seconds(length),
+                    self.label
+                ),
+            ));
+        }
+    }
+
+    fn combined_lengths(&self, v: &mut Validation) {
+        let request = self.request;
+        let label = self.label;
+        for (kind, code) in [
+            (MediaKind::Video, ProblemCode::VideoTooLong),
+            (MediaKind::Audio, ProblemCode::AudioTooLong),
+        ] {
+            let rule = rule_for(self.spec, kind);
+            let mut known_ms: u64 = 0;
+            let mut unknown = Vec::new();
+            for (position, reference) in request.references.iter().enumerate() {
+                if reference.kind != kind {
+                    continue;
+                }
+                match reference.duration_ms {
+                    Some(ms) => known_ms = known_ms.saturating_add(ms),
+                    None => unknown.push(position),
+                }
+            }
+            let mut over = false;
+            if let Some(max) = rule.combined_max_secs {
+                let max_ms = ms(max);
+                if known_ms > max_ms {
+                    over = true;
+                    v.problems.push(Problem::new(
+                        Field::References,
+                        code,
+                        format!(
+                            "The reference {} add up to {}; {label} accepts at most {} combined \
+                             (more is accepted and then fails). Trim them by {} or remove one.",
+                            kind_plural(kind),
+                            seconds(known_ms),
+                            seconds(max_ms),
+                            seconds(known_ms - max_ms),
+                        ),
+                    ));
+                }
+            }
+            if let Some(max) = rule.with_duration_max_secs {
+                let max_ms = ms(max);
+                let duration_ms =
+                    u64::from(request.effective_duration_secs_with(self.catalog)) * 1000;
+                let total = known_ms.saturating_add(duration_ms);
+                if known_ms > 0 && total > max_ms {
+                    over = true;
+                    v.problems.push(Problem::new(
+                        Field::References,
+                        ProblemCode::VideosPlusDurationTooLong,
+                        format!(
+                            "The reference {} ({}) and the duration ({}) add up to {}; {label} \
+                             accepts at most {} together (more is accepted and then fails). \
+                             Shorten the {} or the duration by {}.",
+                            kind_plural(kind),
+                            seconds(known_ms),
+                            seconds(duration_ms),
+                            seconds(total),
+                            seconds(max_ms),
+                            kind_plural(kind),
+                            seconds(total - max_ms),
+                        ),
+                    ));
+                }
+            }
+            let limits: Vec<String> = [rule.combined_max_secs, rule.with_duration_max_secs]
+                .into_iter()
+                .flatten()
+                .map(|s| seconds(ms(s)))
+                .collect();
+            if over || limits.is_empty() {
+                continue;
+            }
+            for position in unknown {
+                // The source of an edit or extension has its own note (`source`).
+                let is_source = self.spec.references.source.is_some()
+                    && request.position_of(MediaKind::Video, 1) == Some(position);
+                if is_source {
+                    continue;
+                }
+                let name = reference_name(request, position, &request.references[position]);
+                let with_duration = if rule.with_duration_max_secs.is_some() {
+                    " with the duration"
+                } else {
+                    " combined"
+                };
+                v.warnings.push(Problem::new(
+                    Field::Reference(position),
+                    ProblemCode::DurationUnknown,
+                    format!(
+                        "The length of {name} is unknown here; reference {} may be at most {}{with_duration}, \
+                         which the service checks after submission (a task over it \
+                         fails and is refunded). Make sure they fit.",
+                        kind_plural(kind),
+                        limits[0],
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn mode(&self, v: &mut Validation) {
+        let request = self.request;
+        let label = self.label;
+        if !self.spec.modes.field {
+            if request.mode.is_some() {
+                let why = if self.spec.modes.fixed == Some(Mode::Reference) {
+                    format!("always works from {} and", self.source_role())
+                } else {
+                    "chooses by itself and".to_owned()
+                };
+                v.warnings.push(Problem::new(
+                    Field::Mode,
+                    ProblemCode::ModeIgnored,
+                    format!(
+                        "{label} {why} has no mode setting, so the mode is left out. Clear it \
+                         to match what you will get."
+                    ),
+                ));
+            }
+            return;
+        }
+        let images = request.count_of(MediaKind::Image);
+        let videos = request.count_of(MediaKind::Video);
+        let audio = request.count_of(MediaKind::Audio);
+        let forced = videos > 0 || (audio > 0 && images > 0);
+        if request.mode == Some(Mode::Keyframe) && forced {
+            let because = if videos > 0 {
+                "a reference video"
+            } else {
+                "audio with an image"
+            };
+            v.warnings.push(Problem::new(
+                Field::Mode,
+                ProblemCode::ModeForcedToReference,
+                format!(
+                    "Mode is set to keyframe, but with {because} {label} always uses reference \
+                     mode. Switch the mode to reference to match what you will get."
+                ),
+            ));
+            return;
+        }
+        let keyframe = request.effective_mode_with(self.catalog) == Some(EffectiveMode::Keyframe);
+        if keyframe && images >= 3 && images <= self.spec.references.image.max {
+            let instead = match self.spec.modes.three_or_more_images {
+                ImagesBeyondTwo::KeyframeFirstTwo => "Switch to Reference mode",
+                ImagesBeyondTwo::Reference => "Switch to Reference mode (or leave the mode empty)",
+            };
+            v.warnings.push(Problem::new(
+                Field::Mode,
+                ProblemCode::ImagesIgnored,
+                format!(
+                    "In keyframe mode {label} uses at most 2 images (the first and last frame): \
+                     only images 1 and 2 are used and images 3 to {images} are ignored. \
+                     {instead} to use all {images}."
+                ),
+            ));
+        }
+    }
+
+    /// service-api §12.2.2: in a family with a dedicated edit model, the generator runs a
+    /// prompt that reads like an edit, with a reference video, as an edit (the duration
+    /// ignored, the bill 2 × the reference's seconds).
+    fn edit_like_prompt(&self, v: &mut Validation) {
+        let settles = matches!(
+            self.spec.pricing.settlement,
+            SettlementRule::VideosPlusDuration { .. }
+        );
+        let Some(edit_model) = self.catalog.dedicated(&self.spec.family, TaskKind::Edit) else {
+            return;
+        };
+        if self.spec.task != TaskKind::Generate || !settles || !self.request.has_reference_video() {
+            return;
+        }
+        let Some(words) = edit_words(&self.request.prompt) else {
+            return;
+        };
+        v.warnings.push(Problem::new(
+            Field::Prompt,
+            ProblemCode::PromptReadsAsEdit,
+            format!(
+                "With a reference video, {} runs a prompt that reads like an edit (“{words}”) \
+                 as an edit: the duration is ignored, the clip has the video's length and \
+                 costs 2 × its seconds. To change a clip, use {}; to use the video as a \
+                 reference, describe a new shot.",
+                self.label, edit_model.label
+            ),
+        ));
+    }
+}
+
+/// The edit wording the documentation names (service-api §12.2.2), if the prompt has it.
+fn edit_words(prompt: &str) -> Option<&'static str> {
+    let lower = prompt.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    let phrase = |p: &str| lower.contains(p);
+    if has("edit") {
+        Some("edit")
+    } else if has("replace") {
+        Some("replace")
+    } else if phrase("turn into") || phrase("turn it into") {
+        Some("turn into")
+    } else if phrase("keep every motion") {
+        Some("keep every motion")
+    } else if let Some(at) = words.iter().position(|w| *w == "change") {
+        words[at..].contains(&"to").then_some("change … to")
+    } else {
+        None
     }
 }
 
@@ -434,73 +1216,6 @@ fn capitalized(s: &str) -> String {
     }
 }
 
-fn check_reference_sources(request: &GenerationRequest, v: &mut Validation) {
-    let label = request.model.label();
-    for (position, reference) in request.references.iter().enumerate() {
-        let ReferenceSource::Url { url } = &reference.source else {
-            continue;
-        };
-        let name = capitalized(&reference_name(request, position, reference));
-        let parsed = url::Url::parse(url.trim());
-        let scheme_ok = parsed
-            .as_ref()
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if !scheme_ok {
-            let what = match &parsed {
-                Ok(u) if !matches!(u.scheme(), "http" | "https") => {
-                    format!("has an address starting with {}:", u.scheme())
-                }
-                _ => "has an address that is not a web address".to_string(),
-            };
-            v.problems.push(Problem::new(
-                Field::Reference(position),
-                ProblemCode::UrlNotHttp,
-                format!(
-                    "{name} {what}; {label} can only fetch references from http:// or \
-                     https:// addresses. Paste a web address, or add the file from this computer."
-                ),
-            ));
-            continue;
-        }
-        let Some(ext) = parsed.ok().and_then(|u| url_extension(&u)) else {
-            continue;
-        };
-        if accepted_extensions(reference.kind).contains(&ext.as_str()) {
-            continue;
-        }
-        let actual_kind = KINDS.into_iter().find(|k| {
-            *k != reference.kind
-                && (accepted_extensions(*k).contains(&ext.as_str())
-                    || other_known_extensions(*k).contains(&ext.as_str()))
-        });
-        if let Some(actual) = actual_kind {
-            v.warnings.push(Problem::new(
-                Field::Reference(position),
-                ProblemCode::UrlWrongKind,
-                format!(
-                    "{name}'s address ends in .{ext}, which is {}; {} must be {}. \
-                     Add it as {} instead, or replace it.",
-                    with_article(&format!("{} file", kind_noun(actual))),
-                    kind_plural(reference.kind),
-                    extension_list(reference.kind),
-                    with_article(&format!("{} reference", kind_noun(actual))),
-                ),
-            ));
-        } else if other_known_extensions(reference.kind).contains(&ext.as_str()) {
-            v.warnings.push(Problem::new(
-                Field::Reference(position),
-                ProblemCode::UrlUnsupportedFormat,
-                format!(
-                    "{name}'s address ends in .{ext}; {label} accepts {} as {}, so the service \
-                     may refuse it. Convert it or use another file.",
-                    kind_plural(reference.kind),
-                    extension_list(reference.kind),
-                ),
-            ));
-        }
-    }
-}
-
 /// The lower-cased extension of the URL's last path segment, if it has one.
 fn url_extension(url: &url::Url) -> Option<String> {
     let last = url.path_segments()?.next_back()?;
@@ -509,100 +1224,6 @@ fn url_extension(url: &url::Url) -> Option<String> {
         return None;
     }
     Some(ext.to_ascii_lowercase())
-}
-
-fn check_combined_lengths(request: &GenerationRequest, limits: &ModelLimits, v: &mut Validation) {
-    for (kind, max, code) in [
-        (
-            MediaKind::Video,
-            limits.max_combined_video,
-            ProblemCode::VideoTooLong,
-        ),
-        (
-            MediaKind::Audio,
-            limits.max_combined_audio,
-            ProblemCode::AudioTooLong,
-        ),
-    ] {
-        let mut known_ms: u64 = 0;
-        let mut unknown = Vec::new();
-        for (position, reference) in request.references.iter().enumerate() {
-            if reference.kind != kind {
-                continue;
-            }
-            match reference.duration_ms {
-                Some(ms) => known_ms = known_ms.saturating_add(ms),
-                None => unknown.push(position),
-            }
-        }
-        let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
-        let label = request.model.label();
-        if known_ms > max_ms {
-            v.problems.push(Problem::new(
-                Field::References,
-                code,
-                format!(
-                    "The reference {} add up to {}; {label} accepts at most {} combined \
-                     (more is accepted and then fails). Trim them by {} or remove one.",
-                    kind_plural(kind),
-                    seconds(known_ms),
-                    seconds(max_ms),
-                    seconds(known_ms - max_ms),
-                ),
-            ));
-            continue;
-        }
-        for position in unknown {
-            let name = reference_name(request, position, &request.references[position]);
-            v.warnings.push(Problem::new(
-                Field::Reference(position),
-                ProblemCode::DurationUnknown,
-                format!(
-                    "The length of {name} is unknown here; reference {} may be at most {} \
-                     combined, which the service checks after submission (a task over it \
-                     fails and is refunded). Make sure they fit.",
-                    kind_plural(kind),
-                    seconds(max_ms),
-                ),
-            ));
-        }
-    }
-}
-
-fn check_mode(request: &GenerationRequest, v: &mut Validation) {
-    let images = request.count_of(MediaKind::Image);
-    let videos = request.count_of(MediaKind::Video);
-    let audio = request.count_of(MediaKind::Audio);
-    let forced = videos > 0 || (audio > 0 && images > 0);
-    let label = request.model.label();
-    if request.mode == Some(Mode::Keyframe) && forced {
-        let because = if videos > 0 {
-            "a reference video"
-        } else {
-            "audio with an image"
-        };
-        v.warnings.push(Problem::new(
-            Field::Mode,
-            ProblemCode::ModeForcedToReference,
-            format!(
-                "Mode is set to keyframe, but with {because} {label} always uses reference \
-                 mode. Switch the mode to reference to match what you will get."
-            ),
-        ));
-        return;
-    }
-    let max_images = request.model.limits().max_images;
-    if !forced && request.mode != Some(Mode::Reference) && (3..=max_images).contains(&images) {
-        v.warnings.push(Problem::new(
-            Field::Mode,
-            ProblemCode::ImagesIgnored,
-            format!(
-                "In keyframe mode {label} uses at most 2 images (the first and last frame): \
-                 only images 1 and 2 are used and images 3 to {images} are ignored. Switch to \
-                 Reference mode to use all {images}."
-            ),
-        ));
-    }
 }
 
 /// The service documents no upload size limit; above this we only warn that the upload

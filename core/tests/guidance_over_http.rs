@@ -2,7 +2,7 @@
 //! service on 127.0.0.1, for every HTTP category (through the fake's auth rules, wallet,
 //! concurrency limit, validation and scripted faults) and every task-failure category
 //! (through its prompt markers, failing inputs and queued outcomes, read back with
-//! `record_info`).
+//! `record_info`), the Seedance 2.5 family's `1001` messages and Wan 3.0's included.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use seedance_core::api::{ApiClient, ApiError, ClientConfig, TaskStatus};
 use seedance_core::guidance::{guidance_for, Action, Category, Failure, Guidance, Refund};
 use seedance_core::media::MediaKind;
+use seedance_core::model::ModelId;
+use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
 use seedance_core::secret::ApiKey;
 use seedance_fake::{Endpoint, FakeConfig, FakeService, Fault, Outcome};
 
@@ -395,5 +397,218 @@ async fn every_task_failure_category_through_the_fake() {
         let g = failed_task_guidance(&fake, &client, &body("a forest")).await;
         assert_eq!(g.category, category, "{message}");
     }
+    fake.shutdown().await;
+}
+
+/// A Seedance 2.5 family body built the way the app builds it.
+fn body_25(model: ModelId, prompt: &str, videos: &[String]) -> Value {
+    let mut request = GenerationRequest::new(model, prompt);
+    request.references = videos
+        .iter()
+        .map(|url| Reference {
+            kind: MediaKind::Video,
+            source: ReferenceSource::Url { url: url.clone() },
+            duration_ms: None,
+        })
+        .collect();
+    request.create_task_body().unwrap()
+}
+
+#[tokio::test]
+async fn every_2_5_and_wan_failure_through_the_fake() {
+    let fake = start_fake().await;
+    let client = client_for(&fake.base_url());
+    let origin = fake.origin();
+    let clip = |secs: f64| format!("{origin}/static/clip.mp4?duration={secs}");
+    let video = Some(MediaKind::Video);
+    let image = Some(MediaKind::Image);
+    let replace = |kind, index| Action::ReplaceReference { kind, index };
+
+    // The 1001 family by marker, each with its own title; only capacity offers Retry.
+    let markers = [
+        (
+            "1001-download",
+            Category::ReferenceDownloadFailed,
+            replace(video, None),
+            "The service couldn't fetch a reference",
+        ),
+        (
+            "1001-input",
+            Category::InputRejected,
+            replace(video, None),
+            "Your input was flagged",
+        ),
+        (
+            "1001-input-image",
+            Category::InputRejected,
+            replace(image, None),
+            "Your input was flagged",
+        ),
+        (
+            "1001-output",
+            Category::OutputRejected,
+            Action::EditPrompt,
+            "The result didn't pass review",
+        ),
+        (
+            "1001-output-audio",
+            Category::OutputRejected,
+            Action::EditPrompt,
+            "The soundtrack didn't pass review",
+        ),
+        (
+            "1001-copyright",
+            Category::CopyrightOrPolicy,
+            Action::EditPrompt,
+            "The result may break copyright or platform rules",
+        ),
+        (
+            "1001-busy",
+            Category::Transient,
+            Action::Retry,
+            "The service is busy",
+        ),
+        (
+            "1001-edit-params",
+            Category::InvalidParameter,
+            Action::TrimMedia { kind: video },
+            "This clip can't be edited as it is",
+        ),
+        (
+            "1001-extend-params",
+            Category::InvalidParameter,
+            Action::TrimMedia { kind: video },
+            "This clip can't be extended as it is",
+        ),
+        (
+            "invalid-video-total",
+            Category::InvalidParameter,
+            Action::TrimMedia { kind: video },
+            "These references don't work together",
+        ),
+        (
+            "invalid-video-length",
+            Category::InvalidParameter,
+            Action::TrimMedia { kind: video },
+            "These references don't work together",
+        ),
+        (
+            "invalid-prompt",
+            Category::InvalidParameter,
+            Action::EditPrompt,
+            "These references don't work together",
+        ),
+    ];
+    for (marker, category, action, title) in markers {
+        let prompt = format!("a lighthouse at dusk [fake:fail={marker}]");
+        let body = body_25(ModelId::Seedance25, &prompt, &[clip(6.0)]);
+        let g = failed_task_guidance(&fake, &client, &body).await;
+        assert_eq!(
+            (g.category, &g.action, g.title.as_str()),
+            (category, &action, title),
+            "{marker}"
+        );
+        assert_eq!(g.retryable, marker == "1001-busy", "{marker}");
+    }
+
+    // Failures the fake derives from the inputs, as the service does.
+    let short_source = body_25(ModelId::Seedance25Edit, "make it night", &[clip(3.0)]);
+    let g = failed_task_guidance(&fake, &client, &short_source).await;
+    assert_eq!(g.title, "This clip can't be edited as it is");
+    let too_long = body_25(ModelId::Seedance25, "a remix", &[clip(20.0), clip(11.0)]);
+    let g = failed_task_guidance(&fake, &client, &too_long).await;
+    assert_eq!(
+        (g.category, &g.action),
+        (
+            Category::InvalidParameter,
+            &Action::TrimMedia { kind: video }
+        )
+    );
+    assert!(
+        g.explanation.contains("30 seconds combined"),
+        "{}",
+        g.explanation
+    );
+    let too_short = body_25(ModelId::Seedance25Extend, "what happens next", &[clip(1.0)]);
+    let g = failed_task_guidance(&fake, &client, &too_short).await;
+    assert!(
+        g.explanation.contains("2 to 30 seconds"),
+        "{}",
+        g.explanation
+    );
+
+    // Wan 3.0 (service-api §12.5.3), on a Wan model.
+    let wan = |prompt: &str| {
+        json!({"model": "wan3.0-text-to-video",
+               "inputs": {"prompt": prompt, "duration": 5, "outputResolution": "720p"}})
+    };
+    let markers = [
+        (
+            "wan-moderation",
+            Category::InputRejected,
+            Action::EditPrompt,
+            false,
+        ),
+        (
+            "wan-face-output",
+            Category::FaceDetected,
+            Action::EditPrompt,
+            false,
+        ),
+        (
+            "wan-face-input",
+            Category::FaceDetected,
+            replace(None, None),
+            false,
+        ),
+        (
+            "wan-copyright",
+            Category::CopyrightOrPolicy,
+            replace(image, None),
+            false,
+        ),
+        ("wan-busy", Category::Transient, Action::Retry, true),
+        (
+            "wan-download",
+            Category::ReferenceDownloadFailed,
+            replace(None, None),
+            false,
+        ),
+        (
+            "wan-low-resolution",
+            Category::MediaInvalid,
+            replace(image, None),
+            false,
+        ),
+        (
+            "wan-green-net",
+            Category::MediaInvalid,
+            replace(None, None),
+            false,
+        ),
+    ];
+    for (marker, category, action, retryable) in markers {
+        let g = failed_task_guidance(&fake, &client, &wan(&format!("a fox [fake:fail={marker}]")))
+            .await;
+        assert_eq!(
+            (g.category, &g.action, g.retryable),
+            (category, &action, retryable),
+            "{marker}"
+        );
+    }
+    let mut long_ref = json!({"model": "wan3.0-ref-to-video", "inputs": {
+        "prompt": "@Video1 dances", "duration": 20, "outputResolution": "720p",
+        "videoUrls": [clip(10.61)]}});
+    let g = failed_task_guidance(&fake, &client, &long_ref).await;
+    assert_eq!(
+        g.action,
+        Action::FixInput {
+            field: Some("duration".into())
+        }
+    );
+    long_ref["inputs"]["duration"] = json!(5);
+    long_ref["inputs"]["videoUrls"] = json!([clip(16.12)]);
+    let g = failed_task_guidance(&fake, &client, &long_ref).await;
+    assert_eq!(g.action, Action::TrimMedia { kind: video });
     fake.shutdown().await;
 }

@@ -1,5 +1,6 @@
-//! Every documented failure (service-api §5 and §6, both errors pages, exact strings) mapped
-//! to its guidance, plus the promise that nothing, however odd, panics or renders blank.
+//! Every documented failure (service-api §5 and §6, both errors pages, and the Seedance 2.5
+//! family's and Wan 3.0's of §12.5, exact strings) mapped to its guidance, plus the promise
+//! that nothing, however odd, panics or renders blank.
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
@@ -436,14 +437,15 @@ fn every_documented_task_failure() {
         (Some("InvalidParameter"), "The parameter `content` specified in the request is not valid: image count", (C::InvalidParameter, false, r, references.clone())),
         (Some("InvalidParameter"), "Something about parameters", (C::InvalidParameter, false, r, Action::FixInput { field: None })),
         // Reference download
-        (Some("500"), "Failed to download your reference video. Please replace it or try again.", (C::ReferenceDownloadFailed, true, r, replace(video, None))),
-        (Some("1001"), "Failed to download your reference video. Please replace it or try again.", (C::ReferenceDownloadFailed, true, r, replace(video, None))),
-        (Some("1001"), "Failed to download your reference image. Please replace it or try again.", (C::ReferenceDownloadFailed, true, r, replace(image, None))),
+        // Not resendable unchanged: the link must work first (service-api §7).
+        (Some("500"), "Failed to download your reference video. Please replace it or try again.", (C::ReferenceDownloadFailed, false, r, replace(video, None))),
+        (Some("1001"), "Failed to download your reference video. Please replace it or try again.", (C::ReferenceDownloadFailed, false, r, replace(video, None))),
+        (Some("1001"), "Failed to download your reference image. Please replace it or try again.", (C::ReferenceDownloadFailed, false, r, replace(image, None))),
         // Seedance 2.5 (code 1001)
         (Some("1001"), "Your uploaded video may contain sensitive content. Please use a different video.", (C::InputRejected, false, r, replace(video, None))),
         (Some("1001"), "Your uploaded image may contain sensitive content. Please use a different image.", (C::InputRejected, false, r, replace(image, None))),
         (Some("1001"), "The generated video did not pass review. Please modify your prompt or inputs and try again.", (C::OutputRejected, false, r, Action::EditPrompt)),
-        (Some("1001"), "The generated video may violate platform or copyright rules. Please modify your prompt or inputs and try again.", (C::OutputRejected, false, r, Action::EditPrompt)),
+        (Some("1001"), "The generated video may violate platform or copyright rules. Please modify your prompt or inputs and try again.", (C::CopyrightOrPolicy, false, r, Action::EditPrompt)),
         (Some("1001"), "Service temporarily unavailable. Please try again later.", (C::Transient, true, r, Action::Retry)),
         (Some("1001"), "Request parameters are invalid for video editing. Use adaptive aspect ratio and automatic duration, and ensure the reference video is 4–30 seconds.", (C::InvalidParameter, false, r, trim_video.clone())),
         // Era A strings
@@ -473,6 +475,108 @@ fn every_documented_task_failure() {
     assert_eq!(check(rows), errors.len());
 }
 
+/// service-api §12.5.2 and §12.5.3, every message as published (and the fake's completions
+/// of the two the documentation elides), each with its own guidance.
+#[test]
+fn every_documented_failure_of_the_2_5_family_and_wan() {
+    use Category as C;
+    let r = Refund::Refunded;
+    let replace =
+        |kind: Option<MediaKind>, index: Option<u32>| Action::ReplaceReference { kind, index };
+    let image = Some(MediaKind::Image);
+    let video = Some(MediaKind::Video);
+    let trim = |kind| Action::TrimMedia { kind };
+    #[rustfmt::skip]
+    let cases: Vec<(Option<&str>, &str, Want, &str)> = vec![
+        // Code 1001, in the documented order of its prefixes.
+        (Some("1001"), "Failed to download your reference video. Please replace it or try again.", (C::ReferenceDownloadFailed, false, r, replace(video, None)), "The service couldn't fetch a reference"),
+        (Some("1001"), "Your uploaded video may contain sensitive content. Please use a different video.", (C::InputRejected, false, r, replace(video, None)), "Your input was flagged"),
+        (Some("1001"), "Your uploaded image may contain sensitive content. Please use a different image.", (C::InputRejected, false, r, replace(image, None)), "Your input was flagged"),
+        (Some("1001"), "The generated video did not pass review. Please modify your prompt or inputs and try again.", (C::OutputRejected, false, r, Action::EditPrompt), "The result didn't pass review"),
+        (Some("1001"), "The generated audio did not pass review. Please modify your prompt or inputs and try again.", (C::OutputRejected, false, r, Action::EditPrompt), "The soundtrack didn't pass review"),
+        (Some("1001"), "The generated video may violate platform or copyright rules. Please modify your prompt or inputs and try again.", (C::CopyrightOrPolicy, false, r, Action::EditPrompt), "The result may break copyright or platform rules"),
+        (Some("1001"), "Service temporarily unavailable. Please try again later.", (C::Transient, true, r, Action::Retry), "The service is busy"),
+        (Some("1001"), "Request parameters are invalid for video editing. Use adaptive aspect ratio and automatic duration, and ensure the reference video is 4–30 seconds.", (C::InvalidParameter, false, r, trim(video)), "This clip can't be edited as it is"),
+        (Some("1001"), "Request parameters are invalid for video extension. Use adaptive aspect ratio.", (C::InvalidParameter, false, r, trim(video)), "This clip can't be extended as it is"),
+        // Anything else under 1001: the generic guidance, without an unchanged resend.
+        (Some("1001"), "Quota policy changed for this region.", (C::Unknown, false, r, Action::EditPrompt), "Generation failed"),
+        (Some("1001"), "Please try again.", (C::Unknown, false, r, Action::EditPrompt), "Generation failed"),
+        (Some("1001"), "", (C::Unknown, false, r, Action::EditPrompt), "Generation failed"),
+        // The 2.5 InvalidParameter messages.
+        (Some("InvalidParameter"), "The parameter `content` specified in the request is not valid: the parameter video total duration exceeds 30 seconds.", (C::InvalidParameter, false, r, trim(video)), "These references don't work together"),
+        (Some("InvalidParameter"), "The parameter `content` specified in the request is not valid: the parameter video duration must be between 2 and 30 seconds.", (C::InvalidParameter, false, r, trim(video)), "These references don't work together"),
+        (Some("InvalidParameter"), "The parameter `content[0].text.text` specified in the request is not valid: text content must contain …", (C::InvalidParameter, false, r, Action::EditPrompt), "These references don't work together"),
+        (Some("asset_review_failed"), "Reference video 1 failed review. Please replace it.", (C::ReferenceRejected, false, r, replace(video, Some(1))), "A reference was rejected"),
+        // Wan 3.0 (§12.5.3): its 500 is mostly not transient.
+        (Some("500"), "Your content was blocked by moderation. Please adjust your prompt or uploaded media and try again.", (C::InputRejected, false, r, Action::EditPrompt), "Your input was flagged"),
+        (Some("500"), "Wan 3.0 generation failed: FaceDetectionSuspect - The output content is suspected to include real human faces.", (C::FaceDetected, false, r, Action::EditPrompt), "The result showed a real face"),
+        (Some("500"), "Wan 3.0 generation failed: FaceDetectionSuspect - The input content is suspected to include real human faces.", (C::FaceDetected, false, r, replace(None, None)), "A face was found in your references"),
+        (Some("500"), "Your uploaded image may be restricted by copyright. Please use a different image.", (C::CopyrightOrPolicy, false, r, replace(image, None)), "An image may be under copyright"),
+        (Some("500"), "Wan 3.0 generation failed: ServiceUnavailable - <503> InternalError.Algo: Service is temporarily unavailable. Please try again later.", (C::Transient, true, r, Action::Retry), "The service is busy"),
+        (Some("InvalidParameter"), "Failed to download your uploaded media. Please re-upload and try again.", (C::ReferenceDownloadFailed, false, r, replace(None, None)), "The service couldn't fetch a reference"),
+        (Some("InvalidParameter"), "Input image resolution is too low. Please use a higher-resolution image and try again.", (C::MediaInvalid, false, r, replace(image, None)), "An image is too small"),
+        (Some("InvalidParameter"), "Wan 3.0 generation failed: InvalidParameter - Green net service failed to process the file.", (C::MediaInvalid, false, r, replace(None, None)), "A reference file couldn't be checked"),
+        (Some("InvalidParameter"), "Wan 3.0 generation failed: InvalidParameter - https://cdn.example.test/v.mp4 duration should be at most 15s, got 16.12s", (C::InvalidParameter, false, r, trim(video)), "These references don't work together"),
+        (Some("InvalidParameter"), "Wan 3.0 generation failed: InvalidParameter - input_video_duration(10.61s) + duration(20.0s) = 30.61s exceeds 30s limit", (C::InvalidParameter, false, r, Action::FixInput { field: Some("duration".into()) }), "These references don't work together"),
+        (Some("InvalidParameter"), "Reference audio total duration exceeds the limit. Please use audio with a combined duration of 15 seconds or less.", (C::InvalidParameter, false, r, trim(Some(MediaKind::Audio))), "These references don't work together"),
+    ];
+    let errors: Vec<(TaskError, Want, &str)> = cases
+        .into_iter()
+        .map(|(code, message, want, title)| (task(code, message), want, title))
+        .collect();
+    for (error, want, title) in &errors {
+        let what = format!("{:?} {:?}", error.code, error.message);
+        let g = guidance_for(&Failure::Task(error));
+        assert_eq!(g.title, *title, "{what}");
+        // Only the capacity failures offer Retry.
+        assert_eq!(
+            g.action == Action::Retry,
+            g.title == "The service is busy",
+            "{what}"
+        );
+        check(vec![row(what, Failure::Task(error), want.clone())]);
+    }
+    // Each class has its own words: the 1001 family's nine documented messages give nine
+    // different guidances.
+    let family: std::collections::HashSet<String> = errors[..9]
+        .iter()
+        .map(|(e, _, _)| guidance_for(&Failure::Task(e)).explanation)
+        .collect();
+    assert_eq!(family.len(), 9);
+}
+
+#[test]
+fn the_1001_prefixes_are_tested_in_the_documented_order() {
+    // A message matching two rules takes the earlier one (service-api §12.5.2).
+    let g = guidance_for(&Failure::Task(&task(
+        Some("1001"),
+        "Failed to download your reference video. The generated video did not pass review.",
+    )));
+    assert_eq!(g.category, Category::ReferenceDownloadFailed);
+    let g = guidance_for(&Failure::Task(&task(
+        Some("1001"),
+        "Your uploaded audio may contain sensitive content. Service temporarily unavailable.",
+    )));
+    assert_eq!(g.category, Category::InputRejected);
+    assert_eq!(
+        g.action,
+        Action::ReplaceReference {
+            kind: Some(MediaKind::Audio),
+            index: None
+        }
+    );
+    // The same words without code 1001 keep their general meaning.
+    let g = guidance_for(&Failure::Task(&task(None, "Please try again.")));
+    assert_eq!(g.action, Action::Retry);
+    let g = guidance_for(&Failure::Task(&task(Some("1001"), "Please try again.")));
+    assert_ne!(g.action, Action::Retry);
+    assert_eq!(
+        g.detail.as_deref(),
+        Some("Please try again. (code 1001)"),
+        "the service's words are kept"
+    );
+}
+
 #[test]
 fn messages_that_ask_for_a_change_are_never_transient() {
     let needs_change = [
@@ -486,6 +590,10 @@ fn messages_that_ask_for_a_change_are_never_transient() {
         "Your uploaded image violates platform rules. Please use a different image.",
         "Failed to download your reference video. Please replace it or try again.",
         "The generated video did not pass review. Please modify your prompt or inputs and try again.",
+        "The generated video may violate platform or copyright rules. Please modify your prompt or inputs and try again.",
+        "Request parameters are invalid for video editing. Use adaptive aspect ratio and automatic duration, and ensure the reference video is 4–30 seconds.",
+        "Your content was blocked by moderation. Please adjust your prompt or uploaded media and try again.",
+        "Failed to download your uploaded media. Please re-upload and try again.",
         "Please try again with a different image.",
     ];
     for message in needs_change {
@@ -662,6 +770,7 @@ fn categories_are_a_stable_vocabulary() {
         "reference_download_failed",
         "transient",
         "unknown",
+        "copyright_or_policy",
     ] {
         assert!(seen.contains(name), "missing category {name}");
     }

@@ -1,6 +1,7 @@
 //! The tolerant parsers against every JSON body of `docs/service-api.md` §13 (sections B,
 //! C, D, E, F2/F3, G), copied in verbatim and asserted field by field, plus the shapes
-//! service-api §9 says a client must accept and inputs that must never panic: truncated,
+//! service-api §9 says a client must accept (and, for the 2.5 records, the settled credits
+//! the app estimates) and inputs that must never panic: truncated,
 //! empty, HTML, 10 MB, deeply nested and random bytes (proptest).
 #![allow(clippy::unwrap_used)]
 
@@ -724,6 +725,47 @@ fn c6_to_c8_seedance_2_5_records_with_signed_last_frames() {
             1790095163664,
         )
     );
+}
+
+/// The documented 2.5 records, read back, carry the settled `creditsUsed` the app
+/// estimates for the request each README describes (service-api §12.3.2), and finish well
+/// before the model's "stuck after".
+#[test]
+fn c6_to_c8_credits_are_the_settled_figures_the_app_estimates() {
+    use seedance_core::media::MediaKind;
+    use seedance_core::model::{ModelId, Resolution};
+    use seedance_core::pricing::estimate;
+    use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
+
+    let six_second_source = Reference {
+        kind: MediaKind::Video,
+        source: ReferenceSource::Url {
+            url: "https://static.kinovi.ai/videos/seedance_video_1775631198994_17cd129c.mp4".into(),
+        },
+        duration_ms: Some(6_000),
+    };
+    for (body, sources) in [
+        (C6, vec![]),
+        (C7, vec![six_second_source.clone()]),
+        (C8, vec![six_second_source]),
+    ] {
+        let record = record(body);
+        let model = ModelId::from_wire_id(record.model.as_deref().unwrap()).unwrap();
+        let mut request = GenerationRequest::new(model, "as in the README");
+        request.resolution = Resolution::P720;
+        request.references = sources;
+        let estimate = estimate(&request).unwrap();
+        assert_eq!(
+            record.credits_used,
+            Some(estimate.settled_credits()),
+            "{model}"
+        );
+        let took = record.complete_time.unwrap() - record.create_time.unwrap();
+        assert!(
+            u128::try_from(took).unwrap() < model.stuck_after().as_millis(),
+            "{model}: {took} ms"
+        );
+    }
 }
 
 #[test]

@@ -1,9 +1,14 @@
 //! Every documented input limit broken one at a time (and a few together), the boundary
-//! values that must pass, and the local-file checks on real files in a temp dir.
+//! values that must pass, and the local-file checks on real files in a temp dir: the 2.0
+//! family (service-api §3.2–3.4), the Seedance 2.5 family with Edit and Extend (§3.5,
+//! §12.1–12.2) and the "2.0 way" video jobs (§12.2.2). Each problem names its field and
+//! the fix.
 #![allow(clippy::unwrap_used)]
 
 use seedance_core::media::MediaKind;
-use seedance_core::model::{Mode, ModelId, Resolution};
+use seedance_core::model::{
+    AspectRatio, Mode, ModelId, OutputFormat, Resolution, TaskKind, VideoJob,
+};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
 use seedance_core::validate::{validate, Field, Problem, ProblemCode, Validation};
 
@@ -68,10 +73,32 @@ fn clean(v: &Validation) {
 }
 
 #[test]
-fn defaults_are_valid_on_every_model() {
-    for model in ModelId::ALL {
-        clean(&validate(&base(model)));
+fn defaults_are_valid_on_every_generation_model_and_edit_and_extend_ask_for_their_source() {
+    for &model in ModelId::all() {
+        let v = validate(&base(model));
+        match model.spec().unwrap().task {
+            TaskKind::Generate => clean(&v),
+            TaskKind::Edit => only_problem(
+                &v,
+                ProblemCode::SourceVideoMissing,
+                Field::References,
+                &[
+                    "Seedance 2.5 Edit changes an existing clip",
+                    "add the video to edit as reference video 1",
+                ],
+            ),
+            TaskKind::Extend => only_problem(
+                &v,
+                ProblemCode::SourceVideoMissing,
+                Field::References,
+                &[
+                    "Seedance 2.5 Extend continues an existing clip",
+                    "add the video to continue as reference video 1",
+                ],
+            ),
+        }
     }
+    assert_eq!(ModelId::all().len(), 6);
 }
 
 #[test]
@@ -854,4 +881,545 @@ mod local_files {
             p.message
         );
     }
+}
+
+// ---- Seedance 2.5 (service-api §3.5, §12.1) --------------------------------------------
+
+#[test]
+fn seedance_2_5_durations_are_4_to_30_s() {
+    for (secs, fix) in [
+        (3, "4 s or more"),
+        (31, "30 s or less"),
+        (60, "30 s or less"),
+    ] {
+        let mut r = base(ModelId::Seedance25);
+        r.duration_secs = secs;
+        only_problem(
+            &validate(&r),
+            ProblemCode::DurationOutOfRange,
+            Field::Duration,
+            &[
+                &format!("{secs} s"),
+                "Seedance 2.5 makes clips of 4 to 30 s",
+                fix,
+            ],
+        );
+    }
+    for secs in [4, 16, 30] {
+        let mut r = base(ModelId::Seedance25);
+        r.duration_secs = secs;
+        clean(&validate(&r));
+    }
+}
+
+#[test]
+fn seedance_2_5_prompts_take_30_000_characters() {
+    let mut r = base(ModelId::Seedance25);
+    r.prompt = "雨".repeat(30_000);
+    clean(&validate(&r));
+    r.prompt.push('a');
+    only_problem(
+        &validate(&r),
+        ProblemCode::PromptTooLong,
+        Field::Prompt,
+        &[
+            "30,001 characters",
+            "Seedance 2.5 accepts at most 30,000",
+            "Shorten it by 1.",
+        ],
+    );
+}
+
+#[test]
+fn seedance_2_5_takes_30_images_10_videos_and_10_audio_clips() {
+    let mut r = base(ModelId::Seedance25);
+    r.references = (1..=30).map(image).collect();
+    clean(&validate(&r));
+    r.references.push(image(31));
+    only_problem(
+        &validate(&r),
+        ProblemCode::TooManyImages,
+        Field::References,
+        &[
+            "31 reference images",
+            "Seedance 2.5 accepts at most 30",
+            "Remove 1",
+        ],
+    );
+
+    let mut r = base(ModelId::Seedance25);
+    r.references = (1..=10).map(|n| video(n, Some(2_000))).collect();
+    clean(&validate(&r));
+    r.references.push(video(11, Some(2_000)));
+    only_problem(
+        &validate(&r),
+        ProblemCode::TooManyVideos,
+        Field::References,
+        &["11 reference videos", "at most 10", "Remove 1"],
+    );
+
+    let mut r = base(ModelId::Seedance25);
+    r.references = vec![image(1)];
+    r.references.extend((1..=10).map(|n| audio(n, Some(2_500))));
+    clean(&validate(&r));
+    r.references.push(audio(11, Some(1_000)));
+    only_problem(
+        &validate(&r),
+        ProblemCode::TooManyAudio,
+        Field::References,
+        &["11 reference audio clips", "at most 10", "Remove 1"],
+    );
+}
+
+#[test]
+fn seedance_2_5_videos_last_2_to_30_s_each_and_30_s_together() {
+    let mut r = base(ModelId::Seedance25);
+    r.references = vec![
+        video(1, Some(10_000)),
+        video(2, Some(10_000)),
+        video(3, Some(10_000)),
+    ];
+    clean(&validate(&r));
+
+    r.references[2].duration_ms = Some(10_500);
+    only_problem(
+        &validate(&r),
+        ProblemCode::VideoTooLong,
+        Field::References,
+        &[
+            "add up to 30.5 s",
+            "at most 30 s combined",
+            "Trim them by 0.5 s",
+        ],
+    );
+
+    r.references = vec![video(1, Some(5_000)), video(2, Some(1_500))];
+    only_problem(
+        &validate(&r),
+        ProblemCode::VideoLengthOutOfRange,
+        Field::Reference(1),
+        &[
+            "Video 2 is 1.5 s",
+            "reference videos of 2 s to 30 s each",
+            "Use a longer clip or remove it.",
+        ],
+    );
+
+    r.references = vec![video(1, Some(31_000))];
+    let v = validate(&r);
+    assert_eq!(
+        codes(&v.problems),
+        vec![
+            ProblemCode::VideoLengthOutOfRange,
+            ProblemCode::VideoTooLong
+        ]
+    );
+    assert!(v.problems[0].message.contains("Trim it to 30 s or less."));
+
+    r.references = vec![image(1), audio(1, Some(20_000)), audio(2, Some(10_001))];
+    only_problem(
+        &validate(&r),
+        ProblemCode::AudioTooLong,
+        Field::References,
+        &["audio clips add up to 30.001 s", "at most 30 s combined"],
+    );
+}
+
+#[test]
+fn seedance_2_5_has_no_4k_and_makes_mov_or_mp4() {
+    for model in [
+        ModelId::Seedance25,
+        ModelId::Seedance25Edit,
+        ModelId::Seedance25Extend,
+    ] {
+        let mut r = base(model);
+        r.references = vec![video(1, Some(6_000))];
+        r.resolution = Resolution::K4;
+        let v = validate(&r);
+        assert_eq!(
+            codes(&v.problems),
+            vec![ProblemCode::ResolutionUnsupported],
+            "{model}"
+        );
+        let m = &v.problems[0].message;
+        assert!(
+            m.contains("480p, 720p and 1080p") && m.contains("Choose 1080p"),
+            "{m}"
+        );
+        if model == ModelId::Seedance25 {
+            assert!(m.contains("or switch to Seedance 2.0 for 4k"), "{m}");
+        } else {
+            // Only another edit (or extend) model is offered as the way out.
+            assert!(!m.contains("switch to"), "{m}");
+        }
+        for format in [OutputFormat::Mp4, OutputFormat::Mov] {
+            let mut r = base(model);
+            r.references = vec![video(1, Some(6_000))];
+            r.output_format = Some(format);
+            assert!(validate(&r).is_valid(), "{model} {format:?}");
+        }
+    }
+    let mut r = base(ModelId::Seedance2Fast);
+    r.output_format = Some(OutputFormat::Mov);
+    only_problem(
+        &validate(&r),
+        ProblemCode::OutputFormatUnsupported,
+        Field::OutputFormat,
+        &[
+            "Seedance 2.0 Fast makes .mp4 files only, not .mov",
+            "Choose mp4",
+            "switch to Seedance 2.5 for .mov",
+        ],
+    );
+    r.output_format = Some(OutputFormat::Mp4);
+    clean(&validate(&r));
+}
+
+#[test]
+fn seedance_2_5_runs_three_images_or_more_as_references() {
+    for n in [3, 9, 30] {
+        let mut r = base(ModelId::Seedance25);
+        r.references = (1..=n).map(image).collect();
+        clean(&validate(&r));
+        // An explicit keyframe uses the first two, as on 2.0.
+        r.mode = Some(Mode::Keyframe);
+        let v = validate(&r);
+        assert!(v.is_valid());
+        assert_eq!(codes(&v.warnings), vec![ProblemCode::ImagesIgnored]);
+        assert!(v.warnings[0]
+            .message
+            .contains("only images 1 and 2 are used"));
+        assert!(v.warnings[0].message.contains("or leave the mode empty"));
+    }
+}
+
+#[test]
+fn seedance_2_5_keyframe_ignores_the_aspect_ratio_as_a_note_not_an_error() {
+    let mut r = base(ModelId::Seedance25);
+    r.references = vec![image(1), image(2)];
+    r.aspect_ratio = Some(AspectRatio::Portrait9x16);
+    let v = validate(&r);
+    assert!(v.is_valid(), "{:#?}", v.problems);
+    assert_eq!(codes(&v.warnings), vec![ProblemCode::AspectRatioIgnored]);
+    assert_eq!(v.warnings[0].field, Field::AspectRatio);
+    let m = &v.warnings[0].message;
+    assert!(
+        m.contains("keeps the shape of image 1") && m.contains("9:16") && m.contains("Clear it"),
+        "{m}"
+    );
+    // Text-to-video and reference mode do take the ratio; 2.0 keyframes do too.
+    r.references.clear();
+    clean(&validate(&r));
+    r.references = (1..=3).map(image).collect();
+    clean(&validate(&r));
+    r.model = ModelId::Seedance20;
+    r.references = vec![image(1)];
+    clean(&validate(&r));
+}
+
+#[test]
+fn adaptive_is_not_a_seedance_ratio() {
+    let mut r = base(ModelId::Seedance25);
+    r.aspect_ratio = Some(AspectRatio::Adaptive);
+    only_problem(
+        &validate(&r),
+        ProblemCode::AspectRatioUnsupported,
+        Field::AspectRatio,
+        &[
+            "adaptive",
+            "16:9, 9:16, 1:1, 4:3, 3:4 and 21:9",
+            "leave it empty",
+        ],
+    );
+}
+
+#[test]
+fn an_edit_like_prompt_with_a_reference_video_on_2_5_is_flagged() {
+    let mut r = base(ModelId::Seedance25);
+    r.prompt = "Replace the red car with a blue bus, keep every motion.".into();
+    r.references = vec![video(1, Some(8_000))];
+    let v = validate(&r);
+    assert!(v.is_valid());
+    assert_eq!(codes(&v.warnings), vec![ProblemCode::PromptReadsAsEdit]);
+    let m = &v.warnings[0].message;
+    assert!(
+        m.contains("“replace”") && m.contains("2 × its seconds") && m.contains("Seedance 2.5 Edit"),
+        "{m}"
+    );
+    for prompt in [
+        "Change the jacket to red.",
+        "Turn it into a cartoon",
+        "edit: more rain",
+    ] {
+        r.prompt = prompt.into();
+        assert_eq!(
+            codes(&validate(&r).warnings),
+            vec![ProblemCode::PromptReadsAsEdit],
+            "{prompt}"
+        );
+    }
+    r.prompt = "A dog runs along the beach, like the reference.".into();
+    clean(&validate(&r));
+    // Without a video there is nothing to edit; on 2.0 no such rule is documented.
+    r.prompt = "Replace the sky".into();
+    r.references.clear();
+    clean(&validate(&r));
+    r.model = ModelId::Seedance20;
+    r.references = vec![video(1, Some(8_000))];
+    clean(&validate(&r));
+}
+
+// ---- Edit and Extend (service-api §12.2.1) -----------------------------------------------
+
+fn edit(source_ms: Option<u64>) -> seedance_core::request::GenerationRequest {
+    let mut r = base(ModelId::Seedance25Edit);
+    r.references = vec![video(1, source_ms)];
+    r
+}
+
+fn extend(source_ms: Option<u64>) -> seedance_core::request::GenerationRequest {
+    let mut r = base(ModelId::Seedance25Extend);
+    r.references = vec![video(1, source_ms)];
+    r
+}
+
+#[test]
+fn an_edit_source_lasts_4_to_30_s() {
+    for ms in [4_000, 6_000, 30_000] {
+        clean(&validate(&edit(Some(ms))));
+    }
+    only_problem(
+        &validate(&edit(Some(3_900))),
+        ProblemCode::SourceVideoOutOfRange,
+        Field::Reference(0),
+        &[
+            "The video to edit (video 1) is 3.9 s",
+            "Seedance 2.5 Edit needs a source of 4 s to 30 s",
+            "Use a longer clip.",
+        ],
+    );
+    // Over 30 s is also over the 30 s the videos may add up to: both limits are named.
+    let v = validate(&edit(Some(30_001)));
+    assert_eq!(
+        codes(&v.problems),
+        vec![
+            ProblemCode::SourceVideoOutOfRange,
+            ProblemCode::VideoTooLong
+        ]
+    );
+    assert!(v.problems[0].message.contains("30.001 s"));
+    assert!(v.problems[0].message.contains("Trim it to 30 s or less."));
+    // Unknown length: the service checks it (a task outside fails, refunded).
+    let v = validate(&edit(None));
+    assert!(v.is_valid());
+    assert_eq!(codes(&v.warnings), vec![ProblemCode::DurationUnknown]);
+    assert!(v.warnings[0].message.contains("4 s to 30 s"));
+}
+
+#[test]
+fn an_edit_takes_no_duration_aspect_ratio_or_mode() {
+    let mut r = edit(Some(6_000));
+    r.duration_secs = 99;
+    clean(&validate(&r));
+    r.aspect_ratio = Some(AspectRatio::Landscape16x9);
+    r.mode = Some(Mode::Keyframe);
+    let v = validate(&r);
+    assert!(v.is_valid());
+    assert_eq!(
+        codes(&v.warnings),
+        vec![ProblemCode::AspectRatioIgnored, ProblemCode::ModeIgnored]
+    );
+    assert!(v.warnings[0]
+        .message
+        .contains("keeps the shape of the video to edit"));
+    assert!(v.warnings[1].message.contains("has no mode setting"));
+}
+
+#[test]
+fn an_extension_needs_4_to_30_s_of_new_footage_from_a_2_to_30_s_source() {
+    for ms in [2_000, 6_000, 30_000] {
+        clean(&validate(&extend(Some(ms))));
+    }
+    only_problem(
+        &validate(&extend(Some(1_999))),
+        ProblemCode::SourceVideoOutOfRange,
+        Field::Reference(0),
+        &[
+            "The video to continue (video 1) is 1.999 s",
+            "Seedance 2.5 Extend needs a source of 2 s to 30 s",
+        ],
+    );
+    for (secs, fix) in [(3, "4 s or more"), (31, "30 s or less")] {
+        let mut r = extend(Some(6_000));
+        r.duration_secs = secs;
+        only_problem(
+            &validate(&r),
+            ProblemCode::DurationOutOfRange,
+            Field::Duration,
+            &["Seedance 2.5 Extend adds 4 to 30 s of new footage", fix],
+        );
+    }
+    let mut r = extend(Some(20_000));
+    r.references.push(video(2, Some(11_000)));
+    only_problem(
+        &validate(&r),
+        ProblemCode::VideoTooLong,
+        Field::References,
+        &["add up to 31 s", "at most 30 s combined"],
+    );
+    // Each further video must be 2–30 s; the source has its own rule.
+    let mut r = extend(Some(6_000));
+    r.references.push(video(2, Some(1_000)));
+    only_problem(
+        &validate(&r),
+        ProblemCode::VideoLengthOutOfRange,
+        Field::Reference(1),
+        &["Video 2 is 1 s"],
+    );
+}
+
+// ---- The 2.0 way (service-api §12.2.2) ----------------------------------------------------
+
+fn job(
+    model: ModelId,
+    job: VideoJob,
+    source_ms: Option<u64>,
+) -> seedance_core::request::GenerationRequest {
+    let mut r = base(model);
+    r.video_job = Some(job);
+    if source_ms.is_some() {
+        r.references = vec![video(1, source_ms)];
+    }
+    r
+}
+
+#[test]
+fn the_2_0_way_needs_its_source_video() {
+    for j in VideoJob::ALL {
+        let r = job(ModelId::Seedance20, j, None);
+        let v = validate(&r);
+        assert_eq!(
+            codes(&v.problems),
+            vec![ProblemCode::SourceVideoMissing],
+            "{j:?}"
+        );
+        let m = &v.problems[0].message;
+        assert!(
+            m.contains("as reference video 1") && m.contains("or turn the job off"),
+            "{m}"
+        );
+        clean(&validate(&job(ModelId::Seedance2Fast, j, Some(10_000))));
+    }
+}
+
+#[test]
+fn a_2_0_edit_lasts_as_long_as_its_source() {
+    // The duration field says 5; the source's 10 s is what is sent, priced and checked.
+    let r = job(ModelId::Seedance20Mini, VideoJob::Edit, Some(10_000));
+    assert_eq!(r.duration_secs, 5);
+    assert_eq!(r.effective_duration_secs(), 10);
+    clean(&validate(&r));
+    // Also over the 15 s of reference video 2.0 takes in all: both are named.
+    let v = validate(&job(ModelId::Seedance20, VideoJob::Edit, Some(17_400)));
+    assert_eq!(
+        codes(&v.problems),
+        vec![
+            ProblemCode::SourceVideoOutOfRange,
+            ProblemCode::VideoTooLong
+        ]
+    );
+    assert_eq!(v.problems[0].field, Field::Reference(0));
+    for fragment in [
+        "The video to edit (video 1) is 17.4 s",
+        "makes clips of 4 to 15 s",
+        "Trim it to 15 s or less",
+        "switch to Seedance 2.5 Edit (sources of 4 s to 30 s)",
+    ] {
+        assert!(
+            v.problems[0].message.contains(fragment),
+            "{}",
+            v.problems[0].message
+        );
+    }
+    let v = validate(&job(ModelId::Seedance20, VideoJob::Edit, Some(3_000)));
+    assert_eq!(codes(&v.problems), vec![ProblemCode::SourceVideoOutOfRange]);
+    assert!(v.problems[0].message.contains("Use a longer clip"));
+    // Unknown length: the duration cannot follow it.
+    let mut r = job(ModelId::Seedance20, VideoJob::Edit, Some(1));
+    r.references[0].duration_ms = None;
+    let v = validate(&r);
+    assert!(v.is_valid());
+    assert!(v
+        .warnings
+        .iter()
+        .any(|w| w.code == ProblemCode::DurationUnknown
+            && w.message
+                .contains("Set the duration to the source's length")));
+}
+
+#[test]
+fn the_2_0_way_keeps_the_sources_shape_for_edit_and_extend() {
+    for j in [VideoJob::Edit, VideoJob::Extend] {
+        let mut r = job(ModelId::Seedance20, j, Some(8_000));
+        r.aspect_ratio = Some(AspectRatio::Square1x1);
+        let v = validate(&r);
+        assert!(v.is_valid());
+        assert_eq!(
+            codes(&v.warnings),
+            vec![ProblemCode::AspectRatioIgnored],
+            "{j:?}"
+        );
+    }
+    let mut r = job(ModelId::Seedance20, VideoJob::Restyle, Some(8_000));
+    r.aspect_ratio = Some(AspectRatio::Square1x1);
+    clean(&validate(&r));
+}
+
+#[test]
+fn the_2_5_family_has_models_of_its_own_instead_of_the_2_0_way() {
+    for (j, fix) in [
+        (
+            VideoJob::Edit,
+            "Switch to Seedance 2.5 Edit, or turn the job off.",
+        ),
+        (
+            VideoJob::Extend,
+            "Switch to Seedance 2.5 Extend, or turn the job off.",
+        ),
+        (
+            VideoJob::Restyle,
+            "Add the video as a reference and describe the new look",
+        ),
+    ] {
+        let v = validate(&job(ModelId::Seedance25, j, Some(8_000)));
+        assert_eq!(
+            codes(&v.problems),
+            vec![ProblemCode::VideoJobUnsupported],
+            "{j:?}"
+        );
+        assert_eq!(v.problems[0].field, Field::VideoJob);
+        assert!(
+            v.problems[0].message.contains(fix),
+            "{}",
+            v.problems[0].message
+        );
+    }
+}
+
+#[test]
+fn a_model_this_build_does_not_know_is_refused_by_name() {
+    let r: seedance_core::request::GenerationRequest = serde_json::from_value(serde_json::json!({
+        "model": "wan3.0-text-to-video", "prompt": "p", "duration_secs": 5,
+        "resolution": "720p", "generate_audio": true
+    }))
+    .unwrap();
+    only_problem(
+        &validate(&r),
+        ProblemCode::ModelUnknown,
+        Field::Model,
+        &[
+            "no model called “wan3.0-text-to-video”",
+            "Choose Seedance 2.0,",
+        ],
+    );
 }

@@ -19,7 +19,7 @@ use seedance_core::api::{
 use seedance_core::guidance::{guidance_for, CapWindow, Category, Failure, Refund};
 use seedance_core::ledger::{Ledger, ListQuery, LEDGER_FILE};
 use seedance_core::media::{probe_reader, MediaKind};
-use seedance_core::model::{AspectRatio, Mode, ModelId, Resolution};
+use seedance_core::model::{AspectRatio, Mode, ModelId, OutputFormat, Resolution, VideoJob};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource, UploadedCopy};
 use seedance_core::retry;
 use seedance_core::validate::validate;
@@ -313,7 +313,7 @@ fn assert_bearer_redacted(detail: &str) {
 
 /// A `GenerationRequest` from fuzz bytes (no derive in the core: built field by field).
 pub fn arbitrary_request(u: &mut Unstructured) -> arbitrary::Result<GenerationRequest> {
-    let model = *u.choose(&ModelId::ALL)?;
+    let model = *u.choose(ModelId::all())?;
     let mut prompt = String::arbitrary(u)?;
     // Reach the 10,000-character limit without needing 10 kB of input.
     let repeat = u.int_in_range(0u16..=2_600)?;
@@ -360,6 +360,13 @@ pub fn arbitrary_request(u: &mut Unstructured) -> arbitrary::Result<GenerationRe
         generate_audio: bool::arbitrary(u)?,
         high_bitrate: bool::arbitrary(u)?,
         seed: Option::<i64>::arbitrary(u)?,
+        output_format: *u.choose(&[None, Some(OutputFormat::Mp4), Some(OutputFormat::Mov)])?,
+        video_job: *u.choose(&[
+            None,
+            Some(VideoJob::Restyle),
+            Some(VideoJob::Edit),
+            Some(VideoJob::Extend),
+        ])?,
     })
 }
 
@@ -380,10 +387,13 @@ pub fn validate_target(data: &[u8]) {
         "prompt of {} chars accepted",
         request.prompt.chars().count()
     );
+    // A model without a duration (an edit) sends none; a "2.0 way" edit sends the
+    // source's length.
+    let duration = request.effective_duration_secs();
     assert!(
-        (limits.min_duration_secs..=limits.max_duration_secs).contains(&request.duration_secs),
-        "duration {} accepted",
-        request.duration_secs
+        limits.max_duration_secs == 0
+            || (limits.min_duration_secs..=limits.max_duration_secs).contains(&duration),
+        "duration {duration} accepted"
     );
     assert!(request.model.resolutions().contains(&request.resolution));
     assert!(request.count_of(MediaKind::Image) <= limits.max_images);

@@ -1,13 +1,15 @@
 //! `poll-bench`: what the adaptive poll schedule costs and how late it notices the end of
-//! a task, against polling every 2 s, on the documented timing mix (service-api §4.5), in
-//! virtual time. `poll-bench [TASKS] [SEED]`; prints a table per class and a sweep of
+//! a task, against polling every 2 s, in virtual time, on each documented timing mix: the
+//! 2.0 family's (service-api §4.5) and the Seedance 2.5 family's (§12.1.4: 3–11 minutes,
+//! stuck after 15, edit and extend included). `poll-bench [TASKS] [SEED] [2.0|2.5]`;
+//! prints, per mix, a table per class, the lower bound of any schedule and a sweep of
 //! other shapes (the trade-off between requests and detection delay).
 
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use seedance_core::schedule::sim::{self, Summary, DOCUMENTED_MIX};
+use seedance_core::schedule::sim::{self, MixClass, Summary, DOCUMENTED_MIX, FAMILY_2_5_MIX};
 use seedance_core::schedule::PollSchedule;
 
 fn main() {
@@ -17,10 +19,29 @@ fn main() {
         .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_260_101);
+    let only = args.next();
+    let mixes: [(&str, &str, &[MixClass]); 2] = [
+        ("2.0", "the 2.0 family (service-api §4.5)", DOCUMENTED_MIX),
+        (
+            "2.5",
+            "the Seedance 2.5 family (service-api §12.1.4)",
+            FAMILY_2_5_MIX,
+        ),
+    ];
+    for (key, name, mix) in mixes {
+        if only.as_deref().is_some_and(|o| o != key) {
+            continue;
+        }
+        report(name, mix, tasks, seed);
+    }
+}
 
-    println!("poll-bench: {tasks} tasks from the documented mix, seed {seed}, virtual time\n");
+fn report(name: &str, mix: &[MixClass], tasks: usize, seed: u64) {
+    println!(
+        "poll-bench: {tasks} tasks from the timing mix of {name}, seed {seed}, virtual time\n"
+    );
     let default = PollSchedule::default();
-    let (adaptive, fixed, per_class) = measure(&default, tasks, seed);
+    let (adaptive, fixed, per_class) = measure(&default, mix, tasks, seed);
     println!(
         "{:<28} {:>9} {:>9} {:>7} {:>8} {:>8} {:>8}",
         "class", "adaptive", "fixed 2s", "ratio", "p50 s", "p95 s", "max s"
@@ -36,7 +57,7 @@ fn main() {
 
     println!("\nlower bound for any schedule (fractional, see `lower_bound`), p95 ≤ 3 s:");
     for cap in [30.0, 60.0, f64::INFINITY] {
-        let bound = lower_bound(3.0, 0.95, cap);
+        let bound = lower_bound(mix, 3.0, 0.95, cap);
         println!(
             "  longest gap {:>4}: ≥ {:.1} requests per task = {:.3}× fixed 2 s",
             if cap.is_finite() {
@@ -91,6 +112,13 @@ fn main() {
             },
         ),
         (
+            "140 s dense span for every model",
+            PollSchedule {
+                model_dense_span: false,
+                ..default.clone()
+            },
+        ),
+        (
             "medium 10 s before the dense span",
             PollSchedule {
                 medium: Duration::from_secs(10),
@@ -113,7 +141,7 @@ fn main() {
         ),
     ];
     for (name, shape) in shapes {
-        let (a, f, _) = measure(&shape, tasks, seed);
+        let (a, f, _) = measure(&shape, mix, tasks, seed);
         println!(
             "{:<44} {:>7.3} {:>8.2} {:>8.2} {:>8.2}",
             name,
@@ -123,6 +151,7 @@ fn main() {
             a.p99_delay
         );
     }
+    println!();
 }
 
 fn row(name: &str, a: &Summary, f: &Summary) {
@@ -140,16 +169,21 @@ fn row(name: &str, a: &Summary, f: &Summary) {
 
 type ClassRow = (&'static str, Summary, Summary);
 
-fn measure(schedule: &PollSchedule, tasks: usize, seed: u64) -> (Summary, Summary, Vec<ClassRow>) {
+fn measure(
+    schedule: &PollSchedule,
+    mix: &[MixClass],
+    tasks: usize,
+    seed: u64,
+) -> (Summary, Summary, Vec<ClassRow>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut all_a = Vec::with_capacity(tasks);
     let mut all_f = Vec::with_capacity(tasks);
-    let mut by_class: Vec<(&'static str, Vec<_>, Vec<_>)> = DOCUMENTED_MIX
+    let mut by_class: Vec<(&'static str, Vec<_>, Vec<_>)> = mix
         .iter()
         .map(|c| (c.name, Vec::new(), Vec::new()))
         .collect();
     for _ in 0..tasks {
-        let task = sim::draw(DOCUMENTED_MIX, &mut rng);
+        let task = sim::draw(mix, &mut rng);
         let a = sim::run_adaptive(schedule, &task, 0.0, 100_000, &mut rng);
         let f = sim::run_fixed(2.0, &task);
         all_a.push(a);
@@ -168,7 +202,7 @@ fn measure(schedule: &PollSchedule, tasks: usize, seed: u64) -> (Summary, Summar
 
 /// A lower bound on the mean requests per task of *any* schedule that sees `coverage` of
 /// the completions within `target` seconds and never leaves more than `longest_gap`
-/// between two polls, on the documented mix.
+/// between two polls, on `mix`.
 ///
 /// The schedule knows a task's window and whether it fetches references, not its class,
 /// so tasks are grouped by those. Relaxed to poll *rates*: with polls every `g` seconds
@@ -179,14 +213,14 @@ fn measure(schedule: &PollSchedule, tasks: usize, seed: u64) -> (Summary, Summar
 /// cheapest schedule raises it where `f / S`, the hazard, is highest first. That greedy
 /// fill is optimal for the relaxed problem; one more request per task is the poll that
 /// sees the end.
-fn lower_bound(target: f64, coverage: f64, longest_gap: f64) -> f64 {
+fn lower_bound(mix: &[MixClass], target: f64, coverage: f64, longest_gap: f64) -> f64 {
     const STEP: f64 = 0.25;
-    let total: f64 = DOCUMENTED_MIX.iter().map(|c| c.weight).sum();
+    let total: f64 = mix.iter().map(|c| c.weight).sum();
     // (weight, earliest, latest) of each class, grouped by what the schedule knows.
     type Known = (Duration, Duration, bool);
     type Parts = Vec<(f64, f64, f64)>;
     let mut groups: Vec<(Known, Parts)> = Vec::new();
-    for class in DOCUMENTED_MIX {
+    for class in mix {
         let window = class
             .model
             .expected_generation(class.resolution, class.reference_video);

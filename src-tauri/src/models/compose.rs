@@ -42,7 +42,11 @@ pub struct ModelInfo {
 impl Catalog {
     pub fn current() -> Catalog {
         Catalog {
-            models: ModelId::ALL.into_iter().map(ModelInfo::from).collect(),
+            models: ModelId::all()
+                .iter()
+                .copied()
+                .map(ModelInfo::from)
+                .collect(),
             aspect_ratios: AspectRatio::ALL
                 .iter()
                 .map(|r| r.wire_id().to_owned())
@@ -161,6 +165,8 @@ impl Draft {
             generate_audio: self.generate_audio,
             high_bitrate: self.high_bitrate,
             seed: self.seed,
+            output_format: None,
+            video_job: None,
         })
     }
 
@@ -252,6 +258,10 @@ pub enum ProblemField {
     Seed,
     /// A model, resolution or ratio this build does not know.
     Model,
+    /// `mp4` or `mov` (Seedance 2.5).
+    OutputFormat,
+    /// Restyle, edit or extend a reference video (the 2.0 way).
+    VideoJob,
 }
 
 impl From<Field> for ProblemField {
@@ -265,6 +275,9 @@ impl From<Field> for ProblemField {
             Field::AspectRatio => ProblemField::AspectRatio,
             Field::Mode => ProblemField::Mode,
             Field::Seed => ProblemField::Seed,
+            Field::Model => ProblemField::Model,
+            Field::OutputFormat => ProblemField::OutputFormat,
+            Field::VideoJob => ProblemField::VideoJob,
         }
     }
 }
@@ -297,6 +310,18 @@ mirror_core_enum! {
         KindMismatch,
         FileExtensionMismatch,
         LargeUpload,
+        ModelUnknown,
+        AspectRatioUnsupported,
+        AspectRatioIgnored,
+        OutputFormatUnsupported,
+        TooFewReferences,
+        SourceVideoMissing,
+        SourceVideoOutOfRange,
+        VideoLengthOutOfRange,
+        VideosPlusDurationTooLong,
+        ModeIgnored,
+        VideoJobUnsupported,
+        PromptReadsAsEdit,
     }
     extra {
         /// The draft names a model, resolution or ratio this build does not know.

@@ -28,6 +28,7 @@ mirror_core_enum! {
         ReferenceRejected,
         InvalidParameter,
         ReferenceDownloadFailed,
+        CopyrightOrPolicy,
         Transient,
         SpendingCap,
         Unknown,

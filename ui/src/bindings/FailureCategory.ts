@@ -3,4 +3,4 @@
 /**
  * The core's stable failure vocabulary (`seedance_core::guidance::Category`).
  */
-export type FailureCategory = "auth_missing_key" | "auth_invalid_key" | "access_not_enabled" | "access_denied" | "task_not_found" | "insufficient_credits" | "concurrency_limit" | "invalid_request" | "unknown_model" | "server_error" | "network" | "submission_unknown" | "input_rejected" | "output_rejected" | "face_detected" | "media_invalid" | "reference_rejected" | "invalid_parameter" | "reference_download_failed" | "transient" | "spending_cap" | "unknown";
+export type FailureCategory = "auth_missing_key" | "auth_invalid_key" | "access_not_enabled" | "access_denied" | "task_not_found" | "insufficient_credits" | "concurrency_limit" | "invalid_request" | "unknown_model" | "server_error" | "network" | "submission_unknown" | "input_rejected" | "output_rejected" | "face_detected" | "media_invalid" | "reference_rejected" | "invalid_parameter" | "reference_download_failed" | "copyright_or_policy" | "transient" | "spending_cap" | "unknown";

@@ -3,4 +3,4 @@
 /**
  * The field of the compose panel a problem is shown under.
  */
-export type ProblemField = "prompt" | "references" | "reference" | "duration" | "resolution" | "aspect_ratio" | "mode" | "seed" | "model";
+export type ProblemField = "prompt" | "references" | "reference" | "duration" | "resolution" | "aspect_ratio" | "mode" | "seed" | "model" | "output_format" | "video_job";
