@@ -43,8 +43,9 @@ step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets "${APP_FEATURES[@]}" -- -D warnings
 
 step "Rust tests (core against the fake service, app commands, real keychain)"
-SEEDANCE_KEYCHAIN_TEST=required SEEDANCE_STRACE_TEST=required scripts/with-keychain.sh \
-  cargo test --workspace "${APP_FEATURES[@]}"
+# Each *_TEST=required turns a skip (no keychain, no strace, no OpenTimelineIO) into a failure.
+SEEDANCE_KEYCHAIN_TEST=required SEEDANCE_STRACE_TEST=required SEEDANCE_OTIO_TEST=required \
+  scripts/with-keychain.sh cargo test --workspace "${APP_FEATURES[@]}"
 
 step "end-to-end: the built app in WebKit under Xvfb"
 bash tests/e2e/run.sh
