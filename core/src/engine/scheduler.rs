@@ -1306,7 +1306,8 @@ impl Scheduler {
                 report.finished_sending.push(id);
             }
         }
-        if told {
+        if told && !report.left_unknown.is_empty() {
+            // The wait was cut short: say it is over (an answered one already said 0).
             self.shared
                 .events
                 .emit(EngineEvent::FinishingSends { remaining: 0 });
