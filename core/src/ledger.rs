@@ -1,10 +1,13 @@
 //! The task ledger: the durable record of every generation, so no paid task is ever lost
 //! (design promise 2).
 //!
-//! Owns `ledger.sqlite3` (and its `-wal`/`-shm` companions, `ledger.lock` and
-//! `ledger.clean-close`) in the data folder: opening, locking, schema migration, checking
-//! integrity and moving a corrupt file aside, recording a clean close, and every state
-//! change of a task. Each public write is one SQLite transaction committed
+//! Owns `ledger.sqlite3` (and its `-wal`/`-shm` companions, `ledger.lock`,
+//! `ledger.clean-close`, the last good copy `ledger.last-good.sqlite3` and the task id
+//! journal `ledger.journal`) in the data folder: opening, locking, schema migration,
+//! checking integrity, moving a corrupt file aside and restoring what can be restored,
+//! recording a clean close, and every state change of a task, including the checks that
+//! keep credits from being spent twice (one retry per task, no same draft twice within
+//! seconds), each made in the transaction that writes. Each public write is one SQLite transaction committed
 //! with `synchronous=FULL` in WAL mode, so it is on disk when the call returns: the
 //! engine relies on [`Ledger::mark_submitting`] being durable before `createTask` is
 //! sent and [`Ledger::record_submitted`] before anything else happens.
@@ -410,6 +413,8 @@ pub struct Ledger {
     backed_up_at_writes: AtomicU64,
     /// Test hook: every write fails as if the disk were full.
     failing_writes: AtomicBool,
+    /// One backup at a time: two would share the temporary file.
+    backing_up: Mutex<()>,
     // Held for the ledger's lifetime; the OS releases the lock when the process dies.
     _lock: File,
 }
@@ -580,6 +585,7 @@ impl Ledger {
             writes: AtomicU64::new(0),
             backed_up_at_writes: AtomicU64::new(backed_up),
             failing_writes: AtomicBool::new(false),
+            backing_up: Mutex::new(()),
             _lock: lock,
         }
     }
@@ -1159,7 +1165,8 @@ impl Ledger {
         )
     }
 
-    /// Counts one `recordInfo` poll. Not a state change; no history line.
+    /// Counts one `recordInfo` poll. Not a state change; no history line, and no reason
+    /// for a new last good copy.
     pub fn record_poll(&self, id: TaskId, now_ms: i64) -> Result<(), LedgerError> {
         self.write(|tx| {
             let n = tx.execute(
@@ -1171,7 +1178,10 @@ impl Ledger {
                 return Err(LedgerError::NoSuchTask(id));
             }
             Ok(())
-        })
+        })?;
+        // A poll count is not worth a new last good copy: only state changes ask for one.
+        self.writes.fetch_sub(1, Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn get(&self, id: TaskId) -> Result<TaskEntry, LedgerError> {
@@ -1707,6 +1717,7 @@ impl Ledger {
         if self.read_only {
             return Ok(false);
         }
+        let _one_at_a_time = self.backing_up.lock().unwrap_or_else(|p| p.into_inner());
         let writes = self.writes.load(Ordering::Relaxed);
         if self.backed_up_at_writes.load(Ordering::Relaxed) == writes {
             return Ok(false);

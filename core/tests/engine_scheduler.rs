@@ -466,8 +466,10 @@ async fn odd_answers_and_endless_errors_count_toward_stuck() {
             .collect();
         assert_eq!(stuck.len(), 1, "{remote}: {states:?}");
         let marked_after = stuck[0].0.duration_since(rig.started);
+        // 600 s after the task was submitted, which the ledger dates in milliseconds a
+        // moment before the rig's clock starts.
         assert!(
-            marked_after >= Duration::from_secs(600) && marked_after <= Duration::from_secs(720),
+            marked_after >= Duration::from_secs(595) && marked_after <= Duration::from_secs(720),
             "{remote}: {marked_after:?}"
         );
         let late = rig

@@ -847,7 +847,14 @@ impl EngineHandle {
             service: shared.service.clone(),
             key: lock(&shared.key_state).clone(),
             waiting,
-            finishing_sends: u32::try_from(lock(&shared.gate).sending.len()).unwrap_or(u32::MAX),
+            finishing_sends: {
+                let gate = lock(&shared.gate);
+                if gate.stopping {
+                    u32::try_from(gate.sending.len()).unwrap_or(u32::MAX)
+                } else {
+                    0
+                }
+            },
         }
     }
 
