@@ -676,8 +676,8 @@ impl Ledger {
     }
 
     /// Records `task` as the retry of `original`, once: when `original` already has a
-    /// retry, that retry is returned (`created: false`) and nothing is written, whatever
-    /// the caller, so a second click, a second window or a second process pays nothing.
+    /// retry (not cancelled), that retry is returned (`created: false`) and nothing is
+    /// written, whatever the caller, so a second click, a second window or a second process pays nothing.
     /// Otherwise `original` must be in one of `allowed`; when `resolve_original` is given
     /// (a submission of unknown outcome resubmitted by the creator), the original is
     /// marked failed with the guidance it returns for the new id, in the same
@@ -692,8 +692,10 @@ impl Ledger {
         let fingerprint = request_fingerprint(task.request);
         let now = (self.clock)();
         self.write(|tx| {
+            // A retry the creator cancelled before it was sent does not count: it spent
+            // nothing, and the task may be retried again.
             let existing: Option<TaskId> = tx.query_row(
-                "SELECT MAX(id) FROM tasks WHERE retry_of = ?1",
+                "SELECT MAX(id) FROM tasks WHERE retry_of = ?1 AND state != 'cancelled'",
                 [original],
                 |row| row.get(0),
             )?;

@@ -903,6 +903,11 @@ fn a_task_is_retried_once_whoever_asks() {
     );
     assert_eq!(f.ledger.count(&ListQuery::default()).unwrap(), 2);
     assert_eq!(f.ledger.get(id).unwrap().retried_as, Some(first.id));
+    // A retry withdrawn before it was sent spent nothing: the task may be retried again.
+    f.ledger.cancel_queued(first.id).unwrap();
+    let third = retry(&f.ledger);
+    assert!(third.created && third.id != first.id, "{third:?}");
+    assert_eq!(retry(&f.ledger).id, third.id);
 }
 
 /// Checklist 44: a task id left in the journal is recorded at the next open, even when the

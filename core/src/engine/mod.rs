@@ -600,7 +600,7 @@ impl EngineHandle {
         confirm_may_charge_twice: bool,
     ) -> Result<RetryOutcome, SubmitRefusal> {
         let entry = self.inner.shared.ledger(move |l| l.get(id)).await?;
-        if let Some(existing) = entry.retried_as {
+        if let Some(existing) = self.live_retry(entry.retried_as).await {
             return Ok(RetryOutcome {
                 task: existing,
                 created: false,
@@ -680,9 +680,10 @@ impl EngineHandle {
     ) -> Result<Option<TaskId>, SubmitRefusal> {
         let shared = self.inner.shared.clone();
         let entry = shared.ledger(move |l| l.get(id)).await?;
-        if let (UnknownResolution::ResubmitAnyway, Some(existing)) = (resolution, entry.retried_as)
-        {
-            return Ok(Some(existing));
+        if resolution == UnknownResolution::ResubmitAnyway {
+            if let Some(existing) = self.live_retry(entry.retried_as).await {
+                return Ok(Some(existing));
+            }
         }
         if entry.state != LocalState::SubmissionUnknown {
             return Err(SubmitRefusal::NotAllowed {
@@ -711,6 +712,16 @@ impl EngineHandle {
                 shared.emit_task(id).await;
                 Ok(None)
             }
+        }
+    }
+
+    /// `retry` when it is a retry that counts: one the creator cancelled before it was
+    /// sent spent nothing and does not stand in the way of another.
+    async fn live_retry(&self, retry: Option<TaskId>) -> Option<TaskId> {
+        let retry = retry?;
+        match self.inner.shared.ledger(move |l| l.get(retry)).await {
+            Ok(entry) if entry.state == LocalState::Cancelled => None,
+            _ => Some(retry),
         }
     }
 

@@ -176,6 +176,9 @@ struct Scheduler {
     slot_recheck_at: Option<Instant>,
     slot_freed: bool,
     downloads: HashSet<TaskId>,
+    /// Asked to download again while a download of the task was still finishing (its
+    /// failure already told): started again once it has.
+    downloads_again: HashSet<TaskId>,
     /// The key in use and its generation: a 401 counts only for the generation it was
     /// sent with.
     key: Option<ApiKey>,
@@ -214,6 +217,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiv
         slot_recheck_at: None,
         slot_freed: false,
         downloads: HashSet::new(),
+        downloads_again: HashSet::new(),
         key: None,
         key_gen: 0,
         key_loading: false,
@@ -242,7 +246,13 @@ pub(crate) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiv
                 Some(Command::StopNow) => {}
                 Some(Command::Wake) => s.pump().await,
                 Some(Command::KeyChanged) => s.key_changed().await,
-                Some(Command::Download(id)) => s.start_download(id),
+                Some(Command::Download(id)) => {
+                    if s.downloads.contains(&id) {
+                        s.downloads_again.insert(id);
+                    } else {
+                        s.start_download(id);
+                    }
+                }
                 Some(Command::Untrack(id)) => s.untrack(id).await,
                 Some(Command::CheckAgain(id)) => s.check_again(id).await,
             },
@@ -353,6 +363,9 @@ impl Scheduler {
             Done::Submit { id, outcome } => self.on_submit(id, outcome).await,
             Done::Download { id } => {
                 self.downloads.remove(&id);
+                if self.downloads_again.remove(&id) {
+                    self.start_download(id);
+                }
             }
             Done::Key { result } => self.on_key(result).await,
         }
