@@ -8,12 +8,15 @@
 #   2. the fault matrix FAULT_ROUNDS times (flakiness is a finding too);
 #   3. SIGKILL of the CLI at random points, SEEDANCE_CRASH_RUNS times;
 #   4. the ledger crash loop, LEDGER_CRASH_RUNS times;
-#   5. the secret canary and the webview configuration checks.
+#   5. the secret canary and the webview configuration checks;
+#   6. credits safety SAFETY_ROUNDS times: double clicks, a switched service, stops in the
+#      middle of a send (SIGINT, SIGTERM), odd answers, a full disk, a damaged ledger.
 #
 # Knobs (environment): MUTATE_EXECS (per parser target, default 1500000), LEDGER_EXECS
 # (ledger_open, default 20000), FUZZ_SECS (libFuzzer seconds per target, default 60;
 # 0 skips it; the nightly figure uses 600), FAULT_ROUNDS (5), SEEDANCE_CRASH_RUNS (120),
-# LEDGER_CRASH_RUNS (1000). Crashing inputs land in fuzz/artifacts/<target>/; copy one to
+# LEDGER_CRASH_RUNS (1000), SAFETY_ROUNDS (3). CARGO_TARGET_DIR is honoured. Crashing
+# inputs land in fuzz/artifacts/<target>/; copy one to
 # fuzz/artifacts-kept/<target>/ to make CI replay it forever.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +28,7 @@ FUZZ_SECS=${FUZZ_SECS:-60}
 FAULT_ROUNDS=${FAULT_ROUNDS:-5}
 export SEEDANCE_CRASH_RUNS=${SEEDANCE_CRASH_RUNS:-120}
 export LEDGER_CRASH_RUNS=${LEDGER_CRASH_RUNS:-1000}
+SAFETY_ROUNDS=${SAFETY_ROUNDS:-3}
 
 started=$(date +%s)
 summary=()
@@ -38,7 +42,7 @@ timed() {
 
 step "fuzzing without libFuzzer (mutation loop, release build)"
 cargo build --release --manifest-path fuzz/Cargo.toml --bin mutate
-mutate=fuzz/target/release/mutate
+mutate=${CARGO_TARGET_DIR:-fuzz/target}/release/mutate
 parsers=(parse_task_record parse_create_task parse_error_body parse_upload_target
          parse_retry_after guidance validate probe_reader)
 total=0
@@ -85,6 +89,14 @@ timed "cli_crash ($SEEDANCE_CRASH_RUNS runs)" cargo test -p seedance-cli --test 
 
 step "ledger crash loop ($LEDGER_CRASH_RUNS runs)"
 timed "ledger_crash ($LEDGER_CRASH_RUNS runs)" cargo test -p seedance-core --test ledger_crash -- --nocapture
+
+step "credits safety × $SAFETY_ROUNDS"
+for round in $(seq 1 "$SAFETY_ROUNDS"); do
+  timed "credits safety round $round" bash -c '
+    cargo test -p seedance-core --test credits_safety --test engine_scheduler \
+      --test ledger_corruption --test ledger_migration -- --test-threads=2 &&
+    cargo test -p seedance-cli --test cli_safety -- --test-threads=2'
+done
 
 step "secret canary, webview configuration, corpus replay"
 timed "secret_canary + webview_config + replay" \

@@ -14,7 +14,12 @@ use std::path::PathBuf;
     about = "Generate videos with Seedance 2.0 from the command line; shares its ledger, library and key with Seedance Studio.",
     after_help = "Exit codes: 0 success, 1 generation failed, 2 usage or input error (nothing sent), \
 3 service or network error, 4 submission outcome unknown (check before resubmitting), 5 key problem, \
-6 video finished but the library folder cannot be written.\n\
+6 video finished but the library folder cannot be written, 7 the task was already retried (nothing \
+sent; the message names the retry to follow), 130 stopped by Ctrl-C (requests already sent are \
+recorded; follow them with `seedance resume --wait`).\n\
+Ctrl-C: the first one waits for requests already on their way to the service so their task ids \
+are recorded (at most the request timeout); a second one stops at once and leaves those tasks \
+marked \"outcome unknown\".\n\
 Environment: SEEDANCE_API_KEY (else the OS keychain), SEEDANCE_API_BASE, SEEDANCE_DATA_DIR, SEEDANCE_LIBRARY_DIR."
 )]
 pub struct Cli {
@@ -53,9 +58,11 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// Follow every unfinished task to its end (after a crash or a restart); sends no new paid request.
+    /// Follow every unfinished task to its end (after a crash or a restart); sends no new paid request:
+    /// no createTask at all (a task still queued stays queued and is listed).
     Resume(FollowArgs),
-    /// Retry a failed generation as a new linked task.
+    /// Retry a failed generation as a new linked task, once: a task already retried is refused
+    /// (exit 7) with the retry to follow instead.
     Retry {
         id: i64,
         /// Required to resubmit a task whose first submission may already have been charged.
@@ -90,6 +97,9 @@ pub struct GenerateArgs {
     /// Refuse to submit if the estimate is above this many credits.
     #[arg(long, value_name = "CREDITS")]
     pub max_credits: Option<f64>,
+    /// Send even if the same request was sent moments ago (a deliberate second take, paid again).
+    #[arg(long)]
+    pub again: bool,
     #[command(flatten)]
     pub follow: FollowArgs,
 }

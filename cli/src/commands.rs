@@ -8,7 +8,8 @@ use seedance_core::api::client::KeyCheck;
 use seedance_core::api::{ApiClient, ClientConfig};
 use seedance_core::clock::SystemClock;
 use seedance_core::engine::{
-    Engine, EngineDeps, EngineEvent, EngineHandle, EngineSettings, EventSink, SubmitRefusal,
+    Engine, EngineDeps, EngineEvent, EngineHandle, EngineSettings, EventSink, KeyState,
+    ShutdownReport, SubmitRefusal,
 };
 use seedance_core::guidance::{guidance_for, Category, Failure, Guidance};
 use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain, KEY_ENV};
@@ -453,10 +454,10 @@ async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer)
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    let id = match session.engine.submit(request).await {
+    let id = match session.engine.submit_with(request, args.again).await {
         Ok(id) => id,
         Err(refusal) => {
-            session.engine.shutdown().await;
+            session.close().await;
             return refusal_exit(printer, &refusal);
         }
     };
@@ -465,10 +466,16 @@ async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer)
 
 fn refusal_exit(printer: &Printer, refusal: &SubmitRefusal) -> Exit {
     let value = serde_json::to_value(refusal).unwrap_or_default();
+    let explanation = match refusal {
+        SubmitRefusal::Duplicate { .. } => {
+            format!("{refusal} Nothing was sent. Add --again to send it as a second take.")
+        }
+        _ => refusal.to_string(),
+    };
     printer.problem(
         "refused",
         "Not sent",
-        &refusal.to_string(),
+        &explanation,
         json!({"refusal": value}),
     );
     match refusal {
@@ -494,6 +501,17 @@ struct Session {
     engine: EngineHandle,
     ledger: Arc<Ledger>,
     events: mpsc::UnboundedReceiver<EngineEvent>,
+    interrupts: Interrupts,
+}
+
+/// How following a task ended before the task did.
+enum Stopped {
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+    /// The service refused the key, or none is saved.
+    Key(String),
+    /// A download the engine gave up on.
+    Download(Option<DiskProblem>, String),
 }
 
 impl Session {
@@ -502,6 +520,9 @@ impl Session {
         follow: &FollowArgs,
         printer: &Printer,
     ) -> Result<Session, Exit> {
+        // Installed before anything is sent, so a Ctrl-C at any moment reaches the stop
+        // that waits for requests on the wire instead of killing the process.
+        let interrupts = Interrupts::install();
         let effective = effective(base_url, printer)?;
         let client = ApiClient::new(effective.client_config.clone()).map_err(|error| {
             printer.problem(
@@ -526,6 +547,9 @@ impl Session {
         let (tx, events) = mpsc::unbounded_channel();
         let mut settings = EngineSettings {
             spending_cap: effective.spending_cap,
+            // A command sends only what it was asked to: `resume` nothing, `generate`
+            // and `retry` their own task. Tasks queued earlier wait for the app.
+            send_earlier_queued: false,
             ..EngineSettings::default()
         };
         if let Some(seconds) = follow.poll_every {
@@ -553,6 +577,7 @@ impl Session {
             engine,
             ledger,
             events,
+            interrupts,
         })
     }
 
@@ -560,11 +585,69 @@ impl Session {
         self.ledger.get(id).ok()
     }
 
+    /// Waits for the next engine event, or a reason to stop following.
+    async fn next(&mut self) -> Result<Option<EngineEvent>, Stopped> {
+        tokio::select! {
+            event = self.events.recv() => match event {
+                Some(EngineEvent::KeyStateChanged {
+                    key: KeyState::Rejected { message },
+                }) => Err(Stopped::Key(message)),
+                Some(EngineEvent::KeyStateChanged {
+                    key: KeyState::Missing,
+                }) => Err(Stopped::Key("No API key is saved.".to_owned())),
+                Some(event) => {
+                    if let EngineEvent::HistoryWriteFailed { message, .. } = &event {
+                        eprintln!("{message}");
+                    }
+                    Ok(Some(event))
+                }
+                None => Ok(None),
+            },
+            () = self.interrupts.next() => Err(Stopped::Interrupted),
+        }
+    }
+
+    /// Stops the engine without abandoning a paid request: waits for createTask answers
+    /// on the wire (saying so), and a second Ctrl-C stops at once. Records a clean close
+    /// (and the ledger's last good copy).
+    async fn close(mut self) -> ShutdownReport {
+        let engine = self.engine.clone();
+        let mut stopping = tokio::spawn(async move { engine.shutdown().await });
+        let mut cut_short = false;
+        let report = loop {
+            tokio::select! {
+                finished = &mut stopping => break finished.unwrap_or_default(),
+                event = self.events.recv() => {
+                    if let Some(EngineEvent::FinishingSends { remaining }) = event {
+                        if remaining > 0 {
+                            eprintln!(
+                                "Finishing sending {remaining} task(s) so their ids are recorded (up to {} s). Press Ctrl-C again to stop now: their outcome will be unknown.",
+                                ClientConfig::DEFAULT_REQUEST_TIMEOUT.as_secs() + 5
+                            );
+                        }
+                    }
+                }
+                () = self.interrupts.next(), if !cut_short => {
+                    cut_short = true;
+                    eprintln!("Stopping now; a task whose answer did not arrive is marked \"outcome unknown\" and is never sent again without you.");
+                    let _ = self.engine.stop_now().await;
+                }
+            }
+        };
+        if let Err(error) = self.ledger.close_cleanly() {
+            tracing::warn!(%error, "no clean close recorded");
+        }
+        for id in &report.left_unknown {
+            eprintln!("task {id}: outcome unknown (the stop came before the service answered); see `seedance status {id}`.");
+        }
+        report
+    }
+
     /// Waits until task `id` is sent (or, with `wait`, finished), prints it, and maps its
     /// state to an exit code.
     async fn follow(mut self, id: TaskId, wait: bool, printer: &Printer) -> Exit {
         let mut last_state = None;
-        let mut download_failure = None;
+        let mut stopped = None;
         while let Some(entry) = self.entry(id) {
             if last_state != Some(entry.state) {
                 if !printer.json {
@@ -575,31 +658,121 @@ impl Session {
             if is_settled(entry.state, wait) {
                 break;
             }
-            match self.events.recv().await {
-                None => break,
-                Some(EngineEvent::DownloadFailed {
+            match self.next().await {
+                Ok(None) => break,
+                Ok(Some(EngineEvent::DownloadFailed {
                     task_id,
                     disk_problem,
                     message,
-                }) if task_id == id => {
-                    download_failure = Some((disk_problem, message));
+                })) if task_id == id => {
+                    stopped = Some(Stopped::Download(disk_problem, message));
                     break;
                 }
-                Some(_) => {}
-            }
-        }
-        self.engine.shutdown().await;
-        match self.entry(id) {
-            Some(entry) => {
-                printer.task(&entry);
-                match download_failure {
-                    Some((disk_problem, message)) => {
-                        report_download_failure(printer, id, disk_problem, &message)
-                    }
-                    None => exit_for(&entry),
+                Ok(Some(_)) => {}
+                Err(why) => {
+                    stopped = Some(why);
+                    break;
                 }
             }
-            None => Exit::Service,
+        }
+        if let Some(Stopped::Interrupted) = stopped {
+            eprintln!("Stopping (Ctrl-C).");
+        }
+        let engine = self.engine.clone();
+        let ledger = self.ledger.clone();
+        if let Some(Stopped::Key(_)) = stopped {
+            // Nothing was created for a task still queued: withdraw it rather than leave
+            // it to be sent later by surprise.
+            if ledger.get(id).is_ok_and(|e| e.state == LocalState::Queued) {
+                let _ = engine.cancel(id).await;
+            }
+        }
+        self.close().await;
+        let Ok(entry) = ledger.get(id) else {
+            return Exit::Service;
+        };
+        printer.task(&entry);
+        match stopped {
+            Some(Stopped::Download(disk_problem, message)) => {
+                report_download_failure(printer, id, disk_problem, &message)
+            }
+            Some(Stopped::Key(message)) => {
+                let what = if entry.state == LocalState::Cancelled {
+                    "Nothing was sent and nothing was charged; the task was withdrawn.".to_owned()
+                } else {
+                    format!(
+                        "Task {id} was sent and keeps running on the service; once a working key is saved, `seedance resume --wait` follows it."
+                    )
+                };
+                printer.problem(
+                    "auth_invalid_key",
+                    "The service refused the API key",
+                    &format!("{message} {what} Run `seedance key set` with a working key."),
+                    json!({ "task_id": id }),
+                );
+                Exit::Key
+            }
+            Some(Stopped::Interrupted) if !is_settled(entry.state, wait) => {
+                eprintln!(
+                    "task {id} is {}: {}",
+                    entry.state,
+                    match entry.state {
+                        LocalState::Queued => "it was not sent (nothing charged).",
+                        _ => "it was sent and keeps running; follow it with `seedance resume --wait`.",
+                    }
+                );
+                Exit::Interrupted
+            }
+            _ => exit_for(&entry),
+        }
+    }
+}
+
+/// Ctrl-C (and SIGTERM on Unix) as a stream: once installed, they no longer end the
+/// process, so a stop can finish recording what was sent.
+struct Interrupts {
+    #[cfg(unix)]
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Interrupts {
+    fn install() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(int), Ok(term)) => Some((int, term)),
+                _ => None,
+            };
+            Interrupts { signals }
+        }
+        #[cfg(not(unix))]
+        {
+            Interrupts {}
+        }
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            match &mut self.signals {
+                Some((int, term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                None => std::future::pending().await,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 }
@@ -669,15 +842,30 @@ fn exit_for(entry: &TaskEntry) -> Exit {
     }
 }
 
+/// Follows what was already sent; sends no createTask (tasks still queued are listed,
+/// not sent).
 async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) -> Exit {
     let mut session = match Session::start(base_url, follow, printer) {
         Ok(session) => session,
         Err(exit) => return exit,
     };
+    // What resume waits for: tasks on the service, and finished ones not downloaded yet.
+    // A queued task is never sent here, and a stuck one may never end: neither is waited
+    // for (both are listed).
     let unfinished = |ledger: &Ledger| -> Vec<TaskId> {
         let mut ids: Vec<TaskId> = ledger
             .in_flight()
-            .map(|v| v.iter().map(|e| e.id).collect())
+            .map(|v| {
+                v.iter()
+                    .filter(|e| {
+                        matches!(
+                            e.state,
+                            LocalState::Submitting | LocalState::Waiting | LocalState::Generating
+                        )
+                    })
+                    .map(|e| e.id)
+                    .collect()
+            })
             .unwrap_or_default();
         ids.extend(
             ledger
@@ -687,10 +875,21 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
         );
         ids
     };
-    let started_with = unfinished(&session.ledger);
+    let started_with: Vec<TaskId> = session
+        .ledger
+        .in_flight()
+        .map(|v| v.iter().map(|e| e.id).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(unfinished(&session.ledger))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     // Downloads the engine gave up on this run: they stay `Succeeded`, so they must not
     // be waited for again.
     let mut download_failures = Vec::new();
+    let mut interrupted = false;
+    let mut key_problem = None;
     if follow.wait {
         loop {
             let given_up: HashSet<TaskId> =
@@ -701,33 +900,49 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
             {
                 break;
             }
-            match session.events.recv().await {
-                None => break,
-                Some(EngineEvent::DownloadFailed {
+            match session.next().await {
+                Ok(None) => break,
+                Ok(Some(EngineEvent::DownloadFailed {
                     task_id,
                     disk_problem,
                     message,
-                }) => download_failures.push((task_id, disk_problem, message)),
-                Some(_) => {}
+                })) => download_failures.push((task_id, disk_problem, message)),
+                Ok(Some(_)) => {}
+                Err(Stopped::Interrupted) => {
+                    interrupted = true;
+                    break;
+                }
+                Err(Stopped::Key(message)) => {
+                    key_problem = Some(message);
+                    break;
+                }
+                Err(Stopped::Download(..)) => {}
             }
         }
     }
-    session.engine.shutdown().await;
+    let ledger = session.ledger.clone();
+    session.close().await;
     let mut exit = Exit::Success;
-    let unknown = session
-        .ledger
+    let unknown = ledger
         .list(&ListQuery {
             states: vec![LocalState::SubmissionUnknown],
             ..ListQuery::default()
         })
         .unwrap_or_default();
+    let mut shown = HashSet::new();
     for id in started_with
         .iter()
         .copied()
         .chain(unknown.iter().map(|s| s.id))
     {
-        if let Some(entry) = session.entry(id) {
+        if !shown.insert(id) {
+            continue;
+        }
+        if let Ok(entry) = ledger.get(id) {
             printer.task(&entry);
+            if entry.state == LocalState::Queued && !printer.json {
+                println!("  not sent: `seedance resume` sends no new paid request; the app sends queued tasks.");
+            }
             let code = exit_for(&entry);
             if code != Exit::Success && exit == Exit::Success {
                 exit = code;
@@ -739,6 +954,18 @@ async fn resume(follow: &FollowArgs, base_url: Option<&str>, printer: &Printer) 
         if exit == Exit::Success {
             exit = code;
         }
+    }
+    if let Some(message) = key_problem {
+        printer.problem(
+            "auth_invalid_key",
+            "The service refused the API key",
+            &format!("{message} Your tasks keep running on the service; run `seedance key set` with a working key, then `seedance resume --wait`."),
+            json!({}),
+        );
+        exit = Exit::Key;
+    }
+    if interrupted {
+        exit = Exit::Interrupted;
     }
     if started_with.is_empty() && unknown.is_empty() && !printer.json {
         println!("Nothing to resume: every task has finished.");
@@ -757,10 +984,27 @@ async fn retry(
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    match session.engine.retry(id, confirm).await {
-        Ok(new_id) => session.follow(new_id, follow.wait, printer).await,
+    match session.engine.retry_once(id, confirm).await {
+        Ok(outcome) if outcome.created => session.follow(outcome.task, follow.wait, printer).await,
+        Ok(outcome) => {
+            let existing = outcome.task;
+            let state = session
+                .entry(existing)
+                .map(|e| e.state.to_string())
+                .unwrap_or_else(|| "unknown".to_owned());
+            session.close().await;
+            printer.problem(
+                "already_retried",
+                "Already retried",
+                &format!(
+                    "Task {id} was already retried as task {existing} (now {state}). Nothing was sent. Follow that one with `seedance status {existing}`, or if it failed too, retry it: `seedance retry {existing}`."
+                ),
+                json!({ "task_id": id, "retry": existing, "retry_state": state }),
+            );
+            Exit::AlreadyRetried
+        }
         Err(refusal) => {
-            session.engine.shutdown().await;
+            session.close().await;
             refusal_exit(printer, &refusal)
         }
     }

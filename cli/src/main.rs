@@ -20,6 +20,11 @@ pub enum Exit {
     Key = 5,
     /// The video is finished and paid for, but the library folder cannot be written.
     Library = 6,
+    /// `seedance retry` of a task that was retried already: nothing was sent; the
+    /// message names the retry to follow instead.
+    AlreadyRetried = 7,
+    /// Stopped by Ctrl-C (or SIGTERM) before the task finished; what was sent is recorded.
+    Interrupted = 130,
 }
 
 /// The local UTC offset, read before any thread starts: on Linux the `time` crate refuses

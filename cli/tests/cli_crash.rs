@@ -2,8 +2,9 @@
 //! random moment (before, during or after the createTask request, while polling, while
 //! downloading), then `seedance resume --wait` runs. Across all runs: no task the service
 //! created is unknown to the ledger (tasks lost = 0), no request was sent twice
-//! (duplicate submissions = 0), every task ends finished or flagged for the creator, and
-//! every finished video is complete on disk.
+//! (duplicate submissions = 0), every task ends finished, flagged for the creator, or
+//! (killed before anything was sent) still queued and unsent, since `resume` sends no
+//! createTask; and every finished video is complete on disk.
 //!
 //! `SEEDANCE_CRASH_RUNS` sets the number of runs (default 12 for CI; the benchmark in
 //! docs/reliability.md uses 120).
@@ -109,11 +110,16 @@ fn sigkill_at_random_points_loses_nothing_and_pays_nothing_twice() {
         .iter()
         .filter(|e| e.state == LocalState::Downloaded)
         .count();
+    let never_sent = entries
+        .iter()
+        .filter(|e| e.state == LocalState::Queued)
+        .count();
 
     println!(
         "crash runs: {runs} (killed mid-run: {killed_while_running}), ledger records: {}, \
          service tasks: {}, downloaded: {downloaded}, flagged unknown: {flagged_unknown}, \
-         orphans: {orphans}, duplicate submissions: {duplicates}, took {:.1} s",
+         orphans: {orphans}, duplicate submissions: {duplicates}, never sent (still queued): \
+         {never_sent}, took {:.1} s",
         entries.len(),
         stats.tasks.len(),
         started.elapsed().as_secs_f64()
@@ -134,12 +140,17 @@ fn sigkill_at_random_points_loses_nothing_and_pays_nothing_twice() {
         assert!(
             matches!(
                 entry.state,
-                LocalState::Downloaded | LocalState::SubmissionUnknown
+                LocalState::Downloaded | LocalState::SubmissionUnknown | LocalState::Queued
             ),
             "task {} ended {} after resume",
             entry.id,
             entry.state
         );
+        // Killed before its intent was recorded: nothing was sent, and `resume` (which
+        // sends no new paid request) left it in the queue.
+        if entry.state == LocalState::Queued {
+            assert!(entry.remote_task_id.is_none(), "{entry:?}");
+        }
         if entry.state == LocalState::Downloaded {
             let video = entry.video_path.as_ref().expect("downloaded has a path");
             let size = std::fs::metadata(video).expect("video on disk").len();

@@ -1,10 +1,13 @@
 //! The task ledger: the durable record of every generation, so no paid task is ever lost
 //! (design promise 2).
 //!
-//! Owns `ledger.sqlite3` (and its `-wal`/`-shm` companions, `ledger.lock` and
-//! `ledger.clean-close`) in the data folder: opening, locking, schema migration, checking
-//! integrity and moving a corrupt file aside, recording a clean close, and every state
-//! change of a task. Each public write is one SQLite transaction committed
+//! Owns `ledger.sqlite3` (and its `-wal`/`-shm` companions, `ledger.lock`,
+//! `ledger.clean-close`, the last good copy `ledger.last-good.sqlite3` and the task id
+//! journal `ledger.journal`) in the data folder: opening, locking, schema migration,
+//! checking integrity, moving a corrupt file aside and restoring what can be restored,
+//! recording a clean close, and every state change of a task, including the checks that
+//! keep credits from being spent twice (one retry per task, no same draft twice within
+//! seconds), each made in the transaction that writes. Each public write is one SQLite transaction committed
 //! with `synchronous=FULL` in WAL mode, so it is on disk when the call returns: the
 //! engine relies on [`Ledger::mark_submitting`] being durable before `createTask` is
 //! sent and [`Ledger::record_submitted`] before anything else happens.
@@ -19,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -34,7 +38,18 @@ pub const LOCK_FILE: &str = "ledger.lock";
 /// runs again.
 pub const CLEAN_CLOSE_FILE: &str = "ledger.clean-close";
 /// The schema this build writes. A file with a newer number is opened read-only.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Version 2 added the service each task was composed for, the creator's dismissal of a
+/// stuck task and the request fingerprint that catches a double submission.
+pub const SCHEMA_VERSION: i64 = 2;
+/// The last good copy of the ledger (SQLite's online backup), written at a clean close
+/// and from time to time while the app runs ([`Ledger::backup`]). When the ledger is
+/// found damaged, its rows are restored from here before the damaged file's own readable
+/// rows are salvaged, so the task ids of paid generations survive.
+pub const BACKUP_FILE: &str = "ledger.last-good.sqlite3";
+/// An append-only, fsynced journal of task ids the service gave us while the ledger could
+/// not record them (disk full, I/O error): [`Ledger::journal_submission`]. Replayed into
+/// the ledger at the next open, then removed.
+pub const JOURNAL_FILE: &str = "ledger.journal";
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -148,6 +163,15 @@ pub struct TaskEntry {
     /// The newest task created as a retry of this one, if any: a failure already retried
     /// must not offer to spend again as if it had not been.
     pub retried_as: Option<TaskId>,
+    /// The service (API base URL) the task was composed for; polls, downloads and the
+    /// submission use it whatever the current setting. `None` only for tasks recorded
+    /// before the ledger kept it (schema 1) and not yet adopted by an engine.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// The creator dismissed this stuck (or not found) task: it is no longer polled nor
+    /// shown as in progress, and keeps its task id.
+    #[serde(default)]
+    pub dismissed: bool,
     pub estimate_credits: Option<f64>,
     /// `creditsUsed` as the service reported it (kept even after a refund).
     pub service_credits: Option<f64>,
@@ -190,6 +214,38 @@ pub struct TaskSummary {
     pub retry_of: Option<TaskId>,
     /// The newest task created as a retry of this one.
     pub retried_as: Option<TaskId>,
+    /// The service (API base URL) the task belongs to; see [`TaskEntry::service`].
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Dismissed by the creator (a stuck task that no longer counts as in progress).
+    #[serde(default)]
+    pub dismissed: bool,
+    /// Why the engine is holding this task, when it is: filled in by the engine in its
+    /// events (the ledger alone does not know the running service or the key's state).
+    #[serde(default)]
+    pub waiting_for: Option<TaskWait>,
+}
+
+/// Why a task that could move does not, as the engine sees it now. Shown on the task
+/// ("made for <service>; waiting", "waiting for a working key").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum TaskWait {
+    /// Composed for another service than the one the engine runs against. It is sent
+    /// only after the creator moves it ([`crate::engine::EngineHandle::retarget`]).
+    OtherService {
+        /// The task's own service (its API base URL), `None` when unknown (recorded
+        /// before the ledger kept services).
+        service: Option<String>,
+    },
+    /// No working key: the service refused the current one, or the keychain cannot be
+    /// read right now. Sent or polled again once a key works.
+    WorkingKey,
+    /// The account's concurrency limit is reached; sent when a slot frees.
+    FreeSlot,
+    /// Queued before this engine started, and this engine sends only what it was given
+    /// (the CLI: `seedance resume` sends no new paid request).
+    NotSentByThisRun,
 }
 
 /// A gallery query: newest first.
@@ -242,8 +298,29 @@ pub struct OpenReport {
     /// `quick_check` read the whole file. False only when nothing changed it since the
     /// last clean close ([`CLEAN_CLOSE_FILE`]) or when there was no file to check.
     pub integrity_checked: bool,
+    /// Rows brought back after the ledger was found damaged (moved aside).
+    #[serde(default)]
+    pub recovered: Option<RecoveredRows>,
+    /// Task ids recorded from [`JOURNAL_FILE`]: the service had created them while the
+    /// ledger could not be written.
+    #[serde(default)]
+    pub journal_replayed: u32,
     /// Sentences to show the creator, in order; empty when nothing unusual happened.
     pub messages: Vec<String>,
+}
+
+/// What was recovered from a damaged ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RecoveredRows {
+    /// Tasks in the new ledger after recovery.
+    pub tasks: u32,
+    /// Of them, read from the last good copy ([`BACKUP_FILE`]).
+    pub from_backup: u32,
+    /// Of them, read (or read newer) from the damaged file itself.
+    pub from_damaged_file: u32,
+    /// Of them, tasks the service may still be working on or whose video is not in the
+    /// library yet: the ones that matter most (paid, and followed as usual).
+    pub in_flight: u32,
 }
 
 /// What [`Ledger::recover_after_restart`] found.
@@ -258,6 +335,9 @@ pub struct RecoveryReport {
     pub queued: Vec<TaskId>,
     /// Succeeded but the files are not in the library yet.
     pub to_download: Vec<TaskId>,
+    /// The service said it did not know them: asked once more at each start (a gateway
+    /// or a switched address may have been the cause).
+    pub to_recheck: Vec<TaskId>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -295,6 +375,9 @@ pub enum LedgerError {
         column: &'static str,
         reason: String,
     },
+    /// Allowed only once the creator confirms (the message says why).
+    #[error("{message}")]
+    NeedsConfirmation { id: TaskId, message: String },
 }
 
 /// The time source, in Unix milliseconds. A port so tests can pin time.
@@ -324,6 +407,14 @@ pub struct Ledger {
     read_only: bool,
     clock: NowMs,
     path: PathBuf,
+    /// Committed writes since open; a backup is taken only when it moved.
+    writes: AtomicU64,
+    /// `writes` when the last backup was taken (`u64::MAX`: none yet).
+    backed_up_at_writes: AtomicU64,
+    /// Test hook: every write fails as if the disk were full.
+    failing_writes: AtomicBool,
+    /// One backup at a time: two would share the temporary file.
+    backing_up: Mutex<()>,
     // Held for the ledger's lifetime; the OS releases the lock when the process dies.
     _lock: File,
 }
@@ -342,10 +433,13 @@ impl Ledger {
     ///
     /// Never loses a file: an unreadable ledger (empty, not SQLite, failing
     /// `quick_check`, or not our schema) is renamed to `ledger.sqlite3.corrupt-<unix>`
-    /// and a fresh one created; a ledger from a newer app is opened read-only and left
-    /// byte-for-byte unchanged. `quick_check` is skipped only for a file unchanged since
-    /// [`Ledger::close_cleanly`]. Fails with [`LedgerError::Busy`] while another process
-    /// holds it.
+    /// and a fresh one created, into which the rows of the last good copy
+    /// ([`BACKUP_FILE`]) and then every row still readable in the damaged file are
+    /// restored ([`OpenReport::recovered`]); a ledger from a newer app is opened
+    /// read-only and left byte-for-byte unchanged. Task ids left in [`JOURNAL_FILE`] by
+    /// a failed write are recorded. `quick_check` is skipped only for a file unchanged
+    /// since [`Ledger::close_cleanly`]. Fails with [`LedgerError::Busy`] while another
+    /// process holds it.
     pub fn open(data_dir: &Path) -> Result<(Ledger, OpenReport), LedgerError> {
         std::fs::create_dir_all(data_dir).map_err(|source| LedgerError::Io {
             path: data_dir.to_owned(),
@@ -384,17 +478,42 @@ impl Ledger {
                     // Added without a format change (older apps simply ignore it), so
                     // files written before it get it here.
                     conn.execute_batch(RETRY_OF_INDEX)?;
-                    return Ok((Ledger::from_parts(conn, false, path, lock), report));
+                    let ledger = Ledger::from_parts(conn, false, path, lock);
+                    ledger.replay_journal(&mut report);
+                    return Ok((ledger, report));
                 }
                 Inspection::Unusable(why) => {
                     let aside = move_aside(&path)?;
-                    report.messages.push(format!(
-                        "Your task history could not be read ({why}). It was kept as {} and a \
-                         new, empty history was started. Videos already in your library are \
-                         not affected.",
-                        aside.display()
-                    ));
+                    let mut conn = Connection::open(&path)?;
+                    configure(&conn)?;
+                    create_schema(&mut conn)?;
+                    let recovered = restore_rows(&mut conn, &data_dir.join(BACKUP_FILE), &aside);
+                    report.messages.push(match &recovered {
+                        Some(rows) => format!(
+                            "Your task history could not be read ({why}). It was kept as {} and \
+                             a new history was started with the {} task(s) that could be \
+                             recovered ({} from the last good copy, {} read from the damaged \
+                             file), {} of them still being generated or downloaded; they are \
+                             followed as usual. Videos already in your library are not affected.",
+                            aside.display(),
+                            rows.tasks,
+                            rows.from_backup,
+                            rows.from_damaged_file,
+                            rows.in_flight
+                        ),
+                        None => format!(
+                            "Your task history could not be read ({why}). It was kept as {} and \
+                             a new, empty history was started. Videos already in your library \
+                             are not affected.",
+                            aside.display()
+                        ),
+                    });
+                    report.recovered = recovered;
                     report.moved_aside = Some(aside);
+                    report.created = true;
+                    let ledger = Ledger::from_parts(conn, false, path, lock);
+                    ledger.replay_journal(&mut report);
+                    return Ok((ledger, report));
                 }
                 Inspection::Failed(error) => return Err(error),
             }
@@ -404,7 +523,9 @@ impl Ledger {
         configure(&conn)?;
         create_schema(&mut conn)?;
         report.created = true;
-        Ok((Ledger::from_parts(conn, false, path, lock), report))
+        let ledger = Ledger::from_parts(conn, false, path, lock);
+        ledger.replay_journal(&mut report);
+        Ok((ledger, report))
     }
 
     /// Records a clean close, for the app's exit once nothing writes any more: moves the
@@ -413,9 +534,15 @@ impl Ledger {
     /// can skip the full integrity check. Any later write lands in the log (or changes the
     /// file), which makes the next open check everything again. Nothing is recorded for a
     /// read-only ledger or when the log cannot be emptied.
+    ///
+    /// A last good copy ([`Ledger::backup`]) is taken first; failing that is logged, not
+    /// fatal.
     pub fn close_cleanly(&self) -> Result<(), LedgerError> {
         if self.read_only {
             return Ok(());
+        }
+        if let Err(error) = self.backup() {
+            tracing::warn!(%error, "no last good copy of the task history at close");
         }
         let conn = self.reader();
         let (busy, _, _): (i64, i64, i64) =
@@ -445,11 +572,20 @@ impl Ledger {
     }
 
     fn from_parts(conn: Connection, read_only: bool, path: PathBuf, lock: File) -> Ledger {
+        let backed_up = if backup_is_current(&path) {
+            0
+        } else {
+            u64::MAX
+        };
         Ledger {
             conn: Mutex::new(conn),
             read_only,
             clock: Arc::new(system_now_ms),
             path,
+            writes: AtomicU64::new(0),
+            backed_up_at_writes: AtomicU64::new(backed_up),
+            failing_writes: AtomicBool::new(false),
+            backing_up: Mutex::new(()),
             _lock: lock,
         }
     }
@@ -458,6 +594,11 @@ impl Ledger {
     pub fn with_clock(mut self, clock: NowMs) -> Ledger {
         self.clock = clock;
         self
+    }
+
+    /// Now, by the clock the ledger stamps its times with.
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
     }
 
     /// True when the file is from a newer app; every write then fails with `ReadOnly`.
@@ -470,7 +611,7 @@ impl Ledger {
     }
 
     /// Records a new task as `Draft` or `Queued` (a queued task goes to the back of the
-    /// queue). Nothing is spent yet.
+    /// queue), with no service recorded (see [`Ledger::create_new`]). Nothing is spent yet.
     pub fn create(
         &self,
         request: &GenerationRequest,
@@ -483,36 +624,206 @@ impl Ledger {
                 "a new task starts as draft or queued, not {initial}"
             )));
         }
-        let request_json = serde_json::to_string(request)
-            .map_err(|e| LedgerError::Invalid(format!("request cannot be stored: {e}")))?;
+        let task = NewTask {
+            request,
+            estimate_credits,
+            initial,
+            service: None,
+            duplicate_window_ms: None,
+        };
+        let fingerprint = request_fingerprint(request);
+        let now = (self.clock)();
+        self.write(|tx| insert_task(tx, &task, &fingerprint, retry_of, now))
+    }
+
+    /// Records a new task for `task.service`. With `duplicate_window_ms`, and when a task
+    /// with the same request fingerprint ([`request_fingerprint`]) that is or will be paid
+    /// for (not failed, cancelled or a draft) was created within that many milliseconds,
+    /// nothing is written and that task is returned as [`Created::Duplicate`]: a double
+    /// click or a repeated shortcut must not pay twice. The check and the insert are one
+    /// transaction, so two submissions racing cannot both pass it.
+    pub fn create_new(&self, task: &NewTask<'_>) -> Result<Created, LedgerError> {
+        if !matches!(task.initial, LocalState::Draft | LocalState::Queued) {
+            return Err(LedgerError::Invalid(format!(
+                "a new task starts as draft or queued, not {}",
+                task.initial
+            )));
+        }
+        let fingerprint = request_fingerprint(task.request);
         let now = (self.clock)();
         self.write(|tx| {
-            let position: Option<i64> = if initial == LocalState::Queued {
-                Some(next_queue_position(tx)?)
-            } else {
-                None
-            };
-            tx.execute(
-                "INSERT INTO tasks (request, prompt, model, resolution, duration_secs, state,
-                    retry_of, estimate_credits, created_at_ms, updated_at_ms, queue_position)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
-                params![
-                    request_json,
-                    request.prompt,
-                    request.model.wire_id(),
-                    request.resolution.wire_id(),
-                    request.duration_secs,
-                    initial.as_str(),
-                    retry_of,
-                    estimate_credits,
-                    now,
-                    position,
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            append_history(tx, id, now, None, initial, None)?;
-            Ok(id)
+            if let Some(window) = task.duplicate_window_ms {
+                let found: Option<(TaskId, i64)> = tx
+                    .query_row(
+                        "SELECT id, created_at_ms FROM tasks
+                         WHERE created_at_ms >= ?1 AND fingerprint = ?2 AND retry_of IS NULL
+                           AND state NOT IN ('failed', 'cancelled', 'draft')
+                         ORDER BY id DESC LIMIT 1",
+                        params![now.saturating_sub(window.max(0)), fingerprint],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((existing, created_at_ms)) = found {
+                    return Ok(Created::Duplicate {
+                        existing,
+                        created_at_ms,
+                    });
+                }
+            }
+            let id = insert_task(tx, task, &fingerprint, None, now)?;
+            Ok(Created::New(id))
         })
+    }
+
+    /// Records `task` as the retry of `original`, once: when `original` already has a
+    /// retry (not cancelled), that retry is returned (`created: false`) and nothing is
+    /// written, whatever the caller, so a second click, a second window or a second process pays nothing.
+    /// Otherwise `original` must be in one of `allowed`; when `resolve_original` is given
+    /// (a submission of unknown outcome resubmitted by the creator), the original is
+    /// marked failed with the guidance it returns for the new id, in the same
+    /// transaction.
+    pub fn create_retry(
+        &self,
+        original: TaskId,
+        task: &NewTask<'_>,
+        allowed: &[LocalState],
+        resolve_original: Option<&dyn Fn(TaskId) -> serde_json::Value>,
+    ) -> Result<RetryCreated, LedgerError> {
+        let fingerprint = request_fingerprint(task.request);
+        let now = (self.clock)();
+        self.write(|tx| {
+            // A retry the creator cancelled before it was sent does not count: it spent
+            // nothing, and the task may be retried again.
+            let existing: Option<TaskId> = tx.query_row(
+                "SELECT MAX(id) FROM tasks WHERE retry_of = ?1 AND state != 'cancelled'",
+                [original],
+                |row| row.get(0),
+            )?;
+            if let Some(id) = existing {
+                return Ok(RetryCreated { id, created: false });
+            }
+            let (from, _) = state_and_remote(tx, original)?;
+            if !allowed.contains(&from) {
+                return Err(LedgerError::IllegalTransition {
+                    id: original,
+                    from,
+                    action: "be retried",
+                });
+            }
+            let id = insert_task(tx, task, &fingerprint, Some(original), now)?;
+            if let Some(guidance) = resolve_original {
+                let json = to_json(&guidance(id))?;
+                tx.execute(
+                    "UPDATE tasks SET state = 'failed', failure = ?2, queue_position = NULL,
+                        completed_at_ms = COALESCE(completed_at_ms, ?3), updated_at_ms = ?3
+                     WHERE id = ?1",
+                    params![original, json, now],
+                )?;
+                if from != LocalState::Failed {
+                    let note = format!("resubmitted by the creator as task {id}");
+                    append_history(
+                        tx,
+                        original,
+                        now,
+                        Some(from),
+                        LocalState::Failed,
+                        Some(&note),
+                    )?;
+                }
+            }
+            Ok(RetryCreated { id, created: true })
+        })
+    }
+
+    /// Moves a task still waiting in the local queue to `service` (the creator confirmed
+    /// it may be sent there). Nothing else changes: not its place in the queue, not its
+    /// estimate.
+    pub fn retarget(&self, id: TaskId, service: &str) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        let note = format!(
+            "moved to {} by the creator",
+            crate::redact::redact_url(service)
+        );
+        self.transition(
+            id,
+            "be moved to another service",
+            &[LocalState::Queued],
+            |tx, _| {
+                tx.execute(
+                    "UPDATE tasks SET service = ?2, updated_at_ms = ?3 WHERE id = ?1",
+                    params![id, service, now],
+                )?;
+                append_history(
+                    tx,
+                    id,
+                    now,
+                    Some(LocalState::Queued),
+                    LocalState::Queued,
+                    Some(&note),
+                )?;
+                Ok(None)
+            },
+        )
+    }
+
+    /// Records `service` for every task that has none and has left the queue (recorded
+    /// before the ledger kept services): the service running now is the best knowledge
+    /// there is for tasks already sent. Queued ones stay without a service, so they wait
+    /// for the creator instead of being sent somewhere by surprise. Returns how many.
+    pub fn adopt_unassigned(&self, service: &str) -> Result<usize, LedgerError> {
+        if self.read_only {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE tasks SET service = ?1 WHERE service IS NULL
+                   AND state NOT IN ('queued', 'draft', 'cancelled')",
+                [service],
+            )?)
+        })
+    }
+
+    /// The creator dismisses a `Stuck` (or `NotFound`) task: it is no longer polled nor
+    /// counted as in progress, and keeps its task id; [`Ledger::undismiss`] brings it back.
+    pub fn dismiss(&self, id: TaskId) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(
+            id,
+            "be dismissed",
+            &[LocalState::Stuck, LocalState::NotFound],
+            |tx, from| {
+                tx.execute(
+                    "UPDATE tasks SET dismissed_at_ms = ?2, updated_at_ms = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?;
+                append_history(
+                    tx,
+                    id,
+                    now,
+                    Some(from),
+                    from,
+                    Some("dismissed by the creator"),
+                )?;
+                Ok(None)
+            },
+        )
+    }
+
+    /// Clears a dismissal (the creator asked to check the task again).
+    pub fn undismiss(&self, id: TaskId) -> Result<StateChange, LedgerError> {
+        let now = (self.clock)();
+        self.transition(
+            id,
+            "be checked again",
+            &[LocalState::Stuck, LocalState::NotFound],
+            |tx, _| {
+                tx.execute(
+                    "UPDATE tasks SET dismissed_at_ms = NULL, updated_at_ms = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?;
+                Ok(None)
+            },
+        )
     }
 
     /// `Draft` → `Queued`, at the back of the queue.
@@ -856,7 +1167,8 @@ impl Ledger {
         )
     }
 
-    /// Counts one `recordInfo` poll. Not a state change; no history line.
+    /// Counts one `recordInfo` poll. Not a state change; no history line, and no reason
+    /// for a new last good copy.
     pub fn record_poll(&self, id: TaskId, now_ms: i64) -> Result<(), LedgerError> {
         self.write(|tx| {
             let n = tx.execute(
@@ -868,7 +1180,10 @@ impl Ledger {
                 return Err(LedgerError::NoSuchTask(id));
             }
             Ok(())
-        })
+        })?;
+        // A poll count is not worth a new last good copy: only state changes ask for one.
+        self.writes.fetch_sub(1, Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn get(&self, id: TaskId) -> Result<TaskEntry, LedgerError> {
@@ -889,7 +1204,8 @@ impl Ledger {
                 duration_secs, created_at_ms, completed_at_ms, video_path, poster_path,
                 json_extract(output, '$.url'), json_extract(failure, '$.category'),
                 estimate_credits, retry_of,
-                (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id)
+                (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id),
+                service, dismissed_at_ms IS NOT NULL
              FROM tasks {filter}
              ORDER BY created_at_ms DESC, id DESC LIMIT {limit} OFFSET {}",
             query.offset
@@ -916,6 +1232,9 @@ impl Ledger {
                     estimate_credits: row.get(12)?,
                     retry_of: row.get(13)?,
                     retried_as: row.get(14)?,
+                    service: row.get(15)?,
+                    dismissed: row.get(16)?,
+                    waiting_for: None,
                 },
             ))
         })?;
@@ -942,9 +1261,11 @@ impl Ledger {
 
     /// Tasks the engine must keep working on: `Queued`, `Submitting`, `Waiting`,
     /// `Generating`, `Stuck`; oldest first.
+    /// Dismissed tasks are left out.
     pub fn in_flight(&self) -> Result<Vec<TaskEntry>, LedgerError> {
         self.entries_where(
-            "state IN ('queued', 'submitting', 'waiting', 'generating', 'stuck') ORDER BY id",
+            "state IN ('queued', 'submitting', 'waiting', 'generating', 'stuck')
+             AND dismissed_at_ms IS NULL ORDER BY id",
         )
     }
 
@@ -960,10 +1281,32 @@ impl Ledger {
 
     /// Removes a task from the history (never any file). Refused while the service may
     /// still be working on it (`Submitting`, `Waiting`, `Generating`, `Stuck`): deleting
-    /// it would lose a paid generation.
+    /// it would lose a paid generation. A `Succeeded` task whose video is not in the
+    /// library yet holds the only copy of the result's address: refused with
+    /// [`LedgerError::NeedsConfirmation`]; [`Ledger::delete_confirmed`] removes it.
     pub fn delete(&self, id: TaskId) -> Result<(), LedgerError> {
+        self.delete_with(id, false)
+    }
+
+    /// [`Ledger::delete`], the creator having confirmed that a finished video not yet in
+    /// the library may be forgotten.
+    pub fn delete_confirmed(&self, id: TaskId) -> Result<(), LedgerError> {
+        self.delete_with(id, true)
+    }
+
+    fn delete_with(&self, id: TaskId, confirmed: bool) -> Result<(), LedgerError> {
         self.write(|tx| {
             let (state, _) = state_and_remote(tx, id)?;
+            if state == LocalState::Succeeded && !confirmed {
+                return Err(LedgerError::NeedsConfirmation {
+                    id,
+                    message: format!(
+                        "Task {id} finished but its video is not in the library yet; the task \
+                         holds the only copy of the video's address. Download it first, or \
+                         confirm to delete it anyway."
+                    ),
+                });
+            }
             if matches!(
                 state,
                 LocalState::Submitting
@@ -1085,8 +1428,10 @@ impl Ledger {
         };
         report.to_poll = ids(
             "SELECT id FROM tasks WHERE state IN ('waiting', 'generating', 'stuck')
-             AND remote_task_id IS NOT NULL ORDER BY id",
+             AND remote_task_id IS NOT NULL AND dismissed_at_ms IS NULL ORDER BY id",
         )?;
+        report.to_recheck = ids("SELECT id FROM tasks WHERE state = 'not_found'
+             AND remote_task_id IS NOT NULL AND dismissed_at_ms IS NULL ORDER BY id")?;
         report.queued =
             ids("SELECT id FROM tasks WHERE state = 'queued' ORDER BY queue_position, id")?;
         report.to_download = ids("SELECT id FROM tasks WHERE state = 'succeeded' ORDER BY id")?;
@@ -1105,7 +1450,22 @@ impl Ledger {
         if self.read_only {
             return Err(LedgerError::ReadOnly);
         }
+        if self.failing_writes.load(Ordering::SeqCst) {
+            return Err(LedgerError::Io {
+                path: self.path.clone(),
+                // ENOSPC: what a full disk answers.
+                source: std::io::Error::from_raw_os_error(28),
+            });
+        }
+        self.writes.fetch_add(1, Ordering::Relaxed);
         Ok(self.reader())
+    }
+
+    /// Test hook: while `on`, every write fails as on a full disk (reads still work),
+    /// so tests can show that a paid task id survives a failed ledger write.
+    #[doc(hidden)]
+    pub fn inject_write_failures(&self, on: bool) {
+        self.failing_writes.store(on, Ordering::SeqCst);
     }
 
     fn write<T>(
@@ -1159,6 +1519,534 @@ impl Ledger {
         }
         Ok(out)
     }
+}
+
+/// A task to record; see [`Ledger::create_new`].
+#[derive(Debug, Clone)]
+pub struct NewTask<'a> {
+    pub request: &'a GenerationRequest,
+    pub estimate_credits: Option<f64>,
+    /// `Draft` or `Queued`.
+    pub initial: LocalState,
+    /// The API base URL the task is composed for.
+    pub service: Option<&'a str>,
+    /// Refuse a same-fingerprint task created less than this many ms ago.
+    pub duplicate_window_ms: Option<i64>,
+}
+
+/// What [`Ledger::create_new`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New(TaskId),
+    /// Nothing was written: the same request was recorded `existing` moments ago.
+    Duplicate {
+        existing: TaskId,
+        created_at_ms: i64,
+    },
+}
+
+/// What [`Ledger::create_retry`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryCreated {
+    /// The retry: new, or the one made before.
+    pub id: TaskId,
+    /// False when the original already had this retry and nothing was written.
+    pub created: bool,
+}
+
+/// What makes two requests "the same draft": model, prompt, references (their files or
+/// URLs, not any upload of them) and every setting, as a SHA-256 of the request's JSON
+/// with the upload records removed (keys sorted: `serde_json` maps are ordered).
+pub fn request_fingerprint(request: &GenerationRequest) -> String {
+    use sha2::{Digest, Sha256};
+    let mut value = serde_json::to_value(request).unwrap_or(serde_json::Value::Null);
+    strip_uploads(&mut value);
+    let text = serde_json::to_string(&value).unwrap_or_default();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn strip_uploads(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("uploaded");
+            map.values_mut().for_each(strip_uploads);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_uploads),
+        _ => {}
+    }
+}
+
+fn insert_task(
+    tx: &Transaction<'_>,
+    task: &NewTask<'_>,
+    fingerprint: &str,
+    retry_of: Option<TaskId>,
+    now: i64,
+) -> Result<TaskId, LedgerError> {
+    let request = task.request;
+    let request_json = serde_json::to_string(request)
+        .map_err(|e| LedgerError::Invalid(format!("request cannot be stored: {e}")))?;
+    let position: Option<i64> = if task.initial == LocalState::Queued {
+        Some(next_queue_position(tx)?)
+    } else {
+        None
+    };
+    tx.execute(
+        "INSERT INTO tasks (request, prompt, model, resolution, duration_secs, state,
+            retry_of, estimate_credits, created_at_ms, updated_at_ms, queue_position,
+            service, fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
+        params![
+            request_json,
+            request.prompt,
+            request.model.wire_id(),
+            request.resolution.wire_id(),
+            request.duration_secs,
+            task.initial.as_str(),
+            retry_of,
+            task.estimate_credits,
+            now,
+            position,
+            task.service,
+            fingerprint,
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    append_history(tx, id, now, None, task.initial, None)?;
+    Ok(id)
+}
+
+/// One task id the service gave while the ledger could not record it: enough to rebuild
+/// the task whole if the ledger lost its row too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub task: TaskId,
+    pub remote_task_id: String,
+    pub at_ms: i64,
+    pub service: Option<String>,
+    pub estimate_credits: Option<f64>,
+    pub request: GenerationRequest,
+}
+
+/// The journal is read at open only up to this size (a runaway file must not stall it).
+const JOURNAL_READ_CAP: u64 = 16 * 1024 * 1024;
+
+impl Ledger {
+    /// Appends `entry` to [`JOURNAL_FILE`] and fsyncs it (and the folder when the file is
+    /// new): for a task id the ledger could not record. Uses no SQLite, so it works while
+    /// the database cannot be written; the id is recorded at the next open.
+    pub fn journal_submission(&self, entry: &JournalEntry) -> Result<(), LedgerError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let path = dir.join(JOURNAL_FILE);
+        let io = |source| LedgerError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut line = serde_json::to_vec(entry)
+            .map_err(|e| LedgerError::Invalid(format!("journal entry: {e}")))?;
+        line.push(b'\n');
+        let existed = path.exists();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        std::io::Write::write_all(&mut file, &line).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        if !existed {
+            sync_dir(dir);
+        }
+        Ok(())
+    }
+
+    /// Records every task id of [`JOURNAL_FILE`] that the ledger lacks, then removes the
+    /// file. A row still `Submitting` or `SubmissionUnknown` without an id gets it (and
+    /// becomes `Waiting`); a row the ledger lost entirely is recreated from the entry.
+    /// Anything that cannot be applied now keeps the file for the next open.
+    fn replay_journal(&self, report: &mut OpenReport) {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let path = dir.join(JOURNAL_FILE);
+        // A regular file only: a device or a pipe put there is never read.
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => {}
+            _ => return,
+        }
+        let mut text = String::new();
+        let read =
+            File::open(&path).and_then(|f| f.take(JOURNAL_READ_CAP).read_to_string(&mut text));
+        if let Err(error) = read {
+            tracing::warn!(%error, "the task id journal could not be read");
+            return;
+        }
+        let entries: Vec<JournalEntry> = text
+            .lines()
+            // A line torn by a crash mid-append is simply incomplete: skipped.
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        let mut applied = 0u32;
+        let result = self.write(|tx| {
+            for entry in &entries {
+                if replay_one(tx, entry)? {
+                    applied += 1;
+                }
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                if std::fs::remove_file(&path).is_ok() {
+                    sync_dir(dir);
+                }
+                if applied > 0 {
+                    report.journal_replayed = applied;
+                    report.messages.push(format!(
+                        "{applied} generation(s) the service had started while your task \
+                         history could not be written were recorded now; they are followed as \
+                         usual."
+                    ));
+                }
+            }
+            Err(error) => tracing::warn!(%error, "the task id journal could not be applied yet"),
+        }
+    }
+
+    /// Writes the last good copy, [`BACKUP_FILE`], with SQLite's online backup over a
+    /// separate read-only connection (the engine's writes are not held up), checks it,
+    /// and renames it into place only when `quick_check` passes, so a damaged ledger
+    /// never replaces a good copy. Does nothing when no write happened since the last
+    /// copy. Returns whether a copy was written.
+    pub fn backup(&self) -> Result<bool, LedgerError> {
+        if self.read_only {
+            return Ok(false);
+        }
+        let _one_at_a_time = self.backing_up.lock().unwrap_or_else(|p| p.into_inner());
+        let writes = self.writes.load(Ordering::Relaxed);
+        if self.backed_up_at_writes.load(Ordering::Relaxed) == writes {
+            return Ok(false);
+        }
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let target = dir.join(BACKUP_FILE);
+        let temporary = dir.join(format!("{BACKUP_FILE}.tmp"));
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| LedgerError::Io { path, source }
+        };
+        let _ = std::fs::remove_file(&temporary);
+        let copied = (|| -> Result<(), LedgerError> {
+            let source = Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            source.busy_timeout(BUSY_TIMEOUT)?;
+            let mut copy = Connection::open(&temporary)?;
+            {
+                let backup = rusqlite::backup::Backup::new(&source, &mut copy)?;
+                backup.run_to_completion(1024, Duration::ZERO, None)?;
+            }
+            // A plain rollback-journal file: readable alone, without a -wal or -shm.
+            let _: String = copy.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+            let check: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(LedgerError::Invalid(format!(
+                    "the copy of the task history failed its check ({check})"
+                )));
+            }
+            Ok(())
+        })();
+        if let Err(error) = copied {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+        File::open(&temporary)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&temporary))?;
+        std::fs::rename(&temporary, &target).map_err(io(&target))?;
+        sync_dir(dir);
+        self.backed_up_at_writes.store(writes, Ordering::Relaxed);
+        Ok(true)
+    }
+}
+
+/// Applies one journal entry; true when it recorded something.
+fn replay_one(tx: &Transaction<'_>, entry: &JournalEntry) -> Result<bool, LedgerError> {
+    if entry.remote_task_id.is_empty() {
+        return Ok(false);
+    }
+    let owner: Option<TaskId> = tx
+        .query_row(
+            "SELECT id FROM tasks WHERE remote_task_id = ?1",
+            [&entry.remote_task_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if owner.is_some() {
+        return Ok(false);
+    }
+    let note = "task id recovered from the journal (the history could not be written then)";
+    let row: Option<(String, Option<String>)> = tx
+        .query_row(
+            "SELECT state, remote_task_id FROM tasks WHERE id = ?1",
+            [entry.task],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        Some((state, None)) => {
+            let from = decode_state(entry.task, &state)?;
+            if !matches!(
+                from,
+                LocalState::Submitting | LocalState::SubmissionUnknown | LocalState::Queued
+            ) {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE tasks SET state = 'waiting', remote_task_id = ?2, submitted_at_ms = ?3,
+                    queue_position = NULL, service = COALESCE(service, ?4), updated_at_ms = ?3
+                 WHERE id = ?1",
+                params![entry.task, entry.remote_task_id, entry.at_ms, entry.service],
+            )?;
+            append_history(
+                tx,
+                entry.task,
+                entry.at_ms,
+                Some(from),
+                LocalState::Waiting,
+                Some(note),
+            )?;
+            Ok(true)
+        }
+        Some((_, Some(_))) => Ok(false),
+        None => {
+            // The row itself is gone (a damaged ledger): rebuild it from the entry.
+            let task = NewTask {
+                request: &entry.request,
+                estimate_credits: entry.estimate_credits,
+                initial: LocalState::Queued,
+                service: entry.service.as_deref(),
+                duplicate_window_ms: None,
+            };
+            let id = insert_task(
+                tx,
+                &task,
+                &request_fingerprint(&entry.request),
+                None,
+                entry.at_ms,
+            )?;
+            tx.execute(
+                "UPDATE tasks SET state = 'waiting', remote_task_id = ?2, submitted_at_ms = ?3,
+                    queue_position = NULL WHERE id = ?1",
+                params![id, entry.remote_task_id, entry.at_ms],
+            )?;
+            append_history(
+                tx,
+                id,
+                entry.at_ms,
+                Some(LocalState::Queued),
+                LocalState::Waiting,
+                Some(note),
+            )?;
+            Ok(true)
+        }
+    }
+}
+
+/// Whether [`BACKUP_FILE`] already holds everything the ledger file does: it is newer
+/// than the file and no write-ahead log is pending.
+fn backup_is_current(ledger: &Path) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let backup = ledger.with_file_name(BACKUP_FILE);
+    match (modified(&backup), modified(ledger)) {
+        (Some(copy), Some(file)) => copy >= file && wal_is_empty(ledger),
+        _ => false,
+    }
+}
+
+/// Best effort: some platforms and file systems cannot open or sync a folder.
+fn sync_dir(dir: &Path) {
+    if let Ok(folder) = File::open(dir) {
+        let _ = folder.sync_all();
+    }
+}
+
+/// Every column of a task row as stored, for copying rows between files.
+const ROW_COLUMNS_V1: &str = "id, request, prompt, model, resolution, duration_secs, state,
+    remote_task_id, retry_of, estimate_credits, service_credits, output, failure, error_raw,
+    video_path, poster_path, created_at_ms, submit_started_at_ms, submitted_at_ms,
+    updated_at_ms, completed_at_ms, queue_position, poll_count, last_polled_at_ms";
+const ROW_COLUMNS_V2_EXTRA: &str = "service, dismissed_at_ms, fingerprint";
+const ROW_COLUMN_COUNT_V1: usize = 24;
+const ROW_COLUMN_COUNT: usize = 27;
+
+/// Ids probed one by one in a damaged file at most (a row-by-row read survives damaged
+/// pages that a full scan stops at).
+const SALVAGE_PROBE_CAP: i64 = 2_000_000;
+
+/// Fills the fresh ledger `conn` from the last good copy `backup` and then from the
+/// rows still readable in `damaged` (newer, so they win), keeping task ids. `None` when
+/// nothing could be recovered.
+fn restore_rows(conn: &mut Connection, backup: &Path, damaged: &Path) -> Option<RecoveredRows> {
+    let from_backup = match inspect(backup, true) {
+        Inspection::Usable(version) if version <= SCHEMA_VERSION => read_rows(backup, false),
+        _ => Vec::new(),
+    };
+    let from_damaged = read_rows(damaged, true);
+    if from_backup.is_empty() && from_damaged.is_empty() {
+        return None;
+    }
+    let mut rows = std::collections::BTreeMap::new();
+    let mut origin = std::collections::BTreeMap::new();
+    for row in from_backup {
+        origin.insert(row.id, false);
+        rows.insert(row.id, row);
+    }
+    for row in from_damaged {
+        origin.insert(row.id, true);
+        rows.insert(row.id, row);
+    }
+    let tx = conn.transaction().ok()?;
+    let mut recovered = RecoveredRows::default();
+    let marks: Vec<String> = (1..=ROW_COLUMN_COUNT).map(|n| format!("?{n}")).collect();
+    let insert = format!(
+        "INSERT OR REPLACE INTO tasks ({ROW_COLUMNS_V1}, {ROW_COLUMNS_V2_EXTRA}) VALUES ({})",
+        marks.join(", ")
+    );
+    let now = system_now_ms();
+    for (id, row) in &rows {
+        if tx
+            .execute(&insert, rusqlite::params_from_iter(row.values.iter()))
+            .is_err()
+        {
+            continue;
+        }
+        let _ = append_history(
+            &tx,
+            *id,
+            now,
+            Some(row.state),
+            row.state,
+            Some("recovered after the task history was found damaged"),
+        );
+        recovered.tasks += 1;
+        if origin.get(id) == Some(&true) {
+            recovered.from_damaged_file += 1;
+        } else {
+            recovered.from_backup += 1;
+        }
+        if matches!(
+            row.state,
+            LocalState::Submitting
+                | LocalState::Waiting
+                | LocalState::Generating
+                | LocalState::Stuck
+                | LocalState::Succeeded
+                | LocalState::SubmissionUnknown
+        ) {
+            recovered.in_flight += 1;
+        }
+    }
+    tx.commit().ok()?;
+    (recovered.tasks > 0).then_some(recovered)
+}
+
+/// A task row as stored, read from another file.
+struct StoredRow {
+    id: TaskId,
+    state: LocalState,
+    values: Vec<rusqlite::types::Value>,
+}
+
+/// Every task row of `path` that reads whole and decodes (its state and request). With
+/// `probe`, ids are also read one at a time up to the highest id the file knows, so rows
+/// after a damaged page are found too.
+fn read_rows(path: &Path, probe: bool) -> Vec<StoredRow> {
+    let Ok(conn) = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return Vec::new();
+    };
+    let has_v2 = conn
+        .prepare("SELECT service, dismissed_at_ms, fingerprint FROM tasks LIMIT 0")
+        .is_ok();
+    let columns = if has_v2 {
+        format!("{ROW_COLUMNS_V1}, {ROW_COLUMNS_V2_EXTRA}")
+    } else {
+        ROW_COLUMNS_V1.to_owned()
+    };
+    let width = if has_v2 {
+        ROW_COLUMN_COUNT
+    } else {
+        ROW_COLUMN_COUNT_V1
+    };
+    let decode = |row: &Row<'_>| -> rusqlite::Result<Vec<rusqlite::types::Value>> {
+        let mut values = Vec::with_capacity(ROW_COLUMN_COUNT);
+        for n in 0..width {
+            values.push(row.get::<_, rusqlite::types::Value>(n)?);
+        }
+        values.resize(ROW_COLUMN_COUNT, rusqlite::types::Value::Null);
+        Ok(values)
+    };
+    let mut found = std::collections::BTreeMap::new();
+    let mut keep = |values: Vec<rusqlite::types::Value>| {
+        if let Some(row) = stored_row(values) {
+            found.insert(row.id, row);
+        }
+    };
+    // A full scan first: it stops at the first damaged page, keeping what came before.
+    if let Ok(mut stmt) = conn.prepare(&format!("SELECT {columns} FROM tasks ORDER BY id")) {
+        if let Ok(rows) = stmt.query_map([], decode) {
+            for row in rows {
+                match row {
+                    Ok(values) => keep(values),
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+    if probe {
+        let highest: i64 = [
+            "SELECT seq FROM sqlite_sequence WHERE name = 'tasks'",
+            "SELECT MAX(id) FROM tasks",
+        ]
+        .iter()
+        .filter_map(|sql| {
+            conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+                .ok()
+                .flatten()
+        })
+        .max()
+        .unwrap_or(0)
+        .min(SALVAGE_PROBE_CAP);
+        if let Ok(mut stmt) = conn.prepare(&format!("SELECT {columns} FROM tasks WHERE id = ?1")) {
+            for id in 1..=highest {
+                if let Ok(values) = stmt.query_row([id], decode) {
+                    keep(values);
+                }
+            }
+        }
+    }
+    found.into_values().collect()
+}
+
+/// Checks that a copied row is a task this app can use: an id, a known state, a request
+/// that decodes.
+fn stored_row(values: Vec<rusqlite::types::Value>) -> Option<StoredRow> {
+    use rusqlite::types::Value;
+    let id = match values.first()? {
+        Value::Integer(id) => *id,
+        _ => return None,
+    };
+    let state = match values.get(6)? {
+        Value::Text(text) => LocalState::parse(text)?,
+        _ => return None,
+    };
+    match values.get(1)? {
+        Value::Text(text) => {
+            serde_json::from_str::<GenerationRequest>(text).ok()?;
+        }
+        _ => return None,
+    }
+    Some(StoredRow { id, state, values })
 }
 
 // ---- opening ----
@@ -1400,9 +2288,21 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE INDEX IF NOT EXISTS history_by_task ON history (task_id, id);
 ";
 
+/// Version 1 → 2: the service each task belongs to (`NULL` for older rows, adopted by
+/// the next engine for tasks already sent), the creator's dismissal of a stuck task, and
+/// the request fingerprint behind the double-submission check.
+const MIGRATE_1_TO_2: &str = "
+ALTER TABLE tasks ADD COLUMN service TEXT;
+ALTER TABLE tasks ADD COLUMN dismissed_at_ms INTEGER;
+ALTER TABLE tasks ADD COLUMN fingerprint TEXT;
+";
+
+/// A fresh file is version 1 with every migration applied, so a new ledger and an
+/// upgraded one are the same schema by construction.
 fn create_schema(conn: &mut Connection) -> Result<(), LedgerError> {
     let tx = conn.transaction()?;
     tx.execute_batch(SCHEMA_V1)?;
+    migration_steps(&tx, 1)?;
     tx.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
         [SCHEMA_VERSION.to_string()],
@@ -1411,17 +2311,20 @@ fn create_schema(conn: &mut Connection) -> Result<(), LedgerError> {
     Ok(())
 }
 
-/// Upgrades an older schema in one transaction. Version 1 is the first; each later
-/// version adds a step here.
-fn migrate(conn: &mut Connection, from: i64) -> Result<(), LedgerError> {
-    let tx = conn.transaction()?;
-    #[allow(clippy::match_single_binding)]
+fn migration_steps(tx: &Transaction<'_>, from: i64) -> Result<(), LedgerError> {
     for version in from..SCHEMA_VERSION {
-        match version {
-            // 1 => tx.execute_batch("ALTER TABLE ...")?,
-            _ => {}
+        if version == 1 {
+            tx.execute_batch(MIGRATE_1_TO_2)?;
         }
     }
+    Ok(())
+}
+
+/// Upgrades an older schema in one transaction: every row is kept, and a crash midway
+/// leaves the old version whole.
+fn migrate(conn: &mut Connection, from: i64) -> Result<(), LedgerError> {
+    let tx = conn.transaction()?;
+    migration_steps(&tx, from)?;
     tx.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
         [SCHEMA_VERSION.to_string()],
@@ -1435,7 +2338,8 @@ fn migrate(conn: &mut Connection, from: i64) -> Result<(), LedgerError> {
 const ENTRY_COLUMNS: &str = "id, request, state, remote_task_id, retry_of, estimate_credits,
     service_credits, output, failure, error_raw, video_path, poster_path, created_at_ms,
     submitted_at_ms, updated_at_ms, completed_at_ms, queue_position, poll_count,
-    (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id)";
+    (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id), service,
+    dismissed_at_ms IS NOT NULL";
 
 struct RawEntry {
     id: TaskId,
@@ -1457,6 +2361,8 @@ struct RawEntry {
     queue_position: Option<i64>,
     poll_count: i64,
     retried_as: Option<TaskId>,
+    service: Option<String>,
+    dismissed: bool,
 }
 
 impl RawEntry {
@@ -1481,6 +2387,8 @@ impl RawEntry {
             queue_position: row.get(16)?,
             poll_count: row.get(17)?,
             retried_as: row.get(18)?,
+            service: row.get(19)?,
+            dismissed: row.get(20)?,
         })
     }
 
@@ -1493,6 +2401,8 @@ impl RawEntry {
             remote_task_id: self.remote_task_id,
             retry_of: self.retry_of,
             retried_as: self.retried_as,
+            service: self.service,
+            dismissed: self.dismissed,
             estimate_credits: self.estimate_credits,
             service_credits: self.service_credits,
             output: self

@@ -1,6 +1,7 @@
 //! Scrubbing secrets out of text before it reaches a log line or an error string: the
 //! query values of signed URLs (upload targets, expiring result links) and any known
-//! secret such as the API key.
+//! secret such as the API key, wherever it appears (not only after `Bearer`): in an
+//! answer's body, JSON-escaped, or percent-encoded in a URL the service echoes.
 //!
 //! Works on plain text, never parses into a normalising URL type, so what is kept reads
 //! exactly as it was received and malformed input is scrubbed too.
@@ -111,9 +112,137 @@ pub fn scrub_key(text: &str, key: Option<&crate::secret::ApiKey>) -> String {
     }
 }
 
+/// Every way a secret can be written in a service's answer: as is, JSON-escaped (`/` as
+/// `\/`, any character as `\uXXXX`) and percent-encoded (in a URL the service echoes).
+fn secret_forms(secret: &str) -> Vec<Vec<u8>> {
+    let mut forms = vec![secret.as_bytes().to_vec()];
+    let slash_escaped = secret.replace('/', "\\/");
+    let unicode_escaped: String = secret
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let mut percent = String::new();
+    let mut percent_all = String::new();
+    for byte in secret.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            percent.push(char::from(byte));
+        } else {
+            percent.push_str(&format!("%{byte:02X}"));
+        }
+        percent_all.push_str(&format!("%{byte:02X}"));
+    }
+    for form in [slash_escaped, unicode_escaped, percent, percent_all] {
+        if !form.is_empty() && !forms.iter().any(|f| f == form.as_bytes()) {
+            forms.push(form.into_bytes());
+        }
+    }
+    forms
+}
+
+/// `bytes` with every occurrence of `secret`, in any of the forms a JSON body or a URL
+/// can carry it, replaced by `<redacted>` (matched case-insensitively for the encoded
+/// forms). Works on bytes, so a body that is not UTF-8 is scrubbed without being
+/// changed elsewhere; borrowed when there is nothing to remove.
+pub fn scrub_secret_bytes<'a>(bytes: &'a [u8], secret: &str) -> std::borrow::Cow<'a, [u8]> {
+    if secret.is_empty() {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut forms = secret_forms(secret);
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    let mut out: Option<Vec<u8>> = None;
+    for form in &forms {
+        let current: &[u8] = out.as_deref().unwrap_or(bytes);
+        if !contains_ignoring_case(current, form, form != secret.as_bytes()) {
+            continue;
+        }
+        out = Some(replace_all(current, form, form != secret.as_bytes()));
+    }
+    match out {
+        Some(scrubbed) => std::borrow::Cow::Owned(scrubbed),
+        None => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
+fn matches_at(haystack: &[u8], at: usize, needle: &[u8], fold: bool) -> bool {
+    haystack.get(at..at + needle.len()).is_some_and(|window| {
+        if fold {
+            window.eq_ignore_ascii_case(needle)
+        } else {
+            window == needle
+        }
+    })
+}
+
+fn contains_ignoring_case(haystack: &[u8], needle: &[u8], fold: bool) -> bool {
+    !needle.is_empty()
+        && haystack.len() >= needle.len()
+        && (0..=haystack.len() - needle.len()).any(|at| matches_at(haystack, at, needle, fold))
+}
+
+fn replace_all(haystack: &[u8], needle: &[u8], fold: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut at = 0;
+    while at < haystack.len() {
+        if matches_at(haystack, at, needle, fold) {
+            out.extend_from_slice(b"<redacted>");
+            at += needle.len();
+        } else {
+            out.push(haystack[at]);
+            at += 1;
+        }
+    }
+    out
+}
+
+/// `bytes` (an answer from the service) with the API key removed in every form; see
+/// [`scrub_secret_bytes`]. Applied before an answer is parsed, so no field of it, no
+/// error message and no stored failure can carry the key.
+pub fn scrub_key_bytes<'a>(
+    bytes: &'a [u8],
+    key: Option<&crate::secret::ApiKey>,
+) -> std::borrow::Cow<'a, [u8]> {
+    match key {
+        Some(key) => {
+            let header = key.bearer_header_value();
+            let secret = header.strip_prefix("Bearer ").unwrap_or(&header);
+            scrub_secret_bytes(bytes, secret)
+        }
+        None => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_key_is_removed_in_every_form_a_body_can_carry_it() {
+        let secret = "sk-CANARY/a+b=9";
+        let body = concat!(
+            "{\"message\":\"Invalid API key sk-CANARY/a+b=9\",",
+            "\"escaped\":\"sk-CANARY\\/a+b=9\",",
+            "\"url\":\"https://x.example/cb?apiKey=sk-CANARY%2Fa%2Bb%3D9&q=1\",",
+            "\"lower\":\"sk-canary%2fa%2bb%3d9\",",
+            "\"u\":\"\\u0073\\u006b\\u002d\\u0043\\u0041\\u004e\\u0041\\u0052\\u0059\\u002f\\u0061\\u002b\\u0062\\u003d\\u0039\"}"
+        );
+        let out = scrub_secret_bytes(body.as_bytes(), secret);
+        let text = String::from_utf8(out.into_owned()).expect("utf-8");
+        assert!(
+            !text.contains("CANARY") && !text.contains("canary"),
+            "{text}"
+        );
+        assert!(!text.contains("\\u0043\\u0041\\u004e"), "{text}");
+        assert_eq!(text.matches("<redacted>").count(), 5, "{text}");
+        // Still JSON, with the rest as it was.
+        let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert!(value["url"].as_str().expect("url").ends_with("&q=1"));
+        // Nothing to remove: the very same bytes.
+        let clean = b"\xff\xfe not utf-8, no key";
+        assert!(matches!(
+            scrub_secret_bytes(clean, secret),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn signed_upload_url_keeps_host_and_path() {

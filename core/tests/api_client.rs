@@ -947,6 +947,76 @@ async fn the_key_never_appears_in_an_error() {
     );
 }
 
+/// Checklist 44: the key echoed by the service anywhere in its answer (not only after
+/// "Bearer"): in a JSON error message, a field problem, a URL with the key percent-encoded
+/// in its query, a JSON-escaped copy, and a task record's error message. None of it
+/// reaches the parsed error, the guidance or the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_echoed_anywhere_in_an_answer_is_redacted() {
+    let fake = fake().await;
+    let api = client(&fake);
+    let canary = "sk-CANARY/echo+9f1d7c";
+    let encoded = "sk-CANARY%2Fecho%2B9f1d7c";
+    let escaped = "sk-CANARY\\/echo+9f1d7c";
+    fake.push_fault(
+        FakeEndpoint::CreateTask,
+        Fault::json(
+            400,
+            json!({
+                "message": format!("Invalid inputs for model (key {canary})"),
+                "errors": [{"code": "custom", "message": format!("apiKey {canary} is not a field"), "path": ["inputs", canary]}],
+                "callback": format!("https://hooks.example/cb?apiKey={encoded}&x=1"),
+            }),
+        ),
+        1,
+    );
+    fake.push_fault(
+        FakeEndpoint::RecordInfo,
+        Fault::Status {
+            status: 200,
+            body: format!(
+                "{{\"taskId\":\"task_x\",\"status\":\"fail\",\"error\":{{\"code\":\"500\",\"message\":\"failed for {escaped} at https://a.example/?k={encoded}\"}}}}"
+            ),
+            headers: vec![],
+            content_type: None,
+        },
+        1,
+    );
+    let refused = api.create_task(&key(canary), &t2v("x")).await.unwrap_err();
+    let record = api.record_info(&key(canary), "task_x").await.unwrap();
+    let guidance =
+        seedance_core::guidance::guidance_for(&seedance_core::guidance::Failure::Api(&refused));
+    let error = record.error.clone().expect("the record's error");
+    let task_guidance =
+        seedance_core::guidance::guidance_for(&seedance_core::guidance::Failure::Task(&error));
+    let shown = format!(
+        "{refused:?} {refused} {} {record:?} {}",
+        serde_json::to_string(&guidance).unwrap(),
+        serde_json::to_string(&task_guidance).unwrap()
+    );
+    for form in [canary, encoded, "echo+9f1d7c", "echo%2B9f1d7c"] {
+        assert!(!shown.contains(form), "{form} leaked: {shown}");
+    }
+    assert!(shown.contains("<redacted>"), "{shown}");
+    // The rest of the answer is still read: the service's message and the field path.
+    match &refused {
+        ApiError::Http {
+            status: 400,
+            body: Some(body),
+            ..
+        } => {
+            assert!(body
+                .message
+                .as_deref()
+                .unwrap()
+                .starts_with("Invalid inputs"));
+            assert_eq!(body.errors.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(record.status, TaskStatus::Fail);
+}
+
 /// Reads one request head (and its Content-Length body) from `listener`, answers with
 /// `answer`, and returns the head as text.
 async fn capture_one(listener: tokio::net::TcpListener, answer: &'static [u8]) -> (String, usize) {

@@ -144,6 +144,16 @@ struct Rig {
 
 /// `tasks` tasks already submitted (Waiting, with remote ids), an engine resumed on them.
 fn rig(tasks: usize, settings: EngineSettings, answer: Box<Answer>) -> Rig {
+    rig_prepared(tasks, settings, answer, |_, _| {})
+}
+
+/// [`rig`], with `prepare` run on the ledger and each task before the engine starts.
+fn rig_prepared(
+    tasks: usize,
+    settings: EngineSettings,
+    answer: Box<Answer>,
+    prepare: impl Fn(&Ledger, TaskId),
+) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let (ledger, _) = Ledger::open(&dir.path().join("data")).unwrap();
     let ledger = Arc::new(ledger);
@@ -157,6 +167,7 @@ fn rig(tasks: usize, settings: EngineSettings, answer: Box<Answer>) -> Rig {
         ledger.mark_submitting(id).unwrap();
         let remote = format!("task_{n:024}");
         ledger.record_submitted(id, &remote, now_ms).unwrap();
+        prepare(&ledger, id);
         ids.push((id, remote));
     }
     let keys = Arc::new(SessionKeyStore::new());
@@ -411,5 +422,173 @@ async fn retry_after_is_honoured_and_hostile_values_are_capped() {
         gap >= Duration::from_secs(60) && gap <= Duration::from_millis(120_250),
         "{gap:?}"
     );
+    rig.engine.shutdown().await;
+}
+
+/// An error answer without the service's JSON body: a gateway's HTML page.
+fn html_error(status: u16) -> ApiError {
+    ApiError::Http {
+        endpoint: Endpoint::RecordInfo,
+        status,
+        body: None,
+        raw: Some(format!("<html><body>{status}</body></html>")),
+        retry_after: None,
+    }
+}
+
+/// Checklist 46: answers that never end a task (undocumented statuses, success without
+/// an output, errors that never stop) still make it stuck past the model's worst case,
+/// and a stuck task keeps being polled about once a minute.
+#[tokio::test(start_paused = true)]
+async fn odd_answers_and_endless_errors_count_toward_stuck() {
+    let rig = rig(
+        3,
+        EngineSettings::default(),
+        Box::new(|remote, _| {
+            if remote.ends_with('0') {
+                Ok(record(remote, TaskStatus::Unknown("paused".into())))
+            } else if remote.ends_with('1') {
+                Ok(TaskRecord {
+                    output: Vec::new(),
+                    ..record(remote, TaskStatus::Success)
+                })
+            } else {
+                Err(http_error(503, "Service Unavailable", None))
+            }
+        }),
+    );
+    run_for(Duration::from_secs(20 * 60)).await;
+    for (id, remote) in &rig.ids {
+        let states = rig.events.states(*id);
+        let stuck: Vec<_> = states
+            .iter()
+            .filter(|(_, s)| *s == LocalState::Stuck)
+            .collect();
+        assert_eq!(stuck.len(), 1, "{remote}: {states:?}");
+        let marked_after = stuck[0].0.duration_since(rig.started);
+        // 600 s after the task was submitted, which the ledger dates in milliseconds a
+        // moment before the rig's clock starts.
+        assert!(
+            marked_after >= Duration::from_secs(595) && marked_after <= Duration::from_secs(720),
+            "{remote}: {marked_after:?}"
+        );
+        let late = rig
+            .script
+            .calls_for(remote)
+            .into_iter()
+            .filter(|at| at.duration_since(rig.started) > Duration::from_secs(780))
+            .count();
+        assert!(late >= 5, "{remote}: {late} polls in the last ~7 min");
+        assert_eq!(rig.ledger.get(*id).unwrap().state, LocalState::Stuck);
+    }
+    rig.engine.shutdown().await;
+}
+
+/// Checklist 47: a 404 that is not the service's JSON "Task not found" (a gateway's HTML
+/// page, an empty body) says nothing about the task: it is never marked not found.
+#[tokio::test(start_paused = true)]
+async fn an_html_or_bodiless_404_never_marks_a_task_not_found() {
+    let rig = rig(
+        2,
+        EngineSettings::default(),
+        Box::new(|remote, _| {
+            if remote.ends_with('0') {
+                Err(html_error(404))
+            } else {
+                Err(ApiError::Http {
+                    endpoint: Endpoint::RecordInfo,
+                    status: 404,
+                    body: None,
+                    raw: None,
+                    retry_after: None,
+                })
+            }
+        }),
+    );
+    run_for(Duration::from_secs(15 * 60)).await;
+    for (id, remote) in &rig.ids {
+        let states: Vec<LocalState> = rig.events.states(*id).into_iter().map(|(_, s)| s).collect();
+        assert!(
+            !states.contains(&LocalState::NotFound),
+            "{remote}: {states:?}"
+        );
+        assert_ne!(rig.ledger.get(*id).unwrap().state, LocalState::NotFound);
+        let calls = rig.script.calls_for(remote);
+        let last = calls.last().unwrap().duration_since(rig.started);
+        assert!(
+            last >= Duration::from_secs(13 * 60),
+            "{remote}: still polled, last at {last:?}"
+        );
+    }
+    rig.engine.shutdown().await;
+}
+
+/// Checklist 47: any answer other than the service's "Task not found" restarts the
+/// grace window, so not found needs five minutes of that answer alone.
+#[tokio::test(start_paused = true)]
+async fn any_other_answer_restarts_the_not_found_window() {
+    let rig = rig(
+        1,
+        EngineSettings::default(),
+        Box::new(|_, nth| {
+            if nth % 3 == 0 {
+                Err(html_error(502))
+            } else {
+                Err(http_error(404, "Task not found", None))
+            }
+        }),
+    );
+    let (id, remote) = rig.ids[0].clone();
+    run_for(Duration::from_secs(20 * 60)).await;
+    assert_ne!(rig.ledger.get(id).unwrap().state, LocalState::NotFound);
+    assert!(rig.script.calls_for(&remote).len() >= 15);
+    rig.engine.shutdown().await;
+}
+
+/// Checklist 47: a task marked not found is asked about once at each start and on
+/// "check again" (never deleted, never resubmitted without confirmation), and comes back
+/// when the service knows it again.
+#[tokio::test(start_paused = true)]
+async fn a_not_found_task_is_asked_again_at_start_and_on_check_again() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let known_again = Arc::new(AtomicBool::new(false));
+    let flag = known_again.clone();
+    let rig = rig_prepared(
+        1,
+        EngineSettings::default(),
+        Box::new(move |remote, _| {
+            if flag.load(Ordering::SeqCst) {
+                Ok(record(remote, TaskStatus::Success))
+            } else {
+                Err(http_error(404, "Task not found", None))
+            }
+        }),
+        |ledger, id| {
+            ledger.mark_not_found(id).unwrap();
+        },
+    );
+    let (id, remote) = rig.ids[0].clone();
+    run_for(Duration::from_secs(10 * 60)).await;
+    // Asked once at start; still not found; not asked again by itself.
+    assert_eq!(rig.script.calls_for(&remote).len(), 1);
+    assert_eq!(rig.ledger.get(id).unwrap().state, LocalState::NotFound);
+    // Never resubmitted without the creator's confirmation.
+    assert!(matches!(
+        rig.engine.retry(id, false).await,
+        Err(seedance_core::engine::SubmitRefusal::NotAllowed {
+            needs_confirmation: true,
+            ..
+        })
+    ));
+    rig.engine.check_again(id).await.unwrap();
+    run_for(Duration::from_secs(60)).await;
+    assert_eq!(rig.script.calls_for(&remote).len(), 2);
+    assert_eq!(rig.ledger.get(id).unwrap().state, LocalState::NotFound);
+    // The gateway was the problem: the service knows it again.
+    known_again.store(true, Ordering::SeqCst);
+    rig.engine.check_again(id).await.unwrap();
+    run_for(Duration::from_secs(60)).await;
+    assert_eq!(rig.ledger.get(id).unwrap().state, LocalState::Succeeded);
+    assert_eq!(rig.ledger.count(&Default::default()).unwrap(), 1);
     rig.engine.shutdown().await;
 }

@@ -826,3 +826,152 @@ fn an_original_knows_its_newest_retry_in_entries_and_gallery_rows() {
     assert_eq!(row(second).retry_of, Some(original));
     assert_eq!(row(unrelated).retried_as, None);
 }
+
+/// Checklist 50: a finished task whose video is not in the library yet holds the only copy
+/// of the result's address; deleting it needs the creator's confirmation.
+#[test]
+fn deleting_a_finished_task_not_yet_downloaded_needs_confirmation() {
+    let f = fixture();
+    let id = submitted(&f, "finished, not downloaded", "task_done_not_dl", 200.0);
+    let mut done = record("task_done_not_dl", TaskStatus::Success);
+    done.output = vec![output()];
+    f.ledger.apply_remote(id, &done, f.tick(10)).unwrap();
+    assert_eq!(f.ledger.get(id).unwrap().state, LocalState::Succeeded);
+    match f.ledger.delete(id) {
+        Err(LedgerError::NeedsConfirmation {
+            id: refused,
+            message,
+        }) => {
+            assert_eq!(refused, id);
+            assert!(message.contains("only copy"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(f.ledger.get(id).is_ok(), "still there");
+    f.ledger.delete_confirmed(id).unwrap();
+    assert!(matches!(f.ledger.get(id), Err(LedgerError::NoSuchTask(_))));
+    // A downloaded one needs no question.
+    let other = submitted(&f, "downloaded", "task_downloaded", 200.0);
+    let mut done = record("task_downloaded", TaskStatus::Success);
+    done.output = vec![output()];
+    f.ledger.apply_remote(other, &done, f.tick(10)).unwrap();
+    f.ledger
+        .set_downloaded(other, std::path::Path::new("/videos/a.mp4"), None)
+        .unwrap();
+    f.ledger.delete(other).unwrap();
+}
+
+/// Checklist 41: a task has at most one retry, whoever asks; the check is in the
+/// transaction that writes it.
+#[test]
+fn a_task_is_retried_once_whoever_asks() {
+    use seedance_core::ledger::{NewTask, RetryCreated};
+    let f = fixture();
+    let id = submitted(&f, "fails", "task_fails", 200.0);
+    f.ledger
+        .mark_failed(
+            id,
+            &json!({"category": "transient", "retryable": true}),
+            None,
+        )
+        .unwrap();
+    let retry = |ledger: &Ledger| {
+        ledger
+            .create_retry(
+                id,
+                &NewTask {
+                    request: &request("fails"),
+                    estimate_credits: Some(200.0),
+                    initial: LocalState::Queued,
+                    service: Some("https://kinovi.ai/api/v1"),
+                    duplicate_window_ms: None,
+                },
+                &[LocalState::Failed],
+                None,
+            )
+            .unwrap()
+    };
+    let first = retry(&f.ledger);
+    assert!(first.created);
+    let second = retry(&f.ledger);
+    assert_eq!(
+        second,
+        RetryCreated {
+            id: first.id,
+            created: false
+        }
+    );
+    assert_eq!(f.ledger.count(&ListQuery::default()).unwrap(), 2);
+    assert_eq!(f.ledger.get(id).unwrap().retried_as, Some(first.id));
+    // A retry withdrawn before it was sent spent nothing: the task may be retried again.
+    f.ledger.cancel_queued(first.id).unwrap();
+    let third = retry(&f.ledger);
+    assert!(third.created && third.id != first.id, "{third:?}");
+    assert_eq!(retry(&f.ledger).id, third.id);
+}
+
+/// Checklist 44: a task id left in the journal is recorded at the next open, even when the
+/// ledger lost the row itself; the journal is removed once applied.
+#[test]
+fn the_journal_is_replayed_at_open_and_rebuilds_a_lost_row() {
+    use seedance_core::ledger::{JournalEntry, JOURNAL_FILE};
+    let dir = tempfile::tempdir().unwrap();
+    let in_flight = {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        let id = ledger
+            .create(&request("answered"), Some(200.0), None, LocalState::Queued)
+            .unwrap();
+        ledger.mark_submitting(id).unwrap();
+        for (task, remote, prompt) in [
+            (id, "task_journaled_kept_row_0000", "answered"),
+            (999, "task_journaled_lost_row_0000", "its row was lost"),
+        ] {
+            ledger
+                .journal_submission(&JournalEntry {
+                    task,
+                    remote_task_id: remote.into(),
+                    at_ms: 1_700_000_000_000,
+                    service: Some("https://kinovi.ai/api/v1".into()),
+                    estimate_credits: Some(200.0),
+                    request: request(prompt),
+                })
+                .unwrap();
+        }
+        // A line torn by a crash mid-append is skipped.
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(JOURNAL_FILE))
+            .unwrap()
+            .write_all(b"{\"task\":3,\"remo")
+            .unwrap();
+        id
+    };
+    let (ledger, report) = Ledger::open(dir.path()).unwrap();
+    assert_eq!(report.journal_replayed, 2, "{report:?}");
+    assert_eq!(report.messages.len(), 1, "{:?}", report.messages);
+    assert!(!dir.path().join(JOURNAL_FILE).exists());
+    let kept = ledger.get(in_flight).unwrap();
+    assert_eq!(kept.state, LocalState::Waiting);
+    assert_eq!(
+        kept.remote_task_id.as_deref(),
+        Some("task_journaled_kept_row_0000")
+    );
+    let rebuilt = ledger
+        .list(&ListQuery::default())
+        .unwrap()
+        .into_iter()
+        .find(|s| s.prompt == "its row was lost")
+        .expect("rebuilt from the journal");
+    let rebuilt = ledger.get(rebuilt.id).unwrap();
+    assert_eq!(rebuilt.state, LocalState::Waiting);
+    assert_eq!(
+        rebuilt.remote_task_id.as_deref(),
+        Some("task_journaled_lost_row_0000")
+    );
+    assert_eq!(rebuilt.service.as_deref(), Some("https://kinovi.ai/api/v1"));
+    // Nothing left to replay.
+    drop(ledger);
+    let (_, report) = Ledger::open(dir.path()).unwrap();
+    assert_eq!(report.journal_replayed, 0);
+}

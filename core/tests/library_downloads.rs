@@ -290,6 +290,8 @@ fn entry_with(prompt: &str, remote: Option<&str>, created_at_ms: i64) -> TaskEnt
         remote_task_id: remote.map(str::to_owned),
         retry_of: None,
         retried_as: None,
+        service: None,
+        dismissed: false,
         estimate_credits: None,
         service_credits: None,
         output: None,

@@ -113,6 +113,12 @@ impl<R: Runtime> EventSink for TauriEvents<R> {
                 library_folder: disk_problem.is_some(),
                 message,
             },
+            // Newer engine events the window does not show yet.
+            EngineEvent::HistoryWriteFailed { message, .. } => {
+                log::error!("{message}");
+                return;
+            }
+            EngineEvent::KeyStateChanged { .. } | EngineEvent::FinishingSends { .. } => return,
         };
         if let Err(error) = self.app.emit(APP_EVENT, payload) {
             log::warn!("could not send an event to the window: {error}");

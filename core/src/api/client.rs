@@ -25,7 +25,7 @@ use super::transport::{
     error_chain, header_str, keep_raw, malformed, read_body, transport, transport_error, BodyRead,
 };
 use super::types::{Endpoint, TaskRecord, UploadTarget};
-use crate::redact::redact_url;
+use crate::redact::{redact_url, scrub_key_bytes};
 use crate::secret::ApiKey;
 
 /// A 2xx API answer larger than this is refused as malformed: the biggest documented body
@@ -224,6 +224,9 @@ impl ApiClient {
         match read_body(response, MAX_API_BODY, deadline).await {
             BodyRead::Complete(bytes) => {
                 tracing::debug!(status, bytes = bytes.len(), "answered");
+                // An answer that echoes the key (in any field, escaped or in a URL) is
+                // parsed without it, so no record, message or stored failure carries it.
+                let bytes = scrub_key_bytes(&bytes, Some(key)).into_owned();
                 Ok((status, bytes))
             }
             BodyRead::TooLarge(bytes) => Err(malformed(
@@ -255,6 +258,7 @@ impl ApiClient {
         let bytes = match read_body(response, MAX_ERROR_BODY, deadline).await {
             BodyRead::Complete(b) | BodyRead::TooLarge(b) | BodyRead::Broken(b, _) => b,
         };
+        let bytes = scrub_key_bytes(&bytes, key).into_owned();
         let body = parse::parse_error_body(&bytes);
         let raw = (body.is_none() && !bytes.is_empty()).then(|| keep_raw(&bytes, key));
         let message = body.as_ref().and_then(|b| b.message.as_deref());

@@ -68,6 +68,38 @@ impl ApiError {
         }
     }
 
+    /// The service's own 401: its JSON error body answering an API call (a proxy's page
+    /// or a bodiless 401 does not count). Only this says the key itself was refused.
+    pub fn is_service_key_rejection(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Http {
+                status: 401,
+                body: Some(_),
+                endpoint: Endpoint::CreateTask | Endpoint::RecordInfo | Endpoint::UploadTarget,
+                ..
+            }
+        )
+    }
+
+    /// The service's own JSON "Task not found" (404) to a recordInfo. An HTML or
+    /// bodiless 404, or one about something else (a wrong address answering "Route not
+    /// found"), is a gateway or address problem and says nothing about the task.
+    pub fn is_service_task_not_found(&self) -> bool {
+        match self {
+            ApiError::Http {
+                status: 404,
+                endpoint: Endpoint::RecordInfo,
+                body: Some(body),
+                ..
+            } => body.message.as_deref().is_some_and(|message| {
+                let lower = message.to_ascii_lowercase();
+                lower.contains("task") && lower.contains("not found")
+            }),
+            _ => false,
+        }
+    }
+
     pub fn service_message(&self) -> Option<&str> {
         match self {
             ApiError::Http {

@@ -10,7 +10,7 @@ use tokio::time::{timeout_at, Instant};
 
 use super::error::{ApiError, TransportError, TransportKind, TransportStage, RAW_BODY_KEEP};
 use super::types::Endpoint;
-use crate::redact::{redact_url, scrub_key};
+use crate::redact::{redact_url, scrub_key, scrub_key_bytes};
 use crate::secret::ApiKey;
 
 /// How reading a body ended.
@@ -191,7 +191,8 @@ fn io_error_kind(e: &reqwest::Error) -> Option<io::ErrorKind> {
 
 /// A body kept for diagnosis: at most [`RAW_BODY_KEEP`] bytes, lossy UTF-8, key removed.
 pub(super) fn keep_raw(bytes: &[u8], key: Option<&ApiKey>) -> String {
-    let kept = &bytes[..bytes.len().min(RAW_BODY_KEEP)];
+    let scrubbed = scrub_key_bytes(bytes, key);
+    let kept = &scrubbed[..scrubbed.len().min(RAW_BODY_KEEP)];
     scrub_key(&String::from_utf8_lossy(kept), key)
 }
 

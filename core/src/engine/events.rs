@@ -47,11 +47,36 @@ pub enum EngineEvent {
         running: u32,
         limit: Option<u32>,
     },
-    /// The service rejected the key: no request is sent until a key is saved.
+    /// The service rejected the key (its own 401 to a request sent with the current
+    /// key), or no key is saved: no request is sent until a key is saved.
     PollingPaused {
         reason: String,
     },
     PollingResumed,
+    /// The engine's view of the key changed (working, missing, rejected by the service,
+    /// or the keychain cannot be read right now). Tasks it holds say
+    /// `waiting_for: working_key` meanwhile.
+    KeyStateChanged {
+        key: crate::engine::KeyState,
+    },
+    /// A stop is waiting for createTask answers so their task ids are recorded:
+    /// `remaining` requests are still on the wire ("finishing sending N tasks"); 0 when
+    /// done.
+    FinishingSends {
+        remaining: u32,
+    },
+    /// The service created (and charged for) a task but the task history could not
+    /// record its id (disk full, I/O error). The engine keeps following it; the id is
+    /// kept in the journal beside the history when `kept_in_journal`, else only in
+    /// memory until the history can be written. The message tells the creator about the
+    /// disk.
+    HistoryWriteFailed {
+        task_id: TaskId,
+        remote_task_id: String,
+        kept_in_journal: bool,
+        disk_problem: Option<crate::library::DiskProblem>,
+        message: String,
+    },
     /// A succeeded task's files could not be put in the library and the engine has
     /// stopped trying for now. The task stays `Succeeded` with its remote URL (nothing
     /// is lost); it is tried again at the next start or when asked
@@ -88,5 +113,8 @@ pub fn summary_of(entry: &TaskEntry) -> TaskSummary {
         estimate_credits: entry.estimate_credits,
         retry_of: entry.retry_of,
         retried_as: entry.retried_as,
+        service: entry.service.clone(),
+        dismissed: entry.dismissed,
+        waiting_for: None,
     }
 }

@@ -2,9 +2,11 @@
 //! send createTask, write the task id. Runs as its own short task and reports a
 //! [`SubmitOutcome`] to the scheduler.
 //!
-//! The rule that matters: createTask is resent only when `retry::decide` says so (the
-//! service's own JSON 500, or nothing was sent). A failure after the request may have
-//! reached the service becomes `SubmissionUnknown` and is never resent here.
+//! The rules that matter: createTask is resent only when `retry::decide` says so (the
+//! service's own JSON 500, or nothing was sent) and no stop has begun; a failure after the
+//! request may have reached the service becomes `SubmissionUnknown` and is never resent
+//! here; a task id the service returned is never dropped, even when the ledger cannot
+//! record it (it goes to the journal, and the scheduler keeps following it).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,10 +15,11 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
 
-use super::{EngineEvent, Shared};
+use super::{lock, EngineEvent, Shared};
 use crate::api::{ApiError, Endpoint, UploadTarget};
 use crate::guidance::{guidance_for, Failure, Guidance};
-use crate::ledger::{LedgerError, LocalState, TaskId};
+use crate::ledger::{JournalEntry, LedgerError, LocalState, TaskId};
+use crate::library::DiskProblem;
 use crate::request::{ReferenceSource, UploadedCopy};
 use crate::retry::{self, RetryDecision};
 use crate::secret::ApiKey;
@@ -24,34 +27,64 @@ use crate::secret::ApiKey;
 /// How a submission ended, for the scheduler's bookkeeping. The ledger already says so.
 #[derive(Debug)]
 pub(crate) enum SubmitOutcome {
-    /// Accepted; the ledger has the remote id (`Waiting`).
-    Submitted { remote_task_id: String },
+    /// Accepted; the ledger has the remote id (`Waiting`), unless `recorded` is false:
+    /// then the id is in the journal (or only here) and the scheduler records it later.
+    Submitted {
+        remote_task_id: String,
+        recorded: bool,
+    },
     /// 429: nothing was created. The task is back in the ledger's queue (at the front) and
-    /// this exact body is sent again when a slot frees; a crash meanwhile resumes it as an
-    /// ordinary queued task.
+    /// this exact body is sent again when a slot frees, unless an upload in it has grown
+    /// stale by then (`oldest_upload_ms`); a crash meanwhile resumes it as an ordinary
+    /// queued task.
     SlotBusy {
         body: Value,
         limit: Option<u32>,
         retry_after: Option<std::time::Duration>,
+        oldest_upload_ms: Option<i64>,
     },
     /// The request may have created a task; marked `SubmissionUnknown`.
     Unknown,
-    /// Marked failed (nothing charged). `key_rejected` when the key was missing or
-    /// refused, which pauses everything until a key is saved.
-    Failed { key_rejected: bool },
-    /// Not sent: the task was cancelled meanwhile, or the ledger refused the intent.
+    /// Marked failed (nothing charged).
+    Failed,
+    /// The service's own 401 answered a request sent with key number `key_gen`: nothing
+    /// was created and the task is (back) in the queue, waiting for a working key.
+    KeyRejected { key_gen: u64, message: String },
+    /// Not sent: the task was cancelled meanwhile, a stop began before it was sent (it
+    /// stays or goes back in the queue), or the ledger refused the intent.
     NotSent,
 }
 
-/// Runs the whole pipeline for a `Queued` task.
-pub(crate) async fn submit_queued(shared: Arc<Shared>, id: TaskId) -> SubmitOutcome {
-    let key = match load_key(&shared).await {
-        Some(key) => key,
-        None => {
-            fail(&shared, id, guidance_for(&Failure::MissingKey)).await;
-            return SubmitOutcome::Failed { key_rejected: true };
-        }
-    };
+/// Removes a task from the sending set when its createTask is over, however the worker
+/// ends (an aborted worker included).
+struct Sending<'a> {
+    shared: &'a Shared,
+    id: TaskId,
+}
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.gate).sending.remove(&self.id);
+    }
+}
+
+/// Takes the decision to send `id`: refused once a stop has begun.
+fn start_sending(shared: &Shared, id: TaskId) -> Option<Sending<'_>> {
+    let mut gate = lock(&shared.gate);
+    if gate.stopping {
+        return None;
+    }
+    gate.sending.insert(id);
+    Some(Sending { shared, id })
+}
+
+/// Runs the whole pipeline for a `Queued` task with the key the scheduler holds.
+pub(crate) async fn submit_queued(
+    shared: Arc<Shared>,
+    id: TaskId,
+    key: ApiKey,
+    key_gen: u64,
+) -> SubmitOutcome {
     let entry = match shared.ledger(move |l| l.get(id)).await {
         Ok(entry) if entry.state == LocalState::Queued => entry,
         Ok(_) => return SubmitOutcome::NotSent,
@@ -60,30 +93,48 @@ pub(crate) async fn submit_queued(shared: Arc<Shared>, id: TaskId) -> SubmitOutc
             return SubmitOutcome::NotSent;
         }
     };
+    // Checked again here: the scheduler chose it from the queue, but the creator may have
+    // changed nothing since; a task of another service is never sent from here.
+    if shared.sendable(&entry).is_err() {
+        return SubmitOutcome::NotSent;
+    }
     let mut request = entry.request;
+    let mut oldest_upload_ms: Option<i64> = None;
     for position in 0..request.references.len() {
         let now = shared.clock.now_ms();
         let path = match &request.references[position].source {
-            ReferenceSource::LocalFile { path, uploaded } => {
-                if uploaded.as_ref().is_some_and(|u| u.is_fresh(now)) {
+            ReferenceSource::LocalFile { path, uploaded } => match uploaded {
+                Some(copy) if copy.is_fresh(now) => {
+                    oldest_upload_ms = Some(
+                        oldest_upload_ms
+                            .map_or(copy.uploaded_at_ms, |o| o.min(copy.uploaded_at_ms)),
+                    );
                     continue;
                 }
-                path.clone()
-            }
+                _ => path.clone(),
+            },
             ReferenceSource::Url { .. } => continue,
         };
         match upload(&shared, id, &key, position, &path).await {
             Ok(copy) => {
+                oldest_upload_ms = Some(
+                    oldest_upload_ms.map_or(copy.uploaded_at_ms, |o| o.min(copy.uploaded_at_ms)),
+                );
                 if let ReferenceSource::LocalFile { uploaded, .. } =
                     &mut request.references[position].source
                 {
                     *uploaded = Some(copy);
                 }
             }
+            Err(error) if error.is_service_key_rejection() => {
+                return SubmitOutcome::KeyRejected {
+                    key_gen,
+                    message: key_rejected_message(&error),
+                };
+            }
             Err(error) => {
-                let key_rejected = matches!(error.status(), Some(401 | 403));
                 fail(&shared, id, guidance_for(&Failure::Api(&error))).await;
-                return SubmitOutcome::Failed { key_rejected };
+                return SubmitOutcome::Failed;
             }
         }
     }
@@ -96,10 +147,11 @@ pub(crate) async fn submit_queued(shared: Arc<Shared>, id: TaskId) -> SubmitOutc
                 message: &message,
             });
             fail(&shared, id, guidance).await;
-            return SubmitOutcome::Failed {
-                key_rejected: false,
-            };
+            return SubmitOutcome::Failed;
         }
+    };
+    let Some(sending) = start_sending(&shared, id) else {
+        return SubmitOutcome::NotSent;
     };
     // The durable intent: from here on a crash leaves a row that recovery turns into
     // SubmissionUnknown instead of a silent second POST.
@@ -111,16 +163,38 @@ pub(crate) async fn submit_queued(shared: Arc<Shared>, id: TaskId) -> SubmitOutc
             return SubmitOutcome::NotSent;
         }
     }
-    send(shared, id, key, body).await
+    let outcome = send_marked(&shared, id, key, key_gen, body, oldest_upload_ms).await;
+    drop(sending);
+    outcome
 }
 
-/// Sends createTask for a task already `Submitting` (first time, or again after a 429,
-/// when the caller has marked it `Submitting` again).
-pub(crate) async fn send(
+/// Sends createTask again for a task that waited for a slot; the caller has marked it
+/// `Submitting`. Nothing is sent once a stop has begun (it goes back in the queue).
+pub(crate) async fn resend(
     shared: Arc<Shared>,
     id: TaskId,
     key: ApiKey,
+    key_gen: u64,
     body: Value,
+    oldest_upload_ms: Option<i64>,
+) -> SubmitOutcome {
+    let Some(sending) = start_sending(&shared, id) else {
+        requeue(&shared, id, "Not sent: the app was stopping.").await;
+        return SubmitOutcome::NotSent;
+    };
+    let outcome = send_marked(&shared, id, key, key_gen, body, oldest_upload_ms).await;
+    drop(sending);
+    outcome
+}
+
+/// Sends createTask for a task already `Submitting` and in the sending set.
+async fn send_marked(
+    shared: &Arc<Shared>,
+    id: TaskId,
+    key: ApiKey,
+    key_gen: u64,
+    body: Value,
+    oldest_upload_ms: Option<i64>,
 ) -> SubmitOutcome {
     let policy = shared.settings.retry_policy;
     let mut rng = StdRng::from_entropy();
@@ -128,37 +202,37 @@ pub(crate) async fn send(
     loop {
         let error = match shared.client.create_task(&key, &body).await {
             Ok(remote_task_id) => {
-                let now = shared.clock.now_ms();
-                let remote = remote_task_id.clone();
-                match shared
-                    .ledger(move |l| l.record_submitted(id, &remote, now))
-                    .await
-                {
-                    Ok(_) => shared.emit_task(id).await,
-                    // The task exists and is paid for; keep polling it from memory and
-                    // shout, since a crash now would leave it SubmissionUnknown.
-                    Err(error) => {
-                        tracing::error!(task = id, remote = %remote_task_id, %error, "could not record the task id")
-                    }
-                }
-                return SubmitOutcome::Submitted { remote_task_id };
+                let recorded = record_task_id(shared, id, &remote_task_id).await;
+                return SubmitOutcome::Submitted {
+                    remote_task_id,
+                    recorded,
+                };
             }
             Err(error) => error,
         };
         match retry::decide(&policy, Endpoint::CreateTask, &error, attempt, &mut rng) {
             RetryDecision::RetryAfter(delay) => {
+                // Only resends of what the service plainly did not take get here: a stop
+                // puts the task back in the queue rather than send again.
+                if lock(&shared.gate).stopping {
+                    requeue(shared, id, "Not sent again: the app was stopping.").await;
+                    return SubmitOutcome::NotSent;
+                }
                 tracing::info!(task = id, attempt, ?delay, error = %error, "createTask refused in a way that is safe to resend");
                 tokio::time::sleep(delay).await;
+                if lock(&shared.gate).stopping {
+                    requeue(shared, id, "Not sent again: the app was stopping.").await;
+                    return SubmitOutcome::NotSent;
+                }
                 attempt += 1;
             }
             RetryDecision::WaitForSlot => {
-                let note = "The service's concurrency limit was reached: waiting for a slot.";
-                match shared.ledger(move |l| l.requeue(id, note)).await {
-                    Ok(_) => shared.emit_task(id).await,
-                    Err(error) => {
-                        tracing::error!(task = id, %error, "could not put a refused task back in the queue")
-                    }
-                }
+                requeue(
+                    shared,
+                    id,
+                    "The service's concurrency limit was reached: waiting for a slot.",
+                )
+                .await;
                 let limit = match &error {
                     ApiError::Http { body: Some(b), .. } => b.limit,
                     _ => None,
@@ -167,6 +241,7 @@ pub(crate) async fn send(
                     body,
                     limit,
                     retry_after: retry::clamped_retry_after(&policy, &error),
+                    oldest_upload_ms,
                 };
             }
             RetryDecision::GiveUp if retry::submission_outcome_unknown(&error) => {
@@ -184,12 +259,128 @@ pub(crate) async fn send(
                 }
                 return SubmitOutcome::Unknown;
             }
+            RetryDecision::GiveUp if error.is_service_key_rejection() => {
+                // A 401 is answered before anything is created: the task waits in the
+                // queue for a working key instead of failing.
+                requeue(
+                    shared,
+                    id,
+                    "The service refused the API key: waiting for a working key.",
+                )
+                .await;
+                return SubmitOutcome::KeyRejected {
+                    key_gen,
+                    message: key_rejected_message(&error),
+                };
+            }
             RetryDecision::GiveUp => {
-                let key_rejected = matches!(error.status(), Some(401 | 403));
-                fail(&shared, id, guidance_for(&Failure::Api(&error))).await;
-                return SubmitOutcome::Failed { key_rejected };
+                fail(shared, id, guidance_for(&Failure::Api(&error))).await;
+                return SubmitOutcome::Failed;
             }
         }
+    }
+}
+
+/// The sentence for a rejected key, from the guidance of the service's answer.
+pub(crate) fn key_rejected_message(error: &ApiError) -> String {
+    let guidance = guidance_for(&Failure::Api(error));
+    format!("{} {}", guidance.title, guidance.explanation)
+}
+
+/// Puts a `Submitting` task back at the front of the queue (nothing was created).
+async fn requeue(shared: &Arc<Shared>, id: TaskId, note: &'static str) {
+    match shared.ledger(move |l| l.requeue(id, note)).await {
+        Ok(_) => shared.emit_task(id).await,
+        Err(error) => {
+            tracing::error!(task = id, %error, "could not put a task back in the queue")
+        }
+    }
+}
+
+/// Records the task id the service returned. When the ledger cannot (a full disk, an
+/// I/O error), the id goes to the journal beside it and the creator is told about the
+/// disk; either way the caller keeps following the task. Returns whether the ledger has
+/// it.
+pub(crate) async fn record_task_id(shared: &Arc<Shared>, id: TaskId, remote: &str) -> bool {
+    let now = shared.clock.now_ms();
+    let remote_owned = remote.to_owned();
+    let error = match shared
+        .ledger(move |l| l.record_submitted(id, &remote_owned, now))
+        .await
+    {
+        Ok(_) => {
+            shared.emit_task(id).await;
+            return true;
+        }
+        Err(error) => error,
+    };
+    tracing::error!(task = id, %remote, %error, "could not record the task id; keeping it in the journal");
+    let journaled = match shared.ledger(move |l| l.get(id)).await {
+        Ok(entry) => {
+            let journal = JournalEntry {
+                task: id,
+                remote_task_id: remote.to_owned(),
+                at_ms: now,
+                service: entry.service.clone(),
+                estimate_credits: entry.estimate_credits,
+                request: entry.request,
+            };
+            shared
+                .ledger(move |l| l.journal_submission(&journal))
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let disk_problem = disk_problem_of(&error);
+    let folder = shared
+        .ledger
+        .path()
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let disk = match disk_problem {
+        Some(DiskProblem::Full) => "the disk is full",
+        Some(DiskProblem::ReadOnly) => "the disk is read-only",
+        _ => "the disk could not be written",
+    };
+    let message = match &journaled {
+        Ok(()) => format!(
+            "The service started this video (task {remote}), but your task history in {folder} could not record it because {disk} ({error}). The task id was kept in a small journal beside it and Studio keeps following the video. Free some space on that disk; the history catches up at the next start."
+        ),
+        Err(journal_error) => format!(
+            "The service started this video (task {remote}), but your task history in {folder} could not record it because {disk} ({error}), and neither could its journal ({journal_error}). Keep Studio open until the video is downloaded, and free some space on that disk now."
+        ),
+    };
+    shared.events.emit(EngineEvent::HistoryWriteFailed {
+        task_id: id,
+        remote_task_id: remote.to_owned(),
+        kept_in_journal: journaled.is_ok(),
+        disk_problem,
+        message,
+    });
+    false
+}
+
+/// What kind of disk problem a ledger write failed on, when it says.
+fn disk_problem_of(error: &LedgerError) -> Option<DiskProblem> {
+    let code = match error {
+        LedgerError::Io { source, .. } => source.raw_os_error(),
+        LedgerError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) => {
+            return match failure.code {
+                rusqlite::ErrorCode::DiskFull => Some(DiskProblem::Full),
+                rusqlite::ErrorCode::ReadOnly => Some(DiskProblem::ReadOnly),
+                rusqlite::ErrorCode::SystemIoFailure => Some(DiskProblem::Other),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match code {
+        Some(28) => Some(DiskProblem::Full),
+        Some(30) => Some(DiskProblem::ReadOnly),
+        Some(_) => Some(DiskProblem::Other),
+        None => None,
     }
 }
 
@@ -285,19 +476,6 @@ async fn request_target(
             }
             RetryDecision::WaitForSlot | RetryDecision::GiveUp => return Err(error),
         }
-    }
-}
-
-/// The saved key, read off the async threads (a keychain call can block).
-pub(crate) async fn load_key(shared: &Arc<Shared>) -> Option<ApiKey> {
-    let keys = shared.keys.clone();
-    match tokio::task::spawn_blocking(move || keys.load()).await {
-        Ok(Ok(key)) => key,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "the key store could not be read");
-            None
-        }
-        Err(_) => None,
     }
 }
 

@@ -18,6 +18,7 @@ fn refusal(error: SubmitRefusal) -> IpcError {
         SubmitRefusal::SpendingCap { guidance } => IpcError::invalid(guidance.explanation),
         SubmitRefusal::NoPrice { message } => IpcError::invalid(message),
         SubmitRefusal::NotAllowed { message, .. } => IpcError::new(ErrorCode::NotAllowed, message),
+        SubmitRefusal::Duplicate { message, .. } => IpcError::new(ErrorCode::NotAllowed, message),
         SubmitRefusal::Ledger { message } => IpcError::storage(message),
         SubmitRefusal::Stopped => {
             IpcError::internal("The generation engine has stopped. Restart the app.")
@@ -30,6 +31,7 @@ fn engine_error(error: EngineError) -> IpcError {
         EngineError::NotCancellable { message } => IpcError::new(ErrorCode::NotAllowed, message),
         EngineError::Ledger { message } => IpcError::storage(message),
         EngineError::NothingToDownload { message } => IpcError::new(ErrorCode::NotAllowed, message),
+        EngineError::NotAllowed { message } => IpcError::new(ErrorCode::NotAllowed, message),
         EngineError::Stopped => {
             IpcError::internal("The generation engine has stopped. Restart the app.")
         }
