@@ -124,11 +124,10 @@ fn request_json(entry: &TaskEntry) -> Value {
 }
 
 impl SupportPacket {
-    /// The packet of `entry`. `service_base_url` is the address the task was made on;
-    /// `output_check` the one-line mismatch, if any; `history` the ledger's state changes.
+    /// The packet of `entry`: `output_check` is the one-line mismatch, if any; `history`
+    /// the ledger's state changes.
     pub fn build(
         entry: &TaskEntry,
-        service_base_url: Option<&str>,
         output_check: Option<&str>,
         history: &[HistoryEntry],
         app_version: &str,
@@ -147,7 +146,7 @@ impl SupportPacket {
         SupportPacket {
             app: format!("Seedance Studio {app_version}"),
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-            service: service_base_url.map(service_origin),
+            service: entry.service.as_deref().map(service_origin),
             local_task: entry.id,
             service_task_id: entry.remote_task_id.clone(),
             state: entry.state.as_str().to_owned(),
@@ -265,6 +264,8 @@ mod tests {
             remote_task_id: Some("task_d5ibgnwdlw8fe3zpptx9mp0f".into()),
             retry_of: None,
             retried_as: None,
+            service: Some("https://kinovi.ai/api/v1".into()),
+            dismissed: false,
             estimate_credits: Some(240.0),
             service_credits: Some(240.0),
             output: None,
@@ -302,13 +303,7 @@ mod tests {
             to: LocalState::Queued,
             note: None,
         }];
-        let packet = SupportPacket::build(
-            &entry,
-            Some("https://kinovi.ai/api/v1"),
-            None,
-            &history,
-            "0.1.0",
-        );
+        let packet = SupportPacket::build(&entry, None, &history, "0.1.0");
         let json = packet.to_json();
         let text = packet.to_text();
         for out in [&json, &text] {
