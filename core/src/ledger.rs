@@ -32,8 +32,8 @@ pub const LEDGER_FILE: &str = "ledger.sqlite3";
 pub const LOCK_FILE: &str = "ledger.lock";
 /// Written beside the ledger by [`Ledger::close_cleanly`]: the file's size and modification
 /// time at a clean close. While they still match (and no write-ahead log is pending), the
-/// next [`Ledger::open`] skips `quick_check`, which reads the whole history: about 40 ms for
-/// a 45 MB ledger already in the page cache, far more from a cold disk, on every start.
+/// next [`Ledger::open`] skips `quick_check`, which reads the whole history on every start
+/// (its cost is in docs/benchmarks.md, the start-up passes).
 /// Removed by every open, so after a crash, or any change to the file since, the full check
 /// runs again.
 pub const CLEAN_CLOSE_FILE: &str = "ledger.clean-close";

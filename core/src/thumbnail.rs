@@ -1,12 +1,11 @@
 //! Gallery thumbnails: small JPEG copies of the videos' last frames, made once and kept in
 //! a cache folder under the app's data folder.
 //!
-//! The service's last frame is a PNG at the video's own resolution (service-api §4.3, `lastFrameImage`):
-//! a 1080p frame is ≈ 3.5 MB on disk and 8 MB decoded, so a first screen of twelve posters
-//! made the web process decode ≈ 100 MB and showed its pictures ≈ 0.6 s after the grid
-//! (docs/benchmarks.md, "Posters at the service's resolution"). Cards are at most a few
-//! hundred pixels wide; the gallery shows these thumbnails and the details drawer keeps the
-//! full frame.
+//! The service's last frame is a PNG at the video's own resolution (service-api §4.3,
+//! `lastFrameImage`), so a first screen of full-size posters made the web process decode
+//! far more than it shows and showed its pictures late (figures in docs/benchmarks.md,
+//! "Posters at the service's resolution"). Cards are at most a few hundred pixels wide;
+//! the gallery shows these thumbnails and the details drawer keeps the full frame.
 //!
 //! Invariants: a thumbnail file is complete or absent (written to a temporary name, synced,
 //! then renamed); its name is derived from the poster's path, size and modification time, so

@@ -18,8 +18,8 @@ use super::transport::{header_str, read_body, transport, transport_error};
 use super::types::{Endpoint, UploadTarget};
 use crate::redact::redact_url;
 
-/// Chunk size for streaming a file from disk into an upload. 1 MiB reached 0.95–1.0× of
-/// curl's rate to the fake where 256 KiB reached about 0.92× (docs/benchmarks.md).
+/// Chunk size for streaming a file from disk into an upload: larger chunks came closer to
+/// curl's rate in the upload benchmark (docs/benchmarks.md, row (e)).
 const UPLOAD_CHUNK: usize = 1024 * 1024;
 
 /// Chunks read ahead of the socket. Bounds an upload's memory to about
@@ -366,8 +366,10 @@ impl ApiClient {
 
 /// The first `total` bytes of `file` as a stream of chunks, read by one blocking thread
 /// a few chunks ahead of the socket. `tokio::fs` would hand every chunk to the blocking
-/// pool and copy it once more (about 0.85× curl's rate, docs/benchmarks.md). A file that ends early yields an `UnexpectedEof` error rather
-/// than a body shorter than its Content-Length; bytes it gained meanwhile are not sent.
+/// pool and copy it once more, which cost a measurable share of curl's rate
+/// (docs/benchmarks.md, row (e)). A file that ends early yields an `UnexpectedEof` error
+/// rather than a body shorter than its Content-Length; bytes it gained meanwhile are not
+/// sent.
 /// Dropping the stream stops the reader at its next chunk.
 fn read_ahead(
     mut file: std::fs::File,
