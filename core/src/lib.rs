@@ -20,6 +20,7 @@ pub mod model;
 pub mod output_check;
 pub mod paths;
 pub mod pricing;
+pub mod prompt_refs;
 pub mod redact;
 pub mod request;
 pub mod retry;

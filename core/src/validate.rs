@@ -16,6 +16,7 @@ use crate::model::{
     VideoJob,
 };
 use crate::pricing::{group_digits as group, join_words};
+use crate::prompt_refs;
 use crate::request::{GenerationRequest, Reference, ReferenceSource};
 use serde::{Deserialize, Serialize};
 use std::io;
@@ -186,11 +187,13 @@ pub enum ProblemCode {
     VideoJobUnsupported,
     /// Warning: with a reference video, an edit-like prompt runs as an edit (2.5).
     PromptReadsAsEdit,
+    /// Warning: the prompt names a reference ("image 3") that is not attached.
+    PromptNamesMissingReference,
 }
 
 impl ProblemCode {
     /// Every code, for docs and exhaustive tests.
-    pub const ALL: [ProblemCode; 37] = [
+    pub const ALL: [ProblemCode; 38] = [
         ProblemCode::PromptEmpty,
         ProblemCode::PromptTooLong,
         ProblemCode::DurationOutOfRange,
@@ -228,6 +231,7 @@ impl ProblemCode {
         ProblemCode::ModeIgnored,
         ProblemCode::VideoJobUnsupported,
         ProblemCode::PromptReadsAsEdit,
+        ProblemCode::PromptNamesMissingReference,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -269,6 +273,7 @@ impl ProblemCode {
             ProblemCode::ModeIgnored => "mode_ignored",
             ProblemCode::VideoJobUnsupported => "video_job_unsupported",
             ProblemCode::PromptReadsAsEdit => "prompt_reads_as_edit",
+            ProblemCode::PromptNamesMissingReference => "prompt_names_missing_reference",
         }
     }
 }
@@ -391,6 +396,7 @@ pub fn validate_with(catalog: &Catalog, request: &GenerationRequest) -> Validati
     c.combined_lengths(&mut v);
     c.mode(&mut v);
     c.edit_like_prompt(&mut v);
+    c.named_references(&mut v);
     v
 }
 
@@ -1135,12 +1141,33 @@ impl Check<'_> {
                 ImagesBeyondTwo::KeyframeFirstTwo => "Switch to Reference mode",
                 ImagesBeyondTwo::Reference => "Switch to Reference mode (or leave the mode empty)",
             };
+            let named_ignored: Vec<String> = prompt_refs::mentions(&request.prompt)
+                .into_iter()
+                .filter(|m| m.kind == MediaKind::Image && (3..=images).contains(&m.number))
+                .map(|m| format!("image {}", m.number))
+                .fold(Vec::new(), |mut names, name| {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                    names
+                });
+            let named = if named_ignored.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " Your prompt names {}, which {label} will not see.",
+                    join_words(
+                        &named_ignored.iter().map(String::as_str).collect::<Vec<_>>(),
+                        "and"
+                    )
+                )
+            };
             v.warnings.push(Problem::new(
                 Field::Mode,
                 ProblemCode::ImagesIgnored,
                 format!(
                     "In keyframe mode {label} uses at most 2 images (the first and last frame): \
-                     only images 1 and 2 are used and images 3 to {images} are ignored. \
+                     only images 1 and 2 are used and images 3 to {images} are ignored.{named} \
                      {instead} to use all {images}."
                 ),
             ));
@@ -1175,6 +1202,33 @@ impl Check<'_> {
                 self.label, edit_model.label
             ),
         ));
+    }
+
+    /// A prompt that names a reference no attached file answers to ("image 3" with two
+    /// images) is sent as it is and the words point at nothing; say so before it is paid.
+    fn named_references(&self, v: &mut Validation) {
+        for mention in prompt_refs::unanswered(self.request) {
+            let word = prompt_refs::kind_word(mention.kind);
+            let have = self.request.count_of(mention.kind);
+            let attached = match have {
+                0 => format!("no {word} is attached"),
+                1 => format!("only 1 {word} is attached"),
+                n if mention.kind == MediaKind::Audio => {
+                    format!("only {n} audio files are attached")
+                }
+                n => format!("only {n} {word}s are attached"),
+            };
+            v.warnings.push(Problem::new(
+                Field::Prompt,
+                ProblemCode::PromptNamesMissingReference,
+                format!(
+                    "The prompt names {word} {number}, but {attached} (each kind is numbered \
+                     from 1 in the order shown). Attach it, or change the prompt to name one \
+                     that is there.",
+                    number = mention.number
+                ),
+            ));
+        }
     }
 }
 

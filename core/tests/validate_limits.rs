@@ -1423,3 +1423,55 @@ fn a_model_this_build_does_not_know_is_refused_by_name() {
         ],
     );
 }
+
+#[test]
+fn a_prompt_naming_a_reference_that_is_not_attached_is_flagged() {
+    let mut r = base(ModelId::Seedance20);
+    r.mode = Some(Mode::Reference);
+    r.references = vec![image(1), image(2), video(1, Some(4_000))];
+    r.prompt = "The cat from image 1 meets the dog from @image2 in video 1.".into();
+    clean(&validate(&r));
+
+    // Removed or reordered away: each missing name once, in the order written, not a refusal.
+    r.prompt = "image 3 walks into @Video2; image 3 again, then audio 1.".into();
+    let v = validate(&r);
+    assert!(v.is_valid(), "{v:?}");
+    assert_eq!(
+        codes(&v.warnings),
+        vec![ProblemCode::PromptNamesMissingReference; 3]
+    );
+    assert!(v.warnings.iter().all(|w| w.field == Field::Prompt));
+    let messages: Vec<&str> = v.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        messages[0].contains("names image 3, but only 2 images are attached"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("names video 2, but only 1 video is attached"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[2].contains("names audio 1, but no audio is attached"),
+        "{messages:?}"
+    );
+    assert!(messages
+        .iter()
+        .all(|m| m.contains("Attach it, or change the prompt")));
+}
+
+#[test]
+fn keyframe_mode_on_2_0_says_which_named_images_it_will_not_see() {
+    let mut r = base(ModelId::Seedance20);
+    r.references = (1..=4).map(image).collect();
+    r.prompt = "Open on image 1, close on image 2, with the hat of image 4 and image 3.".into();
+    let v = validate(&r);
+    assert_eq!(codes(&v.warnings), vec![ProblemCode::ImagesIgnored]);
+    let m = &v.warnings[0].message;
+    assert!(
+        m.contains("Your prompt names image 4 and image 3, which Seedance 2.0 will not see."),
+        "{m}"
+    );
+    // In reference mode all four are used and the names are fine.
+    r.mode = Some(Mode::Reference);
+    clean(&validate(&r));
+}

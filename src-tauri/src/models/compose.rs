@@ -322,6 +322,7 @@ mirror_core_enum! {
         ModeIgnored,
         VideoJobUnsupported,
         PromptReadsAsEdit,
+        PromptNamesMissingReference,
     }
     extra {
         /// The draft names a model, resolution or ratio this build does not know.
