@@ -15,6 +15,14 @@
 //! It does not talk HTTP, schedule polls, classify failures (guidance JSON is stored
 //! opaque) or touch video files (that is `library`).
 
+mod prompts;
+mod spend;
+
+pub use prompts::{
+    ImportReport, PastPrompt, PromptKind, SavedPrompt, PROMPT_NAME_MAX_CHARS, PROMPT_TEXT_MAX_CHARS,
+};
+pub use spend::{ReportedBalance, SpendReport, SpendRow};
+
 use crate::api::{OutputItem, TaskError, TaskRecord, TaskStatus};
 use crate::request::GenerationRequest;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
@@ -40,7 +48,7 @@ pub const CLEAN_CLOSE_FILE: &str = "ledger.clean-close";
 /// The schema this build writes. A file with a newer number is opened read-only.
 /// Version 2 added the service each task was composed for, the creator's dismissal of a
 /// stuck task and the request fingerprint that catches a double submission.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// The last good copy of the ledger (SQLite's online backup), written at a clean close
 /// and from time to time while the app runs ([`Ledger::backup`]). When the ledger is
 /// found damaged, its rows are restored from here before the damaged file's own readable
@@ -2313,8 +2321,10 @@ fn create_schema(conn: &mut Connection) -> Result<(), LedgerError> {
 
 fn migration_steps(tx: &Transaction<'_>, from: i64) -> Result<(), LedgerError> {
     for version in from..SCHEMA_VERSION {
-        if version == 1 {
-            tx.execute_batch(MIGRATE_1_TO_2)?;
+        match version {
+            1 => tx.execute_batch(MIGRATE_1_TO_2)?,
+            2 => tx.execute_batch(prompts::MIGRATE_PROMPT_LIBRARY)?,
+            _ => {}
         }
     }
     Ok(())
