@@ -71,6 +71,23 @@ pub enum Command {
         #[command(flatten)]
         follow: FollowArgs,
     },
+    /// Saved prompts and snippets: save, list, remove, search past prompts, export, import.
+    Prompts {
+        #[command(subcommand)]
+        action: PromptsAction,
+    },
+    /// Credits per day and per model: reserved when sent, settled after success, refunded
+    /// after a failure, and held by tasks still being made. Sends nothing.
+    Spend {
+        /// From this local day (YYYY-MM-DD); default: the last --days days.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        #[arg(long, default_value_t = 30, conflicts_with = "since")]
+        days: u32,
+        /// Print CSV (one row per day and model) instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Manage the API key in the OS keychain. The key is never printed.
     Key {
         #[command(subcommand)]
@@ -277,4 +294,34 @@ impl From<ModeArg> for Mode {
             ModeArg::Reference => Mode::Reference,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromptsAction {
+    /// Save a prompt (or with --snippet, a piece to insert into prompts) under a name.
+    Save {
+        name: String,
+        /// The text; read from standard input when left out.
+        #[arg(long, short)]
+        text: Option<String>,
+        #[arg(long)]
+        snippet: bool,
+        /// Replace the text saved under this name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List saved prompts whose name or text contains every word given.
+    List { words: Vec<String> },
+    /// Remove a saved prompt.
+    Remove { name: String },
+    /// Search the prompts of past tasks (each distinct prompt once, newest first).
+    Past {
+        words: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Write every saved prompt to one JSON file.
+    Export { file: PathBuf },
+    /// Add the prompts of an exported file; names already saved keep their text.
+    Import { file: PathBuf },
 }

@@ -45,6 +45,8 @@ pub async fn run(cli: Cli) -> Exit {
             confirm_may_charge_twice,
             follow,
         } => retry(id, confirm_may_charge_twice, &follow, base_url, &printer).await,
+        Command::Prompts { action } => crate::history::prompts(action, &printer),
+        Command::Spend { since, days, csv } => crate::history::spend(since, days, csv, &printer),
     }
 }
 
@@ -149,7 +151,7 @@ fn client(base_url: Option<&str>, printer: &Printer) -> Result<ApiClient, Exit> 
     })
 }
 
-fn open_ledger(printer: &Printer) -> Result<Arc<Ledger>, Exit> {
+pub(crate) fn open_ledger(printer: &Printer) -> Result<Arc<Ledger>, Exit> {
     let Some(dir) = paths::data_dir() else {
         printer.problem(
             "unknown",

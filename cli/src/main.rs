@@ -4,6 +4,7 @@
 
 mod args;
 mod commands;
+mod history;
 mod output;
 
 use clap::Parser;
