@@ -52,6 +52,16 @@ const APPROVED: &[&str] = &[
     "allow-gallery-delete",
     "allow-gallery-remix",
     "allow-gallery-continue",
+    // The prompt library and spend history: the ledger's own tables, files only through
+    // the native dialogs.
+    "allow-prompts-list",
+    "allow-prompts-save",
+    "allow-prompts-delete",
+    "allow-prompts-past",
+    "allow-prompts-export",
+    "allow-prompts-import",
+    "allow-spend-history",
+    "allow-spend-export-csv",
     "allow-account-add-credits",
 ];
 

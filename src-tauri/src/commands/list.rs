@@ -93,6 +93,24 @@ macro_rules! with_app_commands {
                 /// A new draft that starts from the video's last frame.
                 gallery_continue: async [state] (id: TaskId) -> Draft;
             }
+            history {
+                /// Saved prompts and snippets whose name or text has every word of the query.
+                prompts_list: async [state] (query: String) -> Vec<SavedPromptView>;
+                /// Saves a prompt or snippet under a name; `replace` overwrites that name.
+                prompts_save: async [state] (name: String, kind: SavedPromptKind, text: String, replace: bool) -> SavedPromptView;
+                /// Removes a saved prompt; false when there was none of that name.
+                prompts_delete: async [state] (name: String) -> bool;
+                /// Prompts of past tasks with every word of the query, newest first.
+                prompts_past: async [state] (query: String) -> Vec<PastPromptView>;
+                /// Asks where to write the prompt library; the path, or null when cancelled.
+                prompts_export: async [app, state] () -> Option<String>;
+                /// Asks for an exported prompt file and adds its prompts; null when cancelled.
+                prompts_import: async [app, state] () -> Option<PromptImportView>;
+                /// Credits per day and model over the last `days` days (1 to 366).
+                spend_history: async [state] (days: u32, utc_offset_minutes: i32) -> SpendView;
+                /// Asks where to save the spend history as CSV; the path, or null.
+                spend_export_csv: async [app, state] (days: u32, utc_offset_minutes: i32) -> Option<String>;
+            }
             account {
                 /// Opens the service's site in the browser, where credits are added. The
                 /// shell picks the page from the API address in use; `not_allowed` against

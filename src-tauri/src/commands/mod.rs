@@ -11,6 +11,7 @@
 pub mod account;
 pub mod compose;
 pub mod gallery;
+pub mod history;
 pub mod key;
 pub mod references;
 pub mod settings;

@@ -32,7 +32,13 @@ function registeredCommands() {
 }
 
 // Commands that open a native dialog and wait for a person; nothing else is skipped.
-const NEEDS_A_PERSON = new Set(['settings_pick_library_dir', 'references_pick']);
+const NEEDS_A_PERSON = new Set([
+  'settings_pick_library_dir',
+  'references_pick',
+  'prompts_export',
+  'prompts_import',
+  'spend_export_csv',
+]);
 
 test('first run: onboarding saves the key in the keychain, and no command gives it back', async (t) => {
   const key = testKey('first-run');
@@ -122,6 +128,11 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       gallery_remix: { id },
       gallery_continue: { id },
       gallery_delete: { id: 999_999 },
+      prompts_save: { name: 'Probe', kind: 'snippet', text: 'slow dolly-in', replace: false },
+      prompts_list: { query: '' },
+      prompts_past: { query: 'lighthouse' },
+      prompts_delete: { name: 'Probe' },
+      spend_history: { days: 30, utcOffsetMinutes: 0 },
       account_add_credits: {}, // refused against the fake: no browser opens
       key_set: { key: `${key} ` },
       key_set_session_only: { key },

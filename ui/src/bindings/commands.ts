@@ -9,8 +9,13 @@ import type { GalleryQuery } from "./GalleryQuery";
 import type { InspectedReference } from "./InspectedReference";
 import type { KeyCheck } from "./KeyCheck";
 import type { KeyStatus } from "./KeyStatus";
+import type { PastPromptView } from "./PastPromptView";
 import type { Preferences } from "./Preferences";
+import type { PromptImportView } from "./PromptImportView";
+import type { SavedPromptKind } from "./SavedPromptKind";
+import type { SavedPromptView } from "./SavedPromptView";
 import type { SettingsView } from "./SettingsView";
+import type { SpendView } from "./SpendView";
 import type { TaskView } from "./TaskView";
 import type { UnknownSubmissionChoice } from "./UnknownSubmissionChoice";
 
@@ -43,6 +48,14 @@ export const COMMAND_NAMES = [
   "gallery_delete",
   "gallery_remix",
   "gallery_continue",
+  "prompts_list",
+  "prompts_save",
+  "prompts_delete",
+  "prompts_past",
+  "prompts_export",
+  "prompts_import",
+  "spend_history",
+  "spend_export_csv",
   "account_add_credits"
 ] as const;
 
@@ -77,6 +90,14 @@ export type Commands = {
   "gallery_delete": { args: { id: number }, answer: null },
   "gallery_remix": { args: { id: number }, answer: Draft },
   "gallery_continue": { args: { id: number }, answer: Draft },
+  "prompts_list": { args: { query: string }, answer: Array<SavedPromptView> },
+  "prompts_save": { args: { name: string, kind: SavedPromptKind, text: string, replace: boolean }, answer: SavedPromptView },
+  "prompts_delete": { args: { name: string }, answer: boolean },
+  "prompts_past": { args: { query: string }, answer: Array<PastPromptView> },
+  "prompts_export": { args: Record<string, never>, answer: string | null },
+  "prompts_import": { args: Record<string, never>, answer: PromptImportView | null },
+  "spend_history": { args: { days: number, utcOffsetMinutes: number }, answer: SpendView },
+  "spend_export_csv": { args: { days: number, utcOffsetMinutes: number }, answer: string | null },
   "account_add_credits": { args: Record<string, never>, answer: null },
 };
 
@@ -224,6 +245,46 @@ export const galleryRemix = (id: number): Promise<Draft> => call("gallery_remix"
  * A new draft that starts from the video's last frame.
  */
 export const galleryContinue = (id: number): Promise<Draft> => call("gallery_continue", { id });
+
+/**
+ * Saved prompts and snippets whose name or text has every word of the query.
+ */
+export const promptsList = (query: string): Promise<Array<SavedPromptView>> => call("prompts_list", { query });
+
+/**
+ * Saves a prompt or snippet under a name; `replace` overwrites that name.
+ */
+export const promptsSave = (name: string, kind: SavedPromptKind, text: string, replace: boolean): Promise<SavedPromptView> => call("prompts_save", { name, kind, text, replace });
+
+/**
+ * Removes a saved prompt; false when there was none of that name.
+ */
+export const promptsDelete = (name: string): Promise<boolean> => call("prompts_delete", { name });
+
+/**
+ * Prompts of past tasks with every word of the query, newest first.
+ */
+export const promptsPast = (query: string): Promise<Array<PastPromptView>> => call("prompts_past", { query });
+
+/**
+ * Asks where to write the prompt library; the path, or null when cancelled.
+ */
+export const promptsExport = (): Promise<string | null> => call("prompts_export", {});
+
+/**
+ * Asks for an exported prompt file and adds its prompts; null when cancelled.
+ */
+export const promptsImport = (): Promise<PromptImportView | null> => call("prompts_import", {});
+
+/**
+ * Credits per day and model over the last `days` days (1 to 366).
+ */
+export const spendHistory = (days: number, utcOffsetMinutes: number): Promise<SpendView> => call("spend_history", { days, utcOffsetMinutes });
+
+/**
+ * Asks where to save the spend history as CSV; the path, or null.
+ */
+export const spendExportCsv = (days: number, utcOffsetMinutes: number): Promise<string | null> => call("spend_export_csv", { days, utcOffsetMinutes });
 
 /**
  * Opens the service's site in the browser, where credits are added. The
