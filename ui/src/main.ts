@@ -15,7 +15,9 @@ import { createCompose, type ComposeView } from './views/compose';
 import { createGallery, firstPageQuery } from './views/gallery';
 import { LOGO } from './views/logo';
 import { createOnboarding } from './views/onboarding';
+import { createPromptLibrary } from './views/prompt-library';
 import { createSettings } from './views/settings';
+import { createSpend } from './views/spend';
 import { createTasks } from './views/tasks';
 import { createUnknownDialog } from './views/unknown';
 
@@ -254,6 +256,18 @@ async function boot() {
       firstPage: firstGalleryPage,
     });
 
+    const promptLibrary = createPromptLibrary({
+      promptField: () => root.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]'),
+      toast,
+    });
+    const spend = createSpend();
+    document.addEventListener('keydown', (event) => {
+      if (event.key.toLowerCase() === 'p' && event.shiftKey && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        void promptLibrary.open();
+      }
+    });
+
     if (notices) root.appendChild(notices);
     root.append(
       h(
@@ -264,12 +278,30 @@ async function boot() {
         chipSlot,
         h(
           'button',
+          {
+            type: 'button',
+            class: 'ghost',
+            'data-testid': 'open-prompt-library',
+            title: 'Prompt library (Ctrl+Shift+P)',
+            onclick: () => void promptLibrary.open(),
+          },
+          'Prompts',
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'ghost', 'data-testid': 'open-spend', onclick: () => void spend.open() },
+          'Spending',
+        ),
+        h(
+          'button',
           { type: 'button', class: 'ghost', 'data-testid': 'open-settings', onclick: () => void settingsDialog.open() },
           'Settings',
         ),
       ),
       h('div', { class: 'layout' }, compose.el, h('div', { class: 'work' }, tasks.el, gallery.el)),
       settingsDialog.el,
+      promptLibrary.el,
+      spend.el,
       unknown.el,
       toastEl,
     );
