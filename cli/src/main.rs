@@ -5,6 +5,8 @@
 mod args;
 mod commands;
 mod output;
+mod sequence;
+mod takes;
 
 use clap::Parser;
 use std::process::ExitCode;

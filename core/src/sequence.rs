@@ -253,6 +253,16 @@ pub async fn advance(
     let mut reports: Vec<ShotReport> = Vec::with_capacity(seq.shots.len());
     for (i, shot) in seq.shots.iter().enumerate() {
         let outcome = match shot.live_take() {
+            Some(live) if live.state == LocalState::Queued => {
+                // Queued by an earlier run that stopped before sending it: never sent, so
+                // sending it now pays once.
+                match engine.send_queued(live.task).await {
+                    Ok(()) => ShotOutcome::InProgress { task: live.task },
+                    Err(error) => ShotOutcome::Blocked {
+                        reason: error.to_string(),
+                    },
+                }
+            }
             Some(_) => standing(shot),
             None if i == 0 && shot.link.follows_previous() => ShotOutcome::Blocked {
                 reason: first_shot_link(shot),

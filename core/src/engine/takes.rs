@@ -9,7 +9,7 @@
 
 use rand::Rng;
 
-use super::{cap, lock, Command, EngineHandle, SpendingCapCheck, SubmitRefusal};
+use super::{cap, lock, Command, EngineError, EngineHandle, SpendingCapCheck, SubmitRefusal};
 use crate::ledger::{LocalState, NewTask, ShotId, TaskId};
 use crate::request::GenerationRequest;
 use crate::validate::validate;
@@ -92,6 +92,32 @@ impl EngineHandle {
     pub async fn check_spending(&self, credits: f64) -> Result<(), SubmitRefusal> {
         let _serial = self.inner.submit_lock.lock().await;
         self.check_cap_locked(credits).await
+    }
+
+    /// Sends task `id` in its turn although it was queued before this engine started (a
+    /// take of a sequence shot queued by a run that was stopped): the creator asked for it
+    /// again. Only a task still `Queued` for this engine's service: it was never sent,
+    /// so sending it pays once.
+    pub async fn send_queued(&self, id: TaskId) -> Result<(), EngineError> {
+        let shared = &self.inner.shared;
+        let entry = shared.ledger(move |l| l.get(id)).await?;
+        if entry.state != LocalState::Queued {
+            return Err(EngineError::NotAllowed {
+                message: format!("Task {id} is {}, not waiting in the queue.", entry.state),
+            });
+        }
+        shared.sendable(&entry).or_else(|wait| match wait {
+            crate::ledger::TaskWait::NotSentByThisRun => Ok(()),
+            _ => Err(EngineError::NotAllowed {
+                message: format!(
+                    "Task {id} was composed for another service ({}); move it to this one first.",
+                    entry.service.as_deref().unwrap_or("unknown")
+                ),
+            }),
+        })?;
+        lock(&shared.own).insert(id);
+        shared.emit_task(id).await;
+        self.send(Command::Wake)
     }
 
     /// The cap check; the caller holds the submission lock.
