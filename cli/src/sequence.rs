@@ -46,6 +46,12 @@ pub enum SeqAction {
         #[arg(long, value_name = "N")]
         at: Option<u32>,
     },
+    /// Replace a shot's prompt, settings and link (its takes stay, to choose from).
+    EditShot {
+        shot: ShotId,
+        #[command(flatten)]
+        with: ShotArgs,
+    },
     /// Move a shot to another place (1 = first).
     MoveShot { shot: ShotId, to: u32 },
     /// Remove a shot (its takes stay in the history).
@@ -257,6 +263,18 @@ fn plan(action: SeqAction, ledger: &Ledger, printer: &Printer) -> Exit {
                     format!("shot {shot} added to sequence {id}"),
                 )
             })
+        }
+        SeqAction::EditShot { shot, with } => {
+            let (template, link) = match with.to_template() {
+                Ok(both) => both,
+                Err(message) => {
+                    printer.problem("invalid_request", "Bad shot", &message, json!({}));
+                    return Exit::Usage;
+                }
+            };
+            ledger
+                .edit_shot(shot, &template, link)
+                .map(|()| done(json!({"ok": true}), format!("shot {shot} changed")))
         }
         SeqAction::MoveShot { shot, to } => ledger
             .move_shot(shot, to)

@@ -128,6 +128,23 @@ fn plan_generate_stitch_and_export_a_sequence_then_keep_a_take() {
     let moved = env.ok(&["--json", "seq", "show", &seq]);
     assert_eq!(moved[0]["sequence"]["shots"][0]["id"], shots[2]["id"]);
     env.ok(&["seq", "move-shot", &third, "3"]);
+    env.ok(&[
+        "seq",
+        "edit-shot",
+        &third,
+        "-p",
+        "gulls over the rocks, closer",
+        "--resolution",
+        "480p",
+    ]);
+    let edited = env.ok(&["--json", "seq", "show", &seq]);
+    assert_eq!(
+        edited[0]["sequence"]["shots"][2]["template"]["prompt"],
+        "gulls over the rocks, closer"
+    );
+    let bad = env.run(&["seq", "add-shot", &seq, "-p", "x", "--model", "seedance-2"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--model seedance-2"));
 
     // Without --yes: the total, and nothing sent.
     let quote = env.ok(&["--json", "seq", "generate", &seq]);

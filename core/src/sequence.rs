@@ -319,27 +319,35 @@ pub async fn advance(
 
 /// Where a shot with a live take stands.
 fn standing(shot: &Shot) -> ShotOutcome {
-    if let Some(take) = shot.film_take() {
-        if take.state == LocalState::Downloaded {
-            return ShotOutcome::Finished { task: take.task };
-        }
-    }
-    let Some(live) = shot.live_take() else {
+    let Some(take) = shot.film_take().or_else(|| shot.live_take()) else {
         return ShotOutcome::Blocked {
-            reason: "no take".to_owned(),
+            reason: format!("shot {} has no take", shot.position),
         };
     };
-    match live.state {
+    match take.state {
+        LocalState::Downloaded => ShotOutcome::Finished { task: take.task },
         LocalState::SubmissionUnknown => ShotOutcome::Blocked {
             reason: format!(
                 "take {} may or may not have reached the service: check it with `seedance status {}` and resolve it before generating this shot again",
-                live.task, live.task
+                take.task, take.task
             ),
         },
-        LocalState::Draft => ShotOutcome::Blocked {
-            reason: format!("take {} is a draft that was never queued", live.task),
+        LocalState::NotFound => ShotOutcome::Blocked {
+            reason: format!(
+                "the service does not know take {} (yet): check it again with `seedance status {}` before generating this shot again",
+                take.task, take.task
+            ),
         },
-        _ => ShotOutcome::InProgress { task: live.task },
+        state if state.is_in_flight() || state == LocalState::Succeeded => {
+            ShotOutcome::InProgress { task: take.task }
+        }
+        // Only a chosen take gets here (failed, cancelled, a draft): the creator chose it.
+        state => ShotOutcome::Blocked {
+            reason: format!(
+                "the take chosen for shot {} (task {}) is {state}: choose another take with `seedance seq choose {} TASK`",
+                shot.position, take.task, shot.id
+            ),
+        },
     }
 }
 
@@ -642,6 +650,39 @@ mod tests {
         let estimate = crate::pricing::estimate(&planned).unwrap();
         assert_eq!(estimate.credits, 175.0);
         assert_eq!(estimate.settled_credits(), 385.0);
+    }
+
+    #[test]
+    fn a_shot_stands_by_its_film_take_and_a_failed_choice_blocks_it() {
+        use crate::ledger::Take;
+        let take = |task: TaskId, state: LocalState| Take {
+            task,
+            state,
+            video_path: (state == LocalState::Downloaded).then(|| PathBuf::from("/v.mp4")),
+            verdict: None,
+        };
+        let mut s = shot(2, ModelId::Seedance20, ShotLink::None, 5);
+        s.takes = vec![take(1, LocalState::Failed), take(2, LocalState::Downloaded)];
+        assert_eq!(standing(&s), ShotOutcome::Finished { task: 2 });
+        s.chosen = Some(1);
+        let ShotOutcome::Blocked { reason } = standing(&s) else {
+            panic!("a failed chosen take must block the shot");
+        };
+        assert!(reason.contains("choose another take"), "{reason}");
+        s.chosen = None;
+        s.takes = vec![take(3, LocalState::Generating)];
+        assert_eq!(standing(&s), ShotOutcome::InProgress { task: 3 });
+        s.takes = vec![take(4, LocalState::SubmissionUnknown)];
+        assert!(matches!(standing(&s), ShotOutcome::Blocked { .. }));
+        assert!(
+            s.live_take().is_some(),
+            "an unknown outcome is never sent again"
+        );
+        s.takes = vec![take(5, LocalState::Failed)];
+        assert!(
+            s.live_take().is_none(),
+            "a failed take was refunded: send again"
+        );
     }
 
     #[test]

@@ -365,6 +365,27 @@ async fn an_extension_continues_the_take_before_it_and_the_film_is_the_sum_of_it
         );
     }
     assert!(written[0].ends_with("Harbour_ at dawn.otio"));
+    // And they read back through OpenTimelineIO's adapters with the same clips.
+    let (timeline, _) = sequence::timeline(&h.ledger, &tools, seq).await.unwrap();
+    let mut expected = serde_json::json!({
+        "rate": timeline.format().unwrap().frame_rate.fps(),
+        "audio_track": true,
+        "clips": timeline.clips.iter().map(|c| serde_json::json!({
+            "name": c.name,
+            "path": c.facts.path,
+            "url": url::Url::from_file_path(&c.facts.path).unwrap().to_string(),
+            "in": 0.0,
+            "duration": c.duration_secs(),
+        })).collect::<Vec<_>>(),
+    });
+    for (format, path) in EditorFormat::ALL.iter().zip(&written) {
+        expected[format.extension()] = serde_json::json!(path);
+    }
+    let expected_path = films.join("expected.json");
+    std::fs::write(&expected_path, expected.to_string()).unwrap();
+    if let Some(said) = read_back_with_otio(&expected_path) {
+        assert!(said.starts_with("OK 2 clips"), "{said}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

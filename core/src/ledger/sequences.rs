@@ -168,8 +168,9 @@ impl Shot {
         }
     }
 
-    /// A take that is finished, or still on its way to being: generating the shot again
-    /// would pay twice.
+    /// A take that is finished, still on its way to being, or may be on the service
+    /// (outcome unknown, or not found there for now): generating the shot again could pay
+    /// twice.
     pub fn live_take(&self) -> Option<&Take> {
         self.takes.iter().find(|t| {
             t.state.is_in_flight()
@@ -178,7 +179,7 @@ impl Shot {
                     LocalState::Succeeded
                         | LocalState::Downloaded
                         | LocalState::SubmissionUnknown
-                        | LocalState::Draft
+                        | LocalState::NotFound
                 )
         })
     }
