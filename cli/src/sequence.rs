@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 
 use clap::{Args, Subcommand, ValueEnum};
+use seedance_core::engine::EngineEvent;
 use seedance_core::film::{EditorFormat, FfmpegCli, StitchProgress};
 use seedance_core::ledger::{Ledger, SequenceId, Shot, ShotId, ShotLink, TaskId};
 use seedance_core::media::MediaKind;
@@ -20,7 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::args::{AspectArg, FollowArgs, ResolutionArg};
 use crate::commands::{
-    keychain_problem, keys, load_key, no_key, open_ledger, refusal_exit, Session, Stopped,
+    keychain_problem, keys, load_key, no_key, open_ledger, refusal_exit, report_download_failure,
+    Session, Stopped,
 };
 use crate::output::Printer;
 use crate::Exit;
@@ -322,12 +324,36 @@ fn print_shot(shot: &Shot) {
 struct SessionChanges<'a> {
     session: &'a mut Session,
     stopped: Option<Stopped>,
+    sequence: SequenceId,
+    /// The take whose download the engine gave up on, when that stopped the run.
+    failed_download: Option<TaskId>,
+}
+
+impl SessionChanges<'_> {
+    fn is_take(&self, task: TaskId) -> bool {
+        self.session.ledger.sequence(self.sequence).is_ok_and(|s| {
+            s.shots
+                .iter()
+                .any(|shot| shot.takes.iter().any(|t| t.task == task))
+        })
+    }
 }
 
 impl Changes for SessionChanges<'_> {
     fn changed(&mut self) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
         Box::pin(async move {
             match self.session.next().await {
+                // A take that cannot reach the library holds up the shots after it: stop
+                // and say so rather than wait.
+                Ok(Some(EngineEvent::DownloadFailed {
+                    task_id,
+                    disk_problem,
+                    message,
+                })) if self.is_take(task_id) => {
+                    self.failed_download = Some(task_id);
+                    self.stopped = Some(Stopped::Download(disk_problem, message));
+                    false
+                }
                 Ok(Some(_)) => true,
                 Ok(None) => false,
                 Err(why) => {
@@ -459,9 +485,12 @@ async fn generate(
     let mut changes = SessionChanges {
         session: &mut session,
         stopped: None,
+        sequence: id,
+        failed_download: None,
     };
     let result = sequence::generate(&engine, &ledger, &tools, id, until, &mut changes).await;
     let stopped = changes.stopped.take();
+    let failed_download = changes.failed_download.take().unwrap_or_default();
     session.close().await;
     let report = match result {
         Ok(report) => report,
@@ -496,7 +525,9 @@ async fn generate(
             );
             Exit::Key
         }
-        Some(Stopped::Download(..)) => Exit::Service,
+        Some(Stopped::Download(disk_problem, message)) => {
+            report_download_failure(printer, failed_download, disk_problem, &message)
+        }
         None => exit,
     }
 }

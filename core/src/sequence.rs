@@ -14,6 +14,7 @@
 //! ([`EngineHandle::submit_takes`]); media work is `film`'s; waiting is the caller's
 //! ([`Changes`]): nothing here sleeps.
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -249,6 +250,19 @@ pub async fn advance(
     tools: &dyn MediaTools,
     sequence: SequenceId,
 ) -> Result<Vec<ShotReport>, SequenceError> {
+    advance_sending_once(engine, ledger, tools, sequence, &mut HashSet::new()).await
+}
+
+/// [`advance`], sending each shot at most once over all the passes that share `sent`: a
+/// take that failed during a run is reported, not paid for again behind the creator's
+/// back (the quote covered one take per shot).
+async fn advance_sending_once(
+    engine: &EngineHandle,
+    ledger: &Arc<Ledger>,
+    tools: &dyn MediaTools,
+    sequence: SequenceId,
+    sent: &mut HashSet<ShotId>,
+) -> Result<Vec<ShotReport>, SequenceError> {
     let seq = read(ledger, sequence).await?;
     let mut reports: Vec<ShotReport> = Vec::with_capacity(seq.shots.len());
     for (i, shot) in seq.shots.iter().enumerate() {
@@ -264,10 +278,14 @@ pub async fn advance(
                 }
             }
             Some(_) => standing(shot),
+            None if sent.contains(&shot.id) => ShotOutcome::Blocked {
+                reason: failed_again(shot),
+            },
             None if i == 0 && shot.link.follows_previous() => ShotOutcome::Blocked {
                 reason: first_shot_link(shot),
             },
             None if !shot.link.follows_previous() => {
+                sent.insert(shot.id);
                 submit(engine, shot, shot.template.clone()).await?
             }
             None => {
@@ -281,6 +299,7 @@ pub async fn advance(
                             ))
                         })?;
                         let request = linked_request(tools, shot, &video).await?;
+                        sent.insert(shot.id);
                         submit(engine, shot, request).await?
                     }
                     _ => match &reports[i - 1].outcome {
@@ -315,6 +334,17 @@ pub async fn advance(
         });
     }
     Ok(reports)
+}
+
+/// Why a shot sent in this run has no live take: its take failed.
+fn failed_again(shot: &Shot) -> String {
+    match shot.takes.last() {
+        Some(take) => format!(
+            "its take {} is {} (`seedance status {}` says why); generate again to pay for a new take",
+            take.task, take.state, take.task
+        ),
+        None => "its take was not recorded; generate again".to_owned(),
+    }
 }
 
 /// Where a shot with a live take stands.
@@ -456,8 +486,9 @@ pub async fn generate(
         .check_spending(quote.credits)
         .await
         .map_err(SequenceError::OverCap)?;
+    let mut sent = HashSet::new();
     loop {
-        let report = advance(engine, ledger, tools, sequence).await?;
+        let report = advance_sending_once(engine, ledger, tools, sequence, &mut sent).await?;
         let more = report.iter().any(|r| match r.outcome {
             ShotOutcome::WaitingForPrevious { .. } => true,
             ShotOutcome::Submitted { .. } | ShotOutcome::InProgress { .. } => {

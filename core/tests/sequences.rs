@@ -158,6 +158,44 @@ async fn a_keyframe_shot_waits_for_the_take_before_it_and_starts_from_its_last_f
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_failing_during_the_run_is_reported_not_paid_for_again() {
+    let h = harness().await;
+    let seq = h.ledger.create_sequence("Refused").unwrap();
+    h.ledger
+        .add_shot(
+            seq,
+            &shot("a harbour [fake:fail=transient]", 5),
+            ShotLink::None,
+            None,
+        )
+        .unwrap();
+    h.ledger
+        .add_shot(seq, &shot("boats leave", 5), ShotLink::Keyframe, None)
+        .unwrap();
+    let report = sequence::generate(
+        &h.engine,
+        &h.ledger,
+        &tools(),
+        seq,
+        Until::Finished,
+        &mut changes(&h),
+    )
+    .await
+    .unwrap();
+    let ShotOutcome::Blocked { reason } = &report[0].outcome else {
+        panic!("{report:?}");
+    };
+    assert!(reason.contains("failed"), "{reason}");
+    let ShotOutcome::Blocked { reason } = &report[1].outcome else {
+        panic!("{report:?}");
+    };
+    assert!(reason.contains("shot 1 has no finished take"), "{reason}");
+    assert_eq!(h.fake.stats().create_task_calls, 1);
+    // Asked again, the creator pays for one new take of the failed shot.
+    assert_eq!(sequence::quote(&h.ledger, seq).unwrap().shots.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_all_over_the_cap_is_refused_whole_before_anything_is_paid() {
     let each = seedance_core::pricing::estimate(&shot("x", 5))
         .unwrap()

@@ -97,14 +97,13 @@ impl EngineHandle {
     /// Sends task `id` in its turn although it was queued before this engine started (a
     /// take of a sequence shot queued by a run that was stopped): the creator asked for it
     /// again. Only a task still `Queued` for this engine's service: it was never sent,
-    /// so sending it pays once.
+    /// so sending it pays once. A task that left the queue meanwhile (being sent, or
+    /// withdrawn) is left as it is.
     pub async fn send_queued(&self, id: TaskId) -> Result<(), EngineError> {
         let shared = &self.inner.shared;
         let entry = shared.ledger(move |l| l.get(id)).await?;
         if entry.state != LocalState::Queued {
-            return Err(EngineError::NotAllowed {
-                message: format!("Task {id} is {}, not waiting in the queue.", entry.state),
-            });
+            return Ok(());
         }
         shared.sendable(&entry).or_else(|wait| match wait {
             crate::ledger::TaskWait::NotSentByThisRun => Ok(()),
