@@ -196,6 +196,64 @@ async fn a_take_failing_during_the_run_is_reported_not_paid_for_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_left_queued_by_a_stopped_run_is_sent_once_by_the_next() {
+    let h = harness_with(
+        FakeConfig::default(),
+        EngineSettings {
+            // As the CLI runs: tasks queued before this engine are not sent on their own.
+            send_earlier_queued: false,
+            ..fast_settings()
+        },
+    )
+    .await;
+    let seq = h.ledger.create_sequence("Interrupted").unwrap();
+    let first = h
+        .ledger
+        .add_shot(seq, &shot("left in the queue", 5), ShotLink::None, None)
+        .unwrap();
+    h.ledger
+        .add_shot(seq, &shot("then this", 5), ShotLink::Keyframe, None)
+        .unwrap();
+    // What a run killed between recording the take and sending it leaves behind.
+    let service = h.engine.status().service;
+    let request = shot("left in the queue", 5);
+    let left = h
+        .ledger
+        .create_takes(
+            &seedance_core::ledger::NewTask {
+                request: &request,
+                estimate_credits: Some(1.0),
+                initial: LocalState::Queued,
+                service: Some(&service),
+                duplicate_window_ms: None,
+            },
+            std::slice::from_ref(&request),
+            Some(first),
+        )
+        .unwrap()[0];
+    let quote = sequence::quote(&h.ledger, seq).unwrap();
+    assert_eq!(
+        quote.already_taken,
+        [first],
+        "a queued take is not paid again"
+    );
+    let report = sequence::generate(
+        &h.engine,
+        &h.ledger,
+        &tools(),
+        seq,
+        Until::Finished,
+        &mut changes(&h),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report[0].outcome, ShotOutcome::Finished { task: left });
+    assert!(matches!(report[1].outcome, ShotOutcome::Finished { .. }));
+    assert_eq!(h.fake.stats().create_task_calls, 2);
+    assert_eq!(h.ledger.sequence(seq).unwrap().shots[0].takes.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_all_over_the_cap_is_refused_whole_before_anything_is_paid() {
     let each = seedance_core::pricing::estimate(&shot("x", 5))
         .unwrap()
