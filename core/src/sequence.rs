@@ -14,7 +14,7 @@
 //! ([`EngineHandle::submit_takes`]); media work is `film`'s; waiting is the caller's
 //! ([`Changes`]): nothing here sleeps.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -250,18 +250,19 @@ pub async fn advance(
     tools: &dyn MediaTools,
     sequence: SequenceId,
 ) -> Result<Vec<ShotReport>, SequenceError> {
-    advance_sending_once(engine, ledger, tools, sequence, &mut HashSet::new()).await
+    advance_sending_once(engine, ledger, tools, sequence, &mut HashMap::new()).await
 }
 
-/// [`advance`], sending each shot at most once over all the passes that share `sent`: a
-/// take that failed during a run is reported, not paid for again behind the creator's
-/// back (the quote covered one take per shot).
+/// [`advance`], sending each shot at most once over all the passes that share `sent`
+/// (with the reason when the engine refused it): a take that failed during a run is
+/// reported, not paid for again behind the creator's back (the quote covered one take per
+/// shot).
 async fn advance_sending_once(
     engine: &EngineHandle,
     ledger: &Arc<Ledger>,
     tools: &dyn MediaTools,
     sequence: SequenceId,
-    sent: &mut HashSet<ShotId>,
+    sent: &mut HashMap<ShotId, Option<String>>,
 ) -> Result<Vec<ShotReport>, SequenceError> {
     let seq = read(ledger, sequence).await?;
     let mut reports: Vec<ShotReport> = Vec::with_capacity(seq.shots.len());
@@ -278,15 +279,14 @@ async fn advance_sending_once(
                 }
             }
             Some(_) => standing(shot),
-            None if sent.contains(&shot.id) => ShotOutcome::Blocked {
-                reason: failed_again(shot),
+            None if sent.contains_key(&shot.id) => ShotOutcome::Blocked {
+                reason: sent[&shot.id].clone().unwrap_or_else(|| failed_again(shot)),
             },
             None if i == 0 && shot.link.follows_previous() => ShotOutcome::Blocked {
                 reason: first_shot_link(shot),
             },
             None if !shot.link.follows_previous() => {
-                sent.insert(shot.id);
-                submit(engine, shot, shot.template.clone()).await?
+                submit(engine, shot, shot.template.clone(), sent).await?
             }
             None => {
                 let previous = &seq.shots[i - 1];
@@ -299,8 +299,7 @@ async fn advance_sending_once(
                             ))
                         })?;
                         let request = linked_request(tools, shot, &video).await?;
-                        sent.insert(shot.id);
-                        submit(engine, shot, request).await?
+                        submit(engine, shot, request, sent).await?
                     }
                     _ => match &reports[i - 1].outcome {
                         ShotOutcome::Submitted { .. }
@@ -381,19 +380,43 @@ fn standing(shot: &Shot) -> ShotOutcome {
     }
 }
 
+/// Sends one take of `shot`. A refusal of this shot alone (its request as linked cannot
+/// be sent, it has no price, the cap is reached by now) blocks the shot with the reason
+/// and the run goes on; a stopped engine or a failing ledger ends the run.
 async fn submit(
     engine: &EngineHandle,
     shot: &Shot,
     request: GenerationRequest,
+    sent: &mut HashMap<ShotId, Option<String>>,
 ) -> Result<ShotOutcome, SequenceError> {
-    let ids = engine
-        .submit_takes(request, 1, Some(shot.id))
-        .await
-        .map_err(|refusal| SequenceError::Refused {
-            position: shot.position,
-            refusal,
-        })?;
-    Ok(ShotOutcome::Submitted { task: ids[0] })
+    let outcome = match engine.submit_takes(request, 1, Some(shot.id)).await {
+        Ok(ids) => Ok(ShotOutcome::Submitted { task: ids[0] }),
+        Err(refusal @ (SubmitRefusal::Stopped | SubmitRefusal::Ledger { .. })) => {
+            Err(SequenceError::Refused {
+                position: shot.position,
+                refusal,
+            })
+        }
+        Err(SubmitRefusal::Invalid { problems }) => Ok(ShotOutcome::Blocked {
+            reason: format!(
+                "not sent (nothing paid): {}",
+                problems
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }),
+        Err(refusal) => Ok(ShotOutcome::Blocked {
+            reason: format!("not sent (nothing paid): {refusal}"),
+        }),
+    }?;
+    let refused = match &outcome {
+        ShotOutcome::Blocked { reason } => Some(reason.clone()),
+        _ => None,
+    };
+    sent.insert(shot.id, refused);
+    Ok(outcome)
 }
 
 /// The request of a following shot, from the take it follows (`video`, in the library).
@@ -486,7 +509,7 @@ pub async fn generate(
         .check_spending(quote.credits)
         .await
         .map_err(SequenceError::OverCap)?;
-    let mut sent = HashSet::new();
+    let mut sent = HashMap::new();
     loop {
         let report = advance_sending_once(engine, ledger, tools, sequence, &mut sent).await?;
         let more = report.iter().any(|r| match r.outcome {

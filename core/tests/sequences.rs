@@ -254,6 +254,42 @@ async fn a_take_left_queued_by_a_stopped_run_is_sent_once_by_the_next() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_following_shot_the_engine_refuses_is_blocked_with_the_reason_and_nothing_paid() {
+    // The fake's unrendered result lasts 1 s: too short a source for an extension, which
+    // only shows once the take exists.
+    let h = harness().await;
+    let seq = h.ledger.create_sequence("Short source").unwrap();
+    h.ledger
+        .add_shot(seq, &shot("a harbour", 5), ShotLink::None, None)
+        .unwrap();
+    let mut extension = GenerationRequest::new(ModelId::Seedance25Extend, "boats leave");
+    extension.duration_secs = 4;
+    h.ledger
+        .add_shot(seq, &extension, ShotLink::Extend, None)
+        .unwrap();
+    let report = sequence::generate(
+        &h.engine,
+        &h.ledger,
+        &tools(),
+        seq,
+        Until::Finished,
+        &mut changes(&h),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(report[0].outcome, ShotOutcome::Finished { .. }));
+    let ShotOutcome::Blocked { reason } = &report[1].outcome else {
+        panic!("{report:?}");
+    };
+    assert!(
+        reason.starts_with("not sent (nothing paid)") && reason.contains("2 s"),
+        "{reason}"
+    );
+    assert_eq!(h.fake.stats().create_task_calls, 1);
+    assert!(h.ledger.sequence(seq).unwrap().shots[1].takes.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_all_over_the_cap_is_refused_whole_before_anything_is_paid() {
     let each = seedance_core::pricing::estimate(&shot("x", 5))
         .unwrap()
