@@ -57,6 +57,9 @@ pub enum Command {
         search: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Only starred takes.
+        #[arg(long)]
+        starred: bool,
     },
     /// Follow every unfinished task to its end (after a crash or a restart); sends no new paid request:
     /// no createTask at all (a task still queued stays queued and is listed).
@@ -88,6 +91,26 @@ pub enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Sequences of shots: plan them, generate them in order, stitch the chosen takes into
+    /// one film and export it for editors.
+    Seq {
+        #[command(subcommand)]
+        action: crate::sequence::SeqAction,
+    },
+    /// Star (keep) a take; `list --starred` shows the starred ones.
+    Star {
+        id: i64,
+        /// Remove the star (or rejection) instead.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Reject a take (it stays in the history, marked rejected).
+    Reject {
+        id: i64,
+        /// Remove the rejection (or star) instead.
+        #[arg(long)]
+        clear: bool,
+    },
     /// Manage the API key in the OS keychain. The key is never printed.
     Key {
         #[command(subcommand)]
@@ -117,6 +140,10 @@ pub struct GenerateArgs {
     /// Send even if the same request was sent moments ago (a deliberate second take, paid again).
     #[arg(long)]
     pub again: bool,
+    /// Make 1 to 4 takes of the request, each with its own seed, as one group (all paid;
+    /// the spending cap counts them all before any is sent).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub takes: u32,
     #[command(flatten)]
     pub follow: FollowArgs,
 }

@@ -13,7 +13,7 @@ use seedance_core::engine::{
 };
 use seedance_core::guidance::{guidance_for, Category, Failure, Guidance};
 use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain, KEY_ENV};
-use seedance_core::ledger::{Ledger, ListQuery, LocalState, TaskEntry, TaskId};
+use seedance_core::ledger::{Ledger, ListQuery, LocalState, TaskEntry, TaskId, Verdict};
 use seedance_core::library::{DiskProblem, Library};
 use seedance_core::request::{GenerationRequest, ReferenceSource};
 use seedance_core::secret::ApiKey;
@@ -38,7 +38,15 @@ pub async fn run(cli: Cli) -> Exit {
             state,
             search,
             limit,
-        } => list(state, search, limit, &printer),
+            starred,
+        } => list(state, search, limit, starred, &printer),
+        Command::Seq { action } => crate::sequence::run(action, base_url, &printer).await,
+        Command::Star { id, clear } => {
+            crate::takes::verdict(id, (!clear).then_some(Verdict::Starred), &printer)
+        }
+        Command::Reject { id, clear } => {
+            crate::takes::verdict(id, (!clear).then_some(Verdict::Rejected), &printer)
+        }
         Command::Resume(follow) => resume(&follow, base_url, &printer).await,
         Command::Retry {
             id,
@@ -51,7 +59,7 @@ pub async fn run(cli: Cli) -> Exit {
 }
 
 /// `SEEDANCE_API_KEY` first (scripts, CI), then the OS keychain. Writes go to the keychain.
-struct EnvOrKeychain {
+pub(crate) struct EnvOrKeychain {
     keychain: SystemKeychain,
 }
 
@@ -75,13 +83,13 @@ impl KeyStore for EnvOrKeychain {
     }
 }
 
-fn keys() -> Arc<EnvOrKeychain> {
+pub(crate) fn keys() -> Arc<EnvOrKeychain> {
     Arc::new(EnvOrKeychain {
         keychain: SystemKeychain::new(),
     })
 }
 
-async fn load_key(keys: Arc<EnvOrKeychain>) -> Result<Option<ApiKey>, KeychainError> {
+pub(crate) async fn load_key(keys: Arc<EnvOrKeychain>) -> Result<Option<ApiKey>, KeychainError> {
     tokio::task::spawn_blocking(move || keys.load())
         .await
         .unwrap_or_else(|e| Err(KeychainError::Other(e.to_string())))
@@ -298,7 +306,7 @@ fn read_secret_line() -> Result<String, String> {
     }
 }
 
-fn keychain_problem(printer: &Printer, error: &KeychainError) -> Exit {
+pub(crate) fn keychain_problem(printer: &Printer, error: &KeychainError) -> Exit {
     printer.problem(
         "keychain",
         "The system keychain could not be used",
@@ -308,7 +316,7 @@ fn keychain_problem(printer: &Printer, error: &KeychainError) -> Exit {
     Exit::Key
 }
 
-fn no_key(printer: &Printer) -> Exit {
+pub(crate) fn no_key(printer: &Printer) -> Exit {
     let guidance = guidance_for(&Failure::LocalInput {
         field: "api_key",
         message: "No API key is set.",
@@ -427,6 +435,9 @@ async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer)
             return Exit::Usage;
         }
     };
+    if args.takes != 1 {
+        return crate::takes::generate(args, request, estimate, base_url, printer).await;
+    }
     if let Some(max) = args.max_credits {
         if estimate.credits > max {
             printer.problem(
@@ -466,7 +477,7 @@ async fn generate(args: GenerateArgs, base_url: Option<&str>, printer: &Printer)
     session.follow(id, args.follow.wait, printer).await
 }
 
-fn refusal_exit(printer: &Printer, refusal: &SubmitRefusal) -> Exit {
+pub(crate) fn refusal_exit(printer: &Printer, refusal: &SubmitRefusal) -> Exit {
     let value = serde_json::to_value(refusal).unwrap_or_default();
     let explanation = match refusal {
         SubmitRefusal::Duplicate { .. } => {
@@ -499,15 +510,15 @@ impl EventSink for ChannelSink {
 }
 
 /// A running engine over the shared ledger, and the events it sends.
-struct Session {
-    engine: EngineHandle,
-    ledger: Arc<Ledger>,
+pub(crate) struct Session {
+    pub(crate) engine: EngineHandle,
+    pub(crate) ledger: Arc<Ledger>,
     events: mpsc::UnboundedReceiver<EngineEvent>,
     interrupts: Interrupts,
 }
 
 /// How following a task ended before the task did.
-enum Stopped {
+pub(crate) enum Stopped {
     /// Ctrl-C or SIGTERM.
     Interrupted,
     /// The service refused the key, or none is saved.
@@ -517,7 +528,7 @@ enum Stopped {
 }
 
 impl Session {
-    fn start(
+    pub(crate) fn start(
         base_url: Option<&str>,
         follow: &FollowArgs,
         printer: &Printer,
@@ -588,7 +599,7 @@ impl Session {
     }
 
     /// Waits for the next engine event, or a reason to stop following.
-    async fn next(&mut self) -> Result<Option<EngineEvent>, Stopped> {
+    pub(crate) async fn next(&mut self) -> Result<Option<EngineEvent>, Stopped> {
         tokio::select! {
             event = self.events.recv() => match event {
                 Some(EngineEvent::KeyStateChanged {
@@ -612,7 +623,7 @@ impl Session {
     /// Stops the engine without abandoning a paid request: waits for createTask answers
     /// on the wire (saying so), and a second Ctrl-C stops at once. Records a clean close
     /// (and the ledger's last good copy).
-    async fn close(mut self) -> ShutdownReport {
+    pub(crate) async fn close(mut self) -> ShutdownReport {
         let engine = self.engine.clone();
         let mut stopping = tokio::spawn(async move { engine.shutdown().await });
         let mut cut_short = false;
@@ -781,7 +792,7 @@ impl Interrupts {
 
 /// Says why a finished video is not in the library and maps it to an exit code: the
 /// library folder is the creator's to fix, anything else is the network's.
-fn report_download_failure(
+pub(crate) fn report_download_failure(
     printer: &Printer,
     id: TaskId,
     disk_problem: Option<DiskProblem>,
@@ -804,7 +815,7 @@ fn report_download_failure(
 
 /// Whether a task has gone as far as the command needs: sent (the id is recorded) or,
 /// when waiting, at its end with the files in the library.
-fn is_settled(state: LocalState, wait: bool) -> bool {
+pub(crate) fn is_settled(state: LocalState, wait: bool) -> bool {
     match state {
         LocalState::Downloaded
         | LocalState::Failed
@@ -819,7 +830,7 @@ fn is_settled(state: LocalState, wait: bool) -> bool {
     }
 }
 
-fn exit_for(entry: &TaskEntry) -> Exit {
+pub(crate) fn exit_for(entry: &TaskEntry) -> Exit {
     match entry.state {
         LocalState::Failed => {
             let guidance: Option<Guidance> = entry
@@ -1070,7 +1081,13 @@ async fn status(id: &str, offline: bool, base_url: Option<&str>, printer: &Print
     }
 }
 
-fn list(state: Option<String>, search: Option<String>, limit: u32, printer: &Printer) -> Exit {
+fn list(
+    state: Option<String>,
+    search: Option<String>,
+    limit: u32,
+    starred: bool,
+    printer: &Printer,
+) -> Exit {
     let mut states = Vec::new();
     if let Some(name) = state {
         match LocalState::parse(&name) {
@@ -1100,7 +1117,12 @@ fn list(state: Option<String>, search: Option<String>, limit: u32, printer: &Pri
         limit,
         offset: 0,
     };
-    match ledger.list(&query) {
+    let rows = if starred {
+        ledger.list_with_verdict(&query, Verdict::Starred)
+    } else {
+        ledger.list(&query)
+    };
+    match rows {
         Ok(rows) => {
             for row in &rows {
                 printer.value(&json!(row), || {

@@ -6,6 +6,8 @@ mod args;
 mod commands;
 mod history;
 mod output;
+mod sequence;
+mod takes;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -34,6 +34,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod sequences;
+pub use sequences::{
+    Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, Verdict,
+};
+
 /// The ledger's database file inside the data folder.
 pub const LEDGER_FILE: &str = "ledger.sqlite3";
 /// Held with an exclusive OS lock while a [`Ledger`] is open, so only one process writes.
@@ -47,8 +52,10 @@ pub const LOCK_FILE: &str = "ledger.lock";
 pub const CLEAN_CLOSE_FILE: &str = "ledger.clean-close";
 /// The schema this build writes. A file with a newer number is opened read-only.
 /// Version 2 added the service each task was composed for, the creator's dismissal of a
-/// stuck task and the request fingerprint that catches a double submission.
-pub const SCHEMA_VERSION: i64 = 3;
+/// stuck task and the request fingerprint that catches a double submission. Version 3
+/// added the prompt library (`prompts::MIGRATE_PROMPT_LIBRARY`), version 4 sequences, take
+/// groups and verdicts (`sequences::MIGRATE_SEQUENCES`).
+pub const SCHEMA_VERSION: i64 = 4;
 /// The last good copy of the ledger (SQLite's online backup), written at a clean close
 /// and from time to time while the app runs ([`Ledger::backup`]). When the ledger is
 /// found damaged, its rows are restored from here before the damaged file's own readable
@@ -2324,6 +2331,7 @@ fn migration_steps(tx: &Transaction<'_>, from: i64) -> Result<(), LedgerError> {
         match version {
             1 => tx.execute_batch(MIGRATE_1_TO_2)?,
             2 => tx.execute_batch(prompts::MIGRATE_PROMPT_LIBRARY)?,
+            3 => tx.execute_batch(sequences::MIGRATE_SEQUENCES)?,
             _ => {}
         }
     }

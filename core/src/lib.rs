@@ -26,6 +26,7 @@ pub mod request;
 pub mod retry;
 pub mod schedule;
 pub mod secret;
+pub mod sequence;
 pub mod settings;
 pub mod support;
 pub mod thumbnail;

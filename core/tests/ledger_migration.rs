@@ -122,7 +122,11 @@ fn a_version_one_file_is_upgraded_in_place_keeping_every_row() {
     write_v1(dir.path());
     let (ledger, report) = Ledger::open(dir.path()).unwrap();
     assert_eq!(report.migrated, Some((1, SCHEMA_VERSION)));
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
+    // Every step ran: the sequence tables of version 4 are there and usable.
+    assert!(ledger.sequences().unwrap().is_empty());
+    let sequence = ledger.create_sequence("after the upgrade").unwrap();
+    assert_eq!(ledger.sequence(sequence).unwrap().shots.len(), 0);
     assert!(
         report.moved_aside.is_none() && !report.created,
         "{report:?}"

@@ -27,6 +27,7 @@ mod cap;
 mod events;
 mod scheduler;
 mod submit;
+mod takes;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -52,6 +53,7 @@ use crate::validate::{validate, Problem};
 
 pub use cap::{SpendingCap, SpendingCapCheck};
 pub use events::{summary_of, EngineEvent, EventSink};
+pub use takes::{take_seeds, MAX_TAKES};
 
 /// What the engine needs from the outside world.
 pub struct EngineDeps {

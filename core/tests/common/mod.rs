@@ -217,3 +217,51 @@ impl Harness {
 pub fn guidance(entry: &TaskEntry) -> Guidance {
     serde_json::from_value(entry.failure.clone().expect("guidance stored")).unwrap()
 }
+
+/// Reads editor exports back through OpenTimelineIO with `core/tests/film/check_exports.py`
+/// (see core/tests/film.rs for the Python it looks for). `expected` is that script's JSON.
+/// Returns what it said, or `None` when `opentimelineio` cannot be imported (a failure
+/// instead when `SEEDANCE_OTIO_TEST=required`).
+pub fn read_back_with_otio(expected: &Path) -> Option<String> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut candidates: Vec<PathBuf> = std::env::var_os("SEEDANCE_OTIO_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    candidates.push(repo.join("target/otio-venv/bin/python3"));
+    candidates.push(repo.join("target/otio-venv/Scripts/python.exe"));
+    candidates.push(PathBuf::from("python3"));
+    let python = candidates.into_iter().find(|python| {
+        std::process::Command::new(python)
+            .args(["-c", "import opentimelineio"])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    });
+    let required = std::env::var("SEEDANCE_OTIO_TEST").as_deref() == Ok("required");
+    let Some(python) = python else {
+        assert!(
+            !required,
+            "opentimelineio is required but cannot be imported"
+        );
+        println!("SKIPPED: opentimelineio cannot be imported; run scripts/setup.sh");
+        return None;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/film/check_exports.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(expected)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.code() == Some(3) {
+        assert!(!required, "{said}");
+        println!("SKIPPED: {said}");
+        return None;
+    }
+    assert!(out.status.success(), "{said}");
+    Some(said)
+}
