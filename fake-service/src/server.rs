@@ -123,8 +123,29 @@ enum Next {
     Drop,
 }
 
+/// Counts one upload PUT as in flight from its head until its answer is written (or the
+/// connection is dropped), for `Stats::puts_in_flight_max`.
+struct PutInFlight<'a>(&'a Shared);
+
+impl<'a> PutInFlight<'a> {
+    fn start(shared: &'a Shared) -> PutInFlight<'a> {
+        let mut st = shared.lock();
+        st.stats.puts_in_flight += 1;
+        st.stats.puts_in_flight_max = st.stats.puts_in_flight_max.max(st.stats.puts_in_flight);
+        PutInFlight(shared)
+    }
+}
+
+impl Drop for PutInFlight<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.stats.puts_in_flight = st.stats.puts_in_flight.saturating_sub(1);
+    }
+}
+
 async fn handle_request(shared: &Shared, conn: &mut Conn, req: &Request, loopback: bool) -> Next {
     let endpoint = classify(req);
+    let _in_flight = (endpoint == Some(Endpoint::Put)).then(|| PutInFlight::start(shared));
     let head_only = req.method == "HEAD";
     let mut keep_alive = req.wants_keep_alive();
 

@@ -385,6 +385,11 @@ pub struct Stats {
     pub puts: u64,
     /// Bytes stored by successful PUTs.
     pub put_bytes: u64,
+    /// PUTs being received or answered right now.
+    pub puts_in_flight: u64,
+    /// The most PUTs that were in flight at one moment: how many uploads a client ran at
+    /// once.
+    pub puts_in_flight_max: u64,
     /// PUTs whose Content-Type differed from the one the upload slot announced.
     pub put_content_type_mismatches: u64,
     /// GET/HEAD requests under `/static/`.

@@ -11,6 +11,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use futures_util::stream::{self, StreamExt};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
@@ -23,6 +24,11 @@ use crate::library::DiskProblem;
 use crate::request::{ReferenceSource, UploadedCopy};
 use crate::retry::{self, RetryDecision};
 use crate::secret::ApiKey;
+
+/// Reference files uploaded at the same time for one task. Loopback transfers reach
+/// curl's parallel rate with a few streams (docs/benchmarks.md, upload rows); more would
+/// only add open files and memory.
+const UPLOAD_CONCURRENCY: usize = 4;
 
 /// How a submission ended, for the scheduler's bookkeeping. The ledger already says so.
 #[derive(Debug)]
@@ -100,22 +106,33 @@ pub(crate) async fn submit_queued(
     }
     let mut request = entry.request;
     let mut oldest_upload_ms: Option<i64> = None;
-    for position in 0..request.references.len() {
-        let now = shared.clock.now_ms();
-        let path = match &request.references[position].source {
-            ReferenceSource::LocalFile { path, uploaded } => match uploaded {
+    let now = shared.clock.now_ms();
+    let mut to_upload = Vec::new();
+    for (position, reference) in request.references.iter().enumerate() {
+        if let ReferenceSource::LocalFile { path, uploaded } = &reference.source {
+            match uploaded {
                 Some(copy) if copy.is_fresh(now) => {
                     oldest_upload_ms = Some(
                         oldest_upload_ms
                             .map_or(copy.uploaded_at_ms, |o| o.min(copy.uploaded_at_ms)),
                     );
-                    continue;
                 }
-                _ => path.clone(),
-            },
-            ReferenceSource::Url { .. } => continue,
-        };
-        match upload(&shared, id, &key, position, &path).await {
+                _ => to_upload.push((position, path.clone())),
+            }
+        }
+    }
+    // Several files go up at once (a 2.5 request may carry 40), at most
+    // `UPLOAD_CONCURRENCY`: each streams from disk in bounded chunks, so memory stays
+    // bounded whatever the files' sizes. The first failure stops the rest (uploads are
+    // free; nothing is sent to createTask).
+    let mut uploads = stream::iter(to_upload.into_iter().map(|(position, path)| {
+        let shared = &shared;
+        let key = &key;
+        async move { (position, upload(shared, id, key, position, &path).await) }
+    }))
+    .buffer_unordered(UPLOAD_CONCURRENCY);
+    while let Some((position, result)) = uploads.next().await {
+        match result {
             Ok(copy) => {
                 oldest_upload_ms = Some(
                     oldest_upload_ms.map_or(copy.uploaded_at_ms, |o| o.min(copy.uploaded_at_ms)),
@@ -138,6 +155,7 @@ pub(crate) async fn submit_queued(
             }
         }
     }
+    drop(uploads);
     let body = match request.create_task_body() {
         Ok(body) => body,
         Err(unresolved) => {
