@@ -112,7 +112,8 @@ start_fake() {
 if [[ $BUILD == 1 ]]; then
   step "release build (LTO; a few minutes when cold)"
   cargo build --release -p seedance-bench \
-    --bin poll-bench --bin upload-bench --bin idle-bench --bin cost-table --bin stitch-bench
+    --bin poll-bench --bin upload-bench --bin many-upload-bench --bin idle-bench --bin cost-table \
+    --bin stitch-bench
   cargo build --release -p seedance-fake --bin fake-seedance
   if [[ $LEDGER == 1 ]]; then
     cargo test --release -p seedance-core --test ledger_scale --no-run
@@ -213,6 +214,22 @@ for size in small big; do
   done
 done
 rm -f "$WORK"/reference-*.mp4
+
+step "(e2) one 2.5 request with 30 images and 10 videos: the engine's uploads vs curl --parallel"
+# 1080p noise PNGs (nothing compresses them away) and 3-second 1080p videos: the largest
+# request the 2.5 family takes (30 images; 10 videos of 30 s combined).
+MANY=$WORK/many-references
+mkdir -p "$MANY"
+ffmpeg -v error -f lavfi -i "nullsrc=s=1920x1080,geq=random(1)*255:random(1)*255:random(1)*255" \
+  -frames:v 1 "$MANY/image.png"
+ffmpeg -v error -f lavfi -i "testsrc2=size=1920x1080:rate=30" -f lavfi -i "sine=frequency=440" \
+  -t 3 -c:v libx264 -preset ultrafast -b:v 20M -c:a aac -shortest "$MANY/video.mp4"
+for i in $(seq -w 1 30); do cp "$MANY/image.png" "$MANY/image-$i.png"; done
+for i in $(seq -w 1 10); do cp "$MANY/video.mp4" "$MANY/video-$i.mp4"; done
+rm "$MANY/image.png" "$MANY/video.mp4"
+"$REL/many-upload-bench" --base-url "$UPLOAD_BASE" --dir "$MANY" --runs "$UPLOAD_RUNS" 2>&1 \
+  | tee "$LOGS/upload-many.log"
+rm -rf "$MANY" "$SINK"/seedance-fake-*/temp-uploads/*
 # `upload_stat FILE KEY median|max`: over the RESULT lines of the runs.
 upload_stat() {
   local values
@@ -256,6 +273,10 @@ E_RATIO=$(upload_stat "$U_B" ratio median)
 E_HWM_S=$(upload_stat "$U_S" vmhwm_kib max); E_HWM_B=$(upload_stat "$U_B" vmhwm_kib max)
 E_HWM_RATIO=$(calc "$E_HWM_B / $E_HWM_S")
 E_MB_S=$(calc "$(kv "$U_S" bytes) / 1e6"); E_MB_B=$(calc "$(kv "$U_B" bytes) / 1e6")
+U_M=$LOGS/upload-many.log
+E2_ENGINE=$(upload_stat "$U_M" engine_mbps median); E2_CURL=$(upload_stat "$U_M" curl_mbps median)
+E2_RATIO=$(upload_stat "$U_M" ratio median); E2_HWM=$(upload_stat "$U_M" vmhwm_kib max)
+E2_MB=$(upload_stat "$U_M" mb max)
 
 if [[ ${#DONE[@]} -gt 0 ]]; then
   N_A=$LOGS/done-adaptive.log; N_F=$LOGS/done-fixed2s.log
@@ -317,6 +338,8 @@ $C_ROW
 | (d) | CPU over ${I_WALL} s with $IDLE_TASKS tasks in flight, real engine against the fake (\`idle-bench\`) | ≈ 0 between polls | fixed 2 s polling: $F_CPU s CPU, $F_POLLS requests ($D_PER_REQ ms each), $F_SW wake-ups; engine with no task: $Z_CPU s, $Z_SW wake-ups | $I_CPU s CPU ($D_SHARE % of a core), $I_POLLS requests, $I_SW wake-ups; beyond its requests: $D_RESIDUAL s | **$D_CPU_RATIO** of fixed 2 s | $D_MET |
 | (e) | upload rate of a ${E_MB_B} MB reference video to the fake (\`upload-bench\`, $UPLOAD_RUNS paired runs, alternating order; median rates and median of the per-run ratios) | ≥ 0.9× curl | \`curl -T\`: $E_CURL MB/s | core \`put_file\`: $E_CORE MB/s | **$E_RATIO** | $(yesno "$E_RATIO >= 0.9") |
 | (e) | peak memory (VmHWM) of the uploading process, ${E_MB_B} MB vs ${E_MB_S} MB file | independent of size | ${E_MB_S} MB: $E_HWM_S KiB | ${E_MB_B} MB: $E_HWM_B KiB | **$E_HWM_RATIO** | $(yesno "$E_HWM_RATIO <= 1.1") |
+| (e2) | one Seedance 2.5 request with 30 images and 10 videos (${E2_MB} MB) through the engine (\`many-upload-bench\`, $UPLOAD_RUNS runs, alternating order; curl's slot requests not timed) | ≥ 0.9× curl | \`curl --parallel\`: $E2_CURL MB/s | engine: $E2_ENGINE MB/s | **$E2_RATIO** | $(yesno "$E2_RATIO >= 0.9") |
+| (e2) | peak memory (VmHWM) of the process whose engine uploaded the ${E2_MB} MB | bounded | — | $E2_HWM KiB | — | $(yesno "$E2_HWM < 200000") |
 $F_ROW
 $G_ROW
 $H_ROW
