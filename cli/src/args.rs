@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use seedance_core::media::MediaKind;
-use seedance_core::model::{AspectRatio, Mode, ModelId, Resolution};
+use seedance_core::model::{AspectRatio, Catalog, Mode, ModelId, Resolution};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
 use std::path::PathBuf;
 
@@ -116,14 +116,17 @@ pub struct FollowArgs {
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// What the video should show (up to 10,000 characters).
+    /// What the video should show (up to the model's limit: 10,000 characters for 2.0, 30,000 for 2.5).
     #[arg(long, short = 'p')]
     pub prompt: String,
-    #[arg(long, value_enum, default_value_t = ModelArg::Seedance20)]
-    pub model: ModelArg,
-    /// Length in seconds (4–15).
-    #[arg(long, default_value_t = 5)]
-    pub duration: u32,
+    /// A model id of the catalogue (`seedance-20`, `seedance2-fast`, `seedance2.0-mini`,
+    /// `seedance2-5`, `seedance2-5-extend`, `seedance2-5-edit`, ...).
+    #[arg(long, default_value = "seedance-20", value_parser = parse_model)]
+    pub model: ModelId,
+    /// Length in seconds (the model's range; 4–15 for the 2.0 family, 4–30 for 2.5);
+    /// the model's default when omitted. An edit takes none (it keeps its source's length).
+    #[arg(long)]
+    pub duration: Option<u32>,
     #[arg(long, value_enum, default_value_t = ResolutionArg::P720)]
     pub resolution: ResolutionArg,
     /// Frame shape; omitted, it follows the references (16:9 for text only).
@@ -153,8 +156,10 @@ pub struct RequestArgs {
 
 impl RequestArgs {
     pub fn to_request(&self) -> GenerationRequest {
-        let mut request = GenerationRequest::new(self.model.into(), self.prompt.clone());
-        request.duration_secs = self.duration;
+        let mut request = GenerationRequest::new(self.model, self.prompt.clone());
+        if let Some(duration) = self.duration {
+            request.duration_secs = duration;
+        }
         request.resolution = self.resolution.into();
         request.aspect_ratio = self.aspect_ratio.map(Into::into);
         request.mode = self.mode.map(Into::into);
@@ -192,24 +197,14 @@ fn reference_source(text: &str) -> ReferenceSource {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModelArg {
-    #[value(name = "seedance-20")]
-    Seedance20,
-    #[value(name = "seedance2-fast")]
-    Seedance2Fast,
-    #[value(name = "seedance2.0-mini")]
-    Seedance20Mini,
-}
-
-impl From<ModelArg> for ModelId {
-    fn from(value: ModelArg) -> Self {
-        match value {
-            ModelArg::Seedance20 => ModelId::Seedance20,
-            ModelArg::Seedance2Fast => ModelId::Seedance2Fast,
-            ModelArg::Seedance20Mini => ModelId::Seedance20Mini,
-        }
-    }
+/// A model id the catalogue knows (`core/catalog/models.json`), exactly as the service
+/// spells it.
+pub fn parse_model(text: &str) -> Result<ModelId, String> {
+    let catalog = Catalog::shipped();
+    catalog.id(text.trim()).ok_or_else(|| {
+        let known: Vec<&str> = catalog.ids().iter().map(|id| id.wire_id()).collect();
+        format!("unknown model; use one of: {}", known.join(", "))
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -26,6 +26,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// How long a command that waits for a video also waits for its settled charge (the
+/// service rewrites it a few seconds after success; the engine reads it for about a
+/// minute).
+const SETTLEMENT_WAIT: Duration = Duration::from_secs(75);
+
 pub async fn run(cli: Cli) -> Exit {
     let printer = Printer { json: cli.json };
     let base_url = cli.base_url.as_deref();
@@ -643,6 +648,32 @@ impl Session {
         report
     }
 
+    /// After a download, waits (a bounded time) for the settled charge of a task whose
+    /// charge settles after success, so the history has it when the command ends. The
+    /// next run reads it again when this one does not see it.
+    async fn wait_for_settlement(&mut self, id: TaskId, printer: &Printer) -> Option<Stopped> {
+        let pending = |session: &Session| {
+            session
+                .entry(id)
+                .is_some_and(|e| e.state == LocalState::Downloaded && e.settlement_pending())
+        };
+        if !pending(self) {
+            return None;
+        }
+        if !printer.json {
+            eprintln!("task {id}: reading the settled charge");
+        }
+        let deadline = tokio::time::Instant::now() + SETTLEMENT_WAIT;
+        while pending(self) {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(Ok(Some(_))) => {}
+                Ok(Ok(None)) | Err(_) => break,
+                Ok(Err(why)) => return Some(why),
+            }
+        }
+        None
+    }
+
     /// Waits until task `id` is sent (or, with `wait`, finished), prints it, and maps its
     /// state to an exit code.
     async fn follow(mut self, id: TaskId, wait: bool, printer: &Printer) -> Exit {
@@ -674,6 +705,9 @@ impl Session {
                     break;
                 }
             }
+        }
+        if wait && stopped.is_none() {
+            stopped = self.wait_for_settlement(id, printer).await;
         }
         if let Some(Stopped::Interrupted) = stopped {
             eprintln!("Stopping (Ctrl-C).");

@@ -290,6 +290,13 @@ mod tests {
             completed_at_ms: Some(1_795_000_100_000),
             queue_position: None,
             poll_count: 9,
+            cap_credits: None,
+            settled_credits: None,
+            settled_at_ms: None,
+            output_check: None,
+            last_frame_path: None,
+            source_task: None,
+            joined_path: None,
         }
     }
 

@@ -122,7 +122,7 @@ fn a_version_one_file_is_upgraded_in_place_keeping_every_row() {
     write_v1(dir.path());
     let (ledger, report) = Ledger::open(dir.path()).unwrap();
     assert_eq!(report.migrated, Some((1, SCHEMA_VERSION)));
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert!(
         report.moved_aside.is_none() && !report.created,
         "{report:?}"
@@ -188,7 +188,7 @@ fn a_version_one_file_is_upgraded_in_place_keeping_every_row() {
     assert_eq!(ledger.get(4).unwrap().service, None);
     drop(ledger);
 
-    // Upgraded once: the next open finds version 2.
+    // Upgraded once: the next open finds the current version.
     let (ledger, report) = Ledger::open(dir.path()).unwrap();
     assert_eq!(report.migrated, None);
     assert_eq!(ledger.count(&ListQuery::default()).unwrap(), 6);
@@ -200,5 +200,5 @@ fn a_version_one_file_is_upgraded_in_place_keeping_every_row() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(version, "2");
+    assert_eq!(version, SCHEMA_VERSION.to_string());
 }

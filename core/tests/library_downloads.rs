@@ -305,6 +305,13 @@ fn entry_with(prompt: &str, remote: Option<&str>, created_at_ms: i64) -> TaskEnt
         completed_at_ms: None,
         queue_position: None,
         poll_count: 0,
+        cap_credits: None,
+        settled_credits: None,
+        settled_at_ms: None,
+        output_check: None,
+        last_frame_path: None,
+        source_task: None,
+        joined_path: None,
     }
 }
 

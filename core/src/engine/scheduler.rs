@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::Instant;
 
+use super::settle;
 use super::submit::{self, SubmitOutcome};
 use super::{lock, Command, EngineEvent, KeyState, Shared, ShutdownReport};
 use crate::api::{ApiError, TaskError, TaskRecord, TaskStatus};
@@ -320,6 +321,19 @@ impl Scheduler {
         }
         for id in report.to_download {
             self.start_download(id);
+        }
+        let since = now_ms.saturating_sub(settle::SETTLEMENT_RESUME_WITHIN_MS);
+        match self
+            .shared
+            .ledger(move |l| l.awaiting_settlement(since))
+            .await
+        {
+            Ok(unsettled) => {
+                for entry in unsettled {
+                    self.start_settlement(entry.id, None);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not list tasks awaiting settlement"),
         }
         self.load_key();
         self.pump().await;
@@ -854,6 +868,7 @@ impl Scheduler {
                 return;
             }
         };
+        let credits_at_answer = record.credits_used;
         match record.status {
             TaskStatus::Success => {
                 self.untrack_quietly(id);
@@ -863,6 +878,7 @@ impl Scheduler {
                 if self.shared.settings.auto_download {
                     self.start_download(id);
                 }
+                self.start_settlement(id, credits_at_answer);
                 self.pump().await;
             }
             TaskStatus::Fail => {
@@ -1194,6 +1210,18 @@ impl Scheduler {
         });
     }
 
+    /// Reads the settled charge of succeeded task `id` beside its download (nothing when
+    /// its reservation is final).
+    fn start_settlement(&mut self, id: TaskId, credits_at_success: Option<f64>) {
+        if lock(&self.shared.gate).stopping {
+            return;
+        }
+        let shared = self.shared.clone();
+        self.workers.spawn(async move {
+            settle::read_settlement(shared, id, credits_at_success).await;
+        });
+    }
+
     /// Refreshes the ledger's last good copy off the async threads (only when something
     /// was written since the last one).
     fn backup(&mut self) {
@@ -1367,6 +1395,15 @@ async fn download(shared: Arc<Shared>, id: TaskId) {
             .await
         {
             Ok((video, poster)) => {
+                if shared.settings.check_outputs {
+                    if let Some(check) = super::result_check::check_saved(&entry, &video).await {
+                        if let Err(error) =
+                            shared.ledger(move |l| l.set_output_check(id, &check)).await
+                        {
+                            tracing::warn!(task = id, %error, "could not record the output check");
+                        }
+                    }
+                }
                 match shared
                     .ledger(move |l| l.set_downloaded(id, &video, poster.as_deref()))
                     .await

@@ -1,0 +1,150 @@
+//! The `seedance` binary with the Seedance 2.5 family against the fake service over real
+//! HTTP: models named from the catalogue, the reservation and the settled charge in
+//! `status` and `list`, the support packet, and Extend and Edit of a finished task (with
+//! the joined clip measured by ffprobe).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use seedance_fake::{FakeConfig, FakeService};
+use serde_json::Value;
+use std::process::{Command, Output, Stdio};
+
+const KEY: &str = "sk-cli-family";
+
+struct Env {
+    _runtime: tokio::runtime::Runtime,
+    fake: FakeService,
+    data: tempfile::TempDir,
+    library: tempfile::TempDir,
+}
+
+fn env_with(config: FakeConfig) -> Env {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime
+        .block_on(FakeService::start(FakeConfig {
+            time_scale: 0.002,
+            ..config
+        }))
+        .unwrap();
+    Env {
+        _runtime: runtime,
+        fake,
+        data: tempfile::tempdir().unwrap(),
+        library: tempfile::tempdir().unwrap(),
+    }
+}
+
+fn env() -> Env {
+    env_with(FakeConfig::default())
+}
+
+impl Env {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_seedance"))
+            .args(args)
+            .env("SEEDANCE_API_BASE", self.fake.base_url())
+            .env("SEEDANCE_DATA_DIR", self.data.path())
+            .env("SEEDANCE_LIBRARY_DIR", self.library.path())
+            .env("SEEDANCE_API_KEY", KEY)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs and expects exit code `code`, showing stderr otherwise.
+    fn run_ok(&self, code: i32, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+#[test]
+fn status_and_list_show_the_reservation_and_the_settled_charge() {
+    let env = env();
+    // 2.5 with a 10 s reference video at 720p: reserves 5 × 35 = 175, settles at
+    // (10 + 5) × 35 = 525 after success (service-api §12.3.3).
+    let out = env.run_ok(
+        0,
+        &[
+            "generate",
+            "--model",
+            "seedance2-5",
+            "-p",
+            "the same dog, now running",
+            "--video",
+            "https://cdn.example/dog.mp4?duration=10",
+            "--wait",
+            "--json",
+            "--poll-every",
+            "0.1",
+        ],
+    );
+    let result = &json_lines(&out)[0];
+    assert_eq!(result["state"], "downloaded", "{result}");
+    assert_eq!(result["reserved_credits"], 175.0, "{result}");
+    assert_eq!(result["settled_credits"], 525.0, "{result}");
+    assert_eq!(result["settlement_pending"], false);
+    let id = result["id"].as_i64().unwrap().to_string();
+
+    let status = env.run_ok(0, &["status", &id, "--offline", "--json"]);
+    let status = &json_lines(&status)[0];
+    assert_eq!(
+        (&status["reserved_credits"], &status["settled_credits"]),
+        (&Value::from(175.0), &Value::from(525.0))
+    );
+    let text = env.run_ok(0, &["status", &id, "--offline"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("credits: reserved 175, settled 525"),
+        "{text}"
+    );
+
+    let list = env.run_ok(0, &["list", "--json"]);
+    let row = &json_lines(&list)[0];
+    assert_eq!(row["reserved_credits"], 175.0, "{row}");
+    assert_eq!(row["settled_credits"], 525.0, "{row}");
+    assert_eq!(row["settlement_pending"], false);
+}
+
+#[test]
+fn model_flags_take_the_catalogue_ids_and_name_them_when_wrong() {
+    let env = env();
+    for model in ["seedance2-5", "seedance2-5-extend", "seedance2-5-edit"] {
+        let mut args = vec![
+            "estimate",
+            "--json",
+            "--model",
+            model,
+            "-p",
+            "a test",
+            "--video",
+            "https://cdn.example/clip.mp4",
+        ];
+        if model == "seedance2-5-extend" {
+            args.extend(["--duration", "5"]);
+        }
+        let out = env.run_ok(0, &args);
+        assert_eq!(json_lines(&out)[0]["ok"], true);
+    }
+    let out = env.run(&["estimate", "--model", "seedance-3", "-p", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("seedance2-5-extend") && stderr.contains("seedance-20"),
+        "{stderr}"
+    );
+    assert_eq!(env.fake.stats().create_task_calls, 0);
+}
