@@ -71,6 +71,16 @@ pub enum Command {
         #[command(flatten)]
         follow: FollowArgs,
     },
+    /// What support needs to check or refund one task (failed, stuck, unknown, or a result
+    /// unlike its request): ids, model, times, the service's code and message, credits
+    /// reserved and settled, the request (no key, no local paths) and the app version.
+    /// Printed as text (JSON with --json); --save also writes the JSON to FILE.
+    SupportPacket {
+        /// The local task number or the service's task id.
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+    },
     /// Manage the API key in the OS keychain. The key is never printed.
     Key {
         #[command(subcommand)]

@@ -18,6 +18,7 @@ use seedance_core::library::{DiskProblem, Library};
 use seedance_core::request::{GenerationRequest, ReferenceSource};
 use seedance_core::secret::ApiKey;
 use seedance_core::settings::{self, Effective, Preferences};
+use seedance_core::support::SupportPacket;
 use seedance_core::{paths, pricing, validate};
 use serde_json::json;
 use std::collections::HashSet;
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli) -> Exit {
             limit,
         } => list(state, search, limit, &printer),
         Command::Resume(follow) => resume(&follow, base_url, &printer).await,
+        Command::SupportPacket { id, save } => support_packet(&id, save.as_deref(), &printer),
         Command::Retry {
             id,
             confirm_may_charge_twice,
@@ -1161,4 +1163,54 @@ fn list(state: Option<String>, search: Option<String>, limit: u32, printer: &Pri
             Exit::Service
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// support packet
+
+/// Prints task `id`'s support packet (text, or its JSON with `--json`) and with `save`
+/// writes the JSON there too. Nothing is sent anywhere.
+fn support_packet(id: &str, save: Option<&std::path::Path>, printer: &Printer) -> Exit {
+    let ledger = match open_ledger(printer) {
+        Ok(ledger) => ledger,
+        Err(exit) => return exit,
+    };
+    let Some(entry) = find(&ledger, id) else {
+        printer.problem(
+            "task_not_found",
+            "No such task",
+            &format!("No task {id} in this computer's history. `seedance list` shows them."),
+            json!({}),
+        );
+        return Exit::Usage;
+    };
+    let history = ledger.history(entry.id).unwrap_or_default();
+    let packet = SupportPacket::of(&entry, &history, env!("CARGO_PKG_VERSION"));
+    if let Some(path) = save {
+        if let Err(error) = std::fs::write(path, packet.to_json() + "\n") {
+            printer.problem(
+                "unknown",
+                "The support packet could not be saved",
+                &format!(
+                    "{} could not be written ({error}). Choose another file with --save.",
+                    path.display()
+                ),
+                json!({}),
+            );
+            return Exit::Usage;
+        }
+        if !printer.json {
+            eprintln!("Saved to {}.", path.display());
+        }
+    }
+    if !printer.json && !SupportPacket::is_support_case(&entry) {
+        eprintln!(
+            "note: task {} is {} and its result matches the request; support packets are meant for failed, stuck or unknown tasks and mismatched results.",
+            entry.id, entry.state
+        );
+    }
+    printer.value(&serde_json::to_value(&packet).unwrap_or_default(), || {
+        packet.to_text()
+    });
+    Exit::Success
 }

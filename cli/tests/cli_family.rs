@@ -148,3 +148,78 @@ fn model_flags_take_the_catalogue_ids_and_name_them_when_wrong() {
     );
     assert_eq!(env.fake.stats().create_task_calls, 0);
 }
+
+#[test]
+fn the_support_packet_of_a_failed_task_names_what_support_needs_and_no_local_path() {
+    let env = env();
+    let image = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/media/image.png")
+        .canonicalize()
+        .unwrap();
+    let out = env.run_ok(
+        1,
+        &[
+            "generate",
+            "--model",
+            "seedance2-5",
+            "-p",
+            "a quiet harbour [fake:fail=1001-busy]",
+            "--image",
+            image.to_str().unwrap(),
+            "--wait",
+            "--json",
+            "--poll-every",
+            "0.1",
+        ],
+    );
+    let failed = &json_lines(&out)[0];
+    let id = failed["id"].as_i64().unwrap().to_string();
+    let remote = failed["task_id"].as_str().unwrap().to_owned();
+
+    let saved = env.data.path().join("packet.json");
+    let out = env.run_ok(
+        0,
+        &[
+            "support-packet",
+            &id,
+            "--json",
+            "--save",
+            saved.to_str().unwrap(),
+        ],
+    );
+    let packet = &json_lines(&out)[0];
+    let from_file: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(packet, &from_file);
+    assert_eq!(packet["service_task_id"], remote.as_str());
+    assert_eq!(packet["model"], "seedance2-5");
+    assert_eq!(packet["state"], "failed");
+    assert_eq!(packet["service_error_code"], "1001");
+    assert_eq!(
+        packet["service_error_message"],
+        "Service temporarily unavailable. Please try again later."
+    );
+    assert_eq!(packet["credits_reserved"], 295.0);
+    assert_eq!(
+        packet["app"],
+        format!("Seedance Studio {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(packet["request"]["references"][0]["name"], "image 1");
+    assert!(!packet["history"].as_array().unwrap().is_empty());
+    let text = env.run_ok(0, &["support-packet", &remote]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains(&format!("Task id: {remote}")), "{text}");
+    assert!(text.contains("Credits reserved: 295"), "{text}");
+    for leak in [
+        image.to_str().unwrap(),
+        env.data.path().to_str().unwrap(),
+        env.library.path().to_str().unwrap(),
+        KEY,
+    ] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+        assert!(!packet.to_string().contains(leak), "{leak} in {packet}");
+    }
+    assert!(!text.contains("/api/v1"), "{text}");
+
+    let missing = env.run(&["support-packet", "999"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
