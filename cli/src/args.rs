@@ -71,6 +71,25 @@ pub enum Command {
         #[command(flatten)]
         follow: FollowArgs,
     },
+    /// Extend a finished task's clip: SECONDS of new footage following PROMPT
+    /// (seedance2-5-extend), then the joined clip (source + new footage, one file) in the
+    /// library. The source is sent as the service's link while it answers, else the library
+    /// copy is uploaded. Prints what it reserves now and about what it settles at; a charge
+    /// that settles higher than it reserves needs --yes.
+    Extend {
+        #[command(flatten)]
+        from: FromTaskArgs,
+        /// Seconds of new footage (4–30).
+        #[arg(long)]
+        seconds: u32,
+    },
+    /// Edit a finished task's clip (seedance2-5-edit): change what PROMPT says, keeping its
+    /// motion and length. Prints what it reserves now and about what it settles at; a
+    /// charge that settles higher than it reserves needs --yes.
+    Edit {
+        #[command(flatten)]
+        from: FromTaskArgs,
+    },
     /// What support needs to check or refund one task (failed, stuck, unknown, or a result
     /// unlike its request): ids, model, times, the service's code and message, credits
     /// reserved and settled, the request (no key, no local paths) and the app version.
@@ -112,6 +131,25 @@ pub struct GenerateArgs {
     pub again: bool,
     #[command(flatten)]
     pub follow: FollowArgs,
+}
+
+/// A new clip made from a finished task.
+#[derive(Debug, Args)]
+pub struct FromTaskArgs {
+    /// The finished task: its local number or the service's task id.
+    pub id: String,
+    /// What happens next (extend) or what to change (edit).
+    #[arg(long, short = 'p')]
+    pub prompt: String,
+    /// The source's resolution when omitted (when the model offers it).
+    #[arg(long, value_enum)]
+    pub resolution: Option<ResolutionArg>,
+    /// Go ahead although the charge settles higher than it reserves.
+    #[arg(long)]
+    pub yes: bool,
+    /// Poll every SECONDS instead of the adaptive schedule (for scripts and tests).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_every: Option<f64>,
 }
 
 #[derive(Debug, Args)]

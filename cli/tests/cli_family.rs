@@ -223,3 +223,157 @@ fn the_support_packet_of_a_failed_task_names_what_support_needs_and_no_local_pat
     let missing = env.run(&["support-packet", "999"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+fn rendering() -> Env {
+    env_with(FakeConfig {
+        render_results: true,
+        ..FakeConfig::default()
+    })
+}
+
+/// Makes a finished 4 s 2.5 clip at 480p; returns its local task number.
+fn finished_clip(env: &Env, prompt: &str) -> String {
+    let out = env.run_ok(
+        0,
+        &[
+            "generate",
+            "--model",
+            "seedance2-5",
+            "--duration",
+            "4",
+            "--resolution",
+            "480p",
+            "-p",
+            prompt,
+            "--wait",
+            "--json",
+            "--poll-every",
+            "0.1",
+        ],
+    );
+    json_lines(&out)[0]["id"].as_i64().unwrap().to_string()
+}
+
+/// ffprobe's playing time of a file, in seconds.
+fn seconds_of(path: &str) -> f64 {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "default=noprint_wrappers=1:nokey=1",
+            path,
+        ])
+        .output()
+        .expect("ffprobe runs");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn extend_asks_before_a_higher_settlement_then_joins_source_and_new_footage() {
+    let env = rendering();
+    let source = finished_clip(&env, "a dog runs along the beach");
+
+    // Extend reserves 4 × 16 = 64 at 480p and settles at (source + 4) × 16: without
+    // --yes nothing is sent.
+    let out = env.run(&[
+        "extend",
+        &source,
+        "--seconds",
+        "4",
+        "-p",
+        "it jumps a wave",
+        "--poll-every",
+        "0.1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("reserves 64 credits now, about 128 when done"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert_eq!(env.fake.stats().create_task_calls, 1);
+
+    let out = env.run_ok(
+        0,
+        &[
+            "extend",
+            &source,
+            "--seconds",
+            "4",
+            "-p",
+            "it jumps a wave",
+            "--yes",
+            "--json",
+            "--poll-every",
+            "0.1",
+        ],
+    );
+    let lines = json_lines(&out);
+    let extension = &lines[0];
+    assert_eq!(extension["state"], "downloaded", "{extension}");
+    assert_eq!(extension["model"], "seedance2-5-extend");
+    assert_eq!(extension["source_task"].to_string(), source);
+    let joined = &lines[1];
+    let joined_path = joined["joined_path"].as_str().unwrap();
+    assert!(std::path::Path::new(joined_path).starts_with(env.library.path()));
+
+    let source_status = env.run_ok(0, &["status", &source, "--offline", "--json"]);
+    let source_video = json_lines(&source_status)[0]["video_path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_footage = extension["video_path"].as_str().unwrap();
+    let sum = seconds_of(&source_video) + seconds_of(new_footage);
+    let whole = seconds_of(joined_path);
+    assert!(
+        (whole - sum).abs() <= 0.1,
+        "joined {whole} s, source + extension {sum} s"
+    );
+
+    // The ledger links source → extension → joined clip.
+    let status = env.run_ok(0, &["status", &extension["id"].to_string(), "--offline"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains(&format!("made from task {source}")), "{text}");
+    assert!(text.contains("joined clip: "), "{text}");
+    assert_eq!(env.fake.stats().create_task_calls, 2);
+}
+
+#[test]
+fn edit_uploads_the_library_copy_when_the_service_link_no_longer_answers() {
+    let env = rendering();
+    let source = finished_clip(&env, "a red kite over dunes");
+    assert_eq!(env.fake.stats().puts, 0);
+    // The result link answers 404 to the check: the library copy is sent instead.
+    env.fake.push_fault(
+        seedance_fake::Endpoint::Static,
+        seedance_fake::Fault::json(404, serde_json::json!({"message": "Not found"})),
+        1,
+    );
+    let out = env.run_ok(
+        0,
+        &[
+            "edit",
+            &source,
+            "-p",
+            "make it snow",
+            "--json",
+            "--poll-every",
+            "0.1",
+        ],
+    );
+    let edit = &json_lines(&out)[0];
+    assert_eq!(edit["state"], "downloaded", "{edit}");
+    assert_eq!(edit["model"], "seedance2-5-edit");
+    assert_eq!(edit["source_task"].to_string(), source);
+    // An edit of 4 s reserves 15 × 16 and settles at 2 × 4 × 16: lower, no --yes needed.
+    assert_eq!(edit["reserved_credits"], 240.0, "{edit}");
+    assert_eq!(edit["settled_credits"], 128.0, "{edit}");
+    let stats = env.fake.stats();
+    assert_eq!(stats.puts, 1, "the library copy was uploaded");
+    assert_eq!(stats.create_task_calls, 2);
+    assert_eq!(stats.auth_header_leaks, 0);
+}
