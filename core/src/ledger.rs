@@ -1050,11 +1050,11 @@ impl Ledger {
         let current = load_entry(&tx, id)?;
         let from = current.state;
         // A charge that settles after success: `creditsUsed` read at or after success may
-        // already be the settled figure; the reservation read before it is kept, and the
-        // settlement is recorded apart ([`Ledger::record_settlement`]).
-        let keeps_reservation = current.settles_after_success()
-            && current.service_credits.is_some()
-            && record.status == TaskStatus::Success;
+        // already be the settled figure, so it is never taken as the reservation (the one
+        // read before stays; without one, the estimate stands for it) and the settlement is
+        // recorded apart ([`Ledger::record_settlement`]).
+        let keeps_reservation =
+            current.settles_after_success() && record.status == TaskStatus::Success;
         let credits_changed = record.credits_used.is_some()
             && record.credits_used != current.service_credits
             && from != LocalState::Failed

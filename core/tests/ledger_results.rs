@@ -244,3 +244,37 @@ fn a_model_whose_reservation_is_final_has_no_cap_figure_of_its_own() {
     assert_eq!(ledger.get(id).unwrap().cap_credits, None);
     assert_eq!(ledger.cap_credits_since(0).unwrap().queued, 200.0);
 }
+
+#[test]
+fn a_first_answer_at_success_is_never_taken_as_the_reservation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    let id = new_task(&ledger, &extend_request(), 175.0);
+    ledger.mark_submitting(id).unwrap();
+    let remote = "task_latesuccess0000000000000";
+    ledger.record_submitted(id, remote, 1).unwrap();
+    // The app was closed the whole time: its first read is a success already settled.
+    let record = TaskRecord {
+        task_id: remote.into(),
+        model: None,
+        status: TaskStatus::Success,
+        credits_used: Some(525.0),
+        output: vec![OutputItem {
+            url: format!("https://static.example/{remote}.mp4"),
+            width: None,
+            height: None,
+            media_type: None,
+            seed: None,
+            last_frame_image: None,
+        }],
+        error: None,
+        create_time: None,
+        complete_time: None,
+    };
+    ledger.apply_remote(id, &record, 2).unwrap();
+    let entry = ledger.get(id).unwrap();
+    assert_eq!(entry.state, LocalState::Succeeded);
+    assert_eq!(entry.service_credits, None);
+    assert_eq!(entry.reserved_credits(), Some(175.0));
+    assert!(entry.settlement_pending());
+}
