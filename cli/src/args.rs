@@ -90,6 +90,16 @@ pub enum Command {
         #[command(flatten)]
         from: FromTaskArgs,
     },
+    /// Continue a finished task from its last frame: a Seedance 2.5 keyframe task of SECONDS
+    /// following PROMPT, starting on the last frame saved in the library when the task
+    /// succeeded (uploaded, so it works after the service's 24-hour link has expired).
+    Continue {
+        #[command(flatten)]
+        from: FromTaskArgs,
+        /// Seconds of new footage.
+        #[arg(long)]
+        seconds: u32,
+    },
     /// What support needs to check or refund one task (failed, stuck, unknown, or a result
     /// unlike its request): ids, model, times, the service's code and message, credits
     /// reserved and settled, the request (no key, no local paths) and the app version.

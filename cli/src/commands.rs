@@ -51,6 +51,9 @@ pub async fn run(cli: Cli) -> Exit {
             made_from(MadeFrom::Extend { seconds }, &from, base_url, &printer).await
         }
         Command::Edit { from } => made_from(MadeFrom::Edit, &from, base_url, &printer).await,
+        Command::Continue { from, seconds } => {
+            made_from(MadeFrom::Continue { seconds }, &from, base_url, &printer).await
+        }
         Command::SupportPacket { id, save } => support_packet(&id, save.as_deref(), &printer),
         Command::Retry {
             id,
@@ -1226,11 +1229,18 @@ fn support_packet(id: &str, save: Option<&std::path::Path>, printer: &Printer) -
 /// What `made_from` makes of the finished task.
 #[derive(Debug, Clone, Copy)]
 enum MadeFrom {
-    Extend { seconds: u32 },
+    Extend {
+        seconds: u32,
+    },
     Edit,
+    /// From the saved last frame.
+    Continue {
+        seconds: u32,
+    },
 }
 
-/// Extends or edits finished task `from.id`: builds the request from its video, shows what
+/// Extends, edits or continues finished task `from.id`: builds the request from its video
+/// (or its saved last frame), shows what
 /// it reserves and settles at (refusing without `--yes` when the settled charge is larger),
 /// sends it, links it to its source, follows it to the library and, for an extension, joins
 /// source and new footage into one file recorded with the task.
@@ -1272,23 +1282,21 @@ async fn made_from(
             ),
         );
     };
-    let built = match continuation::source_reference(&client, &source).await {
-        Ok(reference) => {
-            let resolution = from.resolution.map(Into::into);
-            match what {
-                MadeFrom::Extend { seconds } => continuation::extend_request(
-                    &source,
-                    reference,
-                    &from.prompt,
-                    seconds,
-                    resolution,
-                ),
-                MadeFrom::Edit => {
-                    continuation::edit_request(&source, reference, &from.prompt, resolution)
-                }
-            }
+    let resolution = from.resolution.map(Into::into);
+    let built = match what {
+        MadeFrom::Continue { seconds } => {
+            continuation::continue_request(&source, &from.prompt, seconds)
         }
-        Err(error) => Err(error),
+        MadeFrom::Extend { seconds } => continuation::source_reference(&client, &source)
+            .await
+            .and_then(|reference| {
+                continuation::extend_request(&source, reference, &from.prompt, seconds, resolution)
+            }),
+        MadeFrom::Edit => continuation::source_reference(&client, &source)
+            .await
+            .and_then(|reference| {
+                continuation::edit_request(&source, reference, &from.prompt, resolution)
+            }),
     };
     let request = match built {
         Ok(request) => request,
@@ -1330,6 +1338,7 @@ async fn made_from(
             match what {
                 MadeFrom::Extend { .. } => "extension",
                 MadeFrom::Edit => "edit",
+                MadeFrom::Continue { .. } => "continuation",
             }
         );
     }

@@ -377,3 +377,46 @@ fn edit_uploads_the_library_copy_when_the_service_link_no_longer_answers() {
     assert_eq!(stats.create_task_calls, 2);
     assert_eq!(stats.auth_header_leaks, 0);
 }
+
+#[test]
+fn continue_starts_from_the_saved_last_frame_after_its_link_expired() {
+    let env = env();
+    let source = finished_clip(&env, "a lantern on a pier");
+    let status = env.run_ok(0, &["status", &source, "--offline", "--json"]);
+    let frame = json_lines(&status)[0]["last_frame_path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(std::path::Path::new(&frame).starts_with(env.library.path()));
+    // A day and a minute later the service's link to the frame has expired.
+    env.fake.advance_service_time(86_460.0);
+    let out = env.run_ok(
+        0,
+        &[
+            "continue",
+            &source,
+            "--seconds",
+            "4",
+            "-p",
+            "the lantern swings",
+            "--json",
+            "--poll-every",
+            "0.1",
+        ],
+    );
+    let next = &json_lines(&out)[0];
+    assert_eq!(next["state"], "downloaded", "{next}");
+    assert_eq!(next["model"], "seedance2-5");
+    assert_eq!(next["source_task"].to_string(), source);
+    let stats = env.fake.stats();
+    assert_eq!(stats.puts, 1, "the saved frame was uploaded");
+    let task = stats
+        .tasks
+        .iter()
+        .find(|t| Some(t.task_id.as_str()) == next["task_id"].as_str())
+        .unwrap();
+    assert_eq!(
+        (task.image_count, task.effective_mode.as_str()),
+        (1, "keyframe")
+    );
+}
