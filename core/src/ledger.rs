@@ -216,6 +216,10 @@ pub struct TaskEntry {
     /// For an extension: the joined clip (source then new footage) in the library.
     #[serde(default)]
     pub joined_path: Option<PathBuf>,
+    /// The `model` the service's success answer named (informational: the output check
+    /// compares it with the model sent).
+    #[serde(default)]
+    pub reported_model: Option<String>,
 }
 
 impl TaskEntry {
@@ -1094,8 +1098,8 @@ impl Ledger {
                     };
                     tx.execute(
                         "UPDATE tasks SET state = 'succeeded', output = ?2, completed_at_ms = ?3,
-                            updated_at_ms = ?4 WHERE id = ?1",
-                        params![id, output, completed, now_ms],
+                            updated_at_ms = ?4, reported_model = ?5 WHERE id = ?1",
+                        params![id, output, completed, now_ms, record.model],
                     )?;
                 }
                 LocalState::Failed => {
@@ -1975,10 +1979,10 @@ const ROW_COLUMNS_V1: &str = "id, request, prompt, model, resolution, duration_s
     updated_at_ms, completed_at_ms, queue_position, poll_count, last_polled_at_ms";
 const ROW_COLUMNS_V2_EXTRA: &str = "service, dismissed_at_ms, fingerprint";
 const ROW_COLUMNS_V3_EXTRA: &str = "cap_credits, settled_credits, settled_at_ms, output_check,
-    last_frame_path, source_task_id, joined_path";
+    last_frame_path, source_task_id, joined_path, reported_model";
 const ROW_COLUMN_COUNT_V1: usize = 24;
 const ROW_COLUMN_COUNT_V2: usize = 27;
-const ROW_COLUMN_COUNT: usize = 34;
+const ROW_COLUMN_COUNT: usize = 35;
 
 /// Ids probed one by one in a damaged file at most (a row-by-row read survives damaged
 /// pages that a full scan stops at).
@@ -2413,7 +2417,8 @@ ALTER TABLE tasks ADD COLUMN fingerprint TEXT;
 /// `creditsUsed` and when it was read; `output_check` the comparison of the saved file
 /// with the request (JSON); `last_frame_path` the local copy of the last frame, saved at
 /// success (2.5's link expires); `source_task_id` the task a clip was made from (extend,
-/// edit, continue from last frame) and `joined_path` an extension's joined clip.
+/// edit, continue from last frame), `joined_path` an extension's joined clip and
+/// `reported_model` the model the service named in its success answer.
 const MIGRATE_2_TO_3: &str = "
 ALTER TABLE tasks ADD COLUMN cap_credits REAL;
 ALTER TABLE tasks ADD COLUMN settled_credits REAL;
@@ -2422,6 +2427,7 @@ ALTER TABLE tasks ADD COLUMN output_check TEXT;
 ALTER TABLE tasks ADD COLUMN last_frame_path TEXT;
 ALTER TABLE tasks ADD COLUMN source_task_id INTEGER;
 ALTER TABLE tasks ADD COLUMN joined_path TEXT;
+ALTER TABLE tasks ADD COLUMN reported_model TEXT;
 ";
 
 /// A fresh file is version 1 with every migration applied, so a new ledger and an
@@ -2470,7 +2476,7 @@ const ENTRY_COLUMNS: &str = "id, request, state, remote_task_id, retry_of, estim
     submitted_at_ms, updated_at_ms, completed_at_ms, queue_position, poll_count,
     (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id), service,
     dismissed_at_ms IS NOT NULL, cap_credits, settled_credits, settled_at_ms, output_check,
-    last_frame_path, source_task_id, joined_path";
+    last_frame_path, source_task_id, joined_path, reported_model";
 
 struct RawEntry {
     id: TaskId,
@@ -2501,6 +2507,7 @@ struct RawEntry {
     last_frame_path: Option<String>,
     source_task: Option<TaskId>,
     joined_path: Option<String>,
+    reported_model: Option<String>,
 }
 
 impl RawEntry {
@@ -2534,6 +2541,7 @@ impl RawEntry {
             last_frame_path: row.get(25)?,
             source_task: row.get(26)?,
             joined_path: row.get(27)?,
+            reported_model: row.get(28)?,
         })
     }
 
@@ -2580,6 +2588,7 @@ impl RawEntry {
             last_frame_path: self.last_frame_path.map(PathBuf::from),
             source_task: self.source_task,
             joined_path: self.joined_path.map(PathBuf::from),
+            reported_model: self.reported_model,
         })
     }
 }

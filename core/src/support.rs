@@ -329,6 +329,7 @@ mod tests {
             last_frame_path: None,
             source_task: None,
             joined_path: None,
+            reported_model: None,
         }
     }
 

@@ -278,3 +278,53 @@ fn a_first_answer_at_success_is_never_taken_as_the_reservation() {
     assert_eq!(entry.reserved_credits(), Some(175.0));
     assert!(entry.settlement_pending());
 }
+
+#[test]
+fn a_damaged_ledger_brings_back_the_schema_3_columns_from_its_last_good_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        let source = new_task(
+            &ledger,
+            &GenerationRequest::new(ModelId::Seedance20, "the source"),
+            200.0,
+        );
+        let id = new_task(&ledger, &extend_request(), 175.0);
+        succeed(&ledger, id, "task_salvage00000000000000000", 175.0);
+        ledger.record_settlement(id, 525.0, 20).unwrap();
+        ledger.set_source(id, source).unwrap();
+        ledger
+            .set_last_frame(id, Path::new("/library/frame.jpg"))
+            .unwrap();
+        ledger
+            .set_joined(id, Path::new("/library/joined.mp4"))
+            .unwrap();
+        assert!(ledger.backup().unwrap());
+        id
+    };
+    let file = dir.path().join(LEDGER_FILE);
+    std::fs::write(&file, vec![0x5a; 16 * 1024]).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", file.display()));
+    }
+    let (ledger, report) = Ledger::open(dir.path()).unwrap();
+    assert!(report.recovered.is_some(), "{report:?}");
+    let entry = ledger.get(id).unwrap();
+    assert_eq!(
+        (
+            entry.cap_credits,
+            entry.service_credits,
+            entry.settled_credits
+        ),
+        (Some(525.0), Some(175.0), Some(525.0))
+    );
+    assert_eq!(entry.source_task, Some(id - 1));
+    assert_eq!(
+        entry.last_frame_path.as_deref(),
+        Some(Path::new("/library/frame.jpg"))
+    );
+    assert_eq!(
+        entry.joined_path.as_deref(),
+        Some(Path::new("/library/joined.mp4"))
+    );
+}

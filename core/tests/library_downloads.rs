@@ -319,6 +319,7 @@ fn entry_with(prompt: &str, remote: Option<&str>, created_at_ms: i64) -> TaskEnt
         last_frame_path: None,
         source_task: None,
         joined_path: None,
+        reported_model: None,
     }
 }
 

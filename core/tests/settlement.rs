@@ -97,6 +97,7 @@ async fn an_extension_keeps_its_reservation_and_the_settled_charge_read_after_su
     assert_eq!(entry.reserved_credits(), Some(175.0));
     assert_eq!(entry.settled_credits, Some(525.0));
     assert!(entry.settled_at_ms.is_some());
+    assert_eq!(entry.reported_model.as_deref(), Some("seedance2-5-extend"));
     assert!(!entry.settlement_pending());
     let remote = entry.remote_task_id.clone().unwrap();
     let fake_task = h

@@ -1,5 +1,6 @@
 //! Measuring a saved result for the output check: ffprobe reads the file's length, frame
-//! size and whether it has sound, and `output_check` compares them with the request.
+//! size and whether it has sound, and `output_check` compares them (and the model the
+//! service named at success) with the request.
 //!
 //! Owns only the measuring; the comparison and its wording are `output_check`'s. Without
 //! ffprobe (not installed, or the file unreadable) nothing is judged and nothing is
@@ -47,6 +48,6 @@ pub(crate) async fn check_with(
     Some(output_check::check(
         &Expected::of(&entry.request),
         &measured,
-        None,
+        entry.reported_model.as_deref(),
     ))
 }
