@@ -3,7 +3,7 @@
 //! service rewrites `creditsUsed` to the settled figure a few seconds after `success`.
 //!
 //! Owns the re-reads of such a task after success: a bounded number of `recordInfo` reads
-//! at the poll interval, until `creditsUsed` differs from the reservation, then one ledger
+//! at the poll interval (covering about a minute), until `creditsUsed` differs from the reservation, then one ledger
 //! write ([`crate::ledger::Ledger::record_settlement`]). It runs beside the download and
 //! never holds it up. Until the figure is recorded the spending cap counts the larger of
 //! the reservation and the estimated settlement; reads that never show a change leave the
@@ -18,10 +18,14 @@ use crate::api::{ApiError, TaskRecord, TaskStatus};
 use crate::ledger::{TaskEntry, TaskId};
 use crate::secret::ApiKey;
 
-/// `recordInfo` reads after success before the engine stops asking for this run. The
-/// docs say the settlement lands "a few seconds" after success; 20 reads at the default
-/// interval cover a minute.
+/// `recordInfo` reads after success before the engine stops asking for this run, at
+/// least: the docs say the settlement lands "a few seconds" after success; 20 reads at the
+/// default interval cover a minute.
 pub(crate) const SETTLEMENT_READS: u32 = 20;
+/// The reads cover at least this long whatever the poll interval (a script polling every
+/// 100 ms must not give up after 2 s), and at most [`SETTLEMENT_READS_MAX`] reads are made.
+pub(crate) const SETTLEMENT_WINDOW: Duration = Duration::from_secs(60);
+const SETTLEMENT_READS_MAX: u32 = 600;
 /// Between two reads, when no fixed poll interval is set.
 pub(crate) const SETTLEMENT_EVERY: Duration = Duration::from_secs(3);
 /// After a restart, tasks that finished this recently and are still unsettled are read
@@ -56,10 +60,11 @@ pub(crate) async fn read_settlement(shared: Arc<Shared>, id: TaskId, at_success:
     };
     let reservation = entry.reserved_credits();
     let every = shared.settings.poll_every.unwrap_or(SETTLEMENT_EVERY);
+    let reads = reads_for(every);
     let mut seen = at_success;
     let mut last_seen = at_success;
     let mut key: Option<ApiKey> = None;
-    for read in 0..=SETTLEMENT_READS {
+    for read in 0..=reads {
         if let Some(credits) = seen {
             last_seen = Some(credits);
             if shows_settlement(credits, reservation) {
@@ -67,7 +72,7 @@ pub(crate) async fn read_settlement(shared: Arc<Shared>, id: TaskId, at_success:
                 return;
             }
         }
-        if read == SETTLEMENT_READS {
+        if read == reads {
             break;
         }
         tokio::time::sleep(every).await;
@@ -101,6 +106,14 @@ pub(crate) async fn read_settlement(shared: Arc<Shared>, id: TaskId, at_success:
             "the settled charge was not seen after success; the cap keeps counting the larger figure"
         ),
     }
+}
+
+/// Reads made at interval `every`: [`SETTLEMENT_READS`], or more to cover
+/// [`SETTLEMENT_WINDOW`], never more than [`SETTLEMENT_READS_MAX`].
+fn reads_for(every: Duration) -> u32 {
+    let to_cover = SETTLEMENT_WINDOW.as_secs_f64() / every.as_secs_f64().max(0.001);
+    let to_cover = u32::try_from(to_cover.ceil() as u64).unwrap_or(u32::MAX);
+    to_cover.clamp(SETTLEMENT_READS, SETTLEMENT_READS_MAX)
 }
 
 async fn record(shared: &Arc<Shared>, id: TaskId, credits: f64) {
@@ -141,6 +154,14 @@ async fn read_record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_cover_a_minute_within_their_bounds() {
+        assert_eq!(reads_for(SETTLEMENT_EVERY), 20);
+        assert_eq!(reads_for(Duration::from_millis(100)), 600);
+        assert_eq!(reads_for(Duration::from_millis(1)), 600);
+        assert_eq!(reads_for(Duration::from_secs(10)), 20);
+    }
 
     #[test]
     fn only_a_figure_other_than_the_reservation_is_the_settlement() {
