@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use seedance_core::media::MediaKind;
-use seedance_core::model::{AspectRatio, Mode, ModelId, Resolution};
+use seedance_core::model::{AspectRatio, Catalog, Mode, ModelId, Resolution};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
 use std::path::PathBuf;
 
@@ -111,6 +111,45 @@ pub enum Command {
         #[arg(long)]
         clear: bool,
     },
+    /// Extend a finished task's clip: SECONDS of new footage following PROMPT
+    /// (seedance2-5-extend), then the joined clip (source + new footage, one file) in the
+    /// library. The source is sent as the service's link while it answers, else the library
+    /// copy is uploaded. Prints what it reserves now and about what it settles at; a charge
+    /// that settles higher than it reserves needs --yes.
+    Extend {
+        #[command(flatten)]
+        from: FromTaskArgs,
+        /// Seconds of new footage (4–30).
+        #[arg(long)]
+        seconds: u32,
+    },
+    /// Edit a finished task's clip (seedance2-5-edit): change what PROMPT says, keeping its
+    /// motion and length. Prints what it reserves now and about what it settles at; a
+    /// charge that settles higher than it reserves needs --yes.
+    Edit {
+        #[command(flatten)]
+        from: FromTaskArgs,
+    },
+    /// Continue a finished task from its last frame: a Seedance 2.5 keyframe task of SECONDS
+    /// following PROMPT, starting on the last frame saved in the library when the task
+    /// succeeded (uploaded, so it works after the service's 24-hour link has expired).
+    Continue {
+        #[command(flatten)]
+        from: FromTaskArgs,
+        /// Seconds of new footage.
+        #[arg(long)]
+        seconds: u32,
+    },
+    /// What support needs to check or refund one task (failed, stuck, unknown, or a result
+    /// unlike its request): ids, model, times, the service's code and message, credits
+    /// reserved and settled, the request (no key, no local paths) and the app version.
+    /// Printed as text (JSON with --json); --save also writes the JSON to FILE.
+    SupportPacket {
+        /// The local task number or the service's task id.
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+    },
     /// Manage the API key in the OS keychain. The key is never printed.
     Key {
         #[command(subcommand)]
@@ -148,6 +187,25 @@ pub struct GenerateArgs {
     pub follow: FollowArgs,
 }
 
+/// A new clip made from a finished task.
+#[derive(Debug, Args)]
+pub struct FromTaskArgs {
+    /// The finished task: its local number or the service's task id.
+    pub id: String,
+    /// What happens next (extend) or what to change (edit).
+    #[arg(long, short = 'p')]
+    pub prompt: String,
+    /// The source's resolution when omitted (when the model offers it).
+    #[arg(long, value_enum)]
+    pub resolution: Option<ResolutionArg>,
+    /// Go ahead although the charge settles higher than it reserves.
+    #[arg(long)]
+    pub yes: bool,
+    /// Poll every SECONDS instead of the adaptive schedule (for scripts and tests).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_every: Option<f64>,
+}
+
 #[derive(Debug, Args)]
 pub struct FollowArgs {
     /// Follow the task until it finishes and its video is downloaded.
@@ -160,14 +218,17 @@ pub struct FollowArgs {
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// What the video should show (up to 10,000 characters).
+    /// What the video should show (up to the model's limit: 10,000 characters for 2.0, 30,000 for 2.5).
     #[arg(long, short = 'p')]
     pub prompt: String,
-    #[arg(long, value_enum, default_value_t = ModelArg::Seedance20)]
-    pub model: ModelArg,
-    /// Length in seconds (4–15).
-    #[arg(long, default_value_t = 5)]
-    pub duration: u32,
+    /// A model id of the catalogue (`seedance-20`, `seedance2-fast`, `seedance2.0-mini`,
+    /// `seedance2-5`, `seedance2-5-extend`, `seedance2-5-edit`, ...).
+    #[arg(long, default_value = "seedance-20", value_parser = parse_model)]
+    pub model: ModelId,
+    /// Length in seconds (the model's range; 4–15 for the 2.0 family, 4–30 for 2.5);
+    /// the model's default when omitted. An edit takes none (it keeps its source's length).
+    #[arg(long)]
+    pub duration: Option<u32>,
     #[arg(long, value_enum, default_value_t = ResolutionArg::P720)]
     pub resolution: ResolutionArg,
     /// Frame shape; omitted, it follows the references (16:9 for text only).
@@ -197,8 +258,10 @@ pub struct RequestArgs {
 
 impl RequestArgs {
     pub fn to_request(&self) -> GenerationRequest {
-        let mut request = GenerationRequest::new(self.model.into(), self.prompt.clone());
-        request.duration_secs = self.duration;
+        let mut request = GenerationRequest::new(self.model, self.prompt.clone());
+        if let Some(duration) = self.duration {
+            request.duration_secs = duration;
+        }
         request.resolution = self.resolution.into();
         request.aspect_ratio = self.aspect_ratio.map(Into::into);
         request.mode = self.mode.map(Into::into);
@@ -236,24 +299,14 @@ fn reference_source(text: &str) -> ReferenceSource {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModelArg {
-    #[value(name = "seedance-20")]
-    Seedance20,
-    #[value(name = "seedance2-fast")]
-    Seedance2Fast,
-    #[value(name = "seedance2.0-mini")]
-    Seedance20Mini,
-}
-
-impl From<ModelArg> for ModelId {
-    fn from(value: ModelArg) -> Self {
-        match value {
-            ModelArg::Seedance20 => ModelId::Seedance20,
-            ModelArg::Seedance2Fast => ModelId::Seedance2Fast,
-            ModelArg::Seedance20Mini => ModelId::Seedance20Mini,
-        }
-    }
+/// A model id the catalogue knows (`core/catalog/models.json`), exactly as the service
+/// spells it.
+pub fn parse_model(text: &str) -> Result<ModelId, String> {
+    let catalog = Catalog::shipped();
+    catalog.id(text.trim()).ok_or_else(|| {
+        let known: Vec<&str> = catalog.ids().iter().map(|id| id.wire_id()).collect();
+        format!("unknown model; use one of: {}", known.join(", "))
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -1,7 +1,7 @@
 //! What each subcommand does, on top of the core: the same engine, ledger, library and
 //! keychain entry as the app. Maps every outcome to an [`Exit`] code.
 
-use crate::args::{Cli, Command, FollowArgs, GenerateArgs, KeyAction, RequestArgs};
+use crate::args::{Cli, Command, FollowArgs, FromTaskArgs, GenerateArgs, KeyAction, RequestArgs};
 use crate::output::Printer;
 use crate::Exit;
 use seedance_core::api::client::KeyCheck;
@@ -11,6 +11,7 @@ use seedance_core::engine::{
     Engine, EngineDeps, EngineEvent, EngineHandle, EngineSettings, EventSink, KeyState,
     ShutdownReport, SubmitRefusal,
 };
+use seedance_core::film::FfmpegCli;
 use seedance_core::guidance::{guidance_for, Category, Failure, Guidance};
 use seedance_core::keychain::{KeyStore, KeychainError, SystemKeychain, KEY_ENV};
 use seedance_core::ledger::{Ledger, ListQuery, LocalState, TaskEntry, TaskId, Verdict};
@@ -18,13 +19,19 @@ use seedance_core::library::{DiskProblem, Library};
 use seedance_core::request::{GenerationRequest, ReferenceSource};
 use seedance_core::secret::ApiKey;
 use seedance_core::settings::{self, Effective, Preferences};
-use seedance_core::{paths, pricing, validate};
+use seedance_core::support::SupportPacket;
+use seedance_core::{continuation, paths, pricing, validate};
 use serde_json::json;
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// How long a command that waits for a video also waits for its settled charge (the
+/// service rewrites it a few seconds after success; the engine reads it for about a
+/// minute).
+const SETTLEMENT_WAIT: Duration = Duration::from_secs(75);
 
 pub async fn run(cli: Cli) -> Exit {
     let printer = Printer { json: cli.json };
@@ -48,6 +55,14 @@ pub async fn run(cli: Cli) -> Exit {
             crate::takes::verdict(id, (!clear).then_some(Verdict::Rejected), &printer)
         }
         Command::Resume(follow) => resume(&follow, base_url, &printer).await,
+        Command::Extend { from, seconds } => {
+            made_from(MadeFrom::Extend { seconds }, &from, base_url, &printer).await
+        }
+        Command::Edit { from } => made_from(MadeFrom::Edit, &from, base_url, &printer).await,
+        Command::Continue { from, seconds } => {
+            made_from(MadeFrom::Continue { seconds }, &from, base_url, &printer).await
+        }
+        Command::SupportPacket { id, save } => support_packet(&id, save.as_deref(), &printer),
         Command::Retry {
             id,
             confirm_may_charge_twice,
@@ -656,6 +671,32 @@ impl Session {
         report
     }
 
+    /// After a download, waits (a bounded time) for the settled charge of a task whose
+    /// charge settles after success, so the history has it when the command ends. The
+    /// next run reads it again when this one does not see it.
+    async fn wait_for_settlement(&mut self, id: TaskId, printer: &Printer) -> Option<Stopped> {
+        let pending = |session: &Session| {
+            session
+                .entry(id)
+                .is_some_and(|e| e.state == LocalState::Downloaded && e.settlement_pending())
+        };
+        if !pending(self) {
+            return None;
+        }
+        if !printer.json {
+            eprintln!("task {id}: reading the settled charge");
+        }
+        let deadline = tokio::time::Instant::now() + SETTLEMENT_WAIT;
+        while pending(self) {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(Ok(Some(_))) => {}
+                Ok(Ok(None)) | Err(_) => break,
+                Ok(Err(why)) => return Some(why),
+            }
+        }
+        None
+    }
+
     /// Waits until task `id` is sent (or, with `wait`, finished), prints it, and maps its
     /// state to an exit code.
     async fn follow(mut self, id: TaskId, wait: bool, printer: &Printer) -> Exit {
@@ -687,6 +728,9 @@ impl Session {
                     break;
                 }
             }
+        }
+        if wait && stopped.is_none() {
+            stopped = self.wait_for_settlement(id, printer).await;
         }
         if let Some(Stopped::Interrupted) = stopped {
             eprintln!("Stopping (Ctrl-C).");
@@ -1150,5 +1194,262 @@ fn list(
             );
             Exit::Service
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// support packet
+
+/// Prints task `id`'s support packet (text, or its JSON with `--json`) and with `save`
+/// writes the JSON there too. Nothing is sent anywhere.
+fn support_packet(id: &str, save: Option<&std::path::Path>, printer: &Printer) -> Exit {
+    let ledger = match open_ledger(printer) {
+        Ok(ledger) => ledger,
+        Err(exit) => return exit,
+    };
+    let Some(entry) = find(&ledger, id) else {
+        printer.problem(
+            "task_not_found",
+            "No such task",
+            &format!("No task {id} in this computer's history. `seedance list` shows them."),
+            json!({}),
+        );
+        return Exit::Usage;
+    };
+    let history = ledger.history(entry.id).unwrap_or_default();
+    let packet = SupportPacket::of(&entry, &history, env!("CARGO_PKG_VERSION"));
+    if let Some(path) = save {
+        if let Err(error) = std::fs::write(path, packet.to_json() + "\n") {
+            printer.problem(
+                "unknown",
+                "The support packet could not be saved",
+                &format!(
+                    "{} could not be written ({error}). Choose another file with --save.",
+                    path.display()
+                ),
+                json!({}),
+            );
+            return Exit::Usage;
+        }
+        if !printer.json {
+            eprintln!("Saved to {}.", path.display());
+        }
+    }
+    if !printer.json && !SupportPacket::is_support_case(&entry) {
+        eprintln!(
+            "note: task {} is {} and its result matches the request; support packets are meant for failed, stuck or unknown tasks and mismatched results.",
+            entry.id, entry.state
+        );
+    }
+    printer.value(&serde_json::to_value(&packet).unwrap_or_default(), || {
+        packet.to_text()
+    });
+    Exit::Success
+}
+
+// ---------------------------------------------------------------------------------------
+// extend and edit
+
+/// What `made_from` makes of the finished task.
+#[derive(Debug, Clone, Copy)]
+enum MadeFrom {
+    Extend {
+        seconds: u32,
+    },
+    Edit,
+    /// From the saved last frame.
+    Continue {
+        seconds: u32,
+    },
+}
+
+/// Extends, edits or continues finished task `from.id`: builds the request from its video
+/// (or its saved last frame), shows what
+/// it reserves and settles at (refusing without `--yes` when the settled charge is larger),
+/// sends it, links it to its source, follows it to the library and, for an extension, joins
+/// source and new footage into one file recorded with the task.
+async fn made_from(
+    what: MadeFrom,
+    from: &FromTaskArgs,
+    base_url: Option<&str>,
+    printer: &Printer,
+) -> Exit {
+    match load_key(keys()).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return no_key(printer),
+        Err(error) => return keychain_problem(printer, &error),
+    }
+    let client = match client(base_url, printer) {
+        Ok(client) => client,
+        Err(exit) => return exit,
+    };
+    let follow = FollowArgs {
+        wait: true,
+        poll_every: from.poll_every,
+    };
+    let session = match Session::start(base_url, &follow, printer) {
+        Ok(session) => session,
+        Err(exit) => return exit,
+    };
+    let refuse = |category: &str, title: &str, message: String| {
+        printer.problem(category, title, &message, json!({}));
+        Exit::Usage
+    };
+    let Some(source) = find(&session.ledger, &from.id) else {
+        session.close().await;
+        return refuse(
+            "task_not_found",
+            "No such task",
+            format!(
+                "No task {} in this computer's history. `seedance list` shows them.",
+                from.id
+            ),
+        );
+    };
+    let resolution = from.resolution.map(Into::into);
+    let built = match what {
+        MadeFrom::Continue { seconds } => {
+            continuation::continue_request(&source, &from.prompt, seconds)
+        }
+        MadeFrom::Extend { seconds } => continuation::source_reference(&client, &source)
+            .await
+            .and_then(|reference| {
+                continuation::extend_request(&source, reference, &from.prompt, seconds, resolution)
+            }),
+        MadeFrom::Edit => continuation::source_reference(&client, &source)
+            .await
+            .and_then(|reference| {
+                continuation::edit_request(&source, reference, &from.prompt, resolution)
+            }),
+    };
+    let request = match built {
+        Ok(request) => request,
+        Err(error) => {
+            session.close().await;
+            return refuse(
+                "invalid_request",
+                "This task cannot be the source",
+                error.to_string(),
+            );
+        }
+    };
+    let validation = validate::validate(&request);
+    if !validation.is_valid() {
+        session.close().await;
+        printer.problem(
+            "invalid_request",
+            "The request cannot be sent as it is",
+            "Nothing was sent and no credits were used. Fix these first:",
+            json!({"problems": validation.problems, "warnings": validation.warnings}),
+        );
+        return Exit::Usage;
+    }
+    let estimate = match pricing::estimate(&request) {
+        Ok(estimate) => estimate,
+        Err(error) => {
+            session.close().await;
+            return refuse(
+                "invalid_request",
+                "No price for this request",
+                error.to_string(),
+            );
+        }
+    };
+    let label = pricing::format_button_label(&estimate);
+    if !printer.json {
+        eprintln!(
+            "This {}: {label}",
+            match what {
+                MadeFrom::Extend { .. } => "extension",
+                MadeFrom::Edit => "edit",
+                MadeFrom::Continue { .. } => "continuation",
+            }
+        );
+    }
+    let settles_higher = estimate
+        .settlement
+        .is_some_and(|s| s.credits > estimate.credits + 0.005);
+    if settles_higher && !from.yes {
+        session.close().await;
+        printer.problem(
+            "confirm_settlement",
+            "The charge settles higher than it reserves",
+            &format!(
+                "It {label}: the service charges the difference after success. Nothing was sent; add --yes to go ahead."
+            ),
+            json!({"estimate": estimate}),
+        );
+        return Exit::Usage;
+    }
+    let id = match session.engine.submit(request).await {
+        Ok(id) => id,
+        Err(refusal) => {
+            session.close().await;
+            return refusal_exit(printer, &refusal);
+        }
+    };
+    if let Err(error) = session.ledger.set_source(id, source.id) {
+        tracing::warn!(task = id, %error, "could not link the task to its source");
+    }
+    let ledger = session.ledger.clone();
+    let exit = session.follow(id, true, printer).await;
+    if exit != Exit::Success || !matches!(what, MadeFrom::Extend { .. }) {
+        return exit;
+    }
+    let exit = join(&ledger, &source, id, printer).await;
+    if let Err(error) = ledger.close_cleanly() {
+        tracing::warn!(%error, "no clean close recorded");
+    }
+    exit
+}
+
+/// Joins `source`'s video and extension `id`'s new footage into one file in the library
+/// and records it with the extension.
+async fn join(ledger: &Ledger, source: &TaskEntry, id: TaskId, printer: &Printer) -> Exit {
+    let Ok(extension) = ledger.get(id) else {
+        return Exit::Service;
+    };
+    let fail = |message: String| {
+        printer.problem(
+            "join_failed",
+            "The joined clip was not made",
+            &format!(
+                "{message} The new footage is in the library as it came (`seedance status {id}`)."
+            ),
+            json!({ "task_id": id }),
+        );
+        Exit::Library
+    };
+    let (Some(source_video), Some(new_footage)) = (
+        source.video_path.clone().filter(|p| p.is_file()),
+        extension.video_path.clone(),
+    ) else {
+        return fail(format!(
+            "Task {}'s video is not in the library folder to join with.",
+            source.id
+        ));
+    };
+    let tools = match FfmpegCli::locate(None) {
+        Ok(tools) => tools,
+        Err(error) => return fail(error.to_string()),
+    };
+    if !printer.json {
+        eprintln!(
+            "task {id}: joining task {}'s clip and the new footage",
+            source.id
+        );
+    }
+    match continuation::join_extension(&tools, &source_video, &new_footage).await {
+        Ok(joined) => {
+            if let Err(error) = ledger.set_joined(id, &joined) {
+                tracing::warn!(task = id, %error, "could not record the joined clip");
+            }
+            printer.value(
+                &json!({"ok": true, "task_id": id, "source_task": source.id, "joined_path": joined}),
+                || format!("  joined clip: {}", joined.display()),
+            );
+            Exit::Success
+        }
+        Err(error) => fail(error.to_string()),
     }
 }

@@ -59,6 +59,21 @@ impl Printer {
         } else if let Some(output) = &entry.output {
             println!("  video: {}", output.url);
         }
+        if let Some(credits) = credits_line(entry) {
+            println!("  credits: {credits}");
+        }
+        if let Some(mismatch) = entry.output_check.as_ref().and_then(|c| c.summary()) {
+            println!("  result check: {mismatch}");
+        }
+        if let Some(path) = &entry.last_frame_path {
+            println!("  last frame: {}", path.display());
+        }
+        if let Some(source) = entry.source_task {
+            println!("  made from task {source}");
+        }
+        if let Some(path) = &entry.joined_path {
+            println!("  joined clip: {}", path.display());
+        }
         if let Some(guidance) = guidance {
             println!("  {}: {}", guidance.title, guidance.explanation);
             if let Some(detail) = guidance.detail {
@@ -78,10 +93,37 @@ pub fn task_json(entry: &TaskEntry, guidance: Option<&Guidance>) -> Value {
         "model": entry.request.model.wire_id(),
         "estimate_credits": entry.estimate_credits,
         "service_credits": entry.service_credits,
+        "reserved_credits": entry.reserved_credits(),
+        "settled_credits": entry.settled_credits,
+        "settlement_pending": entry.settlement_pending(),
+        "output_check": entry.output_check,
+        "output_mismatch": entry.output_check.as_ref().and_then(|c| c.summary()),
+        "last_frame_path": entry.last_frame_path,
+        "source_task": entry.source_task,
+        "joined_path": entry.joined_path,
         "video_url": entry.output.as_ref().map(|o| o.url.clone()),
         "video_path": entry.video_path,
         "poster_path": entry.poster_path,
         "category": guidance.map(|g| g.category.as_str()),
         "guidance": guidance,
     })
+}
+
+/// "reserved 175, settled 525", "reserved 175, settles after success (not read yet)",
+/// or the reservation alone when it is final.
+fn credits_line(entry: &TaskEntry) -> Option<String> {
+    let reserved = entry.reserved_credits()?;
+    let reserved = format!("reserved {}", number(reserved));
+    Some(match entry.settled_credits {
+        Some(settled) => format!("{reserved}, settled {}", number(settled)),
+        None if entry.settlement_pending() => {
+            format!("{reserved}, settles after success (not read yet)")
+        }
+        None => reserved,
+    })
+}
+
+fn number(credits: f64) -> String {
+    let text = format!("{credits:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

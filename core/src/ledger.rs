@@ -34,6 +34,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod results;
 mod sequences;
 pub use sequences::{
     Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, Verdict,
@@ -54,8 +55,9 @@ pub const CLEAN_CLOSE_FILE: &str = "ledger.clean-close";
 /// Version 2 added the service each task was composed for, the creator's dismissal of a
 /// stuck task and the request fingerprint that catches a double submission. Version 3
 /// added the prompt library (`prompts::MIGRATE_PROMPT_LIBRARY`), version 4 sequences, take
-/// groups and verdicts (`sequences::MIGRATE_SEQUENCES`).
-pub const SCHEMA_VERSION: i64 = 4;
+/// groups and verdicts (`sequences::MIGRATE_SEQUENCES`), version 5 what happens after a
+/// task succeeds (`MIGRATE_TASK_RESULTS`).
+pub const SCHEMA_VERSION: i64 = 5;
 /// The last good copy of the ledger (SQLite's online backup), written at a clean close
 /// and from time to time while the app runs ([`Ledger::backup`]). When the ledger is
 /// found damaged, its rows are restored from here before the damaged file's own readable
@@ -203,6 +205,57 @@ pub struct TaskEntry {
     /// Order among `Queued` tasks (lower goes first); `None` once it leaves the queue.
     pub queue_position: Option<i64>,
     pub poll_count: i64,
+    /// What a spending cap counts for this task until the service has settled its
+    /// charge ([`crate::pricing::CreditEstimate::cap_credits`]); `None` when the model's
+    /// reservation is final. Set when the task is recorded.
+    #[serde(default)]
+    pub cap_credits: Option<f64>,
+    /// The service's `creditsUsed` once it reflected the settlement after success; from
+    /// then on the cap counts it.
+    #[serde(default)]
+    pub settled_credits: Option<f64>,
+    /// When the settled figure was read.
+    #[serde(default)]
+    pub settled_at_ms: Option<i64>,
+    /// The saved video compared with the request, once checked.
+    #[serde(default)]
+    pub output_check: Option<crate::output_check::OutputCheck>,
+    /// The local copy of the result's last frame, saved at success (the 2.5 family's
+    /// link expires after 24 hours).
+    #[serde(default)]
+    pub last_frame_path: Option<PathBuf>,
+    /// The finished task this one was made from (the clip it extends or edits, or whose
+    /// last frame it continues from).
+    #[serde(default)]
+    pub source_task: Option<TaskId>,
+    /// For an extension: the joined clip (source then new footage) in the library.
+    #[serde(default)]
+    pub joined_path: Option<PathBuf>,
+    /// The `model` the service's success answer named (informational: the output check
+    /// compares it with the model sent).
+    #[serde(default)]
+    pub reported_model: Option<String>,
+}
+
+impl TaskEntry {
+    /// The model settles this task's charge after success (its `creditsUsed` is
+    /// rewritten then).
+    pub fn settles_after_success(&self) -> bool {
+        self.cap_credits.is_some()
+    }
+
+    /// Succeeded, settles after success, and the settled figure has not been read yet.
+    pub fn settlement_pending(&self) -> bool {
+        self.settles_after_success()
+            && self.settled_credits.is_none()
+            && matches!(self.state, LocalState::Succeeded | LocalState::Downloaded)
+    }
+
+    /// What the service reserved at submission: `creditsUsed` as reported while the task
+    /// ran, else the estimate.
+    pub fn reserved_credits(&self) -> Option<f64> {
+        self.service_credits.or(self.estimate_credits)
+    }
 }
 
 /// What a gallery card needs, without the full request.
@@ -239,6 +292,28 @@ pub struct TaskSummary {
     /// events (the ledger alone does not know the running service or the key's state).
     #[serde(default)]
     pub waiting_for: Option<TaskWait>,
+    /// Credits reserved at submission ([`TaskEntry::reserved_credits`]).
+    #[serde(default)]
+    pub reserved_credits: Option<f64>,
+    /// The settled charge once read after success ([`TaskEntry::settled_credits`]).
+    #[serde(default)]
+    pub settled_credits: Option<f64>,
+    /// The charge settles after success and has not been read settled yet.
+    #[serde(default)]
+    pub settlement_pending: bool,
+    /// How the saved file differs from the request, in one line ("Asked for 1080p, with
+    /// audio, got 720p, without audio."); `None` when it matches or was not checked.
+    #[serde(default)]
+    pub output_mismatch: Option<String>,
+    /// See [`TaskEntry::last_frame_path`].
+    #[serde(default)]
+    pub last_frame_path: Option<PathBuf>,
+    /// See [`TaskEntry::source_task`].
+    #[serde(default)]
+    pub source_task: Option<TaskId>,
+    /// See [`TaskEntry::joined_path`].
+    #[serde(default)]
+    pub joined_path: Option<PathBuf>,
 }
 
 /// Why a task that could move does not, as the engine sees it now. Shown on the task
@@ -993,9 +1068,16 @@ impl Ledger {
         let tx = conn.transaction()?;
         let current = load_entry(&tx, id)?;
         let from = current.state;
+        // A charge that settles after success: `creditsUsed` read at or after success may
+        // already be the settled figure, so it is never taken as the reservation (the one
+        // read before stays; without one, the estimate stands for it) and the settlement is
+        // recorded apart ([`Ledger::record_settlement`]).
+        let keeps_reservation =
+            current.settles_after_success() && record.status == TaskStatus::Success;
         let credits_changed = record.credits_used.is_some()
             && record.credits_used != current.service_credits
-            && from != LocalState::Failed;
+            && from != LocalState::Failed
+            && !keeps_reservation;
         if !(from.is_polled() || matches!(from, LocalState::Succeeded | LocalState::Downloaded)) {
             return Ok(None);
         }
@@ -1031,8 +1113,8 @@ impl Ledger {
                     };
                     tx.execute(
                         "UPDATE tasks SET state = 'succeeded', output = ?2, completed_at_ms = ?3,
-                            updated_at_ms = ?4 WHERE id = ?1",
-                        params![id, output, completed, now_ms],
+                            updated_at_ms = ?4, reported_model = ?5 WHERE id = ?1",
+                        params![id, output, completed, now_ms, record.model],
                     )?;
                 }
                 LocalState::Failed => {
@@ -1220,7 +1302,11 @@ impl Ledger {
                 json_extract(output, '$.url'), json_extract(failure, '$.category'),
                 estimate_credits, retry_of,
                 (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id),
-                service, dismissed_at_ms IS NOT NULL
+                service, dismissed_at_ms IS NOT NULL,
+                COALESCE(service_credits, estimate_credits), settled_credits,
+                cap_credits IS NOT NULL AND settled_credits IS NULL
+                    AND state IN ('succeeded', 'downloaded'),
+                output_check, last_frame_path, source_task_id, joined_path
              FROM tasks {filter}
              ORDER BY created_at_ms DESC, id DESC LIMIT {limit} OFFSET {}",
             query.offset
@@ -1250,6 +1336,18 @@ impl Ledger {
                     service: row.get(15)?,
                     dismissed: row.get(16)?,
                     waiting_for: None,
+                    reserved_credits: row.get(17)?,
+                    settled_credits: row.get(18)?,
+                    settlement_pending: row.get(19)?,
+                    output_mismatch: row
+                        .get::<_, Option<String>>(20)?
+                        .and_then(|json| {
+                            serde_json::from_str::<crate::output_check::OutputCheck>(&json).ok()
+                        })
+                        .and_then(|check| check.summary()),
+                    last_frame_path: row.get::<_, Option<String>>(21)?.map(PathBuf::from),
+                    source_task: row.get(22)?,
+                    joined_path: row.get::<_, Option<String>>(23)?.map(PathBuf::from),
                 },
             ))
         })?;
@@ -1341,13 +1439,14 @@ impl Ledger {
         })
     }
 
-    /// Credits reserved by submissions since `since_ms`: the service's figure when known,
-    /// else the estimate. Failed, cancelled and never-sent tasks count nothing (failures
+    /// Credits reserved by submissions since `since_ms`: the settled charge once read,
+    /// else the service's figure when known, else the estimate. Failed, cancelled and never-sent tasks count nothing (failures
     /// are refunded); a submission whose outcome is unknown counts, to be safe.
     pub fn reserved_credits_since(&self, since_ms: i64) -> Result<f64, LedgerError> {
         let conn = self.reader();
         let total: Option<f64> = conn.query_row(
-            "SELECT sum(COALESCE(service_credits, estimate_credits, 0)) FROM tasks
+            "SELECT sum(COALESCE(settled_credits, service_credits, estimate_credits, 0))
+             FROM tasks
              WHERE COALESCE(submitted_at_ms, submit_started_at_ms) >= ?1
                AND state NOT IN ('failed', 'cancelled', 'draft', 'queued')",
             [since_ms],
@@ -1358,7 +1457,9 @@ impl Ledger {
 
     /// What a spending cap counts since `since_ms`: the credits reserved by submissions
     /// (as [`Ledger::reserved_credits_since`]) and the estimates of tasks still in the
-    /// local queue, which reserve them when sent. Read in one statement: with two reads
+    /// local queue, which reserve them when sent. A task whose charge settles after
+    /// success counts its [`TaskEntry::cap_credits`] until the settled figure is read,
+    /// then that figure. Read in one statement: with two reads
     /// a task sent in between would count twice (or not at all).
     pub fn cap_credits_since(&self, since_ms: i64) -> Result<CapCredits, LedgerError> {
         let conn = self.reader();
@@ -1366,8 +1467,10 @@ impl Ledger {
             "SELECT
                sum(CASE WHEN state NOT IN ('failed', 'cancelled', 'draft', 'queued')
                          AND COALESCE(submitted_at_ms, submit_started_at_ms) >= ?1
-                        THEN COALESCE(service_credits, estimate_credits, 0) END),
-               sum(CASE WHEN state = 'queued' THEN COALESCE(estimate_credits, 0) END)
+                        THEN COALESCE(settled_credits, cap_credits, service_credits,
+                                      estimate_credits, 0) END),
+               sum(CASE WHEN state = 'queued'
+                        THEN COALESCE(cap_credits, estimate_credits, 0) END)
              FROM tasks",
             [since_ms],
             |row| Ok((row.get(0)?, row.get(1)?)),
@@ -1609,8 +1712,8 @@ fn insert_task(
     tx.execute(
         "INSERT INTO tasks (request, prompt, model, resolution, duration_secs, state,
             retry_of, estimate_credits, created_at_ms, updated_at_ms, queue_position,
-            service, fingerprint)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
+            service, fingerprint, cap_credits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)",
         params![
             request_json,
             request.prompt,
@@ -1624,6 +1727,7 @@ fn insert_task(
             position,
             task.service,
             fingerprint,
+            results::cap_credits_for(request),
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -1889,8 +1993,11 @@ const ROW_COLUMNS_V1: &str = "id, request, prompt, model, resolution, duration_s
     video_path, poster_path, created_at_ms, submit_started_at_ms, submitted_at_ms,
     updated_at_ms, completed_at_ms, queue_position, poll_count, last_polled_at_ms";
 const ROW_COLUMNS_V2_EXTRA: &str = "service, dismissed_at_ms, fingerprint";
+const ROW_COLUMNS_RESULTS: &str = "cap_credits, settled_credits, settled_at_ms, output_check,
+    last_frame_path, source_task_id, joined_path, reported_model";
 const ROW_COLUMN_COUNT_V1: usize = 24;
-const ROW_COLUMN_COUNT: usize = 27;
+const ROW_COLUMN_COUNT_V2: usize = 27;
+const ROW_COLUMN_COUNT: usize = 35;
 
 /// Ids probed one by one in a damaged file at most (a row-by-row read survives damaged
 /// pages that a full scan stops at).
@@ -1922,7 +2029,7 @@ fn restore_rows(conn: &mut Connection, backup: &Path, damaged: &Path) -> Option<
     let mut recovered = RecoveredRows::default();
     let marks: Vec<String> = (1..=ROW_COLUMN_COUNT).map(|n| format!("?{n}")).collect();
     let insert = format!(
-        "INSERT OR REPLACE INTO tasks ({ROW_COLUMNS_V1}, {ROW_COLUMNS_V2_EXTRA}) VALUES ({})",
+        "INSERT OR REPLACE INTO tasks ({ROW_COLUMNS_V1}, {ROW_COLUMNS_V2_EXTRA}, {ROW_COLUMNS_RESULTS}) VALUES ({})",
         marks.join(", ")
     );
     let now = system_now_ms();
@@ -1983,15 +2090,22 @@ fn read_rows(path: &Path, probe: bool) -> Vec<StoredRow> {
     let has_v2 = conn
         .prepare("SELECT service, dismissed_at_ms, fingerprint FROM tasks LIMIT 0")
         .is_ok();
-    let columns = if has_v2 {
-        format!("{ROW_COLUMNS_V1}, {ROW_COLUMNS_V2_EXTRA}")
+    let has_results = has_v2
+        && conn
+            .prepare(&format!("SELECT {ROW_COLUMNS_RESULTS} FROM tasks LIMIT 0"))
+            .is_ok();
+    let (columns, width) = if has_results {
+        (
+            format!("{ROW_COLUMNS_V1}, {ROW_COLUMNS_V2_EXTRA}, {ROW_COLUMNS_RESULTS}"),
+            ROW_COLUMN_COUNT,
+        )
+    } else if has_v2 {
+        (
+            format!("{ROW_COLUMNS_V1}, {ROW_COLUMNS_V2_EXTRA}"),
+            ROW_COLUMN_COUNT_V2,
+        )
     } else {
-        ROW_COLUMNS_V1.to_owned()
-    };
-    let width = if has_v2 {
-        ROW_COLUMN_COUNT
-    } else {
-        ROW_COLUMN_COUNT_V1
+        (ROW_COLUMNS_V1.to_owned(), ROW_COLUMN_COUNT_V1)
     };
     let decode = |row: &Row<'_>| -> rusqlite::Result<Vec<rusqlite::types::Value>> {
         let mut values = Vec::with_capacity(ROW_COLUMN_COUNT);
@@ -2312,6 +2426,25 @@ ALTER TABLE tasks ADD COLUMN dismissed_at_ms INTEGER;
 ALTER TABLE tasks ADD COLUMN fingerprint TEXT;
 ";
 
+/// Version 4 → 5: what happens after a task succeeds. `cap_credits` is what a spending cap
+/// counts for a task whose charge settles after success until it has (`NULL`: the
+/// reservation is final); `settled_credits`/`settled_at_ms` the service's settled
+/// `creditsUsed` and when it was read; `output_check` the comparison of the saved file
+/// with the request (JSON); `last_frame_path` the local copy of the last frame, saved at
+/// success (2.5's link expires); `source_task_id` the task a clip was made from (extend,
+/// edit, continue from last frame), `joined_path` an extension's joined clip and
+/// `reported_model` the model the service named in its success answer.
+const MIGRATE_TASK_RESULTS: &str = "
+ALTER TABLE tasks ADD COLUMN cap_credits REAL;
+ALTER TABLE tasks ADD COLUMN settled_credits REAL;
+ALTER TABLE tasks ADD COLUMN settled_at_ms INTEGER;
+ALTER TABLE tasks ADD COLUMN output_check TEXT;
+ALTER TABLE tasks ADD COLUMN last_frame_path TEXT;
+ALTER TABLE tasks ADD COLUMN source_task_id INTEGER;
+ALTER TABLE tasks ADD COLUMN joined_path TEXT;
+ALTER TABLE tasks ADD COLUMN reported_model TEXT;
+";
+
 /// A fresh file is version 1 with every migration applied, so a new ledger and an
 /// upgraded one are the same schema by construction.
 fn create_schema(conn: &mut Connection) -> Result<(), LedgerError> {
@@ -2332,6 +2465,7 @@ fn migration_steps(tx: &Transaction<'_>, from: i64) -> Result<(), LedgerError> {
             1 => tx.execute_batch(MIGRATE_1_TO_2)?,
             2 => tx.execute_batch(prompts::MIGRATE_PROMPT_LIBRARY)?,
             3 => tx.execute_batch(sequences::MIGRATE_SEQUENCES)?,
+            4 => tx.execute_batch(MIGRATE_TASK_RESULTS)?,
             _ => {}
         }
     }
@@ -2357,7 +2491,8 @@ const ENTRY_COLUMNS: &str = "id, request, state, remote_task_id, retry_of, estim
     service_credits, output, failure, error_raw, video_path, poster_path, created_at_ms,
     submitted_at_ms, updated_at_ms, completed_at_ms, queue_position, poll_count,
     (SELECT MAX(r.id) FROM tasks AS r WHERE r.retry_of = tasks.id), service,
-    dismissed_at_ms IS NOT NULL";
+    dismissed_at_ms IS NOT NULL, cap_credits, settled_credits, settled_at_ms, output_check,
+    last_frame_path, source_task_id, joined_path, reported_model";
 
 struct RawEntry {
     id: TaskId,
@@ -2381,6 +2516,14 @@ struct RawEntry {
     retried_as: Option<TaskId>,
     service: Option<String>,
     dismissed: bool,
+    cap_credits: Option<f64>,
+    settled_credits: Option<f64>,
+    settled_at_ms: Option<i64>,
+    output_check: Option<String>,
+    last_frame_path: Option<String>,
+    source_task: Option<TaskId>,
+    joined_path: Option<String>,
+    reported_model: Option<String>,
 }
 
 impl RawEntry {
@@ -2407,6 +2550,14 @@ impl RawEntry {
             retried_as: row.get(18)?,
             service: row.get(19)?,
             dismissed: row.get(20)?,
+            cap_credits: row.get(21)?,
+            settled_credits: row.get(22)?,
+            settled_at_ms: row.get(23)?,
+            output_check: row.get(24)?,
+            last_frame_path: row.get(25)?,
+            source_task: row.get(26)?,
+            joined_path: row.get(27)?,
+            reported_model: row.get(28)?,
         })
     }
 
@@ -2443,6 +2594,17 @@ impl RawEntry {
             completed_at_ms: self.completed_at_ms,
             queue_position: self.queue_position,
             poll_count: self.poll_count,
+            cap_credits: self.cap_credits,
+            settled_credits: self.settled_credits,
+            settled_at_ms: self.settled_at_ms,
+            output_check: self
+                .output_check
+                .map(|c| from_json(id, "output_check", &c))
+                .transpose()?,
+            last_frame_path: self.last_frame_path.map(PathBuf::from),
+            source_task: self.source_task,
+            joined_path: self.joined_path.map(PathBuf::from),
+            reported_model: self.reported_model,
         })
     }
 }

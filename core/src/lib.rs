@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod continuation;
 pub mod engine;
 pub mod files;
 pub mod film;

@@ -171,6 +171,9 @@ impl Library {
     /// the library. Returns the final paths; the poster is `None` when the task has no
     /// last frame or its URL has expired (the 2.5 family's last frame lives 24 h).
     ///
+    /// The last frame is fetched first: its link may expire (or run out of downloads)
+    /// while a large video arrives, and the video's link does not.
+    ///
     /// Idempotent and resumable: a file already under its final name is complete and is
     /// not fetched again; an existing `.partial` is continued with `Range`. On error the
     /// `.partial` is kept for the next try and nothing carries a final name.
@@ -184,35 +187,65 @@ impl Library {
             .output
             .as_ref()
             .ok_or(LibraryError::NoResult { id: entry.id })?;
-        let (video, poster) = self.paths_for(entry);
+        let (video, _) = self.paths_for(entry);
+        let poster = self.save_last_frame(client, entry, progress).await?;
+        self.fetch(client, &output.url, &video, ResultFile::Video, progress)
+            .await?;
+        Ok((video, poster))
+    }
+
+    /// Whether the result's last frame is a signed link that expires (the 2.5 family's,
+    /// service-api §12.4): its query names an expiry (`X-Tos-Expires`, `X-Amz-Expires`,
+    /// `Expires`). Such a frame is saved at success even when videos are not downloaded
+    /// automatically.
+    pub fn last_frame_expires(entry_output: &crate::api::OutputItem) -> bool {
+        entry_output
+            .last_frame_image
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .is_some_and(|u| {
+                u.query_pairs()
+                    .any(|(key, _)| key.to_ascii_lowercase().ends_with("expires"))
+            })
+    }
+
+    /// Saves the result's last frame alone into the library (at once, when the task
+    /// succeeds: the 2.5 family's link expires after 24 hours and serves a limited number
+    /// of downloads). `None` when the task has no last frame or its link is gone (403,
+    /// 404, 410); a file already saved is not fetched again.
+    pub async fn save_last_frame(
+        &self,
+        client: &ApiClient,
+        entry: &TaskEntry,
+        progress: &(dyn Fn(DownloadProgress) + Send + Sync),
+    ) -> Result<Option<PathBuf>, LibraryError> {
+        let Some(url) = entry
+            .output
+            .as_ref()
+            .and_then(|o| o.last_frame_image.as_deref())
+        else {
+            return Ok(None);
+        };
+        let (_, poster) = self.paths_for(entry);
         tokio::fs::create_dir_all(&self.root)
             .await
             .map_err(|e| self.disk_error(&self.root, e))?;
-
-        self.fetch(client, &output.url, &video, ResultFile::Video, progress)
-            .await?;
-        let poster = match output.last_frame_image.as_deref() {
-            None => None,
-            Some(url) => {
-                match self
-                    .fetch(client, url, &poster, ResultFile::LastFrame, progress)
-                    .await
-                {
-                    Ok(()) => Some(poster),
-                    // Gone for good (an expired signed URL): the video is what matters.
-                    Err(LibraryError::Download {
-                        error:
-                            ApiError::Http {
-                                status: 403 | 404 | 410,
-                                ..
-                            },
+        match self
+            .fetch(client, url, &poster, ResultFile::LastFrame, progress)
+            .await
+        {
+            Ok(()) => Ok(Some(poster)),
+            // Gone for good (an expired signed URL): the video is what matters.
+            Err(LibraryError::Download {
+                error:
+                    ApiError::Http {
+                        status: 403 | 404 | 410,
                         ..
-                    }) => None,
-                    Err(e) => return Err(e),
-                }
-            }
-        };
-        Ok((video, poster))
+                    },
+                ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn fetch(
@@ -432,6 +465,25 @@ fn url_extension(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_signed_last_frame_link_with_an_expiry_expires() {
+        let item = |frame: Option<&str>| crate::api::OutputItem {
+            url: "https://static.kinovi.ai/videos/a.mp4".into(),
+            width: None,
+            height: None,
+            media_type: None,
+            seed: None,
+            last_frame_image: frame.map(str::to_owned),
+        };
+        assert!(Library::last_frame_expires(&item(Some(
+            "https://ark.tos-cn-beijing.volces.com/x/cgt.jpeg?X-Tos-Algorithm=a&X-Tos-Expires=86400&X-Tos-Signature=s"
+        ))));
+        assert!(!Library::last_frame_expires(&item(Some(
+            "https://static.kinovi.ai/videos/a_lastframe.png"
+        ))));
+        assert!(!Library::last_frame_expires(&item(None)));
+    }
 
     #[test]
     fn slug_keeps_words_and_scripts_and_drops_punctuation() {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Resolution;
+use crate::request::GenerationRequest;
 
 /// What was measured in a saved result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -32,6 +33,31 @@ pub struct Expected {
     pub audio: bool,
     /// The model's wire id as sent.
     pub model: String,
+}
+
+impl Expected {
+    /// What `request` should give: its duration (the source's length for a model that
+    /// takes none, an edit; the new footage for an extension), resolution, audio switch
+    /// and model.
+    pub fn of(request: &GenerationRequest) -> Expected {
+        let takes_duration = request
+            .model
+            .spec()
+            .is_none_or(|spec| spec.takes_duration());
+        let duration = if takes_duration {
+            Some(Duration::from_secs(u64::from(
+                request.effective_duration_secs(),
+            )))
+        } else {
+            request.source_video_ms().map(Duration::from_millis)
+        };
+        Expected {
+            duration: duration.filter(|d| !d.is_zero()),
+            resolution: request.resolution,
+            audio: request.generate_audio,
+            model: request.model.wire_id().to_owned(),
+        }
+    }
 }
 
 /// One difference between the request and the result.

@@ -38,10 +38,17 @@ pub struct SupportPacket {
     pub service_error_message: Option<String>,
     /// How the app read the failure (its guidance category and title).
     pub app_reading: Option<String>,
+    /// What the service reserved at submission (its `creditsUsed` while the task ran,
+    /// else the app's estimate).
     pub credits_reserved: Option<f64>,
-    /// `creditsUsed` as the service last reported it (kept after a refund, which the docs
-    /// say does not change it).
+    /// `creditsUsed` as the service reported it while the task ran (kept after a refund,
+    /// which the docs say does not change it).
     pub credits_reported_by_service: Option<f64>,
+    /// The charge the service settled at after success (2.5 reference-video, Extend and
+    /// Edit tasks), once read.
+    pub credits_settled: Option<f64>,
+    /// The charge settles after success and the settled figure was not read.
+    pub settlement_pending: bool,
     /// What the app told the creator about their credits (refunded, never charged, unknown).
     pub credits_outcome: Option<String>,
     /// The request as sent, without the prompt's local references.
@@ -160,8 +167,10 @@ impl SupportPacket {
                 .as_ref()
                 .map(|e| crate::redact::redact_text(&e.message, &[])),
             app_reading,
-            credits_reserved: entry.estimate_credits,
+            credits_reserved: entry.reserved_credits(),
             credits_reported_by_service: entry.service_credits,
+            credits_settled: entry.settled_credits,
+            settlement_pending: entry.settlement_pending(),
             credits_outcome,
             request: request_json(entry),
             output_check: output_check.map(str::to_owned),
@@ -178,6 +187,21 @@ impl SupportPacket {
                 })
                 .collect(),
         }
+    }
+
+    /// The packet of `entry` with its own output check (the line kept after download).
+    pub fn of(entry: &TaskEntry, history: &[HistoryEntry], app_version: &str) -> SupportPacket {
+        let mismatch = entry.output_check.as_ref().and_then(|c| c.summary());
+        SupportPacket::build(entry, mismatch.as_deref(), history, app_version)
+    }
+
+    /// Whether the window (or the CLI) should offer this packet: a failed, stuck,
+    /// unknown or vanished task, or a result that does not match its request.
+    pub fn is_support_case(entry: &TaskEntry) -> bool {
+        is_support_case(
+            entry.state,
+            entry.output_check.as_ref().is_some_and(|c| !c.is_match()),
+        )
     }
 
     /// Pretty JSON, for the file saved beside the message.
@@ -211,6 +235,14 @@ impl SupportPacket {
         fact(
             "creditsUsed reported by the service",
             self.credits_reported_by_service.map(|c| c.to_string()),
+        );
+        fact(
+            "Credits settled after success",
+            match (self.credits_settled, self.settlement_pending) {
+                (Some(c), _) => Some(c.to_string()),
+                (None, true) => Some("not read yet".to_owned()),
+                (None, false) => None,
+            },
         );
         fact("Credits", self.credits_outcome.clone());
         fact("Result check", self.output_check.clone());
@@ -290,6 +322,14 @@ mod tests {
             completed_at_ms: Some(1_795_000_100_000),
             queue_position: None,
             poll_count: 9,
+            cap_credits: None,
+            settled_credits: None,
+            settled_at_ms: None,
+            output_check: None,
+            last_frame_path: None,
+            source_task: None,
+            joined_path: None,
+            reported_model: None,
         }
     }
 
@@ -335,6 +375,42 @@ mod tests {
         assert!(packet.credits_outcome.is_some(), "{packet:?}");
         assert_eq!(packet.created, "2026-11-18T11:06:40Z");
         assert_eq!(packet.history.len(), 1);
+    }
+
+    #[test]
+    fn a_mismatched_settled_result_carries_its_check_line_and_both_charges() {
+        use crate::output_check::{Mismatch, OutputCheck};
+        let mut entry = failed_entry();
+        entry.state = LocalState::Downloaded;
+        entry.failure = None;
+        entry.error_raw = None;
+        entry.service_credits = Some(175.0);
+        entry.cap_credits = Some(525.0);
+        entry.settled_credits = Some(525.0);
+        entry.output_check = Some(OutputCheck {
+            mismatches: vec![Mismatch::Audio { asked: true }],
+        });
+        assert!(SupportPacket::is_support_case(&entry));
+        let packet = SupportPacket::of(&entry, &[], "0.1.0");
+        assert_eq!(
+            packet.output_check.as_deref(),
+            Some("Asked for with audio, got without audio.")
+        );
+        assert_eq!(
+            (packet.credits_reserved, packet.credits_settled),
+            (Some(175.0), Some(525.0))
+        );
+        let text = packet.to_text();
+        assert!(
+            text.contains("Credits settled after success: 525"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Result check: Asked for with audio"),
+            "{text}"
+        );
+        entry.output_check = Some(OutputCheck::default());
+        assert!(!SupportPacket::is_support_case(&entry));
     }
 
     #[test]

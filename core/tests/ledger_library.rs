@@ -311,7 +311,9 @@ fn spend_is_reserved_settled_refunded_and_held_per_day_and_model() {
     let b = f.sent(ModelId::Seedance20, "b", 100.0, T0 + 1_000);
     f.finish(b, TaskStatus::Fail, None);
     let c = f.sent(ModelId::Seedance25Extend, "c", 175.0, T0 + 2_000);
-    f.finish(c, TaskStatus::Success, Some(525.0));
+    f.finish(c, TaskStatus::Success, Some(175.0));
+    // The settled charge is read after success and kept beside the reservation.
+    assert!(f.ledger.record_settlement(c, 525.0, T0 + 3_000).unwrap());
     // Day 2: one still generating, one refused by a 402 before anything was reserved,
     // and one never sent.
     let d = f.sent(ModelId::Seedance20, "d", 300.0, T0 + DAY_MS);

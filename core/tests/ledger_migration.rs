@@ -122,7 +122,7 @@ fn a_version_one_file_is_upgraded_in_place_keeping_every_row() {
     write_v1(dir.path());
     let (ledger, report) = Ledger::open(dir.path()).unwrap();
     assert_eq!(report.migrated, Some((1, SCHEMA_VERSION)));
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     // Every step ran: the sequence tables of version 4 are there and usable.
     assert!(ledger.sequences().unwrap().is_empty());
     let sequence = ledger.create_sequence("after the upgrade").unwrap();

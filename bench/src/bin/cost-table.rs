@@ -455,7 +455,12 @@ fn main() -> ExitCode {
          Extend and Edit **settle after success**: `(the reference videos' seconds, up to 30, + \
          duration) × rate` for 2.5 and Extend, `2 × the source's seconds (up to 30) × rate` for \
          Edit (which reserves 15 s), so the final charge can be higher (or, for an edit, lower) \
-         than the reservation. The Generate button then shows both.\n\n",
+         than the reservation. The Generate button then shows both \
+         (`seedance extend`/`edit` print them and ask for `--yes` when the settled figure is \
+         larger). The engine reads the task again after success until `creditsUsed` shows the \
+         settled figure and keeps it beside the reservation in the history (`seedance status`, \
+         `list --json`, the support packet); the spending cap counts the larger of the \
+         reservation and the estimated settlement until then, and the settled figure after.\n\n",
     );
     out.push_str(&format!(
         "Catalogue `{}` ({}).\n\n",

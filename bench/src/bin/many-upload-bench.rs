@@ -261,7 +261,10 @@ async fn run(args: Args) -> Result<(), String> {
     for run in 0..args.runs {
         let (engine_s, curl_s) = if run % 2 == 0 {
             let e = engine_run(&base_url, &files).await?;
-            (e, curl_run(&http, &base_url, &files, args.curl_parallel).await?)
+            (
+                e,
+                curl_run(&http, &base_url, &files, args.curl_parallel).await?,
+            )
         } else {
             let c = curl_run(&http, &base_url, &files, args.curl_parallel).await?;
             (engine_run(&base_url, &files).await?, c)

@@ -41,6 +41,20 @@ pub struct DownloadOutcome {
 }
 
 impl ApiClient {
+    /// Whether a result file at `url` can still be fetched (a HEAD answered 2xx), without
+    /// the key. `false` for an expired or removed file and for a URL this client refuses;
+    /// a network failure also reads as `false`, so the caller falls back to its local copy.
+    pub async fn is_reachable(&self, url: &str) -> bool {
+        let Ok(url) = check_transfer_url(url) else {
+            return false;
+        };
+        let deadline = Instant::now() + self.config.request_timeout;
+        match timeout_at(deadline, self.http.head(url).send()).await {
+            Ok(Ok(response)) => response.status().is_success(),
+            _ => false,
+        }
+    }
+
     /// PUTs the file at `path` to the signed `target.upload_url`, streamed from disk in
     /// fixed chunks (memory does not grow with the file) with an exact Content-Length and
     /// no `Authorization` header. Fails with a `Timeout` when no byte moves for

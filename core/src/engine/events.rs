@@ -116,5 +116,12 @@ pub fn summary_of(entry: &TaskEntry) -> TaskSummary {
         service: entry.service.clone(),
         dismissed: entry.dismissed,
         waiting_for: None,
+        reserved_credits: entry.reserved_credits(),
+        settled_credits: entry.settled_credits,
+        settlement_pending: entry.settlement_pending(),
+        output_mismatch: entry.output_check.as_ref().and_then(|c| c.summary()),
+        last_frame_path: entry.last_frame_path.clone(),
+        source_task: entry.source_task,
+        joined_path: entry.joined_path.clone(),
     }
 }

@@ -25,7 +25,9 @@
 
 mod cap;
 mod events;
+mod result_check;
 mod scheduler;
+mod settle;
 mod submit;
 mod takes;
 
@@ -104,6 +106,9 @@ pub struct EngineSettings {
     pub stuck_poll_every: Duration,
     /// How often the ledger's last good copy is refreshed while tasks change.
     pub backup_every: Duration,
+    /// Compare each saved video with its request (ffprobe, when installed) and keep the
+    /// result with the task.
+    pub check_outputs: bool,
 }
 
 impl Default for EngineSettings {
@@ -121,6 +126,7 @@ impl Default for EngineSettings {
             stuck_after: None,
             stuck_poll_every: Duration::from_secs(60),
             backup_every: Duration::from_secs(5 * 60),
+            check_outputs: true,
         }
     }
 }
@@ -962,7 +968,9 @@ impl EngineHandle {
             let _serial = self.inner.submit_lock.lock().await;
             if let Some(cap) = shared.settings.spending_cap {
                 let now = shared.clock.now_ms();
-                let needed = estimate.credits;
+                // A charge that settles after success may end above the reservation: the
+                // cap counts the larger figure until the settled one is read.
+                let needed = estimate.cap_credits();
                 let check = shared
                     .ledger(move |l| cap::check(l, &cap, now, needed))
                     .await?;

@@ -14,6 +14,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::Instant;
 
+use super::settle;
 use super::submit::{self, SubmitOutcome};
 use super::{lock, Command, EngineEvent, KeyState, Shared, ShutdownReport};
 use crate::api::{ApiError, TaskError, TaskRecord, TaskStatus};
@@ -320,6 +322,19 @@ impl Scheduler {
         }
         for id in report.to_download {
             self.start_download(id);
+        }
+        let since = now_ms.saturating_sub(settle::SETTLEMENT_RESUME_WITHIN_MS);
+        match self
+            .shared
+            .ledger(move |l| l.awaiting_settlement(since))
+            .await
+        {
+            Ok(unsettled) => {
+                for entry in unsettled {
+                    self.start_settlement(entry.id, None);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not list tasks awaiting settlement"),
         }
         self.load_key();
         self.pump().await;
@@ -854,15 +869,24 @@ impl Scheduler {
                 return;
             }
         };
+        let credits_at_answer = record.credits_used;
         match record.status {
             TaskStatus::Success => {
                 self.untrack_quietly(id);
                 if change.is_some() {
                     self.shared.emit_task(id).await;
                 }
+                let expiring_frame = record
+                    .output
+                    .first()
+                    .is_some_and(crate::library::Library::last_frame_expires);
                 if self.shared.settings.auto_download {
+                    // The download saves the last frame first.
                     self.start_download(id);
+                } else if expiring_frame {
+                    self.start_last_frame(id);
                 }
+                self.start_settlement(id, credits_at_answer);
                 self.pump().await;
             }
             TaskStatus::Fail => {
@@ -1194,6 +1218,35 @@ impl Scheduler {
         });
     }
 
+    /// Saves succeeded task `id`'s last frame alone, at once (its link may expire before
+    /// the video is downloaded). Counted as a download so a download asked for meanwhile
+    /// waits for it instead of writing the same file.
+    fn start_last_frame(&mut self, id: TaskId) {
+        if lock(&self.shared.gate).stopping || !self.downloads.insert(id) {
+            return;
+        }
+        let shared = self.shared.clone();
+        let done = self.done_tx.clone();
+        self.workers.spawn(async move {
+            if let Ok(entry) = shared.ledger(move |l| l.get(id)).await {
+                keep_last_frame(&shared, &entry).await;
+            }
+            let _ = done.send(Done::Download { id });
+        });
+    }
+
+    /// Reads the settled charge of succeeded task `id` beside its download (nothing when
+    /// its reservation is final).
+    fn start_settlement(&mut self, id: TaskId, credits_at_success: Option<f64>) {
+        if lock(&self.shared.gate).stopping {
+            return;
+        }
+        let shared = self.shared.clone();
+        self.workers.spawn(async move {
+            settle::read_settlement(shared, id, credits_at_success).await;
+        });
+    }
+
     /// Refreshes the ledger's last good copy off the async threads (only when something
     /// was written since the last one).
     fn backup(&mut self) {
@@ -1367,6 +1420,20 @@ async fn download(shared: Arc<Shared>, id: TaskId) {
             .await
         {
             Ok((video, poster)) => {
+                if let (None, Some(frame)) = (&entry.last_frame_path, poster.clone()) {
+                    if let Err(error) = shared.ledger(move |l| l.set_last_frame(id, &frame)).await {
+                        tracing::warn!(task = id, %error, "could not record the last frame");
+                    }
+                }
+                if shared.settings.check_outputs {
+                    if let Some(check) = super::result_check::check_saved(&entry, &video).await {
+                        if let Err(error) =
+                            shared.ledger(move |l| l.set_output_check(id, &check)).await
+                        {
+                            tracing::warn!(task = id, %error, "could not record the output check");
+                        }
+                    }
+                }
                 match shared
                     .ledger(move |l| l.set_downloaded(id, &video, poster.as_deref()))
                     .await
@@ -1388,6 +1455,18 @@ async fn download(shared: Arc<Shared>, id: TaskId) {
             Err(error) => {
                 tracing::warn!(task = id, attempt, %error, "download failed");
                 if !error.is_retryable() || attempt == DOWNLOAD_ATTEMPTS {
+                    // The last frame comes first: kept as the task's even without the
+                    // video (its link may expire before the next try).
+                    let (_, frame) = shared.library.paths_for(&entry);
+                    if entry.last_frame_path.is_none()
+                        && frame.is_file()
+                        && shared
+                            .ledger(move |l| l.set_last_frame(id, &frame))
+                            .await
+                            .is_ok()
+                    {
+                        shared.emit_task(id).await;
+                    }
                     shared.events.emit(download_failed(id, &error));
                     return;
                 }
@@ -1400,6 +1479,51 @@ async fn download(shared: Arc<Shared>, id: TaskId) {
                 }
                 tokio::time::sleep(delay).await;
             }
+        }
+    }
+}
+
+/// Saves `entry`'s last frame in the library and records it as the task's last-frame
+/// file, once. A failure is logged only: a download tries the frame again, and the video
+/// matters more.
+async fn keep_last_frame(shared: &Arc<Shared>, entry: &TaskEntry) {
+    if entry.last_frame_path.is_some() {
+        return;
+    }
+    let id = entry.id;
+    if let Some(frame) = save_last_frame(shared, entry).await {
+        match shared.ledger(move |l| l.set_last_frame(id, &frame)).await {
+            Ok(()) => shared.emit_task(id).await,
+            Err(error) => tracing::warn!(task = id, %error, "could not record the last frame"),
+        }
+    }
+}
+
+/// Saves `entry`'s last frame in the library; its path, or `None` when there is none, its
+/// link is gone or it failed (logged; the download tries again).
+async fn save_last_frame(shared: &Arc<Shared>, entry: &TaskEntry) -> Option<PathBuf> {
+    let id = entry.id;
+    let client = shared
+        .client_for(entry.service.as_deref())
+        .unwrap_or_else(|_| shared.client.clone());
+    let events = shared.events.clone();
+    let progress = move |p: crate::library::DownloadProgress| {
+        events.emit(EngineEvent::DownloadProgress {
+            task_id: id,
+            file: p.file,
+            received: p.received,
+            total: p.total,
+        })
+    };
+    match shared
+        .library
+        .save_last_frame(&client, entry, &progress)
+        .await
+    {
+        Ok(frame) => frame,
+        Err(error) => {
+            tracing::warn!(task = id, %error, "the last frame was not saved yet");
+            None
         }
     }
 }

@@ -4,10 +4,10 @@
 //!
 //! What each figure means (service-api §4.2: credits are reserved at submission and
 //! refunded when a task fails):
-//! - **reserved**: what the service held when the task was sent: the estimate, since the
-//!   service's own figure may be rewritten after success;
-//! - **settled**: what succeeded tasks finally cost: the service's figure once read, else
-//!   the estimate;
+//! - **reserved**: what the service held when the task was sent: its own figure when it
+//!   gave one, else the estimate;
+//! - **settled**: what succeeded tasks finally cost: the settled charge read after success
+//!   where the model settles then, else the reservation;
 //! - **refunded**: what tasks that were sent and then failed had reserved;
 //! - **held**: what tasks still being made hold now.
 //!
@@ -101,13 +101,14 @@ impl Ledger {
                     'unixepoch') AS day,
                model,
                COUNT(*),
-               sum(COALESCE(estimate_credits, service_credits, 0)),
+               sum(COALESCE(service_credits, estimate_credits, 0)),
                sum(CASE WHEN state IN ('succeeded', 'downloaded')
-                        THEN COALESCE(service_credits, estimate_credits, 0) ELSE 0 END),
+                        THEN COALESCE(settled_credits, service_credits, estimate_credits, 0)
+                        ELSE 0 END),
                sum(CASE WHEN state = 'failed'
-                        THEN COALESCE(estimate_credits, service_credits, 0) ELSE 0 END),
+                        THEN COALESCE(service_credits, estimate_credits, 0) ELSE 0 END),
                sum(CASE WHEN state NOT IN ('succeeded', 'downloaded', 'failed')
-                        THEN COALESCE(estimate_credits, service_credits, 0) ELSE 0 END)
+                        THEN COALESCE(service_credits, estimate_credits, 0) ELSE 0 END)
              FROM tasks
              WHERE COALESCE(submitted_at_ms, submit_started_at_ms) >= ?1
                AND (remote_task_id IS NOT NULL
