@@ -42,6 +42,9 @@ error_codes! {
     NotFound,
     /// Refused on purpose (a non-https URL, the demo against a real service).
     NotAllowed,
+    /// The same draft was sent moments ago (a double click, a repeated shortcut): the
+    /// UI asks whether a second take is meant, then submits again with `second_take`.
+    DuplicateDraft,
     /// The ledger or the disk failed.
     Storage,
     /// A bug or an unexpected state; `message` is all there is.

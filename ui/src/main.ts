@@ -167,19 +167,27 @@ async function boot() {
       }
     };
 
+    const retrying = new Set<number>();
     const handleIntent = (task: TaskView, intent: Intent, context: { kind: Kind | null; index: number | null }) => {
       switch (intent) {
         case 'retry':
         case 'check_connection':
         case 'wait_for_slot':
-          void ipc.tasksRetry(task.id).then(
-            (retry) => {
-              notes.noteTasks(retry);
-              toast('Sent again.');
-              void tasks.refresh();
-            },
-            (e) => onError(ipc.IpcError.from(e)),
-          );
+          // One retry call per task at a time; the engine answers a second one with the
+          // retry it already made, and sends nothing.
+          if (retrying.has(task.id)) break;
+          retrying.add(task.id);
+          void ipc
+            .tasksRetry(task.id)
+            .then(
+              (retry) => {
+                notes.noteTasks(retry);
+                toast(task.retried_as === retry.id ? `Already retried as #${retry.id}.` : 'Sent again.');
+                void tasks.refresh();
+              },
+              (e) => onError(ipc.IpcError.from(e)),
+            )
+            .finally(() => retrying.delete(task.id));
           break;
         case 'edit_prompt':
         case 'fix_input':

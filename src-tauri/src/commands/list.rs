@@ -50,8 +50,11 @@ macro_rules! with_app_commands {
                 compose_check: sync [] (draft: Draft) -> ComposeCheck;
             }
             tasks {
-                /// Queues a generation; it is sent as soon as a slot is free.
-                tasks_submit: async [state] (draft: Draft) -> TaskView;
+                /// Queues a generation; it is sent as soon as a slot is free. Answers once the
+                /// task is recorded. The same draft sent again within seconds rejects with
+                /// `duplicate_draft` (its message says when and what a second take costs)
+                /// unless `second_take` is true.
+                tasks_submit: async [state] (draft: Draft, second_take: Option<bool>) -> TaskView;
                 /// Tasks still moving, waiting for a decision or being saved, oldest first.
                 tasks_in_flight: async [state] () -> Vec<TaskView>;
                 /// One task in full: guidance, timing and queue position included.

@@ -18,7 +18,9 @@ fn refusal(error: SubmitRefusal) -> IpcError {
         SubmitRefusal::SpendingCap { guidance } => IpcError::invalid(guidance.explanation),
         SubmitRefusal::NoPrice { message } => IpcError::invalid(message),
         SubmitRefusal::NotAllowed { message, .. } => IpcError::new(ErrorCode::NotAllowed, message),
-        SubmitRefusal::Duplicate { message, .. } => IpcError::new(ErrorCode::NotAllowed, message),
+        SubmitRefusal::Duplicate { message, .. } => {
+            IpcError::new(ErrorCode::DuplicateDraft, message)
+        }
         SubmitRefusal::Ledger { message } => IpcError::storage(message),
         SubmitRefusal::Stopped => {
             IpcError::internal("The generation engine has stopped. Restart the app.")
@@ -43,14 +45,48 @@ async fn view_of(state: &AppState, id: TaskId) -> IpcResult<TaskView> {
     blocking(move || read_task(&ledger, id).map(|entry| TaskView::from_entry(&entry))).await
 }
 
-/// Queues a generation; it is sent as soon as a slot is free.
-pub async fn tasks_submit(state: State<'_, AppState>, draft: Draft) -> IpcResult<TaskView> {
-    let id = state
-        .engine()
-        .submit(draft.to_request()?)
+/// Queues a generation; it is sent as soon as a slot is free. Returns once the engine has
+/// recorded the task, so a button kept disabled for the call's length cannot send twice.
+pub async fn tasks_submit(
+    state: State<'_, AppState>,
+    draft: Draft,
+    second_take: Option<bool>,
+) -> IpcResult<TaskView> {
+    let engine = state.engine();
+    match engine
+        .submit_with(draft.to_request()?, second_take.unwrap_or(false))
         .await
-        .map_err(refusal)?;
-    view_of(&state, id).await
+    {
+        Ok(id) => view_of(&state, id).await,
+        Err(SubmitRefusal::Duplicate {
+            existing,
+            seconds_ago,
+            ..
+        }) => {
+            let ledger = state.ledger.clone();
+            let cost = blocking(move || Ok(ledger.get(existing).ok()))
+                .await?
+                .and_then(|entry| entry.estimate_credits);
+            Err(IpcError::new(
+                ErrorCode::DuplicateDraft,
+                second_take_question(seconds_ago, cost),
+            ))
+        }
+        Err(other) => Err(refusal(other)),
+    }
+}
+
+/// The question a repeated draft asks: when the first one went and what another costs.
+fn second_take_question(seconds_ago: f64, cost: Option<f64>) -> String {
+    let seconds = seconds_ago.round().max(1.0);
+    let unit = if seconds == 1.0 { "second" } else { "seconds" };
+    let costs = cost.map_or_else(
+        || "It is charged again.".to_owned(),
+        |credits| format!("It costs {credits:.0} credits."),
+    );
+    format!(
+        "You sent this same draft {seconds:.0} {unit} ago. Send it again as a second take? {costs}"
+    )
 }
 
 /// Whether the tasks panel lists the task: the engine still works on it, it waits for the
@@ -140,6 +176,18 @@ pub async fn tasks_resolve_unknown(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_draft_asks_with_the_time_and_the_cost() {
+        assert_eq!(
+            second_take_question(0.06, Some(200.0)),
+            "You sent this same draft 1 second ago. Send it again as a second take? It costs 200 credits."
+        );
+        assert_eq!(
+            second_take_question(4.4, None),
+            "You sent this same draft 4 seconds ago. Send it again as a second take? It is charged again."
+        );
+    }
 
     #[test]
     fn the_tasks_panel_lists_what_moves_waits_for_a_decision_or_is_being_saved() {

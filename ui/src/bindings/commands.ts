@@ -61,7 +61,7 @@ export type Commands = {
   "settings_pick_library_dir": { args: Record<string, never>, answer: SettingsView },
   "catalog": { args: Record<string, never>, answer: Catalog },
   "compose_check": { args: { draft: Draft }, answer: ComposeCheck },
-  "tasks_submit": { args: { draft: Draft }, answer: TaskView },
+  "tasks_submit": { args: { draft: Draft, secondTake?: boolean | null }, answer: TaskView },
   "tasks_in_flight": { args: Record<string, never>, answer: Array<TaskView> },
   "task_get": { args: { id: number }, answer: TaskView },
   "tasks_retry": { args: { id: number, confirmMayChargeTwice?: boolean | null }, answer: TaskView },
@@ -140,9 +140,12 @@ export const catalog = (): Promise<Catalog> => call("catalog", {});
 export const composeCheck = (draft: Draft): Promise<ComposeCheck> => call("compose_check", { draft });
 
 /**
- * Queues a generation; it is sent as soon as a slot is free.
+ * Queues a generation; it is sent as soon as a slot is free. Answers once the
+ * task is recorded. The same draft sent again within seconds rejects with
+ * `duplicate_draft` (its message says when and what a second take costs)
+ * unless `second_take` is true.
  */
-export const tasksSubmit = (draft: Draft): Promise<TaskView> => call("tasks_submit", { draft });
+export const tasksSubmit = (draft: Draft, secondTake?: boolean | null): Promise<TaskView> => call("tasks_submit", { draft, secondTake });
 
 /**
  * Tasks still moving, waiting for a decision or being saved, oldest first.
