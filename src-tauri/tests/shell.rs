@@ -192,7 +192,8 @@ fn a_gallery_row_names_the_task_it_retries() {
     let of = |id| rows.iter().find(|r| r.id == id).unwrap().retry_of;
     assert_eq!(of(retry), Some(first));
     assert_eq!(of(first), None);
-    let full = TaskView::from_entry(&ledger.get(retry).unwrap());
+    let entry = ledger.get(retry).unwrap();
+    let full = TaskView::from_entry(&entry, &seedance_core::engine::summary_of(&entry));
     assert_eq!(full.retry_of, Some(first));
 }
 

@@ -38,6 +38,7 @@ const APPROVED: &[&str] = &[
     "allow-compose-check",
     "allow-tasks-submit",
     "allow-tasks-in-flight",
+    "allow-engine-status",
     "allow-task-get",
     "allow-tasks-retry",
     "allow-tasks-cancel",

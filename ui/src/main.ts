@@ -2,6 +2,7 @@
 // is saved, then the studio (compose on the left; tasks and the gallery on the right),
 // and routes engine events, drops and failure-card actions between the views.
 
+import type { EngineKeyState } from './bindings/EngineKeyState';
 import type { GalleryPage } from './bindings/GalleryPage';
 import type { Kind } from './bindings/Kind';
 import type { KeyStatus } from './bindings/KeyStatus';
@@ -13,6 +14,7 @@ import * as ipc from './ipc';
 import { createTaskNotes } from './task-notes';
 import { createCompose, type ComposeView } from './views/compose';
 import { createGallery, firstPageQuery } from './views/gallery';
+import { createKeyBanner, keyNeedsAttention } from './views/key-state';
 import { LOGO } from './views/logo';
 import { createOnboarding } from './views/onboarding';
 import { createSettings } from './views/settings';
@@ -42,14 +44,15 @@ function toast(message: string) {
   }, 5000);
 }
 
-function keyChip(status: KeyStatus, onClick: () => void): HTMLElement {
-  const ok = status.present && status.last_test?.result !== 'invalid';
+function keyChip(status: KeyStatus, onClick: () => void, engineKey: EngineKeyState | null = null): HTMLElement {
+  const ok = status.present && status.last_test?.result !== 'invalid' && !keyNeedsAttention(engineKey);
   return h(
     'button',
     {
       type: 'button',
       class: `chip ${ok ? 'ok' : 'bad'}`,
       'data-testid': 'key-chip',
+      'data-key-state': engineKey?.state ?? null,
       onclick: onClick,
       'aria-label': status.present
         ? `API key ending in ${status.last_four ?? ''}, ${status.store}. Open key settings`
@@ -134,11 +137,32 @@ async function boot() {
         gallery.reload();
       },
       onKeyChanged: (s) => {
-        chipSlot.replaceChildren(keyChip(s, openKey));
+        keyStatus = s;
+        chipSlot.replaceChildren(keyChip(s, openKey, engineKey));
       },
     });
     const openKey = () => void settingsDialog.open('key');
+    let keyStatus = status;
+    let engineKey: EngineKeyState | null = null;
     const chipSlot = h('div', {}, keyChip(status, openKey));
+    const keyBanner = createKeyBanner({
+      onNewKey: openKey,
+      onUseDemo: settings.base_url_is_loopback
+        ? () =>
+            void ipc.keyUseDemo().then(
+              (s) => {
+                keyStatus = s;
+                chipSlot.replaceChildren(keyChip(s, openKey, engineKey));
+              },
+              (e) => onError(ipc.IpcError.from(e)),
+            )
+        : null,
+    });
+    const showEngineKey = (key: EngineKeyState) => {
+      engineKey = key;
+      keyBanner.set(key);
+      chipSlot.replaceChildren(keyChip(keyStatus, openKey, key));
+    };
     const logo = h('span', { 'aria-hidden': 'true', class: 'brand-logo' });
     logo.innerHTML = LOGO;
 
@@ -264,6 +288,7 @@ async function boot() {
 
     if (notices) root.appendChild(notices);
     root.append(
+      keyBanner.el,
       h(
         'header',
         { class: 'topbar' },
@@ -298,7 +323,12 @@ async function boot() {
             tasks.upload(event.task_id, event.reference, event.sent, event.total);
             break;
           case 'polling_paused':
-            toast(event.reason);
+            // The banner says it where it stays; a toast only for other reasons.
+            if (!keyNeedsAttention(engineKey)) toast(event.reason);
+            break;
+          case 'key_state_changed':
+            showEngineKey(event.key);
+            void tasks.refresh();
             break;
           case 'download_failed':
             notes.downloadFailed(event.task_id, { message: event.message, libraryFolder: event.library_folder });
@@ -320,6 +350,11 @@ async function boot() {
         .catch(() => undefined),
     ]);
     performance.mark('studio-listening');
+    // The key state may have changed before the listener was there.
+    void ipc.engineStatus().then(
+      (engine) => showEngineKey(engine.key),
+      () => undefined,
+    );
     await tasks.refresh();
     performance.mark('studio-tasks');
     compose.focusPrompt();

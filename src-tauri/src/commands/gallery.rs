@@ -38,28 +38,25 @@ pub async fn gallery_list(
     query: GalleryQuery,
 ) -> IpcResult<GalleryPage> {
     let ledger = state.ledger.clone();
-    blocking(move || {
-        let list = ListQuery {
-            states: query.ledger_states(),
-            text: query.text.filter(|t| !t.trim().is_empty()),
-            limit: query.limit.clamp(1, MAX_PAGE),
-            offset: query.offset,
-        };
-        let total = ledger
-            .count(&ListQuery {
-                limit: 0,
-                offset: 0,
-                ..list.clone()
-            })
-            .map_err(IpcError::storage)?;
-        let items = ledger.list(&list).map_err(IpcError::storage)?;
-        Ok(GalleryPage {
-            items: items.iter().map(TaskView::from_summary).collect(),
-            total,
-            offset: query.offset,
-        })
+    let list = ListQuery {
+        states: query.ledger_states(),
+        text: query.text.filter(|t| !t.trim().is_empty()),
+        limit: query.limit.clamp(1, MAX_PAGE),
+        offset: query.offset,
+    };
+    let counted = ListQuery {
+        limit: 0,
+        offset: 0,
+        ..list.clone()
+    };
+    let total = blocking(move || ledger.count(&counted).map_err(IpcError::storage)).await?;
+    // Through the engine: each row says why it waits, when it does.
+    let items = state.engine().list(list).await.map_err(IpcError::storage)?;
+    Ok(GalleryPage {
+        items: items.iter().map(TaskView::from_summary).collect(),
+        total,
+        offset: query.offset,
     })
-    .await
 }
 
 /// Shows the video in the system file manager.

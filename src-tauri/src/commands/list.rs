@@ -57,6 +57,9 @@ macro_rules! with_app_commands {
                 tasks_submit: async [state] (draft: Draft, second_take: Option<bool>) -> TaskView;
                 /// Tasks still moving, waiting for a decision or being saved, oldest first.
                 tasks_in_flight: async [state] () -> Vec<TaskView>;
+                /// The engine as a window that starts watching needs it: the service in
+                /// use, the key as the engine sees it, sends a stop still waits for.
+                engine_status: sync [state] () -> EngineStatusView;
                 /// One task in full: guidance, timing and queue position included.
                 task_get: async [state] (id: TaskId) -> TaskView;
                 /// Sends a failed task's request again as a new task. Confirming is needed

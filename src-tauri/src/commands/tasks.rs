@@ -3,7 +3,7 @@
 
 use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{phase, Draft, Phase, TaskView, UnknownSubmissionChoice};
+use crate::models::{phase, Draft, EngineStatusView, Phase, TaskView, UnknownSubmissionChoice};
 use crate::state::AppState;
 use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
@@ -42,7 +42,11 @@ fn engine_error(error: EngineError) -> IpcError {
 
 async fn view_of(state: &AppState, id: TaskId) -> IpcResult<TaskView> {
     let ledger = state.ledger.clone();
-    blocking(move || read_task(&ledger, id).map(|entry| TaskView::from_entry(&entry))).await
+    let engine = state.engine();
+    blocking(move || {
+        read_task(&ledger, id).map(|entry| TaskView::from_entry(&entry, &engine.summary(&entry)))
+    })
+    .await
 }
 
 /// Queues a generation; it is sent as soon as a slot is free. Returns once the engine has
@@ -98,6 +102,7 @@ fn in_tasks_panel(state: LocalState) -> bool {
 /// Tasks still moving, and those waiting for the creator's decision, oldest first.
 pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskView>> {
     let ledger = state.ledger.clone();
+    let engine = state.engine();
     blocking(move || {
         let query = ListQuery {
             states: LocalState::ALL
@@ -109,11 +114,16 @@ pub async fn tasks_in_flight(state: State<'_, AppState>) -> IpcResult<Vec<TaskVi
         let mut views = Vec::new();
         for summary in ledger.list(&query).map_err(IpcError::storage)?.iter().rev() {
             let entry = read_task(&ledger, summary.id)?;
-            views.push(TaskView::from_entry(&entry));
+            views.push(TaskView::from_entry(&entry, &engine.summary(&entry)));
         }
         Ok(views)
     })
     .await
+}
+
+/// The engine's service, key state and the sends a stop still waits for.
+pub fn engine_status(state: State<'_, AppState>) -> IpcResult<EngineStatusView> {
+    Ok(EngineStatusView::from(&state.engine().status()))
 }
 
 pub async fn task_get(state: State<'_, AppState>, id: TaskId) -> IpcResult<TaskView> {

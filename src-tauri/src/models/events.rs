@@ -39,6 +39,16 @@ pub enum AppEvent {
         reason: String,
     },
     PollingResumed,
+    /// The engine's view of the key changed (working, missing, refused by the service,
+    /// keychain unreadable).
+    KeyStateChanged {
+        key: super::EngineKeyState,
+    },
+    /// Closing waits for createTask answers so their task ids are recorded: `remaining`
+    /// are still on the wire (0 when done).
+    FinishingSends {
+        remaining: u32,
+    },
     /// A finished video could not be put in the library; it stays playable from the
     /// service and can be downloaded again once the cause is fixed.
     DownloadFailed {

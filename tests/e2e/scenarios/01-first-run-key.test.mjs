@@ -109,6 +109,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       compose_check: { draft: draft('A lighthouse in fog') },
       tasks_submit: { draft: draft('') }, // refused: nothing to generate
       tasks_in_flight: {},
+      engine_status: {},
       task_get: { id },
       tasks_retry: { id },
       tasks_cancel: { id },

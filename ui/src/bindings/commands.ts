@@ -4,6 +4,7 @@ import { call } from "../ipc-call";
 import type { Catalog } from "./Catalog";
 import type { ComposeCheck } from "./ComposeCheck";
 import type { Draft } from "./Draft";
+import type { EngineStatusView } from "./EngineStatusView";
 import type { GalleryPage } from "./GalleryPage";
 import type { GalleryQuery } from "./GalleryQuery";
 import type { InspectedReference } from "./InspectedReference";
@@ -29,6 +30,7 @@ export const COMMAND_NAMES = [
   "compose_check",
   "tasks_submit",
   "tasks_in_flight",
+  "engine_status",
   "task_get",
   "tasks_retry",
   "tasks_cancel",
@@ -63,6 +65,7 @@ export type Commands = {
   "compose_check": { args: { draft: Draft }, answer: ComposeCheck },
   "tasks_submit": { args: { draft: Draft, secondTake?: boolean | null }, answer: TaskView },
   "tasks_in_flight": { args: Record<string, never>, answer: Array<TaskView> },
+  "engine_status": { args: Record<string, never>, answer: EngineStatusView },
   "task_get": { args: { id: number }, answer: TaskView },
   "tasks_retry": { args: { id: number, confirmMayChargeTwice?: boolean | null }, answer: TaskView },
   "tasks_cancel": { args: { id: number }, answer: null },
@@ -151,6 +154,12 @@ export const tasksSubmit = (draft: Draft, secondTake?: boolean | null): Promise<
  * Tasks still moving, waiting for a decision or being saved, oldest first.
  */
 export const tasksInFlight = (): Promise<Array<TaskView>> => call("tasks_in_flight", {});
+
+/**
+ * The engine as a window that starts watching needs it: the service in
+ * use, the key as the engine sees it, sends a stop still waits for.
+ */
+export const engineStatus = (): Promise<EngineStatusView> => call("engine_status", {});
 
 /**
  * One task in full: guidance, timing and queue position included.

@@ -25,6 +25,7 @@ import type { TaskNotes } from '../task-notes';
 import { askInline } from './confirm';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
+import { taskStateLabel } from './task-wait';
 
 const PAGE = 60;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
@@ -137,7 +138,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
             problem.message,
           )
         : h('div', { class: 'noposter' }, stateLabel(task.state));
-    const state = problem ? 'Not saved yet' : stateLabel(task.state);
+    const state = problem ? 'Not saved yet' : taskStateLabel(task);
     return h(
       'button',
       {

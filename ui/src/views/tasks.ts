@@ -7,12 +7,13 @@
 import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
-import { progressLabel, stateLabel } from '../format';
+import { progressLabel } from '../format';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
+import { taskStateLabel } from './task-wait';
 
 export interface TasksDeps {
   /** The catalog's state groups: which tasks have a running clock, which a failure card. */
@@ -70,7 +71,7 @@ export function createTasks(deps: TasksDeps): TasksView {
       h(
         'div',
         { class: `state ${problem ? 'not-saved' : task.state}`, 'data-testid': 'task-state', 'data-state': task.state },
-        problem ? 'Not saved yet' : stateLabel(task.state),
+        problem ? 'Not saved yet' : taskStateLabel(task),
       ),
       h('div', { class: 'task-meta' }, meta.join(' · ')),
       h('div', { class: 'task-meta', 'data-testid': 'task-elapsed' }, elapsed),

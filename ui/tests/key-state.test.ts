@@ -1,0 +1,45 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+import { createKeyBanner, keyNeedsAttention } from '../src/views/key-state';
+import { taskStateLabel } from '../src/views/task-wait';
+import { byTestId, taskView } from './helpers.test-util';
+
+describe('key banner', () => {
+  it('stays up while the service refuses the key and leads to a new key', () => {
+    let asked = 0;
+    const banner = createKeyBanner({ onNewKey: () => asked++, onUseDemo: null });
+    banner.set({ state: 'working' });
+    expect(banner.el.querySelector('[data-testid="key-banner"]')).toBeNull();
+    banner.set({ state: 'rejected', message: 'The service says the API key is not valid (401).' });
+    expect(byTestId(banner.el, 'key-banner').getAttribute('role')).toBe('alert');
+    expect(byTestId(banner.el, 'key-banner-title').textContent).toContain('The service refused your API key.');
+    expect(byTestId(banner.el, 'key-banner-detail').textContent).toBe(
+      'The service says the API key is not valid (401).',
+    );
+    byTestId(banner.el, 'key-banner-new-key').click();
+    expect(asked).toBe(1);
+    banner.set({ state: 'working' });
+    expect(banner.el.querySelector('[data-testid="key-banner"]')).toBeNull();
+  });
+
+  it('warns on the chip only when the engine cannot use the key', () => {
+    expect(keyNeedsAttention({ state: 'rejected', message: 'x' })).toBe(true);
+    expect(keyNeedsAttention({ state: 'unreadable', message: 'x' })).toBe(true);
+    expect(keyNeedsAttention({ state: 'working' })).toBe(false);
+    expect(keyNeedsAttention(null)).toBe(false);
+  });
+});
+
+describe('task rows the engine holds', () => {
+  it('say what they wait for instead of their state', () => {
+    expect(taskStateLabel(taskView({ state: 'generating', waiting_for: { reason: 'working_key' } }))).toBe(
+      'Waiting for a working key',
+    );
+    expect(
+      taskStateLabel(
+        taskView({ state: 'queued', waiting_for: { reason: 'other_service', service: 'https://kinovi.ai/api/v1' } }),
+      ),
+    ).toBe('Waiting: made for another service (kinovi.ai)');
+    expect(taskStateLabel(taskView({ state: 'generating' }))).toBe('Generating');
+  });
+});
