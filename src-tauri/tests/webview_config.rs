@@ -53,6 +53,8 @@ const APPROVED: &[&str] = &[
     "allow-gallery-delete",
     "allow-gallery-remix",
     "allow-gallery-continue",
+    "allow-app-close",
+    "allow-app-keep-open",
     "allow-account-add-credits",
 ];
 

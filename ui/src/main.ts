@@ -12,6 +12,7 @@ import { clear, h } from './dom';
 import type { Intent } from './guidance';
 import * as ipc from './ipc';
 import { createTaskNotes } from './task-notes';
+import { createClosing } from './views/closing';
 import { createCompose, type ComposeView } from './views/compose';
 import { createGallery, firstPageQuery } from './views/gallery';
 import { createKeyBanner, keyNeedsAttention } from './views/key-state';
@@ -158,6 +159,7 @@ async function boot() {
             )
         : null,
     });
+    const closing = createClosing({ onError: (e) => onError(e) });
     const showEngineKey = (key: EngineKeyState) => {
       engineKey = key;
       keyBanner.set(key);
@@ -288,6 +290,7 @@ async function boot() {
 
     if (notices) root.appendChild(notices);
     root.append(
+      closing.el,
       keyBanner.el,
       h(
         'header',
@@ -325,6 +328,11 @@ async function boot() {
           case 'polling_paused':
             // The banner says it where it stays; a toast only for other reasons.
             if (!keyNeedsAttention(engineKey)) toast(event.reason);
+            break;
+          case 'close_asked':
+          case 'closing':
+          case 'finishing_sends':
+            closing.handle(event);
             break;
           case 'key_state_changed':
             showEngineKey(event.key);

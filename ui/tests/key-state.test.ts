@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
+import { createClosing, finishingLabel, whatHappensNext } from '../src/views/closing';
 import { createKeyBanner, keyNeedsAttention } from '../src/views/key-state';
 import { taskStateLabel } from '../src/views/task-wait';
 import { byTestId, taskView } from './helpers.test-util';
@@ -41,5 +42,29 @@ describe('task rows the engine holds', () => {
       ),
     ).toBe('Waiting: made for another service (kinovi.ai)');
     expect(taskStateLabel(taskView({ state: 'generating' }))).toBe('Generating');
+  });
+});
+
+describe('closing with work in flight', () => {
+  it('says what happens next and counts the sends it waits for', () => {
+    expect(whatHappensNext(3, 0)).toEqual([
+      '3 videos are still being made; they will be fetched the next time you open the app.',
+    ]);
+    expect(whatHappensNext(1, 2)).toEqual([
+      '1 video is still being made; it will be fetched the next time you open the app.',
+      '2 queued tasks will be sent the next time you open the app.',
+    ]);
+    expect(whatHappensNext(0, 0)).toEqual([]);
+    expect(finishingLabel(1)).toBe('Finishing sending 1 task…');
+  });
+
+  it('shows the finishing sends while closing and nothing otherwise', () => {
+    const view = createClosing({ onError: () => undefined });
+    view.handle({ type: 'finishing_sends', remaining: 0 });
+    expect(view.el.children.length).toBe(0);
+    view.handle({ type: 'closing', still_making: 2, queued: 0 });
+    view.handle({ type: 'finishing_sends', remaining: 2 });
+    expect(byTestId(view.el, 'closing-finishing').textContent).toBe('Finishing sending 2 tasks…');
+    expect(byTestId(view.el, 'closing-next').textContent).toContain('2 videos are still being made');
   });
 });

@@ -99,6 +99,13 @@ macro_rules! with_app_commands {
                 /// A new draft that starts from the video's last frame.
                 gallery_continue: async [state] (id: TaskId) -> Draft;
             }
+            window {
+                /// Closes the app after the close question: the engine finishes sending
+                /// what is on the wire ("finishing sending N tasks"), then the app exits.
+                app_close: sync [app] () -> ();
+                /// Keeps working after the close question; the next close asks again.
+                app_keep_open: sync [app] () -> ();
+            }
             account {
                 /// Opens the service's site in the browser, where credits are added. The
                 /// shell picks the page from the API address in use; `not_allowed` against

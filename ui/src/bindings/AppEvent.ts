@@ -9,7 +9,15 @@ export type AppEvent = { "type": "task_changed", task: TaskView, } | { "type": "
 /**
  * Position of the reference in the request.
  */
-reference: number, sent: number, total: number, } | { "type": "download_progress", task_id: number, received: number, total: number | null, } | { "type": "queue_changed", queued: number[], running: number, limit: number | null, } | { "type": "polling_paused", reason: string, } | { "type": "polling_resumed" } | { "type": "key_state_changed", key: EngineKeyState, } | { "type": "finishing_sends", remaining: number, } | { "type": "download_failed", task_id: number, 
+reference: number, sent: number, total: number, } | { "type": "download_progress", task_id: number, received: number, total: number | null, } | { "type": "queue_changed", queued: number[], running: number, limit: number | null, } | { "type": "polling_paused", reason: string, } | { "type": "polling_resumed" } | { "type": "key_state_changed", key: EngineKeyState, } | { "type": "close_asked", 
+/**
+ * Videos the service is making (or sends on the wire): fetched at the next start.
+ */
+still_making: number, 
+/**
+ * Tasks still in the local queue: sent at the next start.
+ */
+queued: number, } | { "type": "closing", still_making: number, queued: number, } | { "type": "finishing_sends", remaining: number, } | { "type": "download_failed", task_id: number, 
 /**
  * True when the library folder is the problem (full, read-only, not a folder):
  * the fix is in Settings.

@@ -45,6 +45,8 @@ export const COMMAND_NAMES = [
   "gallery_delete",
   "gallery_remix",
   "gallery_continue",
+  "app_close",
+  "app_keep_open",
   "account_add_credits"
 ] as const;
 
@@ -80,6 +82,8 @@ export type Commands = {
   "gallery_delete": { args: { id: number }, answer: null },
   "gallery_remix": { args: { id: number }, answer: Draft },
   "gallery_continue": { args: { id: number }, answer: Draft },
+  "app_close": { args: Record<string, never>, answer: null },
+  "app_keep_open": { args: Record<string, never>, answer: null },
   "account_add_credits": { args: Record<string, never>, answer: null },
 };
 
@@ -236,6 +240,17 @@ export const galleryRemix = (id: number): Promise<Draft> => call("gallery_remix"
  * A new draft that starts from the video's last frame.
  */
 export const galleryContinue = (id: number): Promise<Draft> => call("gallery_continue", { id });
+
+/**
+ * Closes the app after the close question: the engine finishes sending
+ * what is on the wire ("finishing sending N tasks"), then the app exits.
+ */
+export const appClose = (): Promise<null> => call("app_close", {});
+
+/**
+ * Keeps working after the close question; the next close asks again.
+ */
+export const appKeepOpen = (): Promise<null> => call("app_keep_open", {});
 
 /**
  * Opens the service's site in the browser, where credits are added. The
