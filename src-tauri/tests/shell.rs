@@ -219,3 +219,15 @@ fn add_credits_opens_the_site_of_the_service_in_use() {
     assert_eq!(demo.code, ErrorCode::NotAllowed);
     assert!(demo.message.contains("demo"), "{}", demo.message);
 }
+
+#[test]
+fn deleting_a_video_not_saved_yet_asks_first() {
+    let refused = seedance_studio_lib::error::IpcError::from(
+        seedance_core::ledger::LedgerError::NeedsConfirmation {
+            id: 7,
+            message: "Task 7 finished but its video is not in the library yet.".into(),
+        },
+    );
+    assert_eq!(refused.code, ErrorCode::NeedsConfirmation);
+    assert!(refused.message.contains("not in the library yet"));
+}

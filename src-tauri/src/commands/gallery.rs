@@ -122,12 +122,20 @@ pub async fn gallery_open_url(
 }
 
 /// Removes the task from the history. The video file stays in the library folder.
-pub async fn gallery_delete(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
+pub async fn gallery_delete(
+    state: State<'_, AppState>,
+    id: TaskId,
+    confirm_not_saved: Option<bool>,
+) -> IpcResult<()> {
     let ledger = state.ledger.clone();
     let thumbnails = crate::thumbnails::cache_for(&state.data_dir);
     blocking(move || {
         let poster = ledger.get(id).ok().and_then(|e| e.poster_path);
-        delete_from_history(&ledger, id)?;
+        if confirm_not_saved == Some(true) {
+            ledger.delete_confirmed(id).map_err(IpcError::from)?;
+        } else {
+            delete_from_history(&ledger, id)?;
+        }
         // The poster stays in the library; its thumbnail is only the gallery's.
         if let Some(poster) = poster {
             thumbnails.forget(&poster);

@@ -74,6 +74,16 @@ macro_rules! with_app_commands {
                 /// The creator's decision on a submission of unknown outcome; the new task
                 /// when it was sent again.
                 tasks_resolve_unknown: async [state] (id: TaskId, choice: UnknownSubmissionChoice) -> Option<TaskView>;
+                /// Moves a queued task made for another service to the one in use. Without
+                /// `confirm` nothing changes and the answer is the quote (from, to, cost);
+                /// with it the task is moved and sent in its turn.
+                tasks_retarget: async [state] (id: TaskId, confirm: bool) -> RetargetView;
+                /// Dismisses a stuck task: no longer polled nor counted as in progress; it
+                /// keeps its task id and can be checked again.
+                tasks_dismiss: async [state] (id: TaskId) -> ();
+                /// Asks the service about a task it said it did not know (or a dismissed
+                /// one) again now. Never resubmits anything.
+                tasks_check_again: async [state] (id: TaskId) -> ();
             }
             references {
                 /// Inspects files given by path, in order. The same command serves the file
@@ -92,8 +102,10 @@ macro_rules! with_app_commands {
                 gallery_save_as: async [app, state] (id: TaskId) -> Option<String>;
                 /// Opens the service's result URL in the browser; https only.
                 gallery_open_url: async [app, state] (id: TaskId) -> ();
-                /// Removes the task from the history; the video stays in the library.
-                gallery_delete: async [state] (id: TaskId) -> ();
+                /// Removes the task from the history; the video stays in the library. A
+                /// finished video not in the library yet rejects with `needs_confirmation`
+                /// unless `confirm_not_saved` (the task holds the only copy of its address).
+                gallery_delete: async [state] (id: TaskId, confirm_not_saved: Option<bool>) -> ();
                 /// The task's request as a new draft.
                 gallery_remix: async [state] (id: TaskId) -> Draft;
                 /// A new draft that starts from the video's last frame.

@@ -3,7 +3,9 @@
 
 use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{phase, Draft, EngineStatusView, Phase, TaskView, UnknownSubmissionChoice};
+use crate::models::{
+    phase, Draft, EngineStatusView, Phase, RetargetView, TaskView, UnknownSubmissionChoice,
+};
 use crate::state::AppState;
 use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
@@ -181,6 +183,31 @@ pub async fn tasks_resolve_unknown(
         Some(new_id) => view_of(&state, new_id).await.map(Some),
         None => Ok(None),
     }
+}
+
+/// Moves queued task `id`, made for another service, to the service in use: the quote
+/// without `confirm`, the move with it.
+pub async fn tasks_retarget(
+    state: State<'_, AppState>,
+    id: TaskId,
+    confirm: bool,
+) -> IpcResult<RetargetView> {
+    let moved = state
+        .engine()
+        .retarget(id, confirm)
+        .await
+        .map_err(refusal)?;
+    Ok(RetargetView::from(&moved))
+}
+
+/// Dismisses a stuck task; it keeps its task id and can be checked again.
+pub async fn tasks_dismiss(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
+    state.engine().dismiss(id).await.map_err(engine_error)
+}
+
+/// Asks the service about task `id` again now; never resubmits.
+pub async fn tasks_check_again(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
+    state.engine().check_again(id).await.map_err(engine_error)
 }
 
 #[cfg(test)]

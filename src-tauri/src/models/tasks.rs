@@ -252,6 +252,33 @@ impl TaskView {
     }
 }
 
+/// Moving a queued task to the service in use: the quote, or the move done.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RetargetView {
+    #[ts(type = "number")]
+    pub task: i64,
+    /// The service the task was made for (`null`: recorded before tasks kept it).
+    pub from: Option<String>,
+    /// The service in use, where it would go.
+    pub to: String,
+    /// What sending it there is estimated to cost, in credits.
+    pub estimate_credits: Option<f64>,
+    /// True once moved; false for the quote alone.
+    pub moved: bool,
+}
+
+impl From<&seedance_core::engine::Retarget> for RetargetView {
+    fn from(r: &seedance_core::engine::Retarget) -> RetargetView {
+        RetargetView {
+            task: r.task,
+            from: r.from.clone(),
+            to: r.to.clone(),
+            estimate_credits: r.estimate_credits,
+            moved: r.moved,
+        }
+    }
+}
+
 /// What to do with a submission whose outcome is unknown.
 #[derive(Debug, Clone, Copy, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

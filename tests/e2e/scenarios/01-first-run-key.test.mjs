@@ -117,6 +117,9 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       tasks_cancel: { id },
       tasks_download_again: { id }, // refused: not a finished video waiting for its files
       tasks_resolve_unknown: { id, choice: 'abandon' },
+      tasks_retarget: { id, confirm: false }, // the quote alone
+      tasks_dismiss: { id },
+      tasks_check_again: { id },
       references_add_paths: { paths: [image] },
       gallery_list: { query: { text: null, states: [], offset: 0, limit: 50 } },
       gallery_reveal: { id: 999_999 },

@@ -11,6 +11,7 @@ import type { InspectedReference } from "./InspectedReference";
 import type { KeyCheck } from "./KeyCheck";
 import type { KeyStatus } from "./KeyStatus";
 import type { Preferences } from "./Preferences";
+import type { RetargetView } from "./RetargetView";
 import type { SettingsView } from "./SettingsView";
 import type { TaskView } from "./TaskView";
 import type { UnknownSubmissionChoice } from "./UnknownSubmissionChoice";
@@ -36,6 +37,9 @@ export const COMMAND_NAMES = [
   "tasks_cancel",
   "tasks_download_again",
   "tasks_resolve_unknown",
+  "tasks_retarget",
+  "tasks_dismiss",
+  "tasks_check_again",
   "references_add_paths",
   "references_pick",
   "gallery_list",
@@ -73,13 +77,16 @@ export type Commands = {
   "tasks_cancel": { args: { id: number }, answer: null },
   "tasks_download_again": { args: { id: number }, answer: null },
   "tasks_resolve_unknown": { args: { id: number, choice: UnknownSubmissionChoice }, answer: TaskView | null },
+  "tasks_retarget": { args: { id: number, confirm: boolean }, answer: RetargetView },
+  "tasks_dismiss": { args: { id: number }, answer: null },
+  "tasks_check_again": { args: { id: number }, answer: null },
   "references_add_paths": { args: { paths: Array<string> }, answer: Array<InspectedReference> },
   "references_pick": { args: Record<string, never>, answer: Array<InspectedReference> },
   "gallery_list": { args: { query: GalleryQuery }, answer: GalleryPage },
   "gallery_reveal": { args: { id: number }, answer: null },
   "gallery_save_as": { args: { id: number }, answer: string | null },
   "gallery_open_url": { args: { id: number }, answer: null },
-  "gallery_delete": { args: { id: number }, answer: null },
+  "gallery_delete": { args: { id: number, confirmNotSaved?: boolean | null }, answer: null },
   "gallery_remix": { args: { id: number }, answer: Draft },
   "gallery_continue": { args: { id: number }, answer: Draft },
   "app_close": { args: Record<string, never>, answer: null },
@@ -195,6 +202,25 @@ export const tasksDownloadAgain = (id: number): Promise<null> => call("tasks_dow
 export const tasksResolveUnknown = (id: number, choice: UnknownSubmissionChoice): Promise<TaskView | null> => call("tasks_resolve_unknown", { id, choice });
 
 /**
+ * Moves a queued task made for another service to the one in use. Without
+ * `confirm` nothing changes and the answer is the quote (from, to, cost);
+ * with it the task is moved and sent in its turn.
+ */
+export const tasksRetarget = (id: number, confirm: boolean): Promise<RetargetView> => call("tasks_retarget", { id, confirm });
+
+/**
+ * Dismisses a stuck task: no longer polled nor counted as in progress; it
+ * keeps its task id and can be checked again.
+ */
+export const tasksDismiss = (id: number): Promise<null> => call("tasks_dismiss", { id });
+
+/**
+ * Asks the service about a task it said it did not know (or a dismissed
+ * one) again now. Never resubmits anything.
+ */
+export const tasksCheckAgain = (id: number): Promise<null> => call("tasks_check_again", { id });
+
+/**
  * Inspects files given by path, in order. The same command serves the file
  * picker, drag and drop and the end-to-end suite.
  */
@@ -227,9 +253,11 @@ export const gallerySaveAs = (id: number): Promise<string | null> => call("galle
 export const galleryOpenUrl = (id: number): Promise<null> => call("gallery_open_url", { id });
 
 /**
- * Removes the task from the history; the video stays in the library.
+ * Removes the task from the history; the video stays in the library. A
+ * finished video not in the library yet rejects with `needs_confirmation`
+ * unless `confirm_not_saved` (the task holds the only copy of its address).
  */
-export const galleryDelete = (id: number): Promise<null> => call("gallery_delete", { id });
+export const galleryDelete = (id: number, confirmNotSaved?: boolean | null): Promise<null> => call("gallery_delete", { id, confirmNotSaved });
 
 /**
  * The task's request as a new draft.

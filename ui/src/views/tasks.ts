@@ -13,6 +13,7 @@ import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
+import { taskActions } from './task-actions';
 import { taskStateLabel } from './task-wait';
 
 export interface TasksDeps {
@@ -97,6 +98,9 @@ export function createTasks(deps: TasksDeps): TasksView {
       );
     }
     if (problem) children.push(downloadNotice(task, problem, deps));
+    children.push(
+      taskActions(task, { onChanged: () => void refresh(), onError: deps.onError, toast: () => undefined }),
+    );
     if (upload && task.state === 'queued') {
       const pct = upload.total ? Math.round((upload.sent / upload.total) * 100) : 0;
       children.push(

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClosing, finishingLabel, whatHappensNext } from '../src/views/closing';
 import { createKeyBanner, keyNeedsAttention } from '../src/views/key-state';
+import { deleteQuestion, taskActions } from '../src/views/task-actions';
 import { taskStateLabel } from '../src/views/task-wait';
 import { byTestId, taskView } from './helpers.test-util';
 
@@ -66,5 +67,29 @@ describe('closing with work in flight', () => {
     view.handle({ type: 'finishing_sends', remaining: 2 });
     expect(byTestId(view.el, 'closing-finishing').textContent).toBe('Finishing sending 2 tasks…');
     expect(byTestId(view.el, 'closing-next').textContent).toContain('2 videos are still being made');
+  });
+});
+
+describe('task actions', () => {
+  const deps = { onChanged: () => undefined, onError: () => undefined, toast: () => undefined };
+  const ids = (el: HTMLElement | null) => (el ? [...el.querySelectorAll('button')].map((b) => b.dataset.testid) : []);
+
+  it('offer the move only to a queued task made for another service', () => {
+    const other = taskView({ state: 'queued', waiting_for: { reason: 'other_service', service: 'https://a.example' } });
+    expect(ids(taskActions(other, deps))).toEqual(['task-retarget']);
+    expect(taskActions(taskView({ state: 'queued' }), deps)).toBeNull();
+  });
+
+  it('dismiss a stuck task, and check again a dismissed or unknown one', () => {
+    expect(ids(taskActions(taskView({ state: 'stuck' }), deps))).toEqual(['task-dismiss']);
+    expect(ids(taskActions(taskView({ state: 'stuck', dismissed: true }), deps))).toEqual(['task-check-again']);
+    expect(ids(taskActions(taskView({ state: 'not_found' }), deps))).toEqual(['task-check-again']);
+    expect(taskActions(taskView({ state: 'downloaded' }), deps)).toBeNull();
+  });
+
+  it('ask before deleting a finished video that is not saved yet', () => {
+    expect(deleteQuestion(taskView({ state: 'succeeded' })).confirmNotSaved).toBe(true);
+    expect(deleteQuestion(taskView({ state: 'succeeded' })).question).toContain('not in your library yet');
+    expect(deleteQuestion(taskView({ state: 'downloaded' })).confirmNotSaved).toBe(false);
   });
 });
