@@ -12,6 +12,7 @@ pub mod closing;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod granted;
 pub mod models;
 pub mod state;
 pub mod thumbnails;
@@ -23,7 +24,7 @@ use state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
+use tauri::{AppHandle, DragDropEvent, Manager, RunEvent, Runtime, WebviewEvent, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 /// Lets the webview load files under the library folder (videos, last frames) and
@@ -172,11 +173,26 @@ pub fn run() {
         .manage(closing::Closing::default())
         // The close button asks first when work is in flight, then waits for sends on
         // the wire before the window goes (closing.rs).
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
+        .manage(granted::GrantedFiles::from_env())
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { api, .. } => {
                 if closing::request(window.app_handle(), true) {
                     api.prevent_close();
                 }
+            }
+            // What the OS dropped is what `references_add_paths` may read (granted.rs).
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
+                window
+                    .state::<granted::GrantedFiles>()
+                    .grant(paths.iter().cloned());
+            }
+            _ => {}
+        })
+        .on_webview_event(|webview, event| {
+            if let WebviewEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
+                webview
+                    .state::<granted::GrantedFiles>()
+                    .grant(paths.iter().cloned());
             }
         })
         .invoke_handler(commands::handler())

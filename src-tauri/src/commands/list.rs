@@ -37,7 +37,10 @@ macro_rules! with_app_commands {
                 /// The preferences with what is in effect and why.
                 settings_get: sync [state] () -> SettingsView;
                 /// Checks and saves the preferences; the engine restarts when the API
-                /// address, the library folder or a cap changed.
+                /// address or a cap changed. `not_allowed` when the library folder differs
+                /// (only the picker or `SEEDANCE_LIBRARY_DIR` change it) or when an address
+                /// other than the documented services or this computer was not confirmed
+                /// in the native dialog this asks in.
                 settings_set: async [app, state] (preferences: Preferences) -> SettingsView;
                 /// Opens a folder picker for the library; the unchanged settings when
                 /// cancelled.
@@ -86,8 +89,9 @@ macro_rules! with_app_commands {
                 tasks_check_again: async [state] (id: TaskId) -> ();
             }
             references {
-                /// Inspects files given by path, in order. The same command serves the file
-                /// picker, drag and drop and the end-to-end suite.
+                /// Inspects files given by path, in order: only files dropped on the window
+                /// or chosen in the picker (or under `SEEDANCE_REFERENCE_DIR`); any other
+                /// path rejects the call with `not_allowed` and nothing is read.
                 references_add_paths: async [app] (paths: Vec<String>) -> Vec<InspectedReference>;
                 /// Opens the file picker and inspects what was chosen.
                 references_pick: async [app] () -> Vec<InspectedReference>;

@@ -133,7 +133,10 @@ export const settingsGet = (): Promise<SettingsView> => call("settings_get", {})
 
 /**
  * Checks and saves the preferences; the engine restarts when the API
- * address, the library folder or a cap changed.
+ * address or a cap changed. `not_allowed` when the library folder differs
+ * (only the picker or `SEEDANCE_LIBRARY_DIR` change it) or when an address
+ * other than the documented services or this computer was not confirmed
+ * in the native dialog this asks in.
  */
 export const settingsSet = (preferences: Preferences): Promise<SettingsView> => call("settings_set", { preferences });
 
@@ -221,8 +224,9 @@ export const tasksDismiss = (id: number): Promise<null> => call("tasks_dismiss",
 export const tasksCheckAgain = (id: number): Promise<null> => call("tasks_check_again", { id });
 
 /**
- * Inspects files given by path, in order. The same command serves the file
- * picker, drag and drop and the end-to-end suite.
+ * Inspects files given by path, in order: only files dropped on the window
+ * or chosen in the picker (or under `SEEDANCE_REFERENCE_DIR`); any other
+ * path rejects the call with `not_allowed` and nothing is read.
  */
 export const referencesAddPaths = (paths: Array<string>): Promise<Array<InspectedReference>> => call("references_add_paths", { paths });
 
