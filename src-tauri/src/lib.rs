@@ -175,10 +175,11 @@ pub fn run() {
         // the wire before the window goes (closing.rs).
         .manage(granted::GrantedFiles::from_env())
         .on_window_event(|window, event| match event {
-            WindowEvent::CloseRequested { api, .. } => {
-                if closing::request(window.app_handle(), true) {
-                    api.prevent_close();
-                }
+            // `request` starts the close sequence; true means the window stays for now.
+            WindowEvent::CloseRequested { api, .. }
+                if closing::request(window.app_handle(), true) =>
+            {
+                api.prevent_close();
             }
             // What the OS dropped is what `references_add_paths` may read (granted.rs).
             WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
@@ -202,10 +203,10 @@ pub fn run() {
     app.run(|handle, event| match event {
         // Any other way out (the last window gone, an exit call) stops the engine the
         // same way first.
-        RunEvent::ExitRequested { api, .. } if !closing::done(handle) => {
-            if closing::request(handle, false) {
-                api.prevent_exit();
-            }
+        RunEvent::ExitRequested { api, .. }
+            if !closing::done(handle) && closing::request(handle, false) =>
+        {
+            api.prevent_exit();
         }
         RunEvent::Exit if !closing::done(handle) => {
             if let Some(state) = handle.try_state::<AppState>() {

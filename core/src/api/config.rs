@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn only_the_documented_services_and_this_computer_are_known() {
-        let known = |raw: &str| is_known_service(&Url::parse(raw).unwrap());
+        let known = |raw: &str| is_known_service(&Url::parse(raw).expect("a URL"));
         assert!(known("https://seedance2-pro.com/api/v1"));
         assert!(known("https://kinovi.ai/api/v1"));
         assert!(known("http://127.0.0.1:8080/api/v1"));
