@@ -2,11 +2,13 @@
 //! native file picker, or under the folder `SEEDANCE_REFERENCE_DIR` names (set by whoever
 //! starts the app, as `SEEDANCE_LIBRARY_DIR` is; the end-to-end suite uses it, since its
 //! drops skip the OS). `references_add_paths` reads only these: a path string the page
-//! makes up is refused (defence in depth behind the CSP).
+//! makes up is refused (defence in depth behind the CSP), and so is a draft that would
+//! upload one (`tasks_submit`); drafts the app makes from its history are handed too.
 //!
 //! Owns the record of handed files; it never reads them.
 
 use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::models::Draft;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -55,15 +57,40 @@ impl GrantedFiles {
         }
     }
 
+    /// [`GrantedFiles::check_all`] for the local files a draft would upload.
+    pub fn check_draft(&self, draft: &Draft) -> IpcResult<()> {
+        let paths: Vec<PathBuf> = draft
+            .references
+            .iter()
+            .filter_map(|r| r.path.as_deref().map(PathBuf::from))
+            .collect();
+        self.check_all_then(&paths, "Nothing was sent.")
+    }
+
+    /// Records the local files of a draft the app made itself (from the history: a remix,
+    /// a continuation from a saved last frame).
+    pub fn grant_draft(&self, draft: &Draft) {
+        self.grant(
+            draft
+                .references
+                .iter()
+                .filter_map(|r| r.path.as_deref().map(PathBuf::from)),
+        );
+    }
+
     /// `not_allowed`, naming the file, unless every path was handed to the app.
     pub fn check_all(&self, paths: &[PathBuf]) -> IpcResult<()> {
+        self.check_all_then(paths, "Nothing was added.")
+    }
+
+    fn check_all_then(&self, paths: &[PathBuf], nothing: &str) -> IpcResult<()> {
         match paths.iter().find(|p| !self.is_granted(p)) {
             None => Ok(()),
             Some(refused) => Err(IpcError::new(
                 ErrorCode::NotAllowed,
                 format!(
                     "{} was not dropped on the window nor chosen with \"Add files…\", so it \
-                     is not read. Drop it on the window or choose it there. Nothing was added.",
+                     is not read. Drop it on the window or choose it there. {nothing}",
                     refused.file_name().map_or_else(
                         || refused.display().to_string(),
                         |n| n.to_string_lossy().into_owned()

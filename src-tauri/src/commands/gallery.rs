@@ -4,11 +4,12 @@
 
 use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::granted::GrantedFiles;
 use crate::models::{Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView};
 use crate::state::AppState;
 use seedance_core::ledger::{Ledger, ListQuery, TaskEntry, TaskId};
 use std::path::PathBuf;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -152,13 +153,24 @@ pub fn delete_from_history(ledger: &Ledger, id: TaskId) -> IpcResult<()> {
 }
 
 /// The task's request as a new draft, to change and send again.
-pub async fn gallery_remix(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
-    Ok(Draft::from_request(&entry(&state, id).await?.request))
+pub async fn gallery_remix(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: TaskId,
+) -> IpcResult<Draft> {
+    let draft = Draft::from_request(&entry(&state, id).await?.request);
+    // Files a task of the history was made with: the creator handed them once.
+    app.state::<GrantedFiles>().grant_draft(&draft);
+    Ok(draft)
 }
 
 /// A new draft that starts where the video ended: its last frame as image 1, same
 /// model and format, an empty prompt for what happens next.
-pub async fn gallery_continue(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
+pub async fn gallery_continue(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: TaskId,
+) -> IpcResult<Draft> {
     let entry = entry(&state, id).await?;
     let frame = entry
         .poster_path
@@ -180,5 +192,6 @@ pub async fn gallery_continue(state: State<'_, AppState>, id: TaskId) -> IpcResu
         url: None,
         duration_ms: None,
     }];
+    app.state::<GrantedFiles>().grant_draft(&draft);
     Ok(draft)
 }

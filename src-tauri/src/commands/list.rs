@@ -56,8 +56,9 @@ macro_rules! with_app_commands {
                 /// Queues a generation; it is sent as soon as a slot is free. Answers once the
                 /// task is recorded. The same draft sent again within seconds rejects with
                 /// `duplicate_draft` (its message says when and what a second take costs)
-                /// unless `second_take` is true.
-                tasks_submit: async [state] (draft: Draft, second_take: Option<bool>) -> TaskView;
+                /// unless `second_take` is true. A local file that was not dropped, picked or
+                /// loaded from the history rejects with `not_allowed`; nothing is sent.
+                tasks_submit: async [app, state] (draft: Draft, second_take: Option<bool>) -> TaskView;
                 /// Tasks still moving, waiting for a decision or being saved, oldest first.
                 tasks_in_flight: async [state] () -> Vec<TaskView>;
                 /// The engine as a window that starts watching needs it: the service in
@@ -111,9 +112,9 @@ macro_rules! with_app_commands {
                 /// unless `confirm_not_saved` (the task holds the only copy of its address).
                 gallery_delete: async [state] (id: TaskId, confirm_not_saved: Option<bool>) -> ();
                 /// The task's request as a new draft.
-                gallery_remix: async [state] (id: TaskId) -> Draft;
+                gallery_remix: async [app, state] (id: TaskId) -> Draft;
                 /// A new draft that starts from the video's last frame.
-                gallery_continue: async [state] (id: TaskId) -> Draft;
+                gallery_continue: async [app, state] (id: TaskId) -> Draft;
             }
             window {
                 /// Closes the app after the close question: the engine finishes sending

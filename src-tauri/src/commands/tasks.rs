@@ -3,13 +3,14 @@
 
 use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::granted::GrantedFiles;
 use crate::models::{
     phase, Draft, EngineStatusView, Phase, RetargetView, TaskView, UnknownSubmissionChoice,
 };
 use crate::state::AppState;
 use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 
 fn refusal(error: SubmitRefusal) -> IpcError {
     match error {
@@ -54,10 +55,12 @@ async fn view_of(state: &AppState, id: TaskId) -> IpcResult<TaskView> {
 /// Queues a generation; it is sent as soon as a slot is free. Returns once the engine has
 /// recorded the task, so a button kept disabled for the call's length cannot send twice.
 pub async fn tasks_submit(
+    app: AppHandle,
     state: State<'_, AppState>,
     draft: Draft,
     second_take: Option<bool>,
 ) -> IpcResult<TaskView> {
+    app.state::<GrantedFiles>().check_draft(&draft)?;
     let engine = state.engine();
     match engine
         .submit_with(draft.to_request()?, second_take.unwrap_or(false))

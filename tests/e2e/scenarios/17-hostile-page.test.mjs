@@ -2,9 +2,9 @@
 // dependency) calls the shell's commands with hostile values through
 // `window.__TAURI_INTERNALS__.invoke`. Each is refused with a clear error and nothing
 // changes: the library folder cannot be set to a path string (only the native picker or
-// SEEDANCE_LIBRARY_DIR set it); `references_add_paths` reads no file that was not dropped
-// or picked; pointing the app at an unknown host waits on a native confirmation the page
-// cannot answer, and meanwhile nothing is saved and no request goes there.
+// SEEDANCE_LIBRARY_DIR set it); `references_add_paths` reads, and `tasks_submit` uploads,
+// no file that was not dropped or picked; pointing the app at an unknown host waits on a
+// native confirmation the page cannot answer, and meanwhile nothing is saved or sent.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,6 +45,26 @@ test('hostile command calls from the page are refused and change nothing', async
         /was not dropped on the window nor chosen with "Add files…".*Nothing was added\./,
       );
     }
+    // A draft that would upload a file nobody handed over.
+    const submitted = await invoke(browser, 'tasks_submit', {
+      draft: {
+        model: 'seedance-20',
+        prompt: 'A hostile upload',
+        references: [
+          { kind: 'image', path: join(repoRoot, 'core/tests/fixtures/media/image.png'), url: null, duration_ms: null },
+        ],
+        mode: null,
+        duration_secs: 5,
+        resolution: '720p',
+        aspect_ratio: null,
+        generate_audio: true,
+        high_bitrate: false,
+        seed: null,
+      },
+    });
+    assert.equal(submitted.ok, false, JSON.stringify(submitted));
+    assert.equal(submitted.error.code, 'not_allowed');
+    assert.match(submitted.error.message, /image\.png was not dropped.*Nothing was sent\./);
     const escaping = await invoke(browser, 'references_add_paths', {
       paths: [join(dataDir, 'handed', '..', 'ledger.sqlite3')],
     });
@@ -82,5 +102,7 @@ test('hostile command calls from the page are refused and change nothing', async
     assert.deepEqual(during.value.preferences, before.value.preferences, 'nothing changed');
     assert.equal(during.value.effective_base_url, before.value.effective_base_url);
     assert.equal(existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : null, fileBefore, 'nothing saved');
+    const stats = await ctx.fake.stats();
+    assert.equal(stats.create_task_calls + stats.upload_requests + stats.puts, 0, 'nothing reached the service');
   });
 });

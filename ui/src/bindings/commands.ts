@@ -160,7 +160,8 @@ export const composeCheck = (draft: Draft): Promise<ComposeCheck> => call("compo
  * Queues a generation; it is sent as soon as a slot is free. Answers once the
  * task is recorded. The same draft sent again within seconds rejects with
  * `duplicate_draft` (its message says when and what a second take costs)
- * unless `second_take` is true.
+ * unless `second_take` is true. A local file that was not dropped, picked or
+ * loaded from the history rejects with `not_allowed`; nothing is sent.
  */
 export const tasksSubmit = (draft: Draft, secondTake?: boolean | null): Promise<TaskView> => call("tasks_submit", { draft, secondTake });
 
