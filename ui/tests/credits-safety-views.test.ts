@@ -1,10 +1,22 @@
-// @vitest-environment jsdom
-import { describe, expect, it } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClosing, finishingLabel, whatHappensNext } from '../src/views/closing';
 import { createKeyBanner, keyNeedsAttention } from '../src/views/key-state';
 import { deleteQuestion, taskActions } from '../src/views/task-actions';
 import { taskStateLabel } from '../src/views/task-wait';
-import { byTestId, taskView } from './helpers.test-util';
+import { createUnknownDialog } from '../src/views/unknown';
+import { byTestId, flush, taskView } from './helpers.test-util';
+
+// jsdom has <dialog> but not its modal methods.
+beforeAll(() => {
+  HTMLDialogElement.prototype.showModal ??= function showModal(this: HTMLDialogElement) {
+    this.setAttribute('open', '');
+  };
+  HTMLDialogElement.prototype.close ??= function close(this: HTMLDialogElement) {
+    this.removeAttribute('open');
+  };
+});
+afterEach(() => clearMocks());
 
 describe('key banner', () => {
   it('stays up while the service refuses the key and leads to a new key', () => {
@@ -91,5 +103,31 @@ describe('task actions', () => {
     expect(deleteQuestion(taskView({ state: 'succeeded' })).confirmNotSaved).toBe(true);
     expect(deleteQuestion(taskView({ state: 'succeeded' })).question).toContain('not in your library yet');
     expect(deleteQuestion(taskView({ state: 'downloaded' })).confirmNotSaved).toBe(false);
+  });
+});
+
+describe('the unknown-outcome dialog', () => {
+  it('sends one decision for a double click on Send again', async () => {
+    const calls: string[] = [];
+    let answer: (value: unknown) => void = () => undefined;
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      return new Promise((ok) => {
+        answer = ok;
+      });
+    });
+    const dialog = createUnknownDialog({ onResolved: () => undefined, onError: () => undefined });
+    document.body.appendChild(dialog.el);
+    dialog.open(taskView({ state: 'submission_unknown' }));
+    const send = byTestId<HTMLButtonElement>(dialog.el, 'unknown-submit-again');
+    send.click();
+    send.click();
+    await flush();
+    expect(calls).toEqual(['tasks_resolve_unknown']);
+    expect(send.disabled).toBe(true);
+    answer(null);
+    await flush();
+    await flush();
+    expect(send.disabled).toBe(false);
   });
 });
