@@ -55,7 +55,18 @@ test('a refused key: a lasting banner, a warning chip, the task waits for a work
     assert.ok(await browser.$(tid('key-banner')).isDisplayed(), 'the banner stays until a key is saved');
     await clickWhenReady(browser, tid('key-banner-new-key'), 'Enter a new key');
     await until(async () => browser.$(tid('settings-key-input')).isDisplayed(), 'the key field in Settings');
-    await browser.$(tid('settings-key-input')).setValue(first);
+    await until(
+      async () => (await textOf(browser, tid('settings-key-engine'))).includes('The service refused this key.'),
+      'Settings to say the key was refused',
+    );
+    // Typed again until the field holds all of it (WebKitWebDriver can drop a keystroke
+    // while the page is busy; a different key would be another account's).
+    await until(async () => {
+      const input = await browser.$(tid('settings-key-input'));
+      if ((await input.getValue()) === first) return true;
+      await input.setValue(first);
+      return (await input.getValue()) === first;
+    }, 'the key in the field');
     await clickWhenReady(browser, tid('settings-key-save'), 'Save key');
     await until(async () => !(await browser.$(tid('key-banner')).isDisplayed()), 'the banner to go', 30_000);
     await clickWhenReady(browser, tid('settings-close'), 'Close settings');

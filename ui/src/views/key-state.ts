@@ -6,6 +6,7 @@
 
 import type { EngineKeyState } from '../bindings/EngineKeyState';
 import { h } from '../dom';
+import * as ipc from '../ipc';
 
 export interface KeyBanner {
   el: HTMLElement;
@@ -74,4 +75,42 @@ export function createKeyBanner(deps: {
       el.replaceChildren(banner);
     },
   };
+}
+
+/**
+ * Settings' line about the key as the engine sees it: where a refused key is said again
+ * next to the field for a new one, with the way back to the demo. Fills itself from
+ * `engine_status`; empty while the key works.
+ */
+export function engineKeyNote(demoAvailable: boolean, onUseDemo: () => void): HTMLElement {
+  const note = h('div', { 'data-testid': 'settings-key-engine' });
+  void ipc.engineStatus().then(
+    (engine) => {
+      // An answer without a key state (an older shell) says nothing.
+      const key = engine?.key;
+      if (key?.state !== 'rejected' && key?.state !== 'unreadable') return;
+      note.replaceChildren(
+        h(
+          'p',
+          { class: 'warning' },
+          key.state === 'rejected'
+            ? 'The service refused this key. Paste a new one above; your tasks wait and go on once it works.'
+            : 'The keychain cannot be read right now; your tasks wait until it can (unlock it if it asks).',
+        ),
+        demoAvailable
+          ? h(
+              'button',
+              { type: 'button', class: 'ghost', 'data-testid': 'settings-key-demo', onclick: onUseDemo },
+              'Use the demo instead',
+            )
+          : h(
+              'p',
+              { class: 'hint' },
+              'Or try the demo: start Seedance Studio with SEEDANCE_DEMO=1 (no key, no credits).',
+            ),
+      );
+    },
+    () => undefined,
+  );
+  return note;
 }
