@@ -29,7 +29,7 @@ test('hostile command calls from the page are refused and change nothing', async
 
     // The library folder from a path string.
     const library = await invoke(browser, 'settings_set', {
-      preferences: { ...before.value.preferences, library_dir: '/tmp/seedance-hostile-library' },
+      preferences: { ...before.value.preferences, library_dir: '/srv/somewhere-else/library' },
     });
     assert.equal(library.ok, false, JSON.stringify(library));
     assert.equal(library.error.code, 'not_allowed');
