@@ -16,6 +16,8 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
   # tests: virtual display, session bus + Secret Service keychain, WebKit's WebDriver
   xvfb xauth dbus-x11 gnome-keyring webkit2gtk-driver imagemagick
+  # e2e scenarios 17 and 19 find and close the window by its title (xwininfo)
+  x11-utils
   # the locked-keychain test (gdbus, dbus-update-activation-environment), the fsync-order test
   libglib2.0-bin dbus-bin strace
   # WebKitGTK plays H.264 results through GStreamer; libav brings the decoder

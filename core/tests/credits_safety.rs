@@ -272,6 +272,19 @@ async fn a_queued_task_of_another_service_waits_until_the_creator_moves_it() {
             service: Some(elsewhere.to_owned())
         }
     )));
+    // The history as the window reads it says so too (the ledger alone cannot).
+    let rows = engine.list(ListQuery::default()).await.unwrap();
+    let row = rows.iter().find(|row| row.id == id).unwrap();
+    assert_eq!(
+        row.waiting_for,
+        Some(TaskWait::OtherService {
+            service: Some(elsewhere.to_owned())
+        })
+    );
+    assert_eq!(
+        h.ledger.list(&ListQuery::default()).unwrap()[0].waiting_for,
+        None
+    );
 
     // The quote changes nothing; the confirmed move sends it here.
     let quote = engine.retarget(id, false).await.unwrap();
@@ -591,6 +604,9 @@ async fn a_locked_keychain_holds_a_queued_task_without_failing_it() {
     .await;
     assert!(matches!(engine.status().key, KeyState::Unreadable { .. }));
     assert_eq!(h.ledger.get(id).unwrap().state, LocalState::Queued);
+    let rows = engine.list(ListQuery::default()).await.unwrap();
+    assert_eq!(rows[0].id, id);
+    assert_eq!(rows[0].waiting_for, Some(TaskWait::WorkingKey));
     assert_eq!(h.fake.stats().create_task_calls, 0);
     // Unlocked: the key is read again on its own (no key saved, no click) and the task goes.
     keys.locked.store(false, Ordering::SeqCst);

@@ -42,6 +42,12 @@ error_codes! {
     NotFound,
     /// Refused on purpose (a non-https URL, the demo against a real service).
     NotAllowed,
+    /// The same draft was sent moments ago (a double click, a repeated shortcut): the
+    /// UI asks whether a second take is meant, then submits again with `second_take`.
+    DuplicateDraft,
+    /// The action loses something that cannot be had back (a finished video not saved
+    /// yet); the UI asks, then calls again confirmed.
+    NeedsConfirmation,
     /// The ledger or the disk failed.
     Storage,
     /// A bug or an unexpected state; `message` is all there is.
@@ -102,6 +108,9 @@ impl From<LedgerError> for IpcError {
                 ErrorCode::NotFound,
                 format!("Task #{id} is not in the history (it may have been removed already)."),
             ),
+            LedgerError::NeedsConfirmation { message, .. } => {
+                IpcError::new(ErrorCode::NeedsConfirmation, message)
+            }
             LedgerError::IllegalTransition { .. } => {
                 IpcError::new(ErrorCode::NotAllowed, sentence(&error.to_string()))
             }

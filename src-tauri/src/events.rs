@@ -4,7 +4,7 @@
 //!
 //! Owns nothing but the forwarding; it must return quickly (it runs on the scheduler).
 
-use crate::models::{AppEvent, TaskView};
+use crate::models::{AppEvent, EngineKeyState, TaskView};
 use seedance_core::engine::{EngineEvent, EventSink};
 use seedance_core::ledger::LocalState;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,7 +118,10 @@ impl<R: Runtime> EventSink for TauriEvents<R> {
                 log::error!("{message}");
                 return;
             }
-            EngineEvent::KeyStateChanged { .. } | EngineEvent::FinishingSends { .. } => return,
+            EngineEvent::KeyStateChanged { key } => AppEvent::KeyStateChanged {
+                key: EngineKeyState::from(&key),
+            },
+            EngineEvent::FinishingSends { remaining } => AppEvent::FinishingSends { remaining },
         };
         if let Err(error) = self.app.emit(APP_EVENT, payload) {
             log::warn!("could not send an event to the window: {error}");

@@ -8,9 +8,11 @@
 //! Everything about generations is `seedance_core`; commands only adapt it.
 
 pub mod bindings;
+pub mod closing;
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod granted;
 pub mod models;
 pub mod state;
 pub mod thumbnails;
@@ -22,7 +24,7 @@ use state::AppState;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use tauri::{AppHandle, Manager, RunEvent, Runtime};
+use tauri::{AppHandle, DragDropEvent, Manager, RunEvent, Runtime, WebviewEvent, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 /// Lets the webview load files under the library folder (videos, last frames) and
@@ -109,12 +111,19 @@ fn exit_on_termination_signals<R: Runtime>(app: AppHandle<R>) {
             log::warn!("termination signals cannot be watched: they will end the app at once");
             return;
         };
-        tokio::select! {
-            _ = terminate.recv() => {}
-            _ = interrupt.recv() => {}
+        loop {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            // The first signal closes as the window's close does (sends on the wire are
+            // waited for); a second one stops waiting.
+            log::info!("asked to stop by a signal: closing as if the window were closed");
+            if !closing::request(&app, false) {
+                app.exit(0);
+                return;
+            }
         }
-        log::info!("asked to stop by a signal: closing as if the window were closed");
-        app.exit(0);
     });
 }
 
@@ -161,12 +170,45 @@ pub fn run() {
             exit_on_termination_signals(handle.clone());
             Ok(())
         })
+        .manage(closing::Closing::default())
+        // The close button asks first when work is in flight, then waits for sends on
+        // the wire before the window goes (closing.rs).
+        .manage(granted::GrantedFiles::from_env())
+        .on_window_event(|window, event| match event {
+            // `request` starts the close sequence; true means the window stays for now.
+            WindowEvent::CloseRequested { api, .. }
+                if closing::request(window.app_handle(), true) =>
+            {
+                api.prevent_close();
+            }
+            // What the OS dropped is what `references_add_paths` may read (granted.rs).
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
+                window
+                    .state::<granted::GrantedFiles>()
+                    .grant(paths.iter().cloned());
+            }
+            _ => {}
+        })
+        .on_webview_event(|webview, event| {
+            if let WebviewEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
+                webview
+                    .state::<granted::GrantedFiles>()
+                    .grant(paths.iter().cloned());
+            }
+        })
         .invoke_handler(commands::handler())
         .build(tauri::generate_context!())
         .expect("the Tauri context is generated at build time and valid");
 
-    app.run(|handle, event| {
-        if let RunEvent::Exit = event {
+    app.run(|handle, event| match event {
+        // Any other way out (the last window gone, an exit call) stops the engine the
+        // same way first.
+        RunEvent::ExitRequested { api, .. }
+            if !closing::done(handle) && closing::request(handle, false) =>
+        {
+            api.prevent_exit();
+        }
+        RunEvent::Exit if !closing::done(handle) => {
             if let Some(state) = handle.try_state::<AppState>() {
                 // Stops polls and downloads cleanly; the ledger already holds everything.
                 tauri::async_runtime::block_on(state.engine().shutdown());
@@ -177,5 +219,6 @@ pub fn run() {
                 }
             }
         }
+        _ => {}
     });
 }

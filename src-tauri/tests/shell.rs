@@ -192,7 +192,8 @@ fn a_gallery_row_names_the_task_it_retries() {
     let of = |id| rows.iter().find(|r| r.id == id).unwrap().retry_of;
     assert_eq!(of(retry), Some(first));
     assert_eq!(of(first), None);
-    let full = TaskView::from_entry(&ledger.get(retry).unwrap());
+    let entry = ledger.get(retry).unwrap();
+    let full = TaskView::from_entry(&entry, &seedance_core::engine::summary_of(&entry));
     assert_eq!(full.retry_of, Some(first));
 }
 
@@ -217,4 +218,16 @@ fn add_credits_opens_the_site_of_the_service_in_use() {
     let demo = page("http://127.0.0.1:8123/api/v1").unwrap_err();
     assert_eq!(demo.code, ErrorCode::NotAllowed);
     assert!(demo.message.contains("demo"), "{}", demo.message);
+}
+
+#[test]
+fn deleting_a_video_not_saved_yet_asks_first() {
+    let refused = seedance_studio_lib::error::IpcError::from(
+        seedance_core::ledger::LedgerError::NeedsConfirmation {
+            id: 7,
+            message: "Task 7 finished but its video is not in the library yet.".into(),
+        },
+    );
+    assert_eq!(refused.code, ErrorCode::NeedsConfirmation);
+    assert!(refused.message.contains("not in the library yet"));
 }

@@ -87,6 +87,9 @@ export async function launchApp({ fake, dataDir, env = {} }) {
       SEEDANCE_API_BASE: fake.baseUrl,
       SEEDANCE_DATA_DIR: dataDir,
       SEEDANCE_LIBRARY_DIR: join(dataDir, 'library'),
+      // Files the scenarios "drop" live here: the harness's drops skip the OS, so the shell
+      // cannot record them, and it reads only handed files (src-tauri/src/granted.rs).
+      SEEDANCE_REFERENCE_DIR: handedDir(dataDir),
       RUST_LOG: process.env.RUST_LOG ?? 'info',
       // The fake runs at a hundredth of the documented durations, while the app's own
       // schedule plans its polls on the documented minutes (first poll of a text-only task
@@ -131,6 +134,13 @@ export async function launchApp({ fake, dataDir, env = {} }) {
     },
   };
   return session;
+}
+
+/** Where a scenario puts files it drops on the window (created on first use). */
+export function handedDir(dataDir) {
+  const dir = join(dataDir, 'handed');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** The app's process id, found by the data folder it was given (for the kill test). */
@@ -465,7 +475,7 @@ export async function scenario(t, name, { fake: fakeOptions = {}, fakeConfig, ap
  * Drops files on the window the way Tauri delivers an OS drop: the `tauri://drag-drop`
  * event reaches the page's own drop listener (which calls `references_add_paths`, like a
  * real drop). Only the OS half is skipped: a real drag under Xvfb needs a GTK drag source
- * and xdotool (see shared/linux-build-notes.md).
+ * driven by xdotool.
  */
 export async function dropFiles(browser, paths) {
   const delivered = await browser.execute((files) => {

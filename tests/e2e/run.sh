@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-for tool in tauri-driver WebKitWebDriver xvfb-run dbus-run-session gnome-keyring-daemon node ffprobe; do
+for tool in tauri-driver WebKitWebDriver xvfb-run dbus-run-session gnome-keyring-daemon node ffprobe xwininfo python3; do
   command -v "$tool" >/dev/null || { echo "e2e: '$tool' is missing (run scripts/setup.sh)" >&2; exit 1; }
 done
 

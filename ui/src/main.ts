@@ -2,6 +2,7 @@
 // is saved, then the studio (compose on the left; tasks and the gallery on the right),
 // and routes engine events, drops and failure-card actions between the views.
 
+import type { EngineKeyState } from './bindings/EngineKeyState';
 import type { GalleryPage } from './bindings/GalleryPage';
 import type { Kind } from './bindings/Kind';
 import type { KeyStatus } from './bindings/KeyStatus';
@@ -11,8 +12,10 @@ import { clear, h } from './dom';
 import type { Intent } from './guidance';
 import * as ipc from './ipc';
 import { createTaskNotes } from './task-notes';
+import { createClosing } from './views/closing';
 import { createCompose, type ComposeView } from './views/compose';
 import { createGallery, firstPageQuery } from './views/gallery';
+import { createKeyBanner, keyNeedsAttention } from './views/key-state';
 import { LOGO } from './views/logo';
 import { createOnboarding } from './views/onboarding';
 import { createPromptLibrary } from './views/prompt-library';
@@ -44,14 +47,15 @@ function toast(message: string) {
   }, 5000);
 }
 
-function keyChip(status: KeyStatus, onClick: () => void): HTMLElement {
-  const ok = status.present && status.last_test?.result !== 'invalid';
+function keyChip(status: KeyStatus, onClick: () => void, engineKey: EngineKeyState | null = null): HTMLElement {
+  const ok = status.present && status.last_test?.result !== 'invalid' && !keyNeedsAttention(engineKey);
   return h(
     'button',
     {
       type: 'button',
       class: `chip ${ok ? 'ok' : 'bad'}`,
       'data-testid': 'key-chip',
+      'data-key-state': engineKey?.state ?? null,
       onclick: onClick,
       'aria-label': status.present
         ? `API key ending in ${status.last_four ?? ''}, ${status.store}. Open key settings`
@@ -136,11 +140,33 @@ async function boot() {
         gallery.reload();
       },
       onKeyChanged: (s) => {
-        chipSlot.replaceChildren(keyChip(s, openKey));
+        keyStatus = s;
+        chipSlot.replaceChildren(keyChip(s, openKey, engineKey));
       },
     });
     const openKey = () => void settingsDialog.open('key');
+    let keyStatus = status;
+    let engineKey: EngineKeyState | null = null;
     const chipSlot = h('div', {}, keyChip(status, openKey));
+    const keyBanner = createKeyBanner({
+      onNewKey: openKey,
+      onUseDemo: settings.base_url_is_loopback
+        ? () =>
+            void ipc.keyUseDemo().then(
+              (s) => {
+                keyStatus = s;
+                chipSlot.replaceChildren(keyChip(s, openKey, engineKey));
+              },
+              (e) => onError(ipc.IpcError.from(e)),
+            )
+        : null,
+    });
+    const closing = createClosing({ onError: (e) => onError(e) });
+    const showEngineKey = (key: EngineKeyState) => {
+      engineKey = key;
+      keyBanner.set(key);
+      chipSlot.replaceChildren(keyChip(keyStatus, openKey, key));
+    };
     const logo = h('span', { 'aria-hidden': 'true', class: 'brand-logo' });
     logo.innerHTML = LOGO;
 
@@ -169,19 +195,27 @@ async function boot() {
       }
     };
 
+    const retrying = new Set<number>();
     const handleIntent = (task: TaskView, intent: Intent, context: { kind: Kind | null; index: number | null }) => {
       switch (intent) {
         case 'retry':
         case 'check_connection':
         case 'wait_for_slot':
-          void ipc.tasksRetry(task.id).then(
-            (retry) => {
-              notes.noteTasks(retry);
-              toast('Sent again.');
-              void tasks.refresh();
-            },
-            (e) => onError(ipc.IpcError.from(e)),
-          );
+          // One retry call per task at a time; the engine answers a second one with the
+          // retry it already made, and sends nothing.
+          if (retrying.has(task.id)) break;
+          retrying.add(task.id);
+          void ipc
+            .tasksRetry(task.id)
+            .then(
+              (retry) => {
+                notes.noteTasks(retry);
+                toast(task.retried_as === retry.id ? `Already retried as #${retry.id}.` : 'Sent again.');
+                void tasks.refresh();
+              },
+              (e) => onError(ipc.IpcError.from(e)),
+            )
+            .finally(() => retrying.delete(task.id));
           break;
         case 'edit_prompt':
         case 'fix_input':
@@ -270,6 +304,8 @@ async function boot() {
 
     if (notices) root.appendChild(notices);
     root.append(
+      closing.el,
+      keyBanner.el,
       h(
         'header',
         { class: 'topbar' },
@@ -322,7 +358,17 @@ async function boot() {
             tasks.upload(event.task_id, event.reference, event.sent, event.total);
             break;
           case 'polling_paused':
-            toast(event.reason);
+            // The banner says it where it stays; a toast only for other reasons.
+            if (!keyNeedsAttention(engineKey)) toast(event.reason);
+            break;
+          case 'close_asked':
+          case 'closing':
+          case 'finishing_sends':
+            closing.handle(event);
+            break;
+          case 'key_state_changed':
+            showEngineKey(event.key);
+            void tasks.refresh();
             break;
           case 'download_failed':
             notes.downloadFailed(event.task_id, { message: event.message, libraryFolder: event.library_folder });
@@ -344,6 +390,11 @@ async function boot() {
         .catch(() => undefined),
     ]);
     performance.mark('studio-listening');
+    // The key state may have changed before the listener was there.
+    void ipc.engineStatus().then(
+      (engine) => showEngineKey(engine.key),
+      () => undefined,
+    );
     await tasks.refresh();
     performance.mark('studio-tasks');
     compose.focusPrompt();

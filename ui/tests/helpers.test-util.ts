@@ -63,6 +63,9 @@ export function taskView(overrides: Partial<TaskView> = {}): TaskView {
     guidance: null,
     retry_of: null,
     retried_as: null,
+    waiting_for: null,
+    service: null,
+    dismissed: false,
     ...overrides,
   };
 }

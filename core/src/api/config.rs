@@ -105,6 +105,28 @@ pub fn check_base_url(raw: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// Whether `base_url` is one of the two documented services (service-api §1) or this
+/// computer. The key goes anywhere else only after the creator confirms the address in a
+/// dialog the page cannot answer (the shell asks natively).
+pub fn is_known_service(base_url: &Url) -> bool {
+    let host_of = |known: &str| {
+        Url::parse(known)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+    };
+    let official = [super::DEFAULT_BASE_URL, super::ALTERNATE_BASE_URL]
+        .iter()
+        .filter_map(|known| host_of(known))
+        .any(|host| base_url.scheme() == "https" && base_url.host_str() == Some(host.as_str()));
+    let loopback = match base_url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    official || loopback
+}
+
 /// https anywhere, or http to this computer.
 pub(super) fn transfer_url_allowed(url: &Url) -> bool {
     match url.scheme() {
@@ -195,5 +217,18 @@ mod tests {
         );
         assert_eq!(pick(None, None).ok().as_deref(), Some(DEFAULT_BASE_URL));
         assert!(pick(Some("http://example.com"), None).is_err());
+    }
+
+    #[test]
+    fn only_the_documented_services_and_this_computer_are_known() {
+        let known = |raw: &str| is_known_service(&Url::parse(raw).expect("a URL"));
+        assert!(known("https://seedance2-pro.com/api/v1"));
+        assert!(known("https://kinovi.ai/api/v1"));
+        assert!(known("http://127.0.0.1:8080/api/v1"));
+        assert!(known("http://localhost:9/api/v1"));
+        assert!(known("http://[::1]:9/api/v1"));
+        assert!(!known("https://kinovi.ai.attacker.example/api/v1"));
+        assert!(!known("https://attacker.example/api/v1"));
+        assert!(!known("http://kinovi.ai/api/v1"));
     }
 }

@@ -15,7 +15,7 @@ mod transport;
 pub mod types;
 
 pub use client::ApiClient;
-pub use config::{check_base_url, ClientConfig, ConfigError};
+pub use config::{check_base_url, is_known_service, ClientConfig, ConfigError};
 pub use error::{ApiError, ErrorBody, FieldIssue, RetryAfter, TransportError, TransportStage};
 pub use types::{Endpoint, OutputItem, TaskError, TaskRecord, TaskStatus, UploadTarget};
 

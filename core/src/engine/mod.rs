@@ -45,7 +45,8 @@ use crate::clock::Clock;
 use crate::guidance::{guidance_for, Category, Failure, Guidance};
 use crate::keychain::KeyStore;
 use crate::ledger::{
-    Created, Ledger, LedgerError, LocalState, NewTask, TaskEntry, TaskId, TaskSummary, TaskWait,
+    Created, Ledger, LedgerError, ListQuery, LocalState, NewTask, TaskEntry, TaskId, TaskSummary,
+    TaskWait,
 };
 use crate::library::Library;
 use crate::request::GenerationRequest;
@@ -436,8 +437,37 @@ impl Shared {
     /// The gallery row of `entry` with what the engine knows on top (why it waits).
     pub(crate) fn summary(&self, entry: &TaskEntry) -> TaskSummary {
         let mut task = summary_of(entry);
-        task.waiting_for = lock(&self.waits).get(&entry.id).cloned();
+        self.fill_wait(&mut task);
         task
+    }
+
+    /// Why the engine holds `task`: what the scheduler recorded, else what follows from
+    /// the row itself (a queued task of another service, a task in flight while no key
+    /// works), so a row read before the scheduler looked at it says the same.
+    pub(crate) fn fill_wait(&self, task: &mut TaskSummary) {
+        task.waiting_for = lock(&self.waits)
+            .get(&task.id)
+            .cloned()
+            .or_else(|| self.derived_wait(task));
+    }
+
+    fn derived_wait(&self, task: &TaskSummary) -> Option<TaskWait> {
+        if task.dismissed {
+            return None;
+        }
+        match task.state {
+            LocalState::Queued if task.service.as_deref() != Some(self.service.as_str()) => {
+                Some(TaskWait::OtherService {
+                    service: task.service.clone(),
+                })
+            }
+            LocalState::Queued | LocalState::Waiting | LocalState::Generating => matches!(
+                *lock(&self.key_state),
+                KeyState::Missing | KeyState::Rejected { .. } | KeyState::Unreadable { .. }
+            )
+            .then_some(TaskWait::WorkingKey),
+            _ => None,
+        }
     }
 
     /// The client for tasks of `service` (`None`: recorded before services were, which
@@ -880,6 +910,18 @@ impl EngineHandle {
     /// The gallery row of `entry` with why the engine holds it, if it does.
     pub fn summary(&self, entry: &TaskEntry) -> TaskSummary {
         self.inner.shared.summary(entry)
+    }
+
+    /// [`Ledger::list`] with each row's `waiting_for` filled in as the engine sees it
+    /// ("waiting for a working key", "made for another service"): the ledger alone does
+    /// not know the running service or the key's state.
+    pub async fn list(&self, query: ListQuery) -> Result<Vec<TaskSummary>, LedgerError> {
+        let shared = self.inner.shared.clone();
+        let mut rows = shared.ledger(move |l| l.list(&query)).await?;
+        for row in &mut rows {
+            shared.fill_wait(row);
+        }
+        Ok(rows)
     }
 
     /// The creator saved a (new) key: resume polling paused by a rejected key and

@@ -4,11 +4,12 @@
 
 use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
+use crate::granted::GrantedFiles;
 use crate::models::{Draft, DraftReference, GalleryPage, GalleryQuery, Kind, TaskView};
 use crate::state::AppState;
 use seedance_core::ledger::{Ledger, ListQuery, TaskEntry, TaskId};
 use std::path::PathBuf;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -38,28 +39,25 @@ pub async fn gallery_list(
     query: GalleryQuery,
 ) -> IpcResult<GalleryPage> {
     let ledger = state.ledger.clone();
-    blocking(move || {
-        let list = ListQuery {
-            states: query.ledger_states(),
-            text: query.text.filter(|t| !t.trim().is_empty()),
-            limit: query.limit.clamp(1, MAX_PAGE),
-            offset: query.offset,
-        };
-        let total = ledger
-            .count(&ListQuery {
-                limit: 0,
-                offset: 0,
-                ..list.clone()
-            })
-            .map_err(IpcError::storage)?;
-        let items = ledger.list(&list).map_err(IpcError::storage)?;
-        Ok(GalleryPage {
-            items: items.iter().map(TaskView::from_summary).collect(),
-            total,
-            offset: query.offset,
-        })
+    let list = ListQuery {
+        states: query.ledger_states(),
+        text: query.text.filter(|t| !t.trim().is_empty()),
+        limit: query.limit.clamp(1, MAX_PAGE),
+        offset: query.offset,
+    };
+    let counted = ListQuery {
+        limit: 0,
+        offset: 0,
+        ..list.clone()
+    };
+    let total = blocking(move || ledger.count(&counted).map_err(IpcError::storage)).await?;
+    // Through the engine: each row says why it waits, when it does.
+    let items = state.engine().list(list).await.map_err(IpcError::storage)?;
+    Ok(GalleryPage {
+        items: items.iter().map(TaskView::from_summary).collect(),
+        total,
+        offset: query.offset,
     })
-    .await
 }
 
 /// Shows the video in the system file manager.
@@ -125,12 +123,20 @@ pub async fn gallery_open_url(
 }
 
 /// Removes the task from the history. The video file stays in the library folder.
-pub async fn gallery_delete(state: State<'_, AppState>, id: TaskId) -> IpcResult<()> {
+pub async fn gallery_delete(
+    state: State<'_, AppState>,
+    id: TaskId,
+    confirm_not_saved: Option<bool>,
+) -> IpcResult<()> {
     let ledger = state.ledger.clone();
     let thumbnails = crate::thumbnails::cache_for(&state.data_dir);
     blocking(move || {
         let poster = ledger.get(id).ok().and_then(|e| e.poster_path);
-        delete_from_history(&ledger, id)?;
+        if confirm_not_saved == Some(true) {
+            ledger.delete_confirmed(id).map_err(IpcError::from)?;
+        } else {
+            delete_from_history(&ledger, id)?;
+        }
         // The poster stays in the library; its thumbnail is only the gallery's.
         if let Some(poster) = poster {
             thumbnails.forget(&poster);
@@ -147,13 +153,24 @@ pub fn delete_from_history(ledger: &Ledger, id: TaskId) -> IpcResult<()> {
 }
 
 /// The task's request as a new draft, to change and send again.
-pub async fn gallery_remix(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
-    Ok(Draft::from_request(&entry(&state, id).await?.request))
+pub async fn gallery_remix(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: TaskId,
+) -> IpcResult<Draft> {
+    let draft = Draft::from_request(&entry(&state, id).await?.request);
+    // Files a task of the history was made with: the creator handed them once.
+    app.state::<GrantedFiles>().grant_draft(&draft);
+    Ok(draft)
 }
 
 /// A new draft that starts where the video ended: its last frame as image 1, same
 /// model and format, an empty prompt for what happens next.
-pub async fn gallery_continue(state: State<'_, AppState>, id: TaskId) -> IpcResult<Draft> {
+pub async fn gallery_continue(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: TaskId,
+) -> IpcResult<Draft> {
     let entry = entry(&state, id).await?;
     let frame = entry
         .poster_path
@@ -175,5 +192,6 @@ pub async fn gallery_continue(state: State<'_, AppState>, id: TaskId) -> IpcResu
         url: None,
         duration_ms: None,
     }];
+    app.state::<GrantedFiles>().grant_draft(&draft);
     Ok(draft)
 }

@@ -37,7 +37,10 @@ macro_rules! with_app_commands {
                 /// The preferences with what is in effect and why.
                 settings_get: sync [state] () -> SettingsView;
                 /// Checks and saves the preferences; the engine restarts when the API
-                /// address, the library folder or a cap changed.
+                /// address or a cap changed. `not_allowed` when the library folder differs
+                /// (only the picker or `SEEDANCE_LIBRARY_DIR` change it) or when an address
+                /// other than the documented services or this computer was not confirmed
+                /// in the native dialog this asks in.
                 settings_set: async [app, state] (preferences: Preferences) -> SettingsView;
                 /// Opens a folder picker for the library; the unchanged settings when
                 /// cancelled.
@@ -50,10 +53,17 @@ macro_rules! with_app_commands {
                 compose_check: sync [] (draft: Draft) -> ComposeCheck;
             }
             tasks {
-                /// Queues a generation; it is sent as soon as a slot is free.
-                tasks_submit: async [state] (draft: Draft) -> TaskView;
+                /// Queues a generation; it is sent as soon as a slot is free. Answers once the
+                /// task is recorded. The same draft sent again within seconds rejects with
+                /// `duplicate_draft` (its message says when and what a second take costs)
+                /// unless `second_take` is true. A local file that was not dropped, picked or
+                /// loaded from the history rejects with `not_allowed`; nothing is sent.
+                tasks_submit: async [app, state] (draft: Draft, second_take: Option<bool>) -> TaskView;
                 /// Tasks still moving, waiting for a decision or being saved, oldest first.
                 tasks_in_flight: async [state] () -> Vec<TaskView>;
+                /// The engine as a window that starts watching needs it: the service in
+                /// use, the key as the engine sees it, sends a stop still waits for.
+                engine_status: sync [state] () -> EngineStatusView;
                 /// One task in full: guidance, timing and queue position included.
                 task_get: async [state] (id: TaskId) -> TaskView;
                 /// Sends a failed task's request again as a new task. Confirming is needed
@@ -68,10 +78,21 @@ macro_rules! with_app_commands {
                 /// The creator's decision on a submission of unknown outcome; the new task
                 /// when it was sent again.
                 tasks_resolve_unknown: async [state] (id: TaskId, choice: UnknownSubmissionChoice) -> Option<TaskView>;
+                /// Moves a queued task made for another service to the one in use. Without
+                /// `confirm` nothing changes and the answer is the quote (from, to, cost);
+                /// with it the task is moved and sent in its turn.
+                tasks_retarget: async [state] (id: TaskId, confirm: bool) -> RetargetView;
+                /// Dismisses a stuck task: no longer polled nor counted as in progress; it
+                /// keeps its task id and can be checked again.
+                tasks_dismiss: async [state] (id: TaskId) -> ();
+                /// Asks the service about a task it said it did not know (or a dismissed
+                /// one) again now. Never resubmits anything.
+                tasks_check_again: async [state] (id: TaskId) -> ();
             }
             references {
-                /// Inspects files given by path, in order. The same command serves the file
-                /// picker, drag and drop and the end-to-end suite.
+                /// Inspects files given by path, in order: only files dropped on the window
+                /// or chosen in the picker (or under `SEEDANCE_REFERENCE_DIR`); any other
+                /// path rejects the call with `not_allowed` and nothing is read.
                 references_add_paths: async [app] (paths: Vec<String>) -> Vec<InspectedReference>;
                 /// Opens the file picker and inspects what was chosen.
                 references_pick: async [app] () -> Vec<InspectedReference>;
@@ -86,12 +107,21 @@ macro_rules! with_app_commands {
                 gallery_save_as: async [app, state] (id: TaskId) -> Option<String>;
                 /// Opens the service's result URL in the browser; https only.
                 gallery_open_url: async [app, state] (id: TaskId) -> ();
-                /// Removes the task from the history; the video stays in the library.
-                gallery_delete: async [state] (id: TaskId) -> ();
+                /// Removes the task from the history; the video stays in the library. A
+                /// finished video not in the library yet rejects with `needs_confirmation`
+                /// unless `confirm_not_saved` (the task holds the only copy of its address).
+                gallery_delete: async [state] (id: TaskId, confirm_not_saved: Option<bool>) -> ();
                 /// The task's request as a new draft.
-                gallery_remix: async [state] (id: TaskId) -> Draft;
+                gallery_remix: async [app, state] (id: TaskId) -> Draft;
                 /// A new draft that starts from the video's last frame.
-                gallery_continue: async [state] (id: TaskId) -> Draft;
+                gallery_continue: async [app, state] (id: TaskId) -> Draft;
+            }
+            window {
+                /// Closes the app after the close question: the engine finishes sending
+                /// what is on the wire ("finishing sending N tasks"), then the app exits.
+                app_close: sync [app] () -> ();
+                /// Keeps working after the close question; the next close asks again.
+                app_keep_open: sync [app] () -> ();
             }
             history {
                 /// Saved prompts and snippets whose name or text has every word of the query.

@@ -16,6 +16,7 @@ pub mod key;
 pub mod references;
 pub mod settings;
 pub mod tasks;
+pub mod window;
 
 use crate::bindings::{ArgSpec, CommandSpec, TsType};
 use crate::error::{IpcError, IpcResult};

@@ -1,10 +1,11 @@
-//! Adding local files as references: by path (drag and drop, the end-to-end suite) or
-//! through the file picker. Each file is checked by its content in the core; images and
+//! Adding local files as references: by path (a drop on the window, or files under
+//! `SEEDANCE_REFERENCE_DIR`; `granted.rs`) or through the file picker. Each file is checked by its content in the core; images and
 //! videos that pass become readable by the webview (asset protocol) so the list can show
 //! a thumbnail. Nothing is uploaded here: the engine uploads at submission.
 
 use super::blocking;
 use crate::error::IpcResult;
+use crate::granted::GrantedFiles;
 use crate::models::{InspectedReference, Kind};
 use seedance_core::validate::{inspect_local_reference, kind_for_path_by_content};
 use std::path::{Path, PathBuf};
@@ -65,12 +66,20 @@ async fn inspect_all(app: &AppHandle, paths: Vec<PathBuf>) -> IpcResult<Vec<Insp
     Ok(out)
 }
 
-/// Inspects files given by path, in order.
+/// Inspects files given by path, in order: only files dropped on the window, chosen in
+/// the picker, or under `SEEDANCE_REFERENCE_DIR` (`granted.rs`); any other path refuses
+/// the whole call and nothing is read.
 pub async fn references_add_paths(
     app: AppHandle,
     paths: Vec<String>,
 ) -> IpcResult<Vec<InspectedReference>> {
-    inspect_all(&app, paths.into_iter().map(PathBuf::from).collect()).await
+    let paths: Vec<PathBuf> = paths
+        .into_iter()
+        .take(MAX_FILES)
+        .map(PathBuf::from)
+        .collect();
+    app.state::<GrantedFiles>().check_all(&paths)?;
+    inspect_all(&app, paths).await
 }
 
 /// Opens the file picker (images, videos, audio) and inspects what was chosen.
@@ -91,6 +100,7 @@ pub async fn references_pick(app: AppHandle) -> IpcResult<Vec<InspectedReference
         .unwrap_or_default()
         .into_iter()
         .filter_map(|f| f.into_path().ok())
-        .collect();
+        .collect::<Vec<_>>();
+    app.state::<GrantedFiles>().grant(paths.iter().cloned());
     inspect_all(&app, paths).await
 }

@@ -4,12 +4,13 @@
 //! library or cap changed.
 
 use super::blocking;
-use crate::error::{IpcError, IpcResult};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 use crate::models::{Preferences, SettingsView};
 use crate::state::{AppState, Running};
+use seedance_core::api::{check_base_url, is_known_service};
 use seedance_core::settings::{self, Source};
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
 pub(crate) fn view(state: &AppState, running: &Running) -> SettingsView {
     let effective = &running.effective;
@@ -40,12 +41,70 @@ pub fn settings_get(state: State<'_, AppState>) -> IpcResult<SettingsView> {
     Ok(view(&state, &state.running()))
 }
 
+/// Saves what the settings form sends. Two things the page alone cannot do (defence in
+/// depth behind the CSP): change the library folder (the native picker or
+/// `SEEDANCE_LIBRARY_DIR` do), and point the app, and so the key, at a host other than
+/// the documented services or this computer without the creator confirming it in a
+/// native dialog first.
 pub async fn settings_set(
     app: AppHandle,
     state: State<'_, AppState>,
     preferences: Preferences,
 ) -> IpcResult<SettingsView> {
+    let preferences = preferences
+        .checked()
+        .map_err(|e| IpcError::invalid(e.message))?;
+    // Compared in the checked form, so a stored "" or a trailing slash is no change.
+    let stored = state.prefs();
+    let current = stored.clone().checked().unwrap_or(stored);
+    if preferences.library_dir != current.library_dir {
+        return Err(IpcError::new(
+            ErrorCode::NotAllowed,
+            "The library folder is chosen with \"Choose folder…\" in Settings (or set by \
+             SEEDANCE_LIBRARY_DIR), not by a typed path. Nothing was changed.",
+        ));
+    }
+    if preferences.base_url != current.base_url {
+        if let Some(url) = preferences.base_url.as_deref() {
+            confirm_unknown_service(&app, url).await?;
+        }
+    }
     apply(&app, &state, preferences).await
+}
+
+/// Asks in a native dialog before a host that is neither a documented service nor this
+/// computer gets the key; `not_allowed` unless the creator says yes.
+async fn confirm_unknown_service(app: &AppHandle, url: &str) -> IpcResult<()> {
+    let parsed = check_base_url(url).map_err(|e| IpcError::invalid(e.to_string()))?;
+    if is_known_service(&parsed) {
+        return Ok(());
+    }
+    let host = parsed.host_str().unwrap_or(url).to_owned();
+    let dialog = app
+        .dialog()
+        .message(format!(
+            "Send your Seedance API key to {host}?\n\n{url} is not one of the Seedance \
+             services the app knows. Whoever runs it will see your key and can spend your \
+             credits. Use it only if you trust it."
+        ))
+        .title("Use an unknown service?")
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(
+            format!("Use {host}"),
+            "Cancel".into(),
+        ));
+    let confirmed = blocking(move || Ok(dialog.blocking_show())).await?;
+    if confirmed {
+        Ok(())
+    } else {
+        Err(IpcError::new(
+            ErrorCode::NotAllowed,
+            format!(
+                "{host} was not confirmed, so the app does not use it and your key is not sent \
+                 there. Nothing was changed."
+            ),
+        ))
+    }
 }
 
 /// Opens a folder picker for the library; unchanged settings when cancelled.

@@ -39,6 +39,30 @@ pub enum AppEvent {
         reason: String,
     },
     PollingResumed,
+    /// The engine's view of the key changed (working, missing, refused by the service,
+    /// keychain unreadable).
+    KeyStateChanged {
+        key: super::EngineKeyState,
+    },
+    /// The window's close button was pressed while work is in flight: the window says
+    /// what happens next and asks (`app_close` goes on; `app_keep_open` stays).
+    CloseAsked {
+        /// Videos the service is making (or sends on the wire): fetched at the next start.
+        still_making: u32,
+        /// Tasks still in the local queue: sent at the next start.
+        queued: u32,
+    },
+    /// The app is closing: the engine stops, waiting for createTask answers on the wire
+    /// (`finishing_sends` events follow).
+    Closing {
+        still_making: u32,
+        queued: u32,
+    },
+    /// Closing waits for createTask answers so their task ids are recorded: `remaining`
+    /// are still on the wire (0 when done).
+    FinishingSends {
+        remaining: u32,
+    },
     /// A finished video could not be put in the library; it stays playable from the
     /// service and can be downloaded again once the cause is fixed.
     DownloadFailed {

@@ -58,3 +58,60 @@ impl KeyCheck {
         }
     }
 }
+
+/// The engine's view of the key (the core's `KeyState`): a key the service refuses is a
+/// state the window shows until a new key is saved, not a passing toast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum EngineKeyState {
+    /// Not read yet.
+    Unknown,
+    Working,
+    /// No key is saved: nothing is sent or polled until one is.
+    Missing,
+    /// The service's own 401 answered a request made with this key: nothing is sent or
+    /// polled until a new key is saved.
+    Rejected {
+        message: String,
+    },
+    /// The keychain cannot be read right now; requests wait and it is read again.
+    Unreadable {
+        message: String,
+    },
+}
+
+impl From<&seedance_core::engine::KeyState> for EngineKeyState {
+    fn from(state: &seedance_core::engine::KeyState) -> EngineKeyState {
+        use seedance_core::engine::KeyState as Core;
+        match state {
+            Core::Unknown => EngineKeyState::Unknown,
+            Core::Working => EngineKeyState::Working,
+            Core::Missing => EngineKeyState::Missing,
+            Core::Rejected { message } => EngineKeyState::Rejected {
+                message: message.clone(),
+            },
+            Core::Unreadable { message } => EngineKeyState::Unreadable {
+                message: message.clone(),
+            },
+        }
+    }
+}
+
+/// What a window that starts watching needs to know of the engine: the service it runs
+/// against, the key as the engine sees it, and createTask answers a stop still awaits.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EngineStatusView {
+    pub service: String,
+    pub key: EngineKeyState,
+    pub finishing_sends: u32,
+}
+
+impl From<&seedance_core::engine::EngineStatus> for EngineStatusView {
+    fn from(status: &seedance_core::engine::EngineStatus) -> EngineStatusView {
+        EngineStatusView {
+            service: status.service.clone(),
+            key: EngineKeyState::from(&status.key),
+            finishing_sends: status.finishing_sends,
+        }
+    }
+}

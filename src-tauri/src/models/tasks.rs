@@ -2,9 +2,8 @@
 //! submission of unknown outcome.
 
 use super::{FailureCategory, GuidanceView};
-use seedance_core::engine::summary_of;
 use seedance_core::guidance::{Category, Guidance};
-use seedance_core::ledger::{LocalState, TaskEntry, TaskSummary};
+use seedance_core::ledger::{LocalState, TaskEntry, TaskSummary, TaskWait};
 use seedance_core::model::ModelId;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -151,6 +150,42 @@ pub struct TaskView {
     /// offering to spend again.
     #[ts(type = "number | null")]
     pub retried_as: Option<i64>,
+    /// Why the engine holds the task, when it does: the row says so instead of
+    /// "Generating" or "Waiting for a free slot".
+    pub waiting_for: Option<WaitingFor>,
+    /// The service (API address) the task was composed for; `null` when recorded before
+    /// tasks kept it.
+    pub service: Option<String>,
+    /// The creator dismissed it (stuck): no longer polled nor counted as in progress.
+    pub dismissed: bool,
+}
+
+/// Why the engine holds a task that could move (the core's `TaskWait`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum WaitingFor {
+    /// Made for another service than the one in use; it moves only when the creator
+    /// says so (`tasks_retarget`).
+    OtherService { service: Option<String> },
+    /// No working key: the service refused it, or the keychain cannot be read now.
+    WorkingKey,
+    /// The account's concurrency limit is reached.
+    FreeSlot,
+    /// Queued before this run; this run sends only what it was given.
+    NotSentByThisRun,
+}
+
+impl From<&TaskWait> for WaitingFor {
+    fn from(wait: &TaskWait) -> WaitingFor {
+        match wait {
+            TaskWait::OtherService { service } => WaitingFor::OtherService {
+                service: service.clone(),
+            },
+            TaskWait::WorkingKey => WaitingFor::WorkingKey,
+            TaskWait::FreeSlot => WaitingFor::FreeSlot,
+            TaskWait::NotSentByThisRun => WaitingFor::NotSentByThisRun,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, TS)]
@@ -184,14 +219,18 @@ impl TaskView {
             guidance: None,
             retry_of: s.retry_of,
             retried_as: s.retried_as,
+            waiting_for: s.waiting_for.as_ref().map(WaitingFor::from),
+            service: s.service.clone(),
+            dismissed: s.dismissed,
         }
     }
 }
 
 impl TaskView {
-    /// The full view of one task: guidance, timing and queue position included.
-    pub fn from_entry(entry: &TaskEntry) -> TaskView {
-        let mut view = TaskView::from_summary(&summary_of(entry));
+    /// The full view of one task: guidance, timing and queue position included, and
+    /// why the engine holds it (from `summary`, the engine's row of the entry).
+    pub fn from_entry(entry: &TaskEntry, summary: &TaskSummary) -> TaskView {
+        let mut view = TaskView::from_summary(summary);
         let request = &entry.request;
         let window = request
             .model
@@ -210,6 +249,33 @@ impl TaskView {
             .and_then(|json| serde_json::from_value::<Guidance>(json.clone()).ok())
             .map(|g| GuidanceView::from(&g));
         view
+    }
+}
+
+/// Moving a queued task to the service in use: the quote, or the move done.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RetargetView {
+    #[ts(type = "number")]
+    pub task: i64,
+    /// The service the task was made for (`null`: recorded before tasks kept it).
+    pub from: Option<String>,
+    /// The service in use, where it would go.
+    pub to: String,
+    /// What sending it there is estimated to cost, in credits.
+    pub estimate_credits: Option<f64>,
+    /// True once moved; false for the quote alone.
+    pub moved: bool,
+}
+
+impl From<&seedance_core::engine::Retarget> for RetargetView {
+    fn from(r: &seedance_core::engine::Retarget) -> RetargetView {
+        RetargetView {
+            task: r.task,
+            from: r.from.clone(),
+            to: r.to.clone(),
+            estimate_credits: r.estimate_credits,
+            moved: r.moved,
+        }
     }
 }
 

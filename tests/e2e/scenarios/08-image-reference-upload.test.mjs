@@ -11,6 +11,7 @@ import {
   compose,
   dropFiles,
   enterStudio,
+  handedDir,
   galleryCards,
   recordElements,
   recorded,
@@ -25,7 +26,7 @@ import {
 test('image reference: dropped, uploaded with progress, sent as imageUrls', async (t) => {
   await scenario(t, '08-image-reference-upload', {}, async ({ fake, dataDir, browser }) => {
     await enterStudio(browser, testKey('upload'));
-    const image = join(dataDir, 'storyboard frame.png');
+    const image = join(handedDir(dataDir), 'storyboard frame.png');
     copyFileSync(join(repoRoot, 'core/tests/fixtures/media/image.png'), image);
 
     await dropFiles(browser, [image]);

@@ -10,6 +10,7 @@ import {
   compose,
   dropFiles,
   enterStudio,
+  handedDir,
   generateState,
   referenceRows,
   repoRoot,
@@ -49,7 +50,7 @@ test('bad input is blocked before submit, naming the limit', async (t) => {
     await until(async () => !(await generateState(browser)).disabled, 'Generate enabled again with a short prompt');
 
     // 2. A text file renamed .png.
-    const fakePng = join(dataDir, 'notes.png');
+    const fakePng = join(handedDir(dataDir), 'notes.png');
     writeFileSync(fakePng, 'These are my notes about the shot.\nNot an image at all.\n');
     await dropFiles(browser, [fakePng]);
     const [textRow] = await until(async () => {
@@ -69,7 +70,7 @@ test('bad input is blocked before submit, naming the limit', async (t) => {
 
     // 3. Four reference videos (3 s each: only the count is over the limit).
     const videos = [1, 2, 3, 4].map((n) => {
-      const path = join(dataDir, `clip ${n}.mp4`);
+      const path = join(handedDir(dataDir), `clip ${n}.mp4`);
       copyFileSync(media('video.mp4'), path);
       return path;
     });

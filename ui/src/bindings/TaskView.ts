@@ -3,6 +3,7 @@ import type { ExpectedWindow } from "./ExpectedWindow";
 import type { FailureCategory } from "./FailureCategory";
 import type { GuidanceView } from "./GuidanceView";
 import type { TaskState } from "./TaskState";
+import type { WaitingFor } from "./WaitingFor";
 
 /**
  * One task as the tasks panel and the gallery show it.
@@ -29,4 +30,18 @@ retry_of: number | null,
  * The newest task created as a retry of this one: the card leads there instead of
  * offering to spend again.
  */
-retried_as: number | null, };
+retried_as: number | null, 
+/**
+ * Why the engine holds the task, when it does: the row says so instead of
+ * "Generating" or "Waiting for a free slot".
+ */
+waiting_for: WaitingFor | null, 
+/**
+ * The service (API address) the task was composed for; `null` when recorded before
+ * tasks kept it.
+ */
+service: string | null, 
+/**
+ * The creator dismissed it (stuck): no longer polled nor counted as in progress.
+ */
+dismissed: boolean, };

@@ -4,6 +4,7 @@ import { call } from "../ipc-call";
 import type { Catalog } from "./Catalog";
 import type { ComposeCheck } from "./ComposeCheck";
 import type { Draft } from "./Draft";
+import type { EngineStatusView } from "./EngineStatusView";
 import type { GalleryPage } from "./GalleryPage";
 import type { GalleryQuery } from "./GalleryQuery";
 import type { InspectedReference } from "./InspectedReference";
@@ -12,6 +13,7 @@ import type { KeyStatus } from "./KeyStatus";
 import type { PastPromptView } from "./PastPromptView";
 import type { Preferences } from "./Preferences";
 import type { PromptImportView } from "./PromptImportView";
+import type { RetargetView } from "./RetargetView";
 import type { SavedPromptKind } from "./SavedPromptKind";
 import type { SavedPromptView } from "./SavedPromptView";
 import type { SettingsView } from "./SettingsView";
@@ -34,11 +36,15 @@ export const COMMAND_NAMES = [
   "compose_check",
   "tasks_submit",
   "tasks_in_flight",
+  "engine_status",
   "task_get",
   "tasks_retry",
   "tasks_cancel",
   "tasks_download_again",
   "tasks_resolve_unknown",
+  "tasks_retarget",
+  "tasks_dismiss",
+  "tasks_check_again",
   "references_add_paths",
   "references_pick",
   "gallery_list",
@@ -48,6 +54,8 @@ export const COMMAND_NAMES = [
   "gallery_delete",
   "gallery_remix",
   "gallery_continue",
+  "app_close",
+  "app_keep_open",
   "prompts_list",
   "prompts_save",
   "prompts_delete",
@@ -74,22 +82,28 @@ export type Commands = {
   "settings_pick_library_dir": { args: Record<string, never>, answer: SettingsView },
   "catalog": { args: Record<string, never>, answer: Catalog },
   "compose_check": { args: { draft: Draft }, answer: ComposeCheck },
-  "tasks_submit": { args: { draft: Draft }, answer: TaskView },
+  "tasks_submit": { args: { draft: Draft, secondTake?: boolean | null }, answer: TaskView },
   "tasks_in_flight": { args: Record<string, never>, answer: Array<TaskView> },
+  "engine_status": { args: Record<string, never>, answer: EngineStatusView },
   "task_get": { args: { id: number }, answer: TaskView },
   "tasks_retry": { args: { id: number, confirmMayChargeTwice?: boolean | null }, answer: TaskView },
   "tasks_cancel": { args: { id: number }, answer: null },
   "tasks_download_again": { args: { id: number }, answer: null },
   "tasks_resolve_unknown": { args: { id: number, choice: UnknownSubmissionChoice }, answer: TaskView | null },
+  "tasks_retarget": { args: { id: number, confirm: boolean }, answer: RetargetView },
+  "tasks_dismiss": { args: { id: number }, answer: null },
+  "tasks_check_again": { args: { id: number }, answer: null },
   "references_add_paths": { args: { paths: Array<string> }, answer: Array<InspectedReference> },
   "references_pick": { args: Record<string, never>, answer: Array<InspectedReference> },
   "gallery_list": { args: { query: GalleryQuery }, answer: GalleryPage },
   "gallery_reveal": { args: { id: number }, answer: null },
   "gallery_save_as": { args: { id: number }, answer: string | null },
   "gallery_open_url": { args: { id: number }, answer: null },
-  "gallery_delete": { args: { id: number }, answer: null },
+  "gallery_delete": { args: { id: number, confirmNotSaved?: boolean | null }, answer: null },
   "gallery_remix": { args: { id: number }, answer: Draft },
   "gallery_continue": { args: { id: number }, answer: Draft },
+  "app_close": { args: Record<string, never>, answer: null },
+  "app_keep_open": { args: Record<string, never>, answer: null },
   "prompts_list": { args: { query: string }, answer: Array<SavedPromptView> },
   "prompts_save": { args: { name: string, kind: SavedPromptKind, text: string, replace: boolean }, answer: SavedPromptView },
   "prompts_delete": { args: { name: string }, answer: boolean },
@@ -140,7 +154,10 @@ export const settingsGet = (): Promise<SettingsView> => call("settings_get", {})
 
 /**
  * Checks and saves the preferences; the engine restarts when the API
- * address, the library folder or a cap changed.
+ * address or a cap changed. `not_allowed` when the library folder differs
+ * (only the picker or `SEEDANCE_LIBRARY_DIR` change it) or when an address
+ * other than the documented services or this computer was not confirmed
+ * in the native dialog this asks in.
  */
 export const settingsSet = (preferences: Preferences): Promise<SettingsView> => call("settings_set", { preferences });
 
@@ -161,14 +178,24 @@ export const catalog = (): Promise<Catalog> => call("catalog", {});
 export const composeCheck = (draft: Draft): Promise<ComposeCheck> => call("compose_check", { draft });
 
 /**
- * Queues a generation; it is sent as soon as a slot is free.
+ * Queues a generation; it is sent as soon as a slot is free. Answers once the
+ * task is recorded. The same draft sent again within seconds rejects with
+ * `duplicate_draft` (its message says when and what a second take costs)
+ * unless `second_take` is true. A local file that was not dropped, picked or
+ * loaded from the history rejects with `not_allowed`; nothing is sent.
  */
-export const tasksSubmit = (draft: Draft): Promise<TaskView> => call("tasks_submit", { draft });
+export const tasksSubmit = (draft: Draft, secondTake?: boolean | null): Promise<TaskView> => call("tasks_submit", { draft, secondTake });
 
 /**
  * Tasks still moving, waiting for a decision or being saved, oldest first.
  */
 export const tasksInFlight = (): Promise<Array<TaskView>> => call("tasks_in_flight", {});
+
+/**
+ * The engine as a window that starts watching needs it: the service in
+ * use, the key as the engine sees it, sends a stop still waits for.
+ */
+export const engineStatus = (): Promise<EngineStatusView> => call("engine_status", {});
 
 /**
  * One task in full: guidance, timing and queue position included.
@@ -200,8 +227,28 @@ export const tasksDownloadAgain = (id: number): Promise<null> => call("tasks_dow
 export const tasksResolveUnknown = (id: number, choice: UnknownSubmissionChoice): Promise<TaskView | null> => call("tasks_resolve_unknown", { id, choice });
 
 /**
- * Inspects files given by path, in order. The same command serves the file
- * picker, drag and drop and the end-to-end suite.
+ * Moves a queued task made for another service to the one in use. Without
+ * `confirm` nothing changes and the answer is the quote (from, to, cost);
+ * with it the task is moved and sent in its turn.
+ */
+export const tasksRetarget = (id: number, confirm: boolean): Promise<RetargetView> => call("tasks_retarget", { id, confirm });
+
+/**
+ * Dismisses a stuck task: no longer polled nor counted as in progress; it
+ * keeps its task id and can be checked again.
+ */
+export const tasksDismiss = (id: number): Promise<null> => call("tasks_dismiss", { id });
+
+/**
+ * Asks the service about a task it said it did not know (or a dismissed
+ * one) again now. Never resubmits anything.
+ */
+export const tasksCheckAgain = (id: number): Promise<null> => call("tasks_check_again", { id });
+
+/**
+ * Inspects files given by path, in order: only files dropped on the window
+ * or chosen in the picker (or under `SEEDANCE_REFERENCE_DIR`); any other
+ * path rejects the call with `not_allowed` and nothing is read.
  */
 export const referencesAddPaths = (paths: Array<string>): Promise<Array<InspectedReference>> => call("references_add_paths", { paths });
 
@@ -232,9 +279,11 @@ export const gallerySaveAs = (id: number): Promise<string | null> => call("galle
 export const galleryOpenUrl = (id: number): Promise<null> => call("gallery_open_url", { id });
 
 /**
- * Removes the task from the history; the video stays in the library.
+ * Removes the task from the history; the video stays in the library. A
+ * finished video not in the library yet rejects with `needs_confirmation`
+ * unless `confirm_not_saved` (the task holds the only copy of its address).
  */
-export const galleryDelete = (id: number): Promise<null> => call("gallery_delete", { id });
+export const galleryDelete = (id: number, confirmNotSaved?: boolean | null): Promise<null> => call("gallery_delete", { id, confirmNotSaved });
 
 /**
  * The task's request as a new draft.
@@ -245,6 +294,17 @@ export const galleryRemix = (id: number): Promise<Draft> => call("gallery_remix"
  * A new draft that starts from the video's last frame.
  */
 export const galleryContinue = (id: number): Promise<Draft> => call("gallery_continue", { id });
+
+/**
+ * Closes the app after the close question: the engine finishes sending
+ * what is on the wire ("finishing sending N tasks"), then the app exits.
+ */
+export const appClose = (): Promise<null> => call("app_close", {});
+
+/**
+ * Keeps working after the close question; the next close asks again.
+ */
+export const appKeepOpen = (): Promise<null> => call("app_keep_open", {});
 
 /**
  * Saved prompts and snippets whose name or text has every word of the query.

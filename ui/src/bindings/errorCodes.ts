@@ -2,4 +2,4 @@
 import type { ErrorCode } from "./ErrorCode";
 
 /** Every code a command rejects with. */
-export const ERROR_CODES: readonly ErrorCode[] = ["keychain_unavailable","keychain_locked","keychain_failed","invalid_key","missing_key","invalid_input","not_found","not_allowed","storage","internal"];
+export const ERROR_CODES: readonly ErrorCode[] = ["keychain_unavailable","keychain_locked","keychain_failed","invalid_key","missing_key","invalid_input","not_found","not_allowed","duplicate_draft","needs_confirmation","storage","internal"];

@@ -23,6 +23,7 @@ import {
   withModel,
 } from '../compose-model';
 import * as ipc from '../ipc';
+import { askSecondTake } from './second-take';
 
 /** Fields without a message slot of their own: their problems show together under the options. */
 const OTHER_FIELDS: ProblemField[] = ['resolution', 'aspect_ratio', 'mode', 'seed', 'model'];
@@ -435,11 +436,14 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     }
     busy = true;
     renderProblems();
+    const sent = draft;
     try {
-      const task = await ipc.tasksSubmit(draft);
+      const task = await ipc.tasksSubmit(sent);
       deps.onSubmitted(task.id);
-    } catch (error) {
-      deps.onError(ipc.IpcError.from(error));
+    } catch (raw) {
+      const error = ipc.IpcError.from(raw);
+      const secondTake = { onSubmitted: (t: { id: number }) => deps.onSubmitted(t.id), onError: deps.onError };
+      if (!askSecondTake(genButton, error, sent, secondTake)) deps.onError(error);
     } finally {
       busy = false;
       renderProblems();

@@ -25,6 +25,8 @@ import type { TaskNotes } from '../task-notes';
 import { askInline } from './confirm';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
+import { deleteQuestion, taskActions } from './task-actions';
+import { taskStateLabel } from './task-wait';
 
 const PAGE = 60;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
@@ -137,7 +139,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
             problem.message,
           )
         : h('div', { class: 'noposter' }, stateLabel(task.state));
-    const state = problem ? 'Not saved yet' : stateLabel(task.state);
+    const state = problem ? 'Not saved yet' : taskStateLabel(task);
     return h(
       'button',
       {
@@ -370,13 +372,12 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         'data-testid': 'action-delete',
         onclick: () =>
           askInline(deleteButton, {
-            question: 'Remove this video from the history?',
-            detail: 'The file stays in your library folder.',
+            ...deleteQuestion(task),
             confirmLabel: 'Yes, remove',
             testId: 'confirm-delete',
             onConfirm: async () => {
               try {
-                await ipc.galleryDelete(id);
+                await ipc.galleryDelete(id, deleteQuestion(task).confirmNotSaved || undefined);
                 closeDrawer();
                 reload();
               } catch (error) {
@@ -417,6 +418,14 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       failureSlot,
       h('p', { 'data-testid': 'details-prompt' }, task.prompt),
       links,
+      taskActions(task, {
+        onChanged: () => {
+          closeDrawer();
+          reload();
+        },
+        onError: deps.onError,
+        toast: deps.toast,
+      }),
       h(
         'dl',
         {},

@@ -9,6 +9,7 @@ import { clear, h, uid } from '../dom';
 import { keyCheckMessage } from '../format';
 import * as ipc from '../ipc';
 import { askInline } from './confirm';
+import { engineKeyNote } from './key-state';
 
 export interface SettingsDeps {
   onSaved(view: SettingsView): void;
@@ -140,6 +141,15 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
       {},
       h('legend', {}, 'API key'),
       keyLine,
+      engineKeyNote(view.base_url_is_loopback, async () => {
+        try {
+          const s = await ipc.keyUseDemo();
+          deps.onKeyChanged(s);
+          await render(view, s, null);
+        } catch (error) {
+          status.textContent = ipc.IpcError.from(error).message;
+        }
+      }),
       field('New key', keyInput),
       h(
         'div',

@@ -7,12 +7,14 @@
 import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
-import { progressLabel, stateLabel } from '../format';
+import { progressLabel } from '../format';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
+import { taskActions } from './task-actions';
+import { taskStateLabel } from './task-wait';
 
 export interface TasksDeps {
   /** The catalog's state groups: which tasks have a running clock, which a failure card. */
@@ -70,7 +72,7 @@ export function createTasks(deps: TasksDeps): TasksView {
       h(
         'div',
         { class: `state ${problem ? 'not-saved' : task.state}`, 'data-testid': 'task-state', 'data-state': task.state },
-        problem ? 'Not saved yet' : stateLabel(task.state),
+        problem ? 'Not saved yet' : taskStateLabel(task),
       ),
       h('div', { class: 'task-meta' }, meta.join(' · ')),
       h('div', { class: 'task-meta', 'data-testid': 'task-elapsed' }, elapsed),
@@ -96,6 +98,9 @@ export function createTasks(deps: TasksDeps): TasksView {
       );
     }
     if (problem) children.push(downloadNotice(task, problem, deps));
+    children.push(
+      taskActions(task, { onChanged: () => void refresh(), onError: deps.onError, toast: () => undefined }),
+    );
     if (upload && task.state === 'queued') {
       const pct = upload.total ? Math.round((upload.sent / upload.total) * 100) : 0;
       children.push(

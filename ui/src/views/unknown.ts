@@ -16,16 +16,33 @@ export function createUnknownDialog(deps: { onResolved(): void; onError(e: ipc.I
   let current: TaskView | null = null;
   const prompt = h('p', { 'data-testid': 'unknown-prompt' });
 
+  // Both answers stay disabled until the engine has recorded the decision: a second
+  // click on "Send again" must not reach it (it would answer with the same retry anyway).
+  const answers: HTMLButtonElement[] = [];
   const resolve = (choice: 'submit_again' | 'abandon') => async () => {
-    if (!current) return;
+    if (!current || answers.some((b) => b.disabled)) return;
+    for (const b of answers) b.disabled = true;
     try {
       await ipc.tasksResolveUnknown(current.id, choice);
       el.close();
       deps.onResolved();
     } catch (error) {
       deps.onError(ipc.IpcError.from(error));
+    } finally {
+      for (const b of answers) b.disabled = false;
     }
   };
+  const abandon: HTMLButtonElement = h(
+    'button',
+    { type: 'button', 'data-testid': 'unknown-abandon', onclick: resolve('abandon') },
+    'Don’t send again',
+  );
+  const submitAgain: HTMLButtonElement = h(
+    'button',
+    { type: 'button', class: 'primary', 'data-testid': 'unknown-submit-again', onclick: resolve('submit_again') },
+    'Send again (may charge twice)',
+  );
+  answers.push(abandon, submitAgain);
 
   el.append(
     h('h1', { id: 'unknown-title' }, 'We don’t know if this was sent'),
@@ -43,16 +60,8 @@ export function createUnknownDialog(deps: { onResolved(): void; onError(e: ipc.I
         { type: 'button', class: 'ghost', 'data-testid': 'unknown-later', onclick: () => el.close() },
         'Decide later',
       ),
-      h(
-        'button',
-        { type: 'button', 'data-testid': 'unknown-abandon', onclick: resolve('abandon') },
-        'Don’t send again',
-      ),
-      h(
-        'button',
-        { type: 'button', class: 'primary', 'data-testid': 'unknown-submit-again', onclick: resolve('submit_again') },
-        'Send again (may charge twice)',
-      ),
+      abandon,
+      submitAgain,
     ),
   );
 
