@@ -28,7 +28,7 @@ use crate::secret::ApiKey;
 /// Reference files uploaded at the same time for one task. Loopback transfers reach
 /// curl's parallel rate with a few streams (docs/benchmarks.md, upload rows); more would
 /// only add open files and memory.
-const UPLOAD_CONCURRENCY: usize = 4;
+const UPLOAD_CONCURRENCY: usize = 8;
 
 /// How a submission ended, for the scheduler's bookkeeping. The ledger already says so.
 #[derive(Debug)]
