@@ -11,6 +11,7 @@ import { clear, h } from './dom';
 import type { Intent } from './guidance';
 import * as ipc from './ipc';
 import { createTaskNotes } from './task-notes';
+import { createTaskStore } from './task-store';
 import { createCompose, type ComposeView } from './views/compose';
 import { createGallery, firstPageQuery } from './views/gallery';
 import { LOGO } from './views/logo';
@@ -224,6 +225,7 @@ async function boot() {
     };
 
     const notes = createTaskNotes();
+    const store = createTaskStore();
     const chooseLibrary = () => void settingsDialog.chooseLibrary().catch((e) => onError(ipc.IpcError.from(e)));
     const tasks = createTasks({
       states: catalog.states,
@@ -233,6 +235,7 @@ async function boot() {
       notes,
       onOpenTask: (id) => void gallery.open(id),
       onChooseLibrary: chooseLibrary,
+      store,
     });
     const gallery = createGallery({
       states: catalog.states,
@@ -252,6 +255,7 @@ async function boot() {
       notes,
       onChooseLibrary: chooseLibrary,
       firstPage: firstGalleryPage,
+      store,
     });
 
     if (notices) root.appendChild(notices);
@@ -281,10 +285,8 @@ async function boot() {
       ipc.onAppEvent((event) => {
         switch (event.type) {
           case 'task_changed':
+            // One record for the row, the card and the details: each renders from it.
             tasks.changed(event.task);
-            // A poster or a failure to show: the gallery's cards change.
-            if (catalog.states.finished.includes(event.task.state) || catalog.states.settled.includes(event.task.state))
-              gallery.reload();
             break;
           case 'upload_progress':
             tasks.upload(event.task_id, event.reference, event.sent, event.total);

@@ -144,10 +144,10 @@ describe('failure card', () => {
     const onShowTask = vi.fn();
     const transient: GuidanceView = { ...base, category: 'transient', action: { type: 'retry' } };
     const card = failureCard(transient, { onIntent, retriedAs: 12, onShowTask });
-    expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
+    expect(byTestId(card, 'failure-retried').textContent).toBe('Already sent again as a new attempt.');
     const buttons = card.querySelectorAll('button');
     expect(buttons).toHaveLength(1);
-    expect(buttons[0]?.textContent).toBe('Show retry #12');
+    expect(buttons[0]?.textContent).toBe('Show the retry');
     buttons[0]?.click();
     expect(onShowTask).toHaveBeenCalledWith(12);
     expect(onIntent).not.toHaveBeenCalled();
@@ -159,7 +159,7 @@ describe('failure card', () => {
       { onIntent: vi.fn(), retriedAs: 12, onShowTask: vi.fn() },
     );
     expect(byTestId(card, 'failure-action').textContent).toBe('Edit prompt');
-    expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
+    expect(byTestId(card, 'failure-retried').textContent).toBe('Already sent again as a new attempt.');
   });
 
   it('renders an unknown category and a missing guidance without crashing', () => {
@@ -175,7 +175,8 @@ describe('gallery view', () => {
     const queries: GalleryQuery[] = [];
     mockIPC((cmd, args) => {
       if (cmd === 'gallery_list') {
-        queries.push((args as { query: GalleryQuery }).query);
+        const query = (args as { query: GalleryQuery }).query;
+        if (query.limit !== 1) queries.push(query);
         return { items: [], total: 0, offset: 0 };
       }
       return null;
@@ -201,7 +202,7 @@ describe('gallery view', () => {
     expect(queries[0]).toMatchObject({ states: [], text: null, offset: 0 });
     expect(queries[1]).toMatchObject({ states: ['failed', 'not_found', 'cancelled'], text: null });
     expect(queries[2]).toMatchObject({ states: ['failed', 'not_found', 'cancelled'], text: 'boat' });
-    expect(byTestId(view.el, 'gallery-count').textContent).toBe('0 videos');
+    expect(byTestId(view.el, 'gallery-count').textContent).toBe('0 failed attempts');
   });
 });
 
