@@ -3,6 +3,7 @@ import { clearMocks, mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import type { ComposeCheck } from '../src/bindings/ComposeCheck';
 import type { GalleryQuery } from '../src/bindings/GalleryQuery';
 import type { GuidanceView } from '../src/bindings/GuidanceView';
+import { defaultDraft } from '../src/compose-model';
 import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
@@ -60,6 +61,60 @@ describe('compose view', () => {
     view.el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
     await flush();
     expect(byTestId(view.el, 'prompt-problem').textContent).toBe('Write a prompt first.');
+  });
+
+  it('keeps an unsent prompt and references when a draft is loaded, and brings them back', async () => {
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [], warnings: [], estimate: null } : null));
+    mockConvertFileSrc('linux');
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    document.body.appendChild(view.el);
+    await flush();
+    expect(view.hasUnsent()).toBe(false);
+    const prompt = byTestId(view.el, 'prompt') as HTMLTextAreaElement;
+    prompt.value = 'A kite over the dunes';
+    prompt.dispatchEvent(new Event('input'));
+    view.addInspected([
+      {
+        path: '/m/frame.png',
+        file_name: 'frame.png',
+        kind: 'image',
+        duration_ms: null,
+        size_bytes: 10,
+        problems: [],
+        warnings: [],
+      },
+    ]);
+    expect(view.hasUnsent()).toBe(true);
+
+    // Remix of another video: its prompt replaces the panel's, which is kept.
+    const remix = { ...defaultDraft(CATALOG), prompt: 'A lighthouse in a storm' };
+    view.setDraft(remix);
+    await flush();
+    expect(prompt.value).toBe('A lighthouse in a storm');
+    expect(byTestId(view.el, 'kept-draft').textContent).toContain('A kite over the dunes');
+    expect(view.hasUnsent()).toBe(false);
+
+    byTestId(view.el, 'restore-draft').click();
+    await flush();
+    expect(prompt.value).toBe('A kite over the dunes');
+    expect(view.el.querySelector('[data-testid="reference-0"]')?.getAttribute('aria-label')).toBe('Image 1: frame.png');
+    // What the way back replaced is kept in turn (unchanged, so nothing to keep here).
+    expect(byTestId(view.el, 'kept-draft').textContent).toBe('');
+  });
+
+  it('a loaded draft with no prompt (Continue from last frame) shows no red message', async () => {
+    const empty = { field: 'prompt', code: 'prompt_empty', message: 'Write a prompt first.', reference: null } as const;
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [empty], warnings: [], estimate: null } : null));
+    mockConvertFileSrc('linux');
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    document.body.appendChild(view.el);
+    view.setDraft({
+      ...defaultDraft(CATALOG),
+      references: [{ kind: 'image', path: '/l/f.png', url: null, duration_ms: null }],
+    });
+    await flush();
+    expect(byTestId(view.el, 'prompt-problem').textContent).toBe('');
+    expect(byTestId(view.el, 'generate-reason').textContent).toBe('Write a prompt first.');
   });
 
   it('shows a dropped file with its kind, number and problem', async () => {

@@ -39,7 +39,13 @@ interface Row {
 
 export interface ComposeView {
   el: HTMLElement;
+  /**
+   * Loads a draft (Remix, Continue from last frame, a failure's Edit prompt). An unsent
+   * prompt or references in the panel are kept, and a bar offers to bring them back.
+   */
   setDraft(draft: Draft): void;
+  /** Whether the panel holds a prompt or references the creator has not sent. */
+  hasUnsent(): boolean;
   focusPrompt(): void;
   /** Opens the picker to replace the `index`-th (1-based) reference of `kind`. */
   replaceReference(kind: Kind | null, index: number | null): Promise<void>;
@@ -76,6 +82,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   // missing, and the red message under the field waits until the creator has typed, loaded
   // a draft or tried to generate.
   let promptTouched = false;
+  /** The draft as last loaded or sent: what the panel holds is "unsent" once it differs. */
+  let settled = JSON.stringify(draft);
+  /** The unsent work a loaded draft replaced, until it is brought back or dismissed. */
+  let kept: { draft: Draft; rows: Row[] } | null = null;
 
   const promptId = uid('prompt');
   const prompt = h('textarea', {
@@ -126,6 +136,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   );
   const dropzone = h('div', { class: 'dropzone', 'data-testid': 'dropzone' }, 'Drop images, videos or audio here');
 
+  const keptBar = h('div', { class: 'kept-draft', role: 'status', 'data-testid': 'kept-draft' });
   const genButton = h(
     'button',
     { type: 'button', class: 'primary', 'data-testid': 'generate', onclick: () => void submit() },
@@ -146,6 +157,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     'aside',
     { class: 'compose', 'aria-label': 'Compose', 'data-testid': 'compose' },
     h('h2', {}, 'New video'),
+    keptBar,
     h(
       'div',
       { class: 'field' },
@@ -359,6 +371,59 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     reason.textContent = button.reason ?? localProblem ?? '';
   }
 
+  function renderKept() {
+    clear(keptBar);
+    if (!kept) return;
+    const words = kept.draft.prompt.trim();
+    keptBar.append(
+      h(
+        'span',
+        { class: 'kept-text' },
+        words
+          ? `Your unsent prompt “${words.length > 40 ? `${words.slice(0, 40)}…` : words}” is kept.`
+          : `Your unsent references (${kept.rows.length}) are kept.`,
+      ),
+      h(
+        'span',
+        { class: 'kept-actions' },
+        h('button', { type: 'button', 'data-testid': 'restore-draft', onclick: () => restoreKept() }, 'Bring it back'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost',
+            'data-testid': 'discard-kept-draft',
+            onclick: () => {
+              kept = null;
+              renderKept();
+            },
+          },
+          'Discard',
+        ),
+      ),
+    );
+  }
+
+  /** Puts the kept work back; what it replaces is kept in turn, so nothing is lost either way. */
+  function restoreKept() {
+    if (!kept) return;
+    const back = kept;
+    kept = hasUnsent() ? { draft: { ...draft }, rows } : null;
+    draft = back.draft;
+    rows = back.rows;
+    settled = '';
+    promptTouched = draft.prompt !== '';
+    renderKept();
+    changed();
+    prompt.focus();
+  }
+
+  function hasUnsent(): boolean {
+    sync();
+    const current = JSON.stringify(draft);
+    return current !== settled && (draft.prompt.trim() !== '' || rows.length > 0);
+  }
+
   function renderAll() {
     renderChoices();
     renderCount();
@@ -437,6 +502,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     renderProblems();
     try {
       const task = await ipc.tasksSubmit(draft);
+      settled = JSON.stringify(draft);
       deps.onSubmitted(task.id);
     } catch (error) {
       deps.onError(ipc.IpcError.from(error));
@@ -496,9 +562,15 @@ export function createCompose(deps: ComposeDeps): ComposeView {
 
   return {
     el,
+    hasUnsent,
     setDraft(next: Draft) {
+      if (hasUnsent()) kept = { draft: { ...draft }, rows };
+      renderKept();
       draft = next;
-      promptTouched = true;
+      settled = JSON.stringify(next);
+      // A loaded draft is not the creator's typing: an empty prompt (Continue from last
+      // frame) waits for them instead of greeting them in red.
+      promptTouched = next.prompt.trim() !== '';
       rows = next.references.map((ref) => ({
         ref,
         name: ref.path ? fileName(ref.path) : (ref.url ?? ''),
