@@ -43,7 +43,23 @@ function toast(message: string) {
   }, 5000);
 }
 
-function keyChip(status: KeyStatus, onClick: () => void): HTMLElement {
+function keyChip(status: KeyStatus, onClick: () => void, demo = false): HTMLElement {
+  if (demo && status.present) {
+    // The demo's key is made up and its credits pretend: the chip says so, not "Key …".
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'chip demo',
+        'data-testid': 'key-chip',
+        'data-demo': 'true',
+        onclick: onClick,
+        'aria-label': 'Demo: local demo service, pretend credits. Open settings',
+      },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      'Demo · pretend credits',
+    );
+  }
   const ok = status.present && status.last_test?.result !== 'invalid';
   return h(
     'button',
@@ -109,14 +125,19 @@ async function boot() {
   applyTheme(settings);
   // What start-up had to do about unreadable files, said once above whatever shows.
   const notices = startupNotices(settings.notices);
-  if (!key.present) {
+  // The demo needs no key: its first screen is the studio, on the demo's made-up key.
+  let status = key;
+  if (!status.present && settings.demo && settings.base_url_is_loopback) {
+    status = await ipc.keyUseDemo().catch(() => key);
+  }
+  if (!status.present) {
     clear(root);
     if (notices) root.appendChild(notices);
     root.appendChild(createOnboarding(settings, () => void studio()));
     root.appendChild(toastEl);
     return;
   }
-  await studio(key, firstPage);
+  await studio(status, firstPage);
 
   async function studio(known?: KeyStatus, firstGalleryPage?: Promise<GalleryPage>) {
     const status = known ?? (await ipc.keyStatus());
@@ -135,11 +156,11 @@ async function boot() {
         gallery.reload();
       },
       onKeyChanged: (s) => {
-        chipSlot.replaceChildren(keyChip(s, openKey));
+        chipSlot.replaceChildren(keyChip(s, openKey, settings.demo));
       },
     });
     const openKey = () => void settingsDialog.open('key');
-    const chipSlot = h('div', {}, keyChip(status, openKey));
+    const chipSlot = h('div', {}, keyChip(status, openKey, settings.demo));
     const logo = h('span', { 'aria-hidden': 'true', class: 'brand-logo' });
     logo.innerHTML = LOGO;
 

@@ -33,8 +33,10 @@ function numberOrNull(value: string): number | null {
 export function createSettings(deps: SettingsDeps): SettingsDialog {
   const el = h('dialog', { 'aria-labelledby': 'settings-title', 'data-testid': 'settings' });
   const body = h('div');
-  const status = h('p', { role: 'status', 'data-testid': 'settings-status' });
-  el.append(h('h1', { id: 'settings-title' }, 'Settings'), body, status);
+  // Beside Save, where the creator is looking when they press it; its line keeps its
+  // height when empty, so nothing in the dialog moves when it fills.
+  const status = h('p', { role: 'status', class: 'settings-status', 'data-testid': 'settings-status' });
+  el.append(h('h1', { id: 'settings-title' }, 'Settings'), body);
 
   const field = (label: string, control: HTMLElement, hint?: string) => {
     control.id ||= uid('setting');
@@ -61,8 +63,22 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     const keyLine = h(
       'p',
       { 'data-testid': 'settings-key-status' },
-      key.present ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).` : 'No key is saved.',
+      view.demo && key.present
+        ? 'Demo: a made-up key for the demo service on this computer. Its credits are pretend; nothing is charged.'
+        : key.present
+          ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).`
+          : 'No key is saved.',
     );
+    // Leaving the demo is a new start: the demo's service address, history and library
+    // are set for this run, so a real key saved here would still talk to the demo service.
+    const leaveDemo = view.demo
+      ? h(
+          'div',
+          { class: 'demo-note', 'data-testid': 'settings-leave-demo' },
+          h('strong', {}, 'Leave the demo: '),
+          'quit and start Seedance Studio normally (without SEEDANCE_DEMO). It then asks for your own key and shows your own history and library; the demo keeps its own, to come back to with SEEDANCE_DEMO=1.',
+        )
+      : null;
     const testLine = h(
       'p',
       { 'data-testid': 'settings-key-test', role: 'status' },
@@ -138,12 +154,13 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     const keySection = h(
       'fieldset',
       {},
-      h('legend', {}, 'API key'),
+      h('legend', {}, view.demo ? 'API key · Demo' : 'API key'),
       keyLine,
-      field('New key', keyInput),
+      leaveDemo,
+      view.demo ? null : field('New key', keyInput),
       h(
         'div',
-        { class: 'row' },
+        { class: view.demo ? 'row hidden' : 'row key-buttons' },
         saveKey,
         h(
           'button',
@@ -244,13 +261,15 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
       h(
         'fieldset',
         {},
-        h('legend', {}, 'Service'),
+        h('legend', {}, view.demo ? 'Service · Demo' : 'Service'),
         field(
           'API address',
           baseUrl,
-          view.base_url_source === 'env'
-            ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}`
-            : `In use: ${view.effective_base_url}`,
+          view.demo
+            ? `Demo service on this computer (${view.effective_base_url}): pretend credits, made-up videos.`
+            : view.base_url_source === 'env'
+              ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}`
+              : `In use: ${view.effective_base_url}`,
         ),
       ),
       h(
@@ -288,6 +307,7 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
       h(
         'div',
         { class: 'buttons' },
+        status,
         h(
           'button',
           { type: 'button', class: 'ghost', 'data-testid': 'settings-close', onclick: () => el.close() },
