@@ -153,6 +153,7 @@ async function boot() {
     const settingsDialog = createSettings({
       onSaved: (view) => {
         applyTheme(view);
+        compose.settingsChanged();
         gallery.reload();
       },
       onKeyChanged: (s) => {
@@ -165,7 +166,7 @@ async function boot() {
     logo.innerHTML = LOGO;
 
     composeHooks.onSubmitted = () => {
-      toast('Queued. It will appear below as it progresses.');
+      toast('Queued. It shows under In progress and in your library.');
       void tasks.refresh();
     };
     composeHooks.onError = onError;

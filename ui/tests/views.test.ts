@@ -117,6 +117,53 @@ describe('compose view', () => {
     expect(byTestId(view.el, 'generate-reason').textContent).toBe('Write a prompt first.');
   });
 
+  it('after the engine refuses a draft (a spending cap), Generate is disabled with why until something changes', async () => {
+    const estimate = { credits: 200, usd: 0.94, label: '200 credits ≈ $0.94', note: null };
+    mockIPC((cmd) => {
+      if (cmd === 'compose_check') return { problems: [], warnings: [], estimate };
+      if (cmd === 'tasks_submit')
+        throw { code: 'invalid_input', message: 'This would pass your daily cap of 100 credits.' };
+      return null;
+    });
+    const onError = vi.fn();
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError });
+    document.body.appendChild(view.el);
+    const prompt = byTestId(view.el, 'prompt') as HTMLTextAreaElement;
+    prompt.value = 'A kite';
+    prompt.dispatchEvent(new Event('input'));
+    await flush();
+    const button = byTestId(view.el, 'generate') as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+    button.click();
+    await flush();
+    await flush();
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(button.disabled).toBe(true);
+    expect(byTestId(view.el, 'generate-reason').textContent).toBe('This would pass your daily cap of 100 credits.');
+    view.settingsChanged();
+    expect(button.disabled).toBe(false);
+  });
+
+  it('offers "Follow references" for the aspect ratio only when there are references', async () => {
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [], warnings: [], estimate: null } : null));
+    mockConvertFileSrc('linux');
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    const aspect = byTestId(view.el, 'aspect-ratio') as HTMLSelectElement;
+    expect(aspect.selectedOptions[0]?.textContent).toBe('Automatic (16:9)');
+    view.addInspected([
+      {
+        path: '/m/a.png',
+        file_name: 'a.png',
+        kind: 'image',
+        duration_ms: null,
+        size_bytes: 1,
+        problems: [],
+        warnings: [],
+      },
+    ]);
+    expect(aspect.selectedOptions[0]?.textContent).toBe('Follow references');
+  });
+
   it('shows a dropped file with its kind, number and problem', async () => {
     mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [], warnings: [], estimate: null } : null));
     mockConvertFileSrc('linux');

@@ -46,6 +46,8 @@ export interface ComposeView {
   setDraft(draft: Draft): void;
   /** Whether the panel holds a prompt or references the creator has not sent. */
   hasUnsent(): boolean;
+  /** The settings were saved: a refusal they may have lifted (a spending cap) is forgotten. */
+  settingsChanged(): void;
   focusPrompt(): void;
   /** Opens the picker to replace the `index`-th (1-based) reference of `kind`. */
   replaceReference(kind: Kind | null, index: number | null): Promise<void>;
@@ -86,6 +88,12 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   let settled = JSON.stringify(draft);
   /** The unsent work a loaded draft replaced, until it is brought back or dismissed. */
   let kept: { draft: Draft; rows: Row[] } | null = null;
+  /**
+   * Why the engine refused this very draft (a spending cap, no price): sending it again
+   * would be refused again, so Generate looks and is disabled with that reason until the
+   * draft or the settings change.
+   */
+  let refusal: string | null = null;
 
   const promptId = uid('prompt');
   const prompt = h('textarea', {
@@ -113,7 +121,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   const duration = h('input', { type: 'number', id: uid('duration'), 'data-testid': 'duration', step: 1 });
   const durationProblem = h('div', { 'data-testid': 'duration-problem' });
   const aspect = h('select', { id: uid('aspect'), 'data-testid': 'aspect-ratio' });
-  aspect.appendChild(h('option', { value: '' }, 'Follow references (16:9 for text)'));
+  // Its label follows the draft: "Automatic (16:9)" without references (there is nothing
+  // to follow), "Follow references" with them (see renderChoices).
+  const aspectAuto = h('option', { value: '' }, 'Automatic (16:9)');
+  aspect.appendChild(aspectAuto);
   for (const r of catalog.aspect_ratios) aspect.appendChild(h('option', { value: r }, r));
   const mode = h(
     'select',
@@ -234,6 +245,9 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       duration.max = String(info.max_duration_secs);
     }
     if (document.activeElement !== duration) duration.value = String(draft.duration_secs);
+    aspectAuto.textContent = rows.some((r) => r.ref.kind === 'image' || r.ref.kind === 'video')
+      ? 'Follow references'
+      : 'Automatic (16:9)';
     aspect.value = draft.aspect_ratio ?? '';
     mode.value = draft.mode ?? '';
     audio.checked = draft.generate_audio;
@@ -367,8 +381,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     const localProblem = rows.find((r) => r.problems.length)?.problems[0];
     const button = generateButton(check, busy);
     genButton.textContent = button.label;
-    genButton.disabled = button.disabled || Boolean(localProblem);
-    reason.textContent = button.reason ?? localProblem ?? '';
+    genButton.disabled = button.disabled || Boolean(localProblem) || refusal !== null;
+    reason.textContent = button.reason ?? localProblem ?? refusal ?? '';
   }
 
   function renderKept() {
@@ -432,6 +446,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   }
 
   async function recheck() {
+    refusal = null;
     const seq = ++checkSeq;
     try {
       const result = await ipc.composeCheck(draft);
@@ -505,7 +520,9 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       settled = JSON.stringify(draft);
       deps.onSubmitted(task.id);
     } catch (error) {
-      deps.onError(ipc.IpcError.from(error));
+      const e = ipc.IpcError.from(error);
+      if (e.code === 'invalid_input') refusal = e.message;
+      deps.onError(e);
     } finally {
       busy = false;
       renderProblems();
@@ -563,6 +580,12 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   return {
     el,
     hasUnsent,
+    settingsChanged() {
+      // A raised cap may let the same draft through now.
+      if (refusal === null) return;
+      refusal = null;
+      renderProblems();
+    },
     setDraft(next: Draft) {
       if (hasUnsent()) kept = { draft: { ...draft }, rows };
       renderKept();
