@@ -86,8 +86,11 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   let promptTouched = false;
   /** The draft as last loaded or sent: what the panel holds is "unsent" once it differs. */
   let settled = JSON.stringify(draft);
-  /** The unsent work a loaded draft replaced, until it is brought back or dismissed. */
-  let kept: { draft: Draft; rows: Row[] } | null = null;
+  /**
+   * The unsent work loaded drafts replaced, newest last, until brought back or discarded:
+   * a stack, so two loads in a row lose neither.
+   */
+  let kept: { draft: Draft; rows: Row[] }[] = [];
   /**
    * Why the engine refused this very draft (a spending cap, no price): sending it again
    * would be refused again, so Generate looks and is disabled with that reason until the
@@ -387,15 +390,16 @@ export function createCompose(deps: ComposeDeps): ComposeView {
 
   function renderKept() {
     clear(keptBar);
-    if (!kept) return;
-    const words = kept.draft.prompt.trim();
+    const top = kept[kept.length - 1];
+    if (!top) return;
+    const words = top.draft.prompt.trim();
     keptBar.append(
       h(
         'span',
         { class: 'kept-text' },
         words
           ? `Your unsent prompt “${words.length > 40 ? `${words.slice(0, 40)}…` : words}” is kept.`
-          : `Your unsent references (${kept.rows.length}) are kept.`,
+          : `Your unsent references (${top.rows.length}) are kept.`,
       ),
       h(
         'span',
@@ -408,7 +412,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
             class: 'ghost',
             'data-testid': 'discard-kept-draft',
             onclick: () => {
-              kept = null;
+              kept.pop();
               renderKept();
             },
           },
@@ -420,9 +424,9 @@ export function createCompose(deps: ComposeDeps): ComposeView {
 
   /** Puts the kept work back; what it replaces is kept in turn, so nothing is lost either way. */
   function restoreKept() {
-    if (!kept) return;
-    const back = kept;
-    kept = hasUnsent() ? { draft: { ...draft }, rows } : null;
+    const back = kept.pop();
+    if (!back) return;
+    if (hasUnsent()) kept.push({ draft: { ...draft }, rows });
     draft = back.draft;
     rows = back.rows;
     settled = '';
@@ -587,7 +591,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       renderProblems();
     },
     setDraft(next: Draft) {
-      if (hasUnsent()) kept = { draft: { ...draft }, rows };
+      if (hasUnsent()) kept.push({ draft: { ...draft }, rows });
       renderKept();
       draft = next;
       settled = JSON.stringify(next);

@@ -487,6 +487,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         'aria-modal': 'false',
         'aria-label': 'Video details',
         'data-testid': 'details',
+        'data-task-id': id,
       },
       h(
         'div',
