@@ -90,7 +90,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
    * The unsent work loaded drafts replaced, newest last, until brought back or discarded:
    * a stack, so two loads in a row lose neither.
    */
-  let kept: { draft: Draft; rows: Row[] }[] = [];
+  const kept: { draft: Draft; rows: Row[] }[] = [];
   /**
    * Why the engine refused this very draft (a spending cap, no price): sending it again
    * would be refused again, so Generate looks and is disabled with that reason until the
