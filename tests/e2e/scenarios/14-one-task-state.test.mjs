@@ -67,7 +67,8 @@ test('one task state: row, card and details agree at every change; a first gener
       90_000,
     );
     await until(
-      () => browser.execute(() => document.querySelector('[data-testid="details-state"]')?.dataset.state === 'downloaded'),
+      () =>
+        browser.execute(() => document.querySelector('[data-testid="details-state"]')?.dataset.state === 'downloaded'),
       'the open details to say Done',
     );
     const snaps = (await browser.execute(() => window.__e2eStates)).filter((s) => s.id === running.id);

@@ -54,10 +54,14 @@ test('failures stay together and are dismissed together; loaded drafts never rep
       'the finished video',
       60_000,
     );
-    const rows = await until(async () => {
-      const list = await taskRows(browser);
-      return list.filter((r) => r.state === 'failed').length === 2 ? list : null;
-    }, 'the retry to fail as well', 60_000);
+    const rows = await until(
+      async () => {
+        const list = await taskRows(browser);
+        return list.filter((r) => r.state === 'failed').length === 2 ? list : null;
+      },
+      'the retry to fail as well',
+      60_000,
+    );
     const at = rows.findIndex((r) => r.id === original.id);
     const retry = rows[at + 1];
     assert.ok(retry && retry.id !== original.id && retry.state === 'failed', 'the retry follows its original');

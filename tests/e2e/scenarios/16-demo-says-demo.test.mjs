@@ -26,7 +26,10 @@ test('demo: no key screen, the chip and Settings say Demo, and it generates', as
     assert.equal(await textOf(browser, tid('key-chip')), 'Demo · pretend credits');
 
     await clickWhenReady(browser, tid('open-settings'), 'Settings');
-    await until(async () => (await textOf(browser, tid('settings-key-status'))).startsWith('Demo: '), 'the demo key line');
+    await until(
+      async () => (await textOf(browser, tid('settings-key-status'))).startsWith('Demo: '),
+      'the demo key line',
+    );
     const settings = await textOf(browser, tid('settings'));
     assert.match(settings, /Demo service on this computer/);
     assert.doesNotMatch(settings, /this session only/, 'the made-up key is not presented as a key of the creator');

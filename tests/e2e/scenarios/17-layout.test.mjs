@@ -38,13 +38,17 @@ function overflows(browser) {
         '.compose, .work, .tasks, .gallery, .gallery-bar, .scroller, .drawer, dialog[open], .topbar, .layout',
       ),
     ].filter(visible);
-    const sideways = panels.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => `${name(el)} ${el.scrollWidth}>${el.clientWidth}`);
+    const sideways = panels
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${name(el)} ${el.scrollWidth}>${el.clientWidth}`);
     const controls = [
       ...document.querySelectorAll(
         'button:not(.card), label, select, summary, legend, .chip, .segmented button, .kind',
       ),
     ].filter(visible);
-    const cut = controls.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => `${name(el)} ${el.scrollWidth}>${el.clientWidth}`);
+    const cut = controls
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${name(el)} ${el.scrollWidth}>${el.clientWidth}`);
     const filters = document.querySelector('[data-testid="gallery-filters"]');
     const buttons = filters ? [...filters.querySelectorAll('button')] : [];
     const filterRows = new Set(buttons.map((b) => Math.round(b.getBoundingClientRect().top))).size;
@@ -99,7 +103,10 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
     for (const prompt of ['A lighthouse in a winter storm', 'A paper boat on a rainy street']) {
       await compose(browser, { prompt, model: 'seedance-20', resolution: '720p', duration: 5 });
       await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
-      await until(async () => (await galleryCards(browser)).some((c) => c.label.startsWith(prompt)), `"${prompt}" sent`);
+      await until(
+        async () => (await galleryCards(browser)).some((c) => c.label.startsWith(prompt)),
+        `"${prompt}" sent`,
+      );
     }
     await compose(browser, { prompt: 'A glass of water on an oak table [fake:fail=transient]' });
     await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
