@@ -2,10 +2,11 @@
 // (which rows exist in the DOM for a scroll position), so 10,000 entries cost only the
 // rows on screen. Unit-tested in tests/gallery-model.test.ts.
 
+import type { DraftReference } from './bindings/DraftReference';
 import type { StateGroups } from './bindings/StateGroups';
 import type { TaskState } from './bindings/TaskState';
 import type { TaskView } from './bindings/TaskView';
-import { grouped } from './format';
+import { fileName, grouped, kindLabel } from './format';
 
 export type GalleryFilter = 'all' | 'done' | 'failed' | 'in_progress';
 
@@ -150,4 +151,17 @@ export function creditsLine(
   }
   if (groups.finished.includes(task.state)) return `${amount} spent`;
   return `${amount} reserved while it is made`;
+}
+
+/** The references a task used, numbered per kind as the compose panel numbers them. */
+export function referencesLabel(references: DraftReference[]): string {
+  if (references.length === 0) return 'None (text only)';
+  const seen = new Map<string, number>();
+  return references
+    .map((r) => {
+      const n = (seen.get(r.kind) ?? 0) + 1;
+      seen.set(r.kind, n);
+      return `${kindLabel(r.kind)} ${n}: ${r.path ? fileName(r.path) : (r.url ?? '')}`;
+    })
+    .join(' · ');
 }

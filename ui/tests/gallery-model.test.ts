@@ -5,6 +5,7 @@ import {
   isFarFromWindow,
   libraryCount,
   pagesFor,
+  referencesLabel,
   statesFor,
   visibleWindow,
 } from '../src/gallery-model';
@@ -85,5 +86,18 @@ describe('the library count and the credits line', () => {
       '200 credits reserved while it is made',
     );
     expect(creditsLine({ credits: null, state: 'failed', guidance: null }, STATE_GROUPS)).toBeNull();
+  });
+});
+
+describe('the references a task used', () => {
+  it('are numbered per kind, by file name or URL', () => {
+    expect(referencesLabel([])).toBe('None (text only)');
+    expect(
+      referencesLabel([
+        { kind: 'image', path: '/lib/a_lastframe.png', url: null, duration_ms: null },
+        { kind: 'video', path: null, url: 'https://x.example/take.mp4', duration_ms: 3000 },
+        { kind: 'image', path: 'C:\\\\m\\\\b.png', url: null, duration_ms: null },
+      ]),
+    ).toBe('Image 1: a_lastframe.png · Video 1: https://x.example/take.mp4 · Image 2: b.png');
   });
 });

@@ -5,7 +5,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clickWhenReady, compose, enterStudio, galleryCards, scenario, testKey, tid, until } from '../harness.mjs';
+import {
+  clickWhenReady,
+  compose,
+  enterStudio,
+  galleryCards,
+  scenario,
+  testKey,
+  textOf,
+  tid,
+  until,
+} from '../harness.mjs';
 
 /** Snapshots (row, card, details) of every task after each DOM change, in the page. */
 async function recordStates(browser) {
@@ -60,6 +70,11 @@ test('one task state: row, card and details agree at every change; a first gener
     }, 'the running task in the library');
     await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${running.id}"]`, 'the running card');
     await until(async () => (await browser.$(tid('details-state'))).isExisting(), 'the details');
+    // The details list the references the task used: none for text to video.
+    await until(
+      async () => (await textOf(browser, tid('details-references'))) === 'None (text only)',
+      'the references used in the details',
+    );
 
     await until(
       async () => (await galleryCards(browser)).find((c) => c.id === running.id)?.state === 'downloaded',

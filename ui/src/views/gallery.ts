@@ -16,6 +16,7 @@ import {
   FILTERS,
   isFarFromWindow,
   libraryCount,
+  referencesLabel,
   pagesFor,
   statesFor,
   visibleWindow,
@@ -424,6 +425,17 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     if (video && task.video_path) playFromBlobIfStreamingFails(video, task.video_path);
     const done = task.state === 'downloaded';
     const credits = creditsLine(task, deps.states);
+    // The request's references, as the task's own draft lists them (the task view has
+    // none): "Image 1: frame.png · Video 1: take2.mp4", or "None (text only)".
+    const referencesUsed = h('dd', { 'data-testid': 'details-references' }, '…');
+    void ipc
+      .galleryRemix(id)
+      .then((draft) => {
+        referencesUsed.textContent = referencesLabel(draft.references);
+      })
+      .catch(() => {
+        referencesUsed.textContent = 'Not known';
+      });
     const progress = deps.states.on_service.includes(task.state)
       ? h('dd', { 'data-testid': 'details-progress' }, progressBar(task))
       : null;
@@ -525,6 +537,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         h('dd', {}, when(task.created_at_ms)),
         credits !== null ? h('dt', {}, 'Credits') : null,
         credits !== null ? h('dd', { 'data-testid': 'details-credits' }, credits) : null,
+        h('dt', {}, 'References'),
+        referencesUsed,
         task.video_path ? h('dt', {}, 'File') : null,
         task.video_path ? h('dd', {}, task.video_path) : null,
       ),
