@@ -135,3 +135,46 @@ describe('one source of task state', () => {
     expect(pages.length).toBe(pagesBefore);
   });
 });
+
+describe('details', () => {
+  it('give focus back to the card they were opened from when they close', async () => {
+    const history = [taskView({ id: 4, state: 'downloaded', prompt: 'A lighthouse' })];
+    shell(() => history);
+    const { gallery } = studio();
+    await flush();
+    const card = gallery.el.querySelector<HTMLElement>('[data-testid="gallery-card"][data-task-id="4"]');
+    card?.click();
+    await flush();
+    expect(byTestId(document.body, 'details').dataset.taskId).toBe('4');
+    byTestId(document.body, 'details-close').click();
+    expect(document.querySelector('[data-testid="details"]')).toBeNull();
+    expect(document.activeElement?.getAttribute('data-task-id')).toBe('4');
+  });
+
+  it('show only the actions that apply, and credits reserved and refunded plainly', async () => {
+    const failed = taskView({
+      id: 6,
+      state: 'failed',
+      credits: 200,
+      guidance: {
+        category: 'transient',
+        retryable: true,
+        refund: 'refunded',
+        refund_note: 'Your credits were refunded.',
+        title: 'Generation failed, try again',
+        explanation: 'The service failed on its side.',
+        action: { type: 'retry' },
+        detail: null,
+        field_problems: [],
+      },
+    });
+    shell(() => [failed]);
+    const { gallery } = studio();
+    await gallery.open(6);
+    const drawer = byTestId(document.body, 'details');
+    expect(byTestId(drawer, 'details-credits').textContent).toBe('200 credits reserved, refunded: nothing spent');
+    const actions = [...byTestId(drawer, 'details-actions').querySelectorAll('button')];
+    expect(actions.map((b) => b.textContent)).toEqual(['Remix', 'Delete from history']);
+    expect(actions.some((b) => b.disabled)).toBe(false);
+  });
+});
