@@ -375,8 +375,12 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   /** The task the open details show, as they were last drawn. */
   let drawerTask: TaskView | null = null;
 
+  let drawerClock: ReturnType<typeof setInterval> | null = null;
+
   function closeDrawer(returnFocus = false) {
     const was = drawerTask;
+    if (drawerClock !== null) clearInterval(drawerClock);
+    drawerClock = null;
     drawer?.remove();
     drawer = null;
     drawerTask = null;
@@ -439,6 +443,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const progress = deps.states.on_service.includes(task.state)
       ? h('dd', { 'data-testid': 'details-progress' }, progressBar(task))
       : null;
+    // The clock runs while the task does, and only then (no idle timer).
+    if (progress) drawerClock = setInterval(() => progress.replaceChildren(progressBar(task)), 1000);
     // The parts that follow the notes: they change while the drawer is open.
     const links = h('div', { class: 'links' });
     const failureSlot = h('div');
