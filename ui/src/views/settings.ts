@@ -344,6 +344,8 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
     if (!el.open) el.showModal();
     await render(view, key, section ?? null);
+    // Each opening starts at the top (the title, the key), not where Save was last pressed.
+    if (!section) el.scrollTop = 0;
   }
 
   return {
