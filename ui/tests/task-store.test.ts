@@ -136,6 +136,23 @@ describe('one source of task state', () => {
   });
 });
 
+describe('a filtered library', () => {
+  it('reads nothing again for a task its filter hides, and drops a task that leaves the filter', async () => {
+    let history = [taskView({ id: 2, state: 'failed', prompt: 'A failed one' })];
+    const pages = shell(() => history);
+    const { tasks, gallery } = studio();
+    await flush();
+    byTestId(gallery.el, 'filter-failed').click();
+    await flush();
+    const before = pages.length;
+    history = [taskView({ id: 3, state: 'generating' }), ...history];
+    tasks.changed(history[0] as TaskView);
+    await flush();
+    expect(pages.length).toBe(before);
+    expect(gallery.el.querySelector('[data-task-id="3"]')).toBeNull();
+  });
+});
+
 describe('details', () => {
   it('give focus back to the card they were opened from when they close', async () => {
     const history = [taskView({ id: 4, state: 'downloaded', prompt: 'A lighthouse' })];

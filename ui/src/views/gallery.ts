@@ -350,7 +350,9 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     if (absorbing) return;
     const ids = loadedIds();
     const selected = statesFor(filter, deps.states);
-    const needsReload = changed.some((t) => !ids.has(t.id) || (selected.length > 0 && !selected.includes(t.state)));
+    // A task the filter selects but the gallery has not listed (a new generation), or a
+    // listed one it no longer selects; a change to a task the filter hides reads nothing.
+    const needsReload = changed.some((t) => ids.has(t.id) !== (selected.length === 0 || selected.includes(t.state)));
     if (needsReload) {
       if (!reloadQueued) {
         reloadQueued = true;
