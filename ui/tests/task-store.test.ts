@@ -136,6 +136,26 @@ describe('one source of task state', () => {
   });
 });
 
+describe('progress in the tasks panel', () => {
+  it('draws elapsed time against the usual window, and says so visibly once past it', async () => {
+    const expected = { earliest: 120, latest: 240 };
+    let history = [
+      taskView({ id: 8, state: 'generating', submitted_at_ms: Date.now() - 60_000, expected_secs: expected }),
+    ];
+    shell(() => history);
+    const { tasks } = studio();
+    await tasks.refresh();
+    const row = () => tasks.el.querySelector('[data-testid="task"][data-task-id="8"]') as HTMLElement;
+    const bar = row().querySelector('[role="progressbar"]') as HTMLElement;
+    expect(Number(bar.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(24);
+    expect(row().querySelector('[data-testid="task-overdue"]')).toBeNull();
+
+    history = [{ ...(history[0] as TaskView), submitted_at_ms: Date.now() - 300_000 }];
+    await tasks.refresh();
+    expect(byTestId(row(), 'task-overdue').textContent).toMatch(/^Taking longer than usual\. The app keeps checking/);
+  });
+});
+
 describe('a filtered library', () => {
   it('reads nothing again for a task its filter hides, and drops a task that leaves the filter', async () => {
     let history = [taskView({ id: 2, state: 'failed', prompt: 'A failed one' })];
