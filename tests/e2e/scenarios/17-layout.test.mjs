@@ -133,6 +133,21 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
         await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
         // Settings open (it is on top), then closed (the studio).
         const dialog = await overflows(browser);
+        // The key-removal question, in place of its button: it takes a line of its own.
+        await until(async () => (await browser.$(tid('settings-key-remove'))).isExisting(), 'Remove key');
+        await browser.execute((sel) => document.querySelector(sel).click(), tid('settings-key-remove'));
+        await until(async () => (await browser.$(tid('confirm-remove-key'))).isExisting(), 'the question');
+        const question = await overflows(browser);
+        const wrapped = await browser.execute(() => {
+          const box = document.querySelector('[data-testid="confirm-remove-key"]');
+          const answers = [...box.querySelectorAll('button')].map((b) => b.getBoundingClientRect());
+          // Its two answers side by side on one line, not broken inside the button row.
+          return answers.length === 2 && Math.abs(answers[0].top - answers[1].top) > 2;
+        });
+        if (wrapped) problems.push(`${theme} ${w}×${h}: the key-removal answers wrap apart`);
+        for (const c of [...question.sideways, ...question.cut])
+          problems.push(`${theme} ${w}×${h} removing the key: ${c}`);
+        await browser.execute((sel) => document.querySelector(sel).click(), tid('confirm-remove-key-no'));
         await clickWhenReady(browser, tid('settings-close'), 'Close settings');
         await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
         const studio = await overflows(browser);
