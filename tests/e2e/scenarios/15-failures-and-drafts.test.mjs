@@ -12,6 +12,7 @@ import {
   compose,
   enterStudio,
   galleryCards,
+  generateState,
   referenceRows,
   scenario,
   taskRows,
@@ -104,5 +105,27 @@ test('failures stay together and are dismissed together; loaded drafts never rep
     const refs = await referenceRows(browser);
     assert.equal(refs.length, 1, 'the last-frame reference came back with it');
     assert.match(refs[0].label, /^Image 1: /);
+
+    // A daily cap the draft would pass: once the engine refuses it, Generate looks and is
+    // disabled with the reason, until the settings change.
+    await clickWhenReady(browser, tid('open-settings'), 'Settings');
+    await until(async () => (await browser.$(tid('settings-daily-cap'))).isExisting(), 'the daily cap');
+    await (await browser.$(tid('settings-daily-cap'))).setValue('100');
+    await browser.execute((sel) => document.querySelector(sel).click(), tid('settings-save'));
+    await until(
+      () =>
+        browser.execute(
+          (sel) => document.querySelector(sel)?.textContent === 'Settings saved.',
+          tid('settings-status'),
+        ),
+      'the cap saved',
+    );
+    await browser.execute((sel) => document.querySelector(sel).click(), tid('settings-close'));
+    await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
+    const refused = await until(async () => {
+      const g = await generateState(browser);
+      return g.disabled && /cap/i.test(g.reason) ? g : null;
+    }, 'Generate disabled with the cap as the reason');
+    assert.match(refused.reason, /100/);
   });
 });
