@@ -177,6 +177,33 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     );
   }
 
+  /** Runs while a card on screen shows a running task: its bar and clock move with the row's. */
+  let cardClock: ReturnType<typeof setInterval> | null = null;
+
+  function tickRunningCards() {
+    const running = () =>
+      [...cards.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].filter((c) =>
+        deps.states.on_service.includes(c.dataset.state as TaskState),
+      );
+    if (running().length === 0) {
+      if (cardClock !== null) clearInterval(cardClock);
+      cardClock = null;
+      return;
+    }
+    cardClock ??= setInterval(() => {
+      const now = running();
+      if (now.length === 0) {
+        tickRunningCards();
+        return;
+      }
+      for (const el of now) {
+        const task = store.get(Number(el.dataset.taskId));
+        const bar = el.querySelector('[data-testid="run-progress"]');
+        if (task && bar) bar.replaceWith(progressBar(task));
+      }
+    }, 1000);
+  }
+
   let firstDataSeen = false;
   let firstPaintMarked = false;
 
@@ -265,6 +292,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     }
     countLabel.textContent = libraryCount({ total, ...groupCounts }, filter, text !== '');
     for (const offset of pagesFor(win.start, win.end, PAGE)) void load(offset);
+    tickRunningCards();
   }
 
   async function load(offset: number) {
