@@ -134,9 +134,21 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
         // Settings open (it is on top), then closed (the studio).
         const dialog = await overflows(browser);
         // The key-removal question, in place of its button: it takes a line of its own.
-        await until(async () => (await browser.$(tid('settings-key-remove'))).isExisting(), 'Remove key');
-        await browser.execute((sel) => document.querySelector(sel).click(), tid('settings-key-remove'));
-        await until(async () => (await browser.$(tid('confirm-remove-key'))).isExisting(), 'the question');
+        // Settings re-render when opened: a click on the button of the earlier render
+        // asks nothing, so it is clicked until the question shows.
+        await until(
+          () =>
+            browser.execute(
+              (remove, asked) => {
+                if (document.querySelector(asked)) return true;
+                document.querySelector(remove)?.click();
+                return false;
+              },
+              tid('settings-key-remove'),
+              tid('confirm-remove-key'),
+            ),
+          'the key-removal question',
+        );
         const question = await overflows(browser);
         const wrapped = await browser.execute(() => {
           const box = document.querySelector('[data-testid="confirm-remove-key"]');
