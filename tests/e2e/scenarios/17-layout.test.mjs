@@ -19,7 +19,6 @@ import {
   scenario,
   taskRows,
   testKey,
-  textOf,
   tid,
   until,
 } from '../harness.mjs';
@@ -76,24 +75,37 @@ function badgeContrast(browser) {
   });
 }
 
+/** Waits until Settings are drawn afresh (not the last opening's content, see aria-busy). */
+const settingsReady = (browser) =>
+  until(
+    () =>
+      browser.execute(
+        (sel) => Boolean(document.querySelector(`${sel}[open]:not([aria-busy]) [data-testid="settings-theme"]`)),
+        tid('settings'),
+      ),
+    'the settings to be drawn',
+  );
+
 async function setTheme(browser, theme) {
   await clickWhenReady(browser, tid('open-settings'), 'Settings');
-  const select = await until(async () => {
-    const el = await browser.$(tid('settings-theme'));
-    return (await el.isExisting()) ? el : null;
-  }, 'the theme menu');
+  await settingsReady(browser);
   // Chosen the way the menu does it (value, then change): this scenario is about the
   // layout, and the native menu of a scrolled dialog is not reachable through WebDriver.
   await browser.execute(
-    (el, value) => {
+    (sel, value) => {
+      const el = document.querySelector(sel);
       el.value = value;
       el.dispatchEvent(new Event('change', { bubbles: true }));
     },
-    select,
+    tid('settings-theme'),
     theme,
   );
   await clickWhenReady(browser, tid('settings-save'), 'Save settings');
-  await until(async () => (await textOf(browser, tid('settings-status'))) === 'Settings saved.', 'the theme saved');
+  await until(
+    () =>
+      browser.execute((sel) => document.querySelector(sel)?.textContent === 'Settings saved.', tid('settings-status')),
+    'the theme saved',
+  );
 }
 
 test('layout: no sideways scroll and no cut control text at 1280×800 and 900×600, both themes', async (t) => {
@@ -175,6 +187,7 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
         if (contrast === null || contrast < 4.5)
           problems.push(`${theme} ${w}×${h}: "Image 1" badge contrast ${contrast?.toFixed(2)} < 4.5`);
         await clickWhenReady(browser, tid('open-settings'), 'Settings');
+        await settingsReady(browser);
       }
       await clickWhenReady(browser, tid('settings-close'), 'Close settings');
     }

@@ -341,9 +341,15 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
   }
 
   async function open(section?: 'key' | 'library') {
-    const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
-    if (!el.open) el.showModal();
-    await render(view, key, section ?? null);
+    // Busy until drawn afresh: what shows before is the last opening's content.
+    el.setAttribute('aria-busy', 'true');
+    try {
+      const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
+      if (!el.open) el.showModal();
+      await render(view, key, section ?? null);
+    } finally {
+      el.removeAttribute('aria-busy');
+    }
     // Each opening starts at the top (the title, the key), not where Save was last pressed.
     if (!section) el.scrollTop = 0;
   }
