@@ -51,7 +51,17 @@ function overflows(browser) {
     const filters = document.querySelector('[data-testid="gallery-filters"]');
     const buttons = filters ? [...filters.querySelectorAll('button')] : [];
     const filterRows = new Set(buttons.map((b) => Math.round(b.getBoundingClientRect().top))).size;
-    return { sideways, cut, filterRows, width: window.innerWidth, height: window.innerHeight };
+    // The tasks panel (a failure in it here) leaves the library most of the height.
+    const tasks = document.querySelector('[data-testid="tasks"]')?.getBoundingClientRect().height ?? 0;
+    const work = document.querySelector('.work')?.getBoundingClientRect().height ?? 1;
+    return {
+      sideways,
+      cut,
+      filterRows,
+      tasksShare: tasks / work,
+      width: window.innerWidth,
+      height: window.innerHeight,
+    };
   });
 }
 
@@ -183,6 +193,10 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
           for (const c of o.cut) problems.push(`${theme} ${w}×${h} ${where}: text cut: ${c}`);
         }
         if (studio.filterRows > 1) problems.push(`${theme} ${w}×${h}: filter chips on ${studio.filterRows} rows`);
+        if (studio.tasksShare > 0.34)
+          problems.push(
+            `${theme} ${w}×${h}: the tasks panel takes ${Math.round(studio.tasksShare * 100)} % of the height`,
+          );
         const contrast = await badgeContrast(browser);
         if (contrast === null || contrast < 4.5)
           problems.push(`${theme} ${w}×${h}: "Image 1" badge contrast ${contrast?.toFixed(2)} < 4.5`);
