@@ -113,7 +113,9 @@ try {
   await until(
     async () =>
       (await browser.$(tid('settings-library'))).isDisplayed() &&
-      (await textOf(browser, tid('settings-status'))) === '',
+      // textContent, not getText: the status sits beside Save, below the fold, where
+      // WebDriver reads no text even before the re-render has cleared it.
+      (await browser.execute((sel) => document.querySelector(sel)?.textContent ?? null, tid('settings-status'))) === '',
     'the settings',
   );
   await browser.execute(

@@ -138,3 +138,29 @@ export function when(ms: number): string {
   const meridiem = hours < 12 ? 'AM' : 'PM';
   return `${MONTHS[date.getMonth()]} ${date.getDate()}, ${twoDigits(hours % 12 || 12)}:${twoDigits(date.getMinutes())} ${meridiem}`;
 }
+
+/** Where a running task stands against its model's usual window, for the progress bar. */
+export interface Progress {
+  /** 0..1 of the window's upper end; 1 once past it. */
+  fraction: number;
+  /** Past the window's upper end: the row says so, with what happens next. */
+  overdue: boolean;
+  /** "1:12 · usually 2–4 min", as {@link progressLabel}. */
+  label: string;
+}
+
+export function progressOf(
+  nowMs: number,
+  fromMs: number | null,
+  window: { earliest: number; latest: number } | null,
+): Progress | null {
+  if (fromMs === null) return null;
+  const elapsed = Math.max(0, (nowMs - fromMs) / 1000);
+  const label = progressLabel(nowMs, fromMs, window);
+  if (!window || window.latest <= 0) return { fraction: 0, overdue: false, label };
+  return { fraction: Math.min(1, elapsed / window.latest), overdue: elapsed > window.latest, label };
+}
+
+/** What the app does about a task past its usual time, in the creator's words. */
+export const OVERDUE_NOTE =
+  'Taking longer than usual. The app keeps checking on it; if it is still not done a few minutes from now it is marked as taking unusually long and still checked, and nothing more is charged.';

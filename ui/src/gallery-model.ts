@@ -2,8 +2,11 @@
 // (which rows exist in the DOM for a scroll position), so 10,000 entries cost only the
 // rows on screen. Unit-tested in tests/gallery-model.test.ts.
 
+import type { DraftReference } from './bindings/DraftReference';
 import type { StateGroups } from './bindings/StateGroups';
 import type { TaskState } from './bindings/TaskState';
+import type { TaskView } from './bindings/TaskView';
+import { fileName, grouped, kindLabel } from './format';
 
 export type GalleryFilter = 'all' | 'done' | 'failed' | 'in_progress';
 
@@ -94,4 +97,71 @@ export function pagesFor(start: number, end: number, pageSize: number): number[]
 export function isFarFromWindow(index: number, start: number, end: number, pageSize: number, keepPages = 4): boolean {
   const margin = keepPages * pageSize;
   return index < start - margin || index >= end + margin;
+}
+
+/** How many of the library's entries are in each group, for its count line. */
+export interface LibraryCounts {
+  /** Entries the current search and filter match. */
+  total: number;
+  /** Of all entries (no filter): failed or cancelled, and still being made. */
+  failed: number;
+  inProgress: number;
+}
+
+const plural = (n: number, one: string, many: string) => `${grouped(n)} ${n === 1 ? one : many}`;
+
+/**
+ * The count line: videos are what was made, so failures and tasks still running are
+ * counted apart ("3 videos · 1 in progress · 2 failed"). A filter shows what it selects.
+ */
+export function libraryCount(c: LibraryCounts, filter: GalleryFilter, searching: boolean): string {
+  if (filter === 'failed') return plural(c.total, 'failed attempt', 'failed attempts');
+  if (filter === 'in_progress') return `${grouped(c.total)} in progress`;
+  if (filter === 'done') return plural(c.total, 'video', 'videos');
+  // Matches of a search, of every state: the groups are not counted per search.
+  if (searching) return plural(c.total, 'match', 'matches');
+  const videos = Math.max(0, c.total - c.failed - c.inProgress);
+  const parts = [plural(videos, 'video', 'videos')];
+  if (c.inProgress > 0) parts.push(`${grouped(c.inProgress)} in progress`);
+  if (c.failed > 0) parts.push(`${grouped(c.failed)} failed`);
+  return parts.join(' · ');
+}
+
+/**
+ * The details' credits line, stated once and plainly: what was reserved and what came
+ * back, so a failed task does not read "refunded" above a bare "Credits 200".
+ */
+export function creditsLine(
+  task: Pick<TaskView, 'credits' | 'state' | 'guidance'>,
+  groups: StateGroups,
+): string | null {
+  if (task.credits === null) return null;
+  const amount = plural(task.credits, 'credit', 'credits');
+  if (groups.failed.includes(task.state) || groups.cancelled.includes(task.state)) {
+    switch (task.guidance?.refund) {
+      case 'refunded':
+        return `${amount} reserved, refunded: nothing spent`;
+      case 'not_charged':
+        return `Nothing spent (${amount} were not charged)`;
+      case 'unknown':
+        return `${amount} reserved; whether they come back is not known yet`;
+      default:
+        return groups.cancelled.includes(task.state) ? `Nothing spent (${amount} not charged)` : `${amount} reserved`;
+    }
+  }
+  if (groups.finished.includes(task.state)) return `${amount} spent`;
+  return `${amount} reserved while it is made`;
+}
+
+/** The references a task used, numbered per kind as the compose panel numbers them. */
+export function referencesLabel(references: DraftReference[]): string {
+  if (references.length === 0) return 'None (text only)';
+  const seen = new Map<string, number>();
+  return references
+    .map((r) => {
+      const n = (seen.get(r.kind) ?? 0) + 1;
+      seen.set(r.kind, n);
+      return `${kindLabel(r.kind)} ${n}: ${r.path ? fileName(r.path) : (r.url ?? '')}`;
+    })
+    .join(' · ');
 }

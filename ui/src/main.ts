@@ -13,6 +13,7 @@ import type { Intent } from './guidance';
 import * as ipc from './ipc';
 import { createTaskNotes } from './task-notes';
 import { createClosing } from './views/closing';
+import { createTaskStore } from './task-store';
 import { createCompose, type ComposeView } from './views/compose';
 import { createGallery, firstPageQuery } from './views/gallery';
 import { createKeyBanner, keyNeedsAttention } from './views/key-state';
@@ -47,7 +48,28 @@ function toast(message: string) {
   }, 5000);
 }
 
-function keyChip(status: KeyStatus, onClick: () => void, engineKey: EngineKeyState | null = null): HTMLElement {
+function keyChip(
+  status: KeyStatus,
+  onClick: () => void,
+  engineKey: EngineKeyState | null = null,
+  demo = false,
+): HTMLElement {
+  if (demo && status.present) {
+    // The demo's key is made up and its credits pretend: the chip says so, not "Key …".
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'chip demo',
+        'data-testid': 'key-chip',
+        'data-demo': 'true',
+        onclick: onClick,
+        'aria-label': 'Demo: local demo service, pretend credits. Open settings',
+      },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      'Demo · pretend credits',
+    );
+  }
   const ok = status.present && status.last_test?.result !== 'invalid' && !keyNeedsAttention(engineKey);
   return h(
     'button',
@@ -114,14 +136,19 @@ async function boot() {
   applyTheme(settings);
   // What start-up had to do about unreadable files, said once above whatever shows.
   const notices = startupNotices(settings.notices);
-  if (!key.present) {
+  // The demo needs no key: its first screen is the studio, on the demo's made-up key.
+  let status = key;
+  if (!status.present && settings.demo && settings.base_url_is_loopback) {
+    status = await ipc.keyUseDemo().catch(() => key);
+  }
+  if (!status.present) {
     clear(root);
     if (notices) root.appendChild(notices);
     root.appendChild(createOnboarding(settings, () => void studio()));
     root.appendChild(toastEl);
     return;
   }
-  await studio(key, firstPage);
+  await studio(status, firstPage);
 
   async function studio(known?: KeyStatus, firstGalleryPage?: Promise<GalleryPage>) {
     const status = known ?? (await ipc.keyStatus());
@@ -137,17 +164,18 @@ async function boot() {
     const settingsDialog = createSettings({
       onSaved: (view) => {
         applyTheme(view);
+        compose.settingsChanged();
         gallery.reload();
       },
       onKeyChanged: (s) => {
         keyStatus = s;
-        chipSlot.replaceChildren(keyChip(s, openKey, engineKey));
+        chipSlot.replaceChildren(keyChip(s, openKey, engineKey, settings.demo));
       },
     });
     const openKey = () => void settingsDialog.open('key');
     let keyStatus = status;
     let engineKey: EngineKeyState | null = null;
-    const chipSlot = h('div', {}, keyChip(status, openKey));
+    const chipSlot = h('div', {}, keyChip(status, openKey, null, settings.demo));
     const keyBanner = createKeyBanner({
       onNewKey: openKey,
       onUseDemo: settings.base_url_is_loopback
@@ -155,7 +183,7 @@ async function boot() {
             void ipc.keyUseDemo().then(
               (s) => {
                 keyStatus = s;
-                chipSlot.replaceChildren(keyChip(s, openKey, engineKey));
+                chipSlot.replaceChildren(keyChip(s, openKey, engineKey, settings.demo));
               },
               (e) => onError(ipc.IpcError.from(e)),
             )
@@ -165,13 +193,13 @@ async function boot() {
     const showEngineKey = (key: EngineKeyState) => {
       engineKey = key;
       keyBanner.set(key);
-      chipSlot.replaceChildren(keyChip(keyStatus, openKey, key));
+      chipSlot.replaceChildren(keyChip(keyStatus, openKey, key, settings.demo));
     };
     const logo = h('span', { 'aria-hidden': 'true', class: 'brand-logo' });
     logo.innerHTML = LOGO;
 
     composeHooks.onSubmitted = () => {
-      toast('Queued. It will appear below as it progresses.');
+      toast('Queued. It shows under In progress and in your library.');
       void tasks.refresh();
     };
     composeHooks.onError = onError;
@@ -260,6 +288,7 @@ async function boot() {
     };
 
     const notes = createTaskNotes();
+    const store = createTaskStore();
     const chooseLibrary = () => void settingsDialog.chooseLibrary().catch((e) => onError(ipc.IpcError.from(e)));
     const tasks = createTasks({
       states: catalog.states,
@@ -269,6 +298,7 @@ async function boot() {
       notes,
       onOpenTask: (id) => void gallery.open(id),
       onChooseLibrary: chooseLibrary,
+      store,
     });
     const gallery = createGallery({
       states: catalog.states,
@@ -288,6 +318,7 @@ async function boot() {
       notes,
       onChooseLibrary: chooseLibrary,
       firstPage: firstGalleryPage,
+      store,
     });
 
     const promptLibrary = createPromptLibrary({
@@ -349,10 +380,8 @@ async function boot() {
       ipc.onAppEvent((event) => {
         switch (event.type) {
           case 'task_changed':
+            // One record for the row, the card and the details: each renders from it.
             tasks.changed(event.task);
-            // A poster or a failure to show: the gallery's cards change.
-            if (catalog.states.finished.includes(event.task.state) || catalog.states.settled.includes(event.task.state))
-              gallery.reload();
             break;
           case 'upload_progress':
             tasks.upload(event.task_id, event.reference, event.sent, event.total);

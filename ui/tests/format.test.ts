@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskState } from '../src/bindings/TaskState';
-import { charCount, clock, fileName, grouped, keyCheckMessage, progressLabel, stateLabel, when } from '../src/format';
+import {
+  charCount,
+  clock,
+  fileName,
+  grouped,
+  keyCheckMessage,
+  progressLabel,
+  stateLabel,
+  when,
+  progressOf,
+} from '../src/format';
 
 describe('format', () => {
   it('formats clocks and ignores nonsense', () => {
@@ -93,5 +103,25 @@ describe('format', () => {
     expect(keyCheckMessage({ ...at, result: 'valid' })).toBe('The key works.');
     expect(keyCheckMessage({ ...at, result: 'invalid' })).toMatch(/did not accept/);
     expect(keyCheckMessage({ ...at, result: 'unexpected', status: 502 })).toMatch(/HTTP 502/);
+  });
+});
+
+describe('progress against the usual window', () => {
+  const window = { earliest: 120, latest: 240 };
+  const start = 1_000_000;
+  it('is the share of the window’s upper end, with the label of progressLabel', () => {
+    const p = progressOf(start + 60_000, start, window);
+    expect(p).toEqual({ fraction: 0.25, overdue: false, label: '1:00 · usually 2–4 min' });
+  });
+
+  it('says overdue past the window, and stays full', () => {
+    const p = progressOf(start + 300_000, start, window);
+    expect(p?.fraction).toBe(1);
+    expect(p?.overdue).toBe(true);
+  });
+
+  it('has no bar without a window or a start', () => {
+    expect(progressOf(start + 5_000, start, null)).toEqual({ fraction: 0, overdue: false, label: '0:05' });
+    expect(progressOf(start, null, window)).toBeNull();
   });
 });

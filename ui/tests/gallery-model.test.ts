@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { columns, isFarFromWindow, pagesFor, statesFor, visibleWindow } from '../src/gallery-model';
+import {
+  columns,
+  creditsLine,
+  isFarFromWindow,
+  libraryCount,
+  pagesFor,
+  referencesLabel,
+  statesFor,
+  visibleWindow,
+} from '../src/gallery-model';
 import { STATE_GROUPS } from './state-groups.generated';
 
 const g = { width: 900, minCard: 220, gap: 12, rowHeight: 210 };
@@ -53,5 +62,42 @@ describe('filters', () => {
       'stuck',
       'submission_unknown',
     ]);
+  });
+});
+
+describe('the library count and the credits line', () => {
+  it('counts videos as videos, apart from failures and tasks still being made', () => {
+    expect(libraryCount({ total: 5, failed: 2, inProgress: 0 }, 'all', false)).toBe('3 videos · 2 failed');
+    expect(libraryCount({ total: 6, failed: 2, inProgress: 1 }, 'all', false)).toBe(
+      '3 videos · 1 in progress · 2 failed',
+    );
+    expect(libraryCount({ total: 1, failed: 0, inProgress: 0 }, 'all', false)).toBe('1 video');
+    expect(libraryCount({ total: 4, failed: 4, inProgress: 0 }, 'failed', false)).toBe('4 failed attempts');
+    expect(libraryCount({ total: 2, failed: 4, inProgress: 0 }, 'all', true)).toBe('2 matches');
+  });
+
+  it('states reserved and refunded plainly, once', () => {
+    const refunded = { refund: 'refunded' } as never;
+    expect(creditsLine({ credits: 200, state: 'failed', guidance: refunded }, STATE_GROUPS)).toBe(
+      '200 credits reserved, refunded: nothing spent',
+    );
+    expect(creditsLine({ credits: 200, state: 'downloaded', guidance: null }, STATE_GROUPS)).toBe('200 credits spent');
+    expect(creditsLine({ credits: 200, state: 'generating', guidance: null }, STATE_GROUPS)).toBe(
+      '200 credits reserved while it is made',
+    );
+    expect(creditsLine({ credits: null, state: 'failed', guidance: null }, STATE_GROUPS)).toBeNull();
+  });
+});
+
+describe('the references a task used', () => {
+  it('are numbered per kind, by file name or URL', () => {
+    expect(referencesLabel([])).toBe('None (text only)');
+    expect(
+      referencesLabel([
+        { kind: 'image', path: '/lib/a_lastframe.png', url: null, duration_ms: null },
+        { kind: 'video', path: null, url: 'https://x.example/take.mp4', duration_ms: 3000 },
+        { kind: 'image', path: 'C:\\\\m\\\\b.png', url: null, duration_ms: null },
+      ]),
+    ).toBe('Image 1: a_lastframe.png · Video 1: https://x.example/take.mp4 · Image 2: b.png');
   });
 });

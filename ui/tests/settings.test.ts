@@ -33,6 +33,7 @@ const VIEW: SettingsView = {
   effective_base_url: 'https://seedance2-pro.com/api/v1',
   base_url_source: 'default',
   base_url_is_loopback: false,
+  demo: false,
   effective_library_dir: '/home/me/Videos/Seedance',
   library_dir_from_env: false,
   data_dir: '/home/me/.local/share/seedance',
@@ -157,5 +158,36 @@ describe('settings', () => {
     expect(settings.el.open).toBe(true);
     expect(document.activeElement).toBe(byTestId(settings.el, 'settings-library'));
     expect(byTestId<HTMLButtonElement>(settings.el, 'settings-library-choose').disabled).toBe(true);
+  });
+
+  it('the demo says it is the demo wherever the key and the service show, and how to leave it', async () => {
+    const { settings } = dialog({
+      settings_get: () => ({
+        ...VIEW,
+        demo: true,
+        base_url_is_loopback: true,
+        base_url_source: 'env',
+        effective_base_url: 'http://127.0.0.1:5111/api/v1',
+      }),
+      key_status: () => ({ ...KEY, last_four: '-key', store: 'this session only' }),
+    });
+    await settings.open();
+    const keyLine = byTestId(settings.el, 'settings-key-status').textContent ?? '';
+    expect(keyLine).toMatch(/^Demo: /);
+    expect(keyLine).not.toContain('-key');
+    expect(byTestId(settings.el, 'settings-leave-demo').textContent).toContain('without SEEDANCE_DEMO');
+    expect(settings.el.textContent).toContain('Demo service on this computer');
+    expect(hasTestId(settings.el, 'settings-key-input')).toBe(false);
+  });
+
+  it('says "Settings saved." beside the Save button', async () => {
+    const { settings } = dialog({ settings_get: () => VIEW, key_status: () => KEY, settings_set: () => VIEW });
+    await settings.open();
+    byTestId(settings.el, 'settings-save').click();
+    await flush();
+    await flush();
+    const status = byTestId(settings.el, 'settings-status');
+    expect(status.textContent).toBe('Settings saved.');
+    expect(status.parentElement).toBe(byTestId(settings.el, 'settings-save').parentElement);
   });
 });

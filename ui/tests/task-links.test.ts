@@ -92,15 +92,15 @@ describe('retry links in the tasks panel', () => {
     await flush();
 
     const link = byTestId(row(view.el, 5), 'task-retry-of');
-    expect(link.textContent).toBe('Retry of #3');
-    expect(link.getAttribute('aria-label')).toBe('Retry of task #3: show it');
+    expect(link.textContent).toBe('Retry of an earlier attempt');
+    expect(link.getAttribute('aria-label')).toBe('Retry of an earlier attempt: show it');
     link.click();
     expect(document.activeElement).toBe(row(view.el, 3));
 
     const card = byTestId(row(view.el, 3), 'failure-card');
-    expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #5.');
+    expect(byTestId(card, 'failure-retried').textContent).toBe('Already sent again as a new attempt.');
     const action = byTestId(card, 'failure-action');
-    expect(action.textContent).toBe('Show retry #5');
+    expect(action.textContent).toBe('Show the retry');
     expect(card.querySelectorAll('button')).toHaveLength(1);
     action.click();
     expect(document.activeElement).toBe(row(view.el, 5));
@@ -203,17 +203,17 @@ describe('gallery details', () => {
     const { view } = gallery();
     await flush();
     const caption = view.el.querySelector('[data-testid="gallery-card"][data-task-id="8"]')?.textContent ?? '';
-    expect(caption).toContain('retry of #2');
+    expect(caption).toContain('· retry');
 
     await view.open(2);
-    expect(byTestId(drawer(), 'details-retried-as').textContent).toBe('Retried as #8');
+    expect(byTestId(drawer(), 'details-retried-as').textContent).toBe('Sent again: show the new attempt');
     expect(hasTestId(drawer(), 'details-retry-of')).toBe(false);
     const action = byTestId(drawer(), 'failure-action');
-    expect(action.textContent).toBe('Show retry #8');
+    expect(action.textContent).toBe('Show the retry');
     action.click();
     await flush();
     expect(calls.filter(([c]) => c === 'task_get').map(([, a]) => a)).toEqual([{ id: 2 }, { id: 8 }]);
-    expect(byTestId(drawer(), 'details-retry-of').textContent).toBe('Retry of #2');
+    expect(byTestId(drawer(), 'details-retry-of').textContent).toBe('Retry of an earlier attempt');
     expect(document.querySelectorAll('[data-testid="details"]')).toHaveLength(1);
 
     byTestId(drawer(), 'details-retry-of').click();

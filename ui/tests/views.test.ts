@@ -3,6 +3,7 @@ import { clearMocks, mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import type { ComposeCheck } from '../src/bindings/ComposeCheck';
 import type { GalleryQuery } from '../src/bindings/GalleryQuery';
 import type { GuidanceView } from '../src/bindings/GuidanceView';
+import { defaultDraft } from '../src/compose-model';
 import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
@@ -60,6 +61,107 @@ describe('compose view', () => {
     view.el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
     await flush();
     expect(byTestId(view.el, 'prompt-problem').textContent).toBe('Write a prompt first.');
+  });
+
+  it('keeps an unsent prompt and references when a draft is loaded, and brings them back', async () => {
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [], warnings: [], estimate: null } : null));
+    mockConvertFileSrc('linux');
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    document.body.appendChild(view.el);
+    await flush();
+    expect(view.hasUnsent()).toBe(false);
+    const prompt = byTestId(view.el, 'prompt') as HTMLTextAreaElement;
+    prompt.value = 'A kite over the dunes';
+    prompt.dispatchEvent(new Event('input'));
+    view.addInspected([
+      {
+        path: '/m/frame.png',
+        file_name: 'frame.png',
+        kind: 'image',
+        duration_ms: null,
+        size_bytes: 10,
+        problems: [],
+        warnings: [],
+      },
+    ]);
+    expect(view.hasUnsent()).toBe(true);
+
+    // Remix of another video: its prompt replaces the panel's, which is kept.
+    const remix = { ...defaultDraft(CATALOG), prompt: 'A lighthouse in a storm' };
+    view.setDraft(remix);
+    await flush();
+    expect(prompt.value).toBe('A lighthouse in a storm');
+    expect(byTestId(view.el, 'kept-draft').textContent).toContain('A kite over the dunes');
+    expect(view.hasUnsent()).toBe(false);
+
+    byTestId(view.el, 'restore-draft').click();
+    await flush();
+    expect(prompt.value).toBe('A kite over the dunes');
+    expect(view.el.querySelector('[data-testid="reference-0"]')?.getAttribute('aria-label')).toBe('Image 1: frame.png');
+    // What the way back replaced is kept in turn (unchanged, so nothing to keep here).
+    expect(byTestId(view.el, 'kept-draft').textContent).toBe('');
+  });
+
+  it('a loaded draft with no prompt (Continue from last frame) shows no red message', async () => {
+    const empty = { field: 'prompt', code: 'prompt_empty', message: 'Write a prompt first.', reference: null } as const;
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [empty], warnings: [], estimate: null } : null));
+    mockConvertFileSrc('linux');
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    document.body.appendChild(view.el);
+    view.setDraft({
+      ...defaultDraft(CATALOG),
+      references: [{ kind: 'image', path: '/l/f.png', url: null, duration_ms: null }],
+    });
+    await flush();
+    expect(byTestId(view.el, 'prompt-problem').textContent).toBe('');
+    expect(byTestId(view.el, 'generate-reason').textContent).toBe('Write a prompt first.');
+  });
+
+  it('after the engine refuses a draft (a spending cap), Generate is disabled with why until something changes', async () => {
+    const estimate = { credits: 200, usd: 0.94, label: '200 credits ≈ $0.94', note: null };
+    mockIPC((cmd) => {
+      if (cmd === 'compose_check') return { problems: [], warnings: [], estimate };
+      if (cmd === 'tasks_submit')
+        throw { code: 'invalid_input', message: 'This would pass your daily cap of 100 credits.' };
+      return null;
+    });
+    const onError = vi.fn();
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError });
+    document.body.appendChild(view.el);
+    const prompt = byTestId(view.el, 'prompt') as HTMLTextAreaElement;
+    prompt.value = 'A kite';
+    prompt.dispatchEvent(new Event('input'));
+    await flush();
+    const button = byTestId(view.el, 'generate') as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+    button.click();
+    await flush();
+    await flush();
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(button.disabled).toBe(true);
+    expect(byTestId(view.el, 'generate-reason').textContent).toBe('This would pass your daily cap of 100 credits.');
+    view.settingsChanged();
+    expect(button.disabled).toBe(false);
+  });
+
+  it('offers "Follow references" for the aspect ratio only when there are references', async () => {
+    mockIPC((cmd) => (cmd === 'compose_check' ? { problems: [], warnings: [], estimate: null } : null));
+    mockConvertFileSrc('linux');
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    const aspect = byTestId(view.el, 'aspect-ratio') as HTMLSelectElement;
+    expect(aspect.selectedOptions[0]?.textContent).toBe('Automatic (16:9)');
+    view.addInspected([
+      {
+        path: '/m/a.png',
+        file_name: 'a.png',
+        kind: 'image',
+        duration_ms: null,
+        size_bytes: 1,
+        problems: [],
+        warnings: [],
+      },
+    ]);
+    expect(aspect.selectedOptions[0]?.textContent).toBe('Follow references');
   });
 
   it('shows a dropped file with its kind, number and problem', async () => {
@@ -144,10 +246,10 @@ describe('failure card', () => {
     const onShowTask = vi.fn();
     const transient: GuidanceView = { ...base, category: 'transient', action: { type: 'retry' } };
     const card = failureCard(transient, { onIntent, retriedAs: 12, onShowTask });
-    expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
+    expect(byTestId(card, 'failure-retried').textContent).toBe('Already sent again as a new attempt.');
     const buttons = card.querySelectorAll('button');
     expect(buttons).toHaveLength(1);
-    expect(buttons[0]?.textContent).toBe('Show retry #12');
+    expect(buttons[0]?.textContent).toBe('Show the retry');
     buttons[0]?.click();
     expect(onShowTask).toHaveBeenCalledWith(12);
     expect(onIntent).not.toHaveBeenCalled();
@@ -159,7 +261,7 @@ describe('failure card', () => {
       { onIntent: vi.fn(), retriedAs: 12, onShowTask: vi.fn() },
     );
     expect(byTestId(card, 'failure-action').textContent).toBe('Edit prompt');
-    expect(byTestId(card, 'failure-retried').textContent).toBe('Already retried as #12.');
+    expect(byTestId(card, 'failure-retried').textContent).toBe('Already sent again as a new attempt.');
   });
 
   it('renders an unknown category and a missing guidance without crashing', () => {
@@ -175,7 +277,8 @@ describe('gallery view', () => {
     const queries: GalleryQuery[] = [];
     mockIPC((cmd, args) => {
       if (cmd === 'gallery_list') {
-        queries.push((args as { query: GalleryQuery }).query);
+        const query = (args as { query: GalleryQuery }).query;
+        if (query.limit !== 1) queries.push(query);
         return { items: [], total: 0, offset: 0 };
       }
       return null;
@@ -201,7 +304,7 @@ describe('gallery view', () => {
     expect(queries[0]).toMatchObject({ states: [], text: null, offset: 0 });
     expect(queries[1]).toMatchObject({ states: ['failed', 'not_found', 'cancelled'], text: null });
     expect(queries[2]).toMatchObject({ states: ['failed', 'not_found', 'cancelled'], text: 'boat' });
-    expect(byTestId(view.el, 'gallery-count').textContent).toBe('0 videos');
+    expect(byTestId(view.el, 'gallery-count').textContent).toBe('0 failed attempts');
   });
 });
 

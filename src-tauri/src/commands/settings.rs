@@ -19,6 +19,7 @@ pub(crate) fn view(state: &AppState, running: &Running) -> SettingsView {
         effective_base_url: effective.client_config.base_url.to_string(),
         base_url_source: effective.base_url_source,
         base_url_is_loopback: effective.base_url_is_loopback(),
+        demo: seedance_core::paths::is_demo(),
         effective_library_dir: effective.library_dir.display().to_string(),
         library_dir_from_env: effective.library_dir_source == Source::Env,
         data_dir: state.data_dir.display().to_string(),

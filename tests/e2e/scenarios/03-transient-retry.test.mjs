@@ -57,21 +57,21 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     assert.notEqual(retried.id, original, 'the retry is a new task');
 
     // The original's card no longer offers to pay again: it leads to the retry.
-    assert.equal(await textOf(browser, `${card} ${tid('failure-retried')}`), `Already retried as #${retried.id}.`);
-    assert.equal(await textOf(browser, `${card} ${tid('failure-action')}`), `Show retry #${retried.id}`);
+    assert.equal(await textOf(browser, `${card} ${tid('failure-retried')}`), 'Already sent again as a new attempt.');
+    assert.equal(await textOf(browser, `${card} ${tid('failure-action')}`), 'Show the retry');
     // The gallery details link the retry to its original, and back.
     await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${retried.id}"]`, 'the retried video');
     await until(
-      async () => (await textOf(browser, tid('details-retry-of'))) === `Retry of #${original}`,
+      async () => (await textOf(browser, tid('details-retry-of'))) === 'Retry of an earlier attempt',
       "the retry's details",
     );
     await clickWhenReady(browser, tid('details-retry-of'), 'Retry of');
     await until(
-      async () => (await textOf(browser, tid('details-retried-as'))) === `Retried as #${retried.id}`,
+      async () => (await textOf(browser, tid('details-retried-as'))) === 'Sent again: show the new attempt',
       "the original's details",
     );
     assert.equal(await textOf(browser, tid('details-retry-of')), '', 'the original is not a retry');
-    assert.equal(await textOf(browser, `${tid('details')} ${tid('failure-action')}`), `Show retry #${retried.id}`);
+    assert.equal(await textOf(browser, `${tid('details')} ${tid('failure-action')}`), 'Show the retry');
 
     const stats = await fake.stats();
     assert.equal(stats.create_task_calls, 2, 'one createTask for the original, one for the one click');
@@ -97,9 +97,9 @@ test('transient failure: the card offers Retry; one click succeeds and links to 
     await enterStudio(again, testKey('transient'));
     await clickWhenReady(again, `${tid('gallery-card')}[data-task-id="${original}"]`, 'the original in the gallery');
     await until(
-      async () => (await textOf(again, tid('details-retried-as'))) === `Retried as #${retried.id}`,
+      async () => (await textOf(again, tid('details-retried-as'))) === 'Sent again: show the new attempt',
       "the original's details after a restart",
     );
-    assert.equal(await textOf(again, `${tid('details')} ${tid('failure-action')}`), `Show retry #${retried.id}`);
+    assert.equal(await textOf(again, `${tid('details')} ${tid('failure-action')}`), 'Show the retry');
   });
 });

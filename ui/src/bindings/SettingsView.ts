@@ -13,7 +13,12 @@ base_url_source: Source,
 /**
  * The base URL points at this computer (the fake service): the demo is offered.
  */
-base_url_is_loopback: boolean, effective_library_dir: string, 
+base_url_is_loopback: boolean, 
+/**
+ * This process runs as the demo (`SEEDANCE_DEMO`): its own history and library,
+ * a made-up key, pretend credits.
+ */
+demo: boolean, effective_library_dir: string, 
 /**
  * `true` when SEEDANCE_LIBRARY_DIR overrides the setting.
  */

@@ -40,7 +40,15 @@ interface Row {
 
 export interface ComposeView {
   el: HTMLElement;
+  /**
+   * Loads a draft (Remix, Continue from last frame, a failure's Edit prompt). An unsent
+   * prompt or references in the panel are kept, and a bar offers to bring them back.
+   */
   setDraft(draft: Draft): void;
+  /** Whether the panel holds a prompt or references the creator has not sent. */
+  hasUnsent(): boolean;
+  /** The settings were saved: a refusal they may have lifted (a spending cap) is forgotten. */
+  settingsChanged(): void;
   focusPrompt(): void;
   /** Opens the picker to replace the `index`-th (1-based) reference of `kind`. */
   replaceReference(kind: Kind | null, index: number | null): Promise<void>;
@@ -77,6 +85,19 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   // missing, and the red message under the field waits until the creator has typed, loaded
   // a draft or tried to generate.
   let promptTouched = false;
+  /** The draft as last loaded or sent: what the panel holds is "unsent" once it differs. */
+  let settled = JSON.stringify(draft);
+  /**
+   * The unsent work loaded drafts replaced, newest last, until brought back or discarded:
+   * a stack, so two loads in a row lose neither.
+   */
+  const kept: { draft: Draft; rows: Row[] }[] = [];
+  /**
+   * Why the engine refused this very draft (a spending cap, no price): sending it again
+   * would be refused again, so Generate looks and is disabled with that reason until the
+   * draft or the settings change.
+   */
+  let refusal: string | null = null;
 
   const promptId = uid('prompt');
   const prompt = h('textarea', {
@@ -104,7 +125,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   const duration = h('input', { type: 'number', id: uid('duration'), 'data-testid': 'duration', step: 1 });
   const durationProblem = h('div', { 'data-testid': 'duration-problem' });
   const aspect = h('select', { id: uid('aspect'), 'data-testid': 'aspect-ratio' });
-  aspect.appendChild(h('option', { value: '' }, 'Follow references (16:9 for text)'));
+  // Its label follows the draft: "Automatic (16:9)" without references (there is nothing
+  // to follow), "Follow references" with them (see renderChoices).
+  const aspectAuto = h('option', { value: '' }, 'Automatic (16:9)');
+  aspect.appendChild(aspectAuto);
   for (const r of catalog.aspect_ratios) aspect.appendChild(h('option', { value: r }, r));
   const mode = h(
     'select',
@@ -127,6 +151,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   );
   const dropzone = h('div', { class: 'dropzone', 'data-testid': 'dropzone' }, 'Drop images, videos or audio here');
 
+  const keptBar = h('div', { class: 'kept-draft', role: 'status', 'data-testid': 'kept-draft' });
   const genButton = h(
     'button',
     { type: 'button', class: 'primary', 'data-testid': 'generate', onclick: () => void submit() },
@@ -147,6 +172,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     'aside',
     { class: 'compose', 'aria-label': 'Compose', 'data-testid': 'compose' },
     h('h2', {}, 'New video'),
+    keptBar,
     h(
       'div',
       { class: 'field' },
@@ -223,6 +249,9 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       duration.max = String(info.max_duration_secs);
     }
     if (document.activeElement !== duration) duration.value = String(draft.duration_secs);
+    aspectAuto.textContent = rows.some((r) => r.ref.kind === 'image' || r.ref.kind === 'video')
+      ? 'Follow references'
+      : 'Automatic (16:9)';
     aspect.value = draft.aspect_ratio ?? '';
     mode.value = draft.mode ?? '';
     audio.checked = draft.generate_audio;
@@ -356,8 +385,62 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     const localProblem = rows.find((r) => r.problems.length)?.problems[0];
     const button = generateButton(check, busy);
     genButton.textContent = button.label;
-    genButton.disabled = button.disabled || Boolean(localProblem);
-    reason.textContent = button.reason ?? localProblem ?? '';
+    genButton.disabled = button.disabled || Boolean(localProblem) || refusal !== null;
+    reason.textContent = button.reason ?? localProblem ?? refusal ?? '';
+  }
+
+  function renderKept() {
+    clear(keptBar);
+    const top = kept[kept.length - 1];
+    if (!top) return;
+    const words = top.draft.prompt.trim();
+    keptBar.append(
+      h(
+        'span',
+        { class: 'kept-text' },
+        words
+          ? `Your unsent prompt “${words.length > 40 ? `${words.slice(0, 40)}…` : words}” is kept.`
+          : `Your unsent references (${top.rows.length}) are kept.`,
+      ),
+      h(
+        'span',
+        { class: 'kept-actions' },
+        h('button', { type: 'button', 'data-testid': 'restore-draft', onclick: () => restoreKept() }, 'Bring it back'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost',
+            'data-testid': 'discard-kept-draft',
+            onclick: () => {
+              kept.pop();
+              renderKept();
+            },
+          },
+          'Discard',
+        ),
+      ),
+    );
+  }
+
+  /** Puts the kept work back; what it replaces is kept in turn, so nothing is lost either way. */
+  function restoreKept() {
+    const back = kept.pop();
+    if (!back) return;
+    if (hasUnsent()) kept.push({ draft: { ...draft }, rows });
+    draft = back.draft;
+    rows = back.rows;
+    settled = '';
+    promptTouched = draft.prompt !== '';
+    renderKept();
+    changed();
+    prompt.focus();
+  }
+
+  function hasUnsent(): boolean {
+    sync();
+    const current = JSON.stringify(draft);
+    return current !== settled && (draft.prompt.trim() !== '' || rows.length > 0);
   }
 
   function renderAll() {
@@ -368,6 +451,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   }
 
   async function recheck() {
+    refusal = null;
     const seq = ++checkSeq;
     try {
       const result = await ipc.composeCheck(draft);
@@ -439,11 +523,21 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     const sent = draft;
     try {
       const task = await ipc.tasksSubmit(sent);
+      settled = JSON.stringify(sent);
       deps.onSubmitted(task.id);
     } catch (raw) {
       const error = ipc.IpcError.from(raw);
-      const secondTake = { onSubmitted: (t: { id: number }) => deps.onSubmitted(t.id), onError: deps.onError };
-      if (!askSecondTake(genButton, error, sent, secondTake)) deps.onError(error);
+      const secondTake = {
+        onSubmitted: (t: { id: number }) => {
+          settled = JSON.stringify(sent);
+          deps.onSubmitted(t.id);
+        },
+        onError: deps.onError,
+      };
+      if (!askSecondTake(genButton, error, sent, secondTake)) {
+        if (error.code === 'invalid_input') refusal = error.message;
+        deps.onError(error);
+      }
     } finally {
       busy = false;
       renderProblems();
@@ -500,9 +594,21 @@ export function createCompose(deps: ComposeDeps): ComposeView {
 
   return {
     el,
+    hasUnsent,
+    settingsChanged() {
+      // A raised cap may let the same draft through now.
+      if (refusal === null) return;
+      refusal = null;
+      renderProblems();
+    },
     setDraft(next: Draft) {
+      if (hasUnsent()) kept.push({ draft: { ...draft }, rows });
+      renderKept();
       draft = next;
-      promptTouched = true;
+      settled = JSON.stringify(next);
+      // A loaded draft is not the creator's typing: an empty prompt (Continue from last
+      // frame) waits for them instead of greeting them in red.
+      promptTouched = next.prompt.trim() !== '';
       rows = next.references.map((ref) => ({
         ref,
         name: ref.path ? fileName(ref.path) : (ref.url ?? ''),

@@ -46,7 +46,7 @@ export function failureCard(raw: GuidanceView | null, handlers: FailureHandlers,
           'data-intent': 'show_retry',
           onclick: () => handlers.onShowTask?.(retriedAs),
         },
-        `Show retry #${retriedAs}`,
+        'Show the retry',
       ),
     );
   } else if (action.intent !== 'none') {
@@ -77,7 +77,7 @@ export function failureCard(raw: GuidanceView | null, handlers: FailureHandlers,
     g.refund_note ? h('div', { class: 'refund', 'data-testid': 'failure-refund' }, g.refund_note) : null,
     ...g.field_problems.map((p) => h('div', { class: 'problem' }, p.field ? `${p.field}: ${p.message}` : p.message)),
     retriedAs !== null
-      ? h('p', { class: 'retried', 'data-testid': 'failure-retried' }, `Already retried as #${retriedAs}.`)
+      ? h('p', { class: 'retried', 'data-testid': 'failure-retried' }, 'Already sent again as a new attempt.')
       : null,
     primary,
     g.detail ? h('div', { class: 'detail', 'data-testid': 'failure-detail' }, `Service said: ${g.detail}`) : null,

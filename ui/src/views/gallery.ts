@@ -7,12 +7,16 @@
 import type { GalleryPage } from '../bindings/GalleryPage';
 import type { GalleryQuery } from '../bindings/GalleryQuery';
 import type { StateGroups } from '../bindings/StateGroups';
+import type { TaskState } from '../bindings/TaskState';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
-import { grouped, stateLabel, when } from '../format';
+import { stateLabel, when } from '../format';
 import {
+  creditsLine,
   FILTERS,
   isFarFromWindow,
+  libraryCount,
+  referencesLabel,
   pagesFor,
   statesFor,
   visibleWindow,
@@ -22,11 +26,13 @@ import {
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
+import { createTaskStore, type TaskStore } from '../task-store';
 import { askInline } from './confirm';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
 import { deleteQuestion, taskActions } from './task-actions';
 import { taskStateLabel } from './task-wait';
+import { placeholderPoster, progressBar } from './progress';
 
 const PAGE = 60;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
@@ -48,6 +54,8 @@ export interface GalleryDeps {
   onChooseLibrary(): void;
   /** The unfiltered first page, when the caller asked for it early ({@link firstPageQuery}). */
   firstPage?: Promise<GalleryPage>;
+  /** The window's one record of each task's state, shared with the tasks panel. */
+  store?: TaskStore;
 }
 
 export interface GalleryView {
@@ -64,7 +72,10 @@ export interface GalleryView {
 export const firstPageQuery = (): GalleryQuery => ({ text: null, states: [], offset: 0, limit: PAGE });
 
 export function createGallery(deps: GalleryDeps): GalleryView {
+  const store = deps.store ?? createTaskStore();
   let prefetched = deps.firstPage ?? null;
+  /** Of the whole library, for the count line; refreshed with every reload. */
+  let groupCounts = { failed: 0, inProgress: 0 };
   let filter: GalleryFilter = 'all';
   let text = '';
   let total = 0;
@@ -125,7 +136,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     return { ...GEOMETRY, width: Math.max(1, scroller.clientWidth - 32) };
   }
 
-  function card(task: TaskView): HTMLElement {
+  function card(listed: TaskView): HTMLElement {
+    const task = store.latest(listed);
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     // A video not saved has no poster yet: its place says why.
     // `loading` before `src`: an image starts loading when its src is set, and lazy
@@ -138,7 +150,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
             { class: 'noposter card-problem', title: problem.message, 'data-testid': 'card-download-problem' },
             problem.message,
           )
-        : h('div', { class: 'noposter' }, stateLabel(task.state));
+        : placeholderPoster(task, deps.states);
     const state = problem ? 'Not saved yet' : taskStateLabel(task);
     return h(
       'button',
@@ -161,10 +173,37 @@ export function createGallery(deps: GalleryDeps): GalleryView {
           'div',
           { class: 'task-meta' },
           h('span', { class: `state ${problem ? 'not-saved' : task.state}` }, state),
-          ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ` · retry of #${task.retry_of}` : ''}`,
+          ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ' · retry' : ''}`,
         ),
       ),
     );
+  }
+
+  /** Runs while a card on screen shows a running task: its bar and clock move with the row's. */
+  let cardClock: ReturnType<typeof setInterval> | null = null;
+
+  function tickRunningCards() {
+    const running = () =>
+      [...cards.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].filter((c) =>
+        deps.states.on_service.includes(c.dataset.state as TaskState),
+      );
+    if (running().length === 0) {
+      if (cardClock !== null) clearInterval(cardClock);
+      cardClock = null;
+      return;
+    }
+    cardClock ??= setInterval(() => {
+      const now = running();
+      if (now.length === 0) {
+        tickRunningCards();
+        return;
+      }
+      for (const el of now) {
+        const task = store.get(Number(el.dataset.taskId));
+        const bar = el.querySelector('[data-testid="run-progress"]');
+        if (task && bar) bar.replaceWith(progressBar(task));
+      }
+    }, 1000);
   }
 
   let firstDataSeen = false;
@@ -253,8 +292,9 @@ export function createGallery(deps: GalleryDeps): GalleryView {
           ),
         );
     }
-    countLabel.textContent = total === 1 ? '1 video' : `${grouped(total)} videos`;
+    countLabel.textContent = libraryCount({ total, ...groupCounts }, filter, text !== '');
     for (const offset of pagesFor(win.start, win.end, PAGE)) void load(offset);
+    tickRunningCards();
   }
 
   async function load(offset: number) {
@@ -270,6 +310,14 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       deps.notes.noteTasks(...page.items);
       total = page.total;
       for (const [i, task] of page.items.entries()) items.set(page.offset + i, task);
+      absorbing = true;
+      try {
+        store.put(...page.items);
+      } finally {
+        absorbing = false;
+      }
+      // After the first page, not beside it: start-up asks for that page alone.
+      if (page.offset === 0 && filter === 'all' && !text) void countGroups(mine);
       // Bench hook (docs/benchmarks.md (b), (f)): data arrived, then the frame after the first render.
       if (!firstDataSeen) {
         firstDataSeen = true;
@@ -301,11 +349,78 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     void load(0);
   }
 
-  function closeDrawer() {
+  /**
+   * How many entries failed and how many are still being made, for the count line: two
+   * one-entry pages (`limit` 1) whose totals are the counts.
+   */
+  async function countGroups(mine: number) {
+    const count = async (states: TaskState[]) =>
+      (await ipc.galleryList({ text: null, states, offset: 0, limit: 1 })).total;
+    try {
+      const [failed, inProgress] = await Promise.all([
+        count(statesFor('failed', deps.states)),
+        count(statesFor('in_progress', deps.states)),
+      ]);
+      if (mine !== generation) return;
+      groupCounts = { failed, inProgress };
+      countLabel.textContent = libraryCount({ total, ...groupCounts }, filter, text !== '');
+    } catch {
+      /* the count line keeps its last figures; the page load reports errors */
+    }
+  }
+
+  /** Set while a page's tasks go into the store, so the gallery does not hear its own page. */
+  let absorbing = false;
+  let reloadQueued = false;
+  const loadedIds = () => new Set([...items.values()].map((t) => t.id));
+
+  // Every task change reaches the cards at once: a card changes in place; a task the
+  // gallery has not listed (a new generation) or one that left the filter reloads it.
+  store.subscribe((changed) => {
+    if (absorbing) return;
+    const ids = loadedIds();
+    const selected = statesFor(filter, deps.states);
+    // A task the filter selects but the gallery has not listed (a new generation), or a
+    // listed one it no longer selects; a change to a task the filter hides reads nothing.
+    const needsReload = changed.some((t) => ids.has(t.id) !== (selected.length === 0 || selected.includes(t.state)));
+    if (needsReload) {
+      if (!reloadQueued) {
+        reloadQueued = true;
+        queueMicrotask(() => {
+          reloadQueued = false;
+          reload();
+        });
+      }
+    } else {
+      stale = true;
+      render();
+      // Finished, failed or started: the count line moves between groups.
+      if (filter === 'all' && !text) void countGroups(generation);
+    }
+    const open = drawerTask;
+    if (open) {
+      const next = changed.find((t) => t.id === open.id);
+      if (next && next.state !== open.state) showDetails(next, false);
+    }
+  });
+
+  /** The task the open details show, as they were last drawn. */
+  let drawerTask: TaskView | null = null;
+
+  let drawerClock: ReturnType<typeof setInterval> | null = null;
+
+  function closeDrawer(returnFocus = false) {
+    const was = drawerTask;
+    if (drawerClock !== null) clearInterval(drawerClock);
+    drawerClock = null;
     drawer?.remove();
     drawer = null;
+    drawerTask = null;
     refreshDrawerNotes = null;
     revokePlayerUrls();
+    // Back where the creator was: the card whose details these were.
+    if (returnFocus && was)
+      cards.querySelector<HTMLElement>(`[data-testid="gallery-card"][data-task-id="${was.id}"]`)?.focus();
   }
 
   const act = (work: () => Promise<unknown>, done?: string) => () =>
@@ -324,7 +439,15 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       deps.onError(ipc.IpcError.from(error));
       return;
     }
+    store.put(task);
+    showDetails(store.latest(task), true);
+  }
+
+  function showDetails(task: TaskView, focus: boolean) {
+    const id = task.id;
+    const scrollTop = drawer?.scrollTop ?? 0;
     closeDrawer();
+    drawerTask = task;
     const video = task.video_path
       ? (h('video', {
           controls: true,
@@ -337,6 +460,23 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       : null;
     if (video && task.video_path) playFromBlobIfStreamingFails(video, task.video_path);
     const done = task.state === 'downloaded';
+    const credits = creditsLine(task, deps.states);
+    // The request's references, as the task's own draft lists them (the task view has
+    // none): "Image 1: frame.png · Video 1: take2.mp4", or "None (text only)".
+    const referencesUsed = h('dd', { 'data-testid': 'details-references' }, '…');
+    void ipc
+      .galleryRemix(id)
+      .then((draft) => {
+        referencesUsed.textContent = referencesLabel(draft.references);
+      })
+      .catch(() => {
+        referencesUsed.textContent = 'Not known';
+      });
+    const progress = deps.states.on_service.includes(task.state)
+      ? h('dd', { 'data-testid': 'details-progress' }, progressBar(task))
+      : null;
+    // The clock runs while the task does, and only then (no idle timer).
+    if (progress) drawerClock = setInterval(() => progress.replaceChildren(progressBar(task)), 1000);
     // The parts that follow the notes: they change while the drawer is open.
     const links = h('div', { class: 'links' });
     const failureSlot = h('div');
@@ -345,8 +485,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       const retriedAs = deps.notes.retriedAs(id);
       links.replaceChildren(
         ...[
-          task.retry_of !== null ? link(`Retry of #${task.retry_of}`, 'details-retry-of', task.retry_of) : null,
-          retriedAs !== null ? link(`Retried as #${retriedAs}`, 'details-retried-as', retriedAs) : null,
+          task.retry_of !== null ? link('Retry of an earlier attempt', 'details-retry-of', task.retry_of) : null,
+          retriedAs !== null ? link('Sent again: show the new attempt', 'details-retried-as', retriedAs) : null,
         ].filter((x): x is HTMLButtonElement => x !== null),
       );
       failureSlot.replaceChildren(
@@ -396,6 +536,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         'aria-modal': 'false',
         'aria-label': 'Video details',
         'data-testid': 'details',
+        'data-task-id': id,
       },
       h(
         'div',
@@ -408,7 +549,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
             class: 'ghost shrink',
             'aria-label': 'Close details',
             'data-testid': 'details-close',
-            onclick: closeDrawer,
+            onclick: () => closeDrawer(true),
           },
           '✕',
         ),
@@ -430,64 +571,65 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         'dl',
         {},
         h('dt', {}, 'State'),
-        h('dd', {}, stateLabel(task.state)),
+        h('dd', { 'data-testid': 'details-state', 'data-state': task.state }, stateLabel(task.state)),
+        progress ? h('dt', {}, 'Progress') : null,
+        progress,
         h('dt', {}, 'Model'),
         h('dd', {}, task.model_label),
         h('dt', {}, 'Format'),
         h('dd', {}, `${task.resolution} · ${task.duration_secs} s`),
         h('dt', {}, 'Created'),
         h('dd', {}, when(task.created_at_ms)),
-        task.credits !== null ? h('dt', {}, 'Credits') : null,
-        task.credits !== null ? h('dd', {}, String(task.credits)) : null,
+        credits !== null ? h('dt', {}, 'Credits') : null,
+        credits !== null ? h('dd', { 'data-testid': 'details-credits' }, credits) : null,
+        h('dt', {}, 'References'),
+        referencesUsed,
         task.video_path ? h('dt', {}, 'File') : null,
         task.video_path ? h('dd', {}, task.video_path) : null,
       ),
+      // Only what can be done with this task now: no row of disabled buttons.
       h(
         'div',
-        { class: 'actions-grid' },
-        h(
-          'button',
-          {
-            type: 'button',
-            'data-testid': 'action-reveal',
-            disabled: !done,
-            onclick: act(() => ipc.galleryReveal(id)),
-          },
-          'Show in folder',
-        ),
-        h(
-          'button',
-          {
-            type: 'button',
-            'data-testid': 'action-save-as',
-            disabled: !done,
-            onclick: act(async () => {
-              const p = await ipc.gallerySaveAs(id);
-              if (p) deps.toast(`Saved to ${p}`);
-            }),
-          },
-          'Save as…',
-        ),
-        h(
-          'button',
-          {
-            type: 'button',
-            'data-testid': 'action-copy-url',
-            disabled: !task.output_url,
-            onclick: act(() => copy(task.output_url ?? ''), 'Link copied'),
-          },
-          'Copy link',
-        ),
-        h(
-          'button',
-          {
-            type: 'button',
-            'data-testid': 'action-open-url',
-            disabled: !task.output_url?.startsWith('https://'),
-            onclick: act(() => ipc.galleryOpenUrl(id)),
-          },
-          'Open in browser',
-        ),
+        { class: 'actions-grid', 'data-testid': 'details-actions' },
+        done
+          ? h(
+              'button',
+              { type: 'button', 'data-testid': 'action-reveal', onclick: act(() => ipc.galleryReveal(id)) },
+              'Show in folder',
+            )
+          : null,
+        done
+          ? h(
+              'button',
+              {
+                type: 'button',
+                'data-testid': 'action-save-as',
+                onclick: act(async () => {
+                  const p = await ipc.gallerySaveAs(id);
+                  if (p) deps.toast(`Saved to ${p}`);
+                }),
+              },
+              'Save as…',
+            )
+          : null,
+        task.output_url
+          ? h(
+              'button',
+              {
+                type: 'button',
+                'data-testid': 'action-copy-url',
+                onclick: act(() => copy(task.output_url ?? ''), 'Link copied'),
+              },
+              'Copy link',
+            )
+          : null,
+        task.output_url?.startsWith('https://')
+          ? h(
+              'button',
+              { type: 'button', 'data-testid': 'action-open-url', onclick: act(() => ipc.galleryOpenUrl(id)) },
+              'Open in browser',
+            )
+          : null,
         h(
           'button',
           {
@@ -500,24 +642,26 @@ export function createGallery(deps: GalleryDeps): GalleryView {
           },
           'Remix',
         ),
-        h(
-          'button',
-          {
-            type: 'button',
-            'data-testid': 'action-continue',
-            disabled: !task.poster_path,
-            onclick: () => {
-              closeDrawer();
-              deps.onContinue(id);
-            },
-          },
-          'Continue from last frame',
-        ),
+        task.poster_path
+          ? h(
+              'button',
+              {
+                type: 'button',
+                'data-testid': 'action-continue',
+                onclick: () => {
+                  closeDrawer();
+                  deps.onContinue(id);
+                },
+              },
+              'Continue from last frame',
+            )
+          : null,
         deleteButton,
       ),
     );
     document.body.appendChild(drawer);
-    (drawer.querySelector('button') as HTMLButtonElement | null)?.focus();
+    drawer.scrollTop = scrollTop;
+    if (focus) (drawer.querySelector('button') as HTMLButtonElement | null)?.focus();
   }
 
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -550,7 +694,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     }).observe(scroller);
   }
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && drawer) closeDrawer();
+    if (e.key === 'Escape' && drawer) closeDrawer(true);
   });
 
   /** A button that opens another task's details (a retry and what it retried). */

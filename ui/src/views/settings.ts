@@ -34,8 +34,10 @@ function numberOrNull(value: string): number | null {
 export function createSettings(deps: SettingsDeps): SettingsDialog {
   const el = h('dialog', { 'aria-labelledby': 'settings-title', 'data-testid': 'settings' });
   const body = h('div');
-  const status = h('p', { role: 'status', 'data-testid': 'settings-status' });
-  el.append(h('h1', { id: 'settings-title' }, 'Settings'), body, status);
+  // Beside Save, where the creator is looking when they press it; its line keeps its
+  // height when empty, so nothing in the dialog moves when it fills.
+  const status = h('p', { role: 'status', class: 'settings-status', 'data-testid': 'settings-status' });
+  el.append(h('h1', { id: 'settings-title' }, 'Settings'), body);
 
   const field = (label: string, control: HTMLElement, hint?: string) => {
     control.id ||= uid('setting');
@@ -62,8 +64,22 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     const keyLine = h(
       'p',
       { 'data-testid': 'settings-key-status' },
-      key.present ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).` : 'No key is saved.',
+      view.demo && key.present
+        ? 'Demo: a made-up key for the demo service on this computer. Its credits are pretend; nothing is charged.'
+        : key.present
+          ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).`
+          : 'No key is saved.',
     );
+    // Leaving the demo is a new start: the demo's service address, history and library
+    // are set for this run, so a real key saved here would still talk to the demo service.
+    const leaveDemo = view.demo
+      ? h(
+          'div',
+          { class: 'demo-note', 'data-testid': 'settings-leave-demo' },
+          h('strong', {}, 'Leave the demo: '),
+          'quit and start Seedance Studio normally (without SEEDANCE_DEMO). It then asks for your own key and shows your own history and library; the demo keeps its own, to come back to with SEEDANCE_DEMO=1.',
+        )
+      : null;
     const testLine = h(
       'p',
       { 'data-testid': 'settings-key-test', role: 'status' },
@@ -139,7 +155,7 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     const keySection = h(
       'fieldset',
       {},
-      h('legend', {}, 'API key'),
+      h('legend', {}, view.demo ? 'API key · Demo' : 'API key'),
       keyLine,
       engineKeyNote(view.base_url_is_loopback, async () => {
         try {
@@ -150,10 +166,11 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
           status.textContent = ipc.IpcError.from(error).message;
         }
       }),
-      field('New key', keyInput),
+      leaveDemo,
+      view.demo ? null : field('New key', keyInput),
       h(
         'div',
-        { class: 'row' },
+        { class: view.demo ? 'row hidden' : 'row key-buttons' },
         saveKey,
         h(
           'button',
@@ -254,13 +271,15 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
       h(
         'fieldset',
         {},
-        h('legend', {}, 'Service'),
+        h('legend', {}, view.demo ? 'Service · Demo' : 'Service'),
         field(
           'API address',
           baseUrl,
-          view.base_url_source === 'env'
-            ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}`
-            : `In use: ${view.effective_base_url}`,
+          view.demo
+            ? `Demo service on this computer (${view.effective_base_url}): pretend credits, made-up videos.`
+            : view.base_url_source === 'env'
+              ? `Set by SEEDANCE_API_BASE: ${view.effective_base_url}`
+              : `In use: ${view.effective_base_url}`,
         ),
       ),
       h(
@@ -298,6 +317,7 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
       h(
         'div',
         { class: 'buttons' },
+        status,
         h(
           'button',
           { type: 'button', class: 'ghost', 'data-testid': 'settings-close', onclick: () => el.close() },
@@ -331,9 +351,17 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
   }
 
   async function open(section?: 'key' | 'library') {
-    const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
-    if (!el.open) el.showModal();
-    await render(view, key, section ?? null);
+    // Busy until drawn afresh: what shows before is the last opening's content.
+    el.setAttribute('aria-busy', 'true');
+    try {
+      const [view, key] = await Promise.all([ipc.settingsGet(), ipc.keyStatus()]);
+      if (!el.open) el.showModal();
+      await render(view, key, section ?? null);
+    } finally {
+      el.removeAttribute('aria-busy');
+    }
+    // Each opening starts at the top (the title, the key), not where Save was last pressed.
+    if (!section) el.scrollTop = 0;
   }
 
   return {

@@ -7,12 +7,14 @@
 import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
-import { progressLabel } from '../format';
+import { stateLabel } from '../format';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
+import { createTaskStore, type TaskStore } from '../task-store';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
+import { progressBar } from './progress';
 import { taskActions } from './task-actions';
 import { taskStateLabel } from './task-wait';
 
@@ -31,6 +33,8 @@ export interface TasksDeps {
   /** Shows a task that is not in this panel (the gallery's details). */
   onOpenTask(id: number): void;
   onChooseLibrary(): void;
+  /** The window's one record of each task's state, shared with the gallery. */
+  store?: TaskStore;
 }
 
 export interface TasksView {
@@ -43,8 +47,11 @@ export interface TasksView {
 
 export function createTasks(deps: TasksDeps): TasksView {
   const el = h('section', { class: 'tasks', 'aria-label': 'In progress', 'data-testid': 'tasks' });
-  let inFlight: TaskView[] = [];
-  const failures = new Map<number, TaskView>();
+  const store = deps.store ?? createTaskStore();
+  /** Ids of the tasks the engine is still working on, oldest first; their views are the store's. */
+  let inFlight: number[] = [];
+  /** Failures of this session, kept on screen until dismissed. */
+  const failures = new Set<number>();
   const uploads = new Map<number, { reference: number; sent: number; total: number }>();
   let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -63,9 +70,6 @@ export function createTasks(deps: TasksDeps): TasksView {
     const upload = uploads.get(task.id);
     const meta: string[] = [task.model_label, task.resolution, `${task.duration_secs} s`];
     if (task.state === 'queued' && task.queue_position !== null) meta.push(`#${task.queue_position + 1} in line`);
-    const elapsed = deps.states.on_service.includes(task.state)
-      ? progressLabel(Date.now(), task.submitted_at_ms ?? task.created_at_ms, task.expected_secs)
-      : '';
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     const children: (HTMLElement | null)[] = [
       h('div', { class: 'task-prompt', title: task.prompt }, task.prompt || '(no prompt)'),
@@ -75,7 +79,9 @@ export function createTasks(deps: TasksDeps): TasksView {
         problem ? 'Not saved yet' : taskStateLabel(task),
       ),
       h('div', { class: 'task-meta' }, meta.join(' · ')),
-      h('div', { class: 'task-meta', 'data-testid': 'task-elapsed' }, elapsed),
+      deps.states.on_service.includes(task.state)
+        ? h('div', { style: 'grid-column:1/-1' }, progressBar(task))
+        : h('div', { class: 'task-meta', 'data-testid': 'task-elapsed' }),
     ];
     if (task.retry_of !== null) {
       const of = task.retry_of;
@@ -89,10 +95,10 @@ export function createTasks(deps: TasksDeps): TasksView {
               type: 'button',
               class: 'link',
               'data-testid': 'task-retry-of',
-              'aria-label': `Retry of task #${of}: show it`,
+              'aria-label': 'Retry of an earlier attempt: show it',
               onclick: () => showTask(of),
             },
-            `Retry of #${of}`,
+            'Retry of an earlier attempt',
           ),
         ),
       );
@@ -201,7 +207,8 @@ export function createTasks(deps: TasksDeps): TasksView {
         tabindex: -1,
         'data-testid': 'task',
         'data-task-id': task.id,
-        'aria-label': `Task #${task.id}: ${task.prompt.slice(0, 60)}`,
+        'data-state': task.state,
+        'aria-label': `${stateLabel(task.state)}: ${task.prompt.slice(0, 60)}`,
       },
       ...children,
     );
@@ -209,10 +216,37 @@ export function createTasks(deps: TasksDeps): TasksView {
 
   function render() {
     clear(el);
-    const shown = [...inFlight, ...[...failures.values()].filter((f) => !inFlight.some((t) => t.id === f.id))];
-    if (shown.length) el.appendChild(h('h2', {}, 'In progress'));
+    const running = inFlight.map((id) => store.get(id)).filter((t): t is TaskView => t !== null);
+    const failed = [...failures]
+      .filter((id) => !inFlight.includes(id))
+      .map((id) => store.get(id))
+      .filter((t): t is TaskView => t !== null);
+    const shown = groupRetries([...running, ...failed]);
+    if (running.length) el.appendChild(h('h2', {}, 'In progress'));
+    else if (failed.length) el.appendChild(h('h2', {}, 'Failed'));
     for (const task of shown) el.appendChild(row(task));
-    const ticking = inFlight.some((t) => deps.states.on_service.includes(t.state));
+    if (failed.length) {
+      el.appendChild(
+        h(
+          'div',
+          { class: 'tasks-footer' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'ghost',
+              'data-testid': 'tasks-dismiss-failures',
+              onclick: () => {
+                failures.clear();
+                render();
+              },
+            },
+            failed.length === 1 ? 'Dismiss the failure' : `Dismiss ${failed.length} failures`,
+          ),
+        ),
+      );
+    }
+    const ticking = running.some((t) => deps.states.on_service.includes(t.state));
     if (ticking && timer === null) timer = setInterval(render, 1000);
     if (!ticking && timer !== null) {
       clearInterval(timer);
@@ -222,14 +256,20 @@ export function createTasks(deps: TasksDeps): TasksView {
 
   async function refresh() {
     try {
-      inFlight = await ipc.tasksInFlight();
-      deps.notes.noteTasks(...inFlight);
+      const list = await ipc.tasksInFlight();
+      store.put(...list);
+      inFlight = list.map((t) => t.id);
+      deps.notes.noteTasks(...list);
     } catch (error) {
       deps.onError(ipc.IpcError.from(error));
     }
     render();
   }
 
+  // Every change to a task shown here shows at once, not at the next list refresh.
+  store.subscribe((changed) => {
+    if (changed.some((t) => inFlight.includes(t.id) || failures.has(t.id))) render();
+  });
   deps.notes.subscribe(render);
 
   return {
@@ -240,17 +280,42 @@ export function createTasks(deps: TasksDeps): TasksView {
       render();
     },
     changed(task) {
+      store.put(task);
       deps.notes.noteTasks(task);
-      if (task.state === 'failed') {
+      if (deps.states.failed.includes(task.state)) {
+        failures.add(task.id);
+        // The event's view may lack the guidance the failure card needs.
         void ipc.taskGet(task.id).then(
-          (full) => {
-            failures.set(task.id, full);
-            render();
-          },
+          (full) => store.put(full),
           () => undefined,
         );
       }
       void refresh();
     },
   };
+}
+
+/**
+ * The panel's order: as given, except that a retry follows the task it retries when both
+ * are shown, so an attempt and its retry read together.
+ */
+export function groupRetries<T extends { id: number; retry_of: number | null }>(tasks: T[]): T[] {
+  const ids = new Set(tasks.map((t) => t.id));
+  const followers = new Map<number, T[]>();
+  const roots: T[] = [];
+  for (const task of tasks) {
+    if (task.retry_of !== null && ids.has(task.retry_of) && task.retry_of !== task.id) {
+      followers.set(task.retry_of, [...(followers.get(task.retry_of) ?? []), task]);
+    } else roots.push(task);
+  }
+  const out: T[] = [];
+  const visit = (task: T) => {
+    if (out.includes(task)) return;
+    out.push(task);
+    for (const next of followers.get(task.id) ?? []) visit(next);
+  };
+  for (const task of roots) visit(task);
+  // A cycle (never made by the engine) still shows every task.
+  for (const task of tasks) if (!out.includes(task)) out.push(task);
+  return out;
 }
