@@ -16,6 +16,7 @@ import { createGallery, firstPageQuery } from './views/gallery';
 import { LOGO } from './views/logo';
 import { createOnboarding } from './views/onboarding';
 import { createPromptLibrary } from './views/prompt-library';
+import { createSequences } from './views/sequence';
 import { createSettings } from './views/settings';
 import { createSpend } from './views/spend';
 import { createTasks } from './views/tasks';
@@ -261,6 +262,13 @@ async function boot() {
       toast,
     });
     const spend = createSpend();
+    const sequences = createSequences({ catalog, toast });
+    document.addEventListener('keydown', (event) => {
+      if (event.key.toLowerCase() === 'q' && event.shiftKey && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        void sequences.open();
+      }
+    });
     document.addEventListener('keydown', (event) => {
       if (event.key.toLowerCase() === 'p' && event.shiftKey && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
@@ -294,6 +302,17 @@ async function boot() {
         ),
         h(
           'button',
+          {
+            type: 'button',
+            class: 'ghost',
+            'data-testid': 'open-sequences',
+            title: 'Sequences (Ctrl+Shift+Q)',
+            onclick: () => void sequences.open(),
+          },
+          'Sequences',
+        ),
+        h(
+          'button',
           { type: 'button', class: 'ghost', 'data-testid': 'open-settings', onclick: () => void settingsDialog.open() },
           'Settings',
         ),
@@ -302,6 +321,7 @@ async function boot() {
       settingsDialog.el,
       promptLibrary.el,
       spend.el,
+      sequences.el,
       unknown.el,
       toastEl,
     );
@@ -314,6 +334,7 @@ async function boot() {
         switch (event.type) {
           case 'task_changed':
             tasks.changed(event.task);
+            sequences.taskChanged(event.task);
             // A poster or a failure to show: the gallery's cards change.
             if (catalog.states.finished.includes(event.task.state) || catalog.states.settled.includes(event.task.state))
               gallery.reload();

@@ -14,13 +14,14 @@ pub mod gallery;
 pub mod history;
 pub mod key;
 pub mod references;
+pub mod sequences;
 pub mod settings;
 pub mod tasks;
 
 use crate::bindings::{ArgSpec, CommandSpec, TsType};
 use crate::error::{IpcError, IpcResult};
 use crate::models::*;
-use seedance_core::ledger::{Ledger, TaskEntry, TaskId};
+use seedance_core::ledger::{Ledger, SequenceId, ShotId, TaskEntry, TaskId};
 
 include!("list.rs");
 
