@@ -488,3 +488,59 @@ pub async fn sequences_export(
             .collect(),
     ))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::models::ShotLinkName;
+
+    fn input(model: &str, secs: u32) -> ShotInput {
+        ShotInput {
+            prompt: "gulls over the rocks".into(),
+            model: model.into(),
+            duration_secs: secs,
+            link: ShotLinkName::None,
+        }
+    }
+
+    #[test]
+    fn an_edit_keeps_the_settings_the_view_does_not_show() {
+        let mut base = GenerationRequest::new(ModelId::Seedance20, "old");
+        base.seed = Some(42);
+        base.generate_audio = false;
+        let edited = template_of(Some(base), &input("seedance2-5", 6)).unwrap();
+        assert_eq!(edited.model, ModelId::Seedance25);
+        assert_eq!(edited.prompt, "gulls over the rocks");
+        assert_eq!(edited.duration_secs, 6);
+        assert_eq!(edited.seed, Some(42));
+        assert!(!edited.generate_audio);
+    }
+
+    #[test]
+    fn an_unknown_model_or_an_empty_name_is_refused_with_the_fix() {
+        let error = template_of(None, &input("seedance-99", 5)).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidInput);
+        assert!(error.message.contains("seedance-20"), "{}", error.message);
+        let error = checked_name("   ").unwrap_err();
+        assert!(error.message.contains("needs a name"), "{}", error.message);
+        assert_eq!(checked_name("  Harbour ").unwrap(), "Harbour");
+    }
+
+    #[test]
+    fn one_run_of_a_kind_per_sequence() {
+        let first = RunGuard::start(RunKind::Stitch, -5).unwrap();
+        let again = RunGuard::start(RunKind::Stitch, -5).err().unwrap();
+        assert_eq!(again.code, ErrorCode::NotAllowed);
+        let other_kind = RunGuard::start(RunKind::Generate, -5).unwrap();
+        assert!(RunGuard::stop(RunKind::Stitch, -5));
+        assert!(first.cancel.is_cancelled());
+        assert!(!other_kind.cancel.is_cancelled());
+        drop(first);
+        assert!(
+            !RunGuard::stop(RunKind::Stitch, -5),
+            "the run is gone once it ends"
+        );
+        assert!(RunGuard::start(RunKind::Stitch, -5).is_ok());
+    }
+}
