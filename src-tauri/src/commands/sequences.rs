@@ -124,7 +124,44 @@ fn sequence_error(error: SequenceError) -> IpcError {
     }
 }
 
+/// The core's words as the window says them: its hints name `seedance` commands, which
+/// the window has as buttons (a parenthesised hint goes, a "with `…`" becomes the place
+/// in the window that does it).
+fn windowed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find(" (`seedance ") {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        match rest.find(')') {
+            Some(close) => rest = &rest[close + 1..],
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    let mut text = out;
+    while let Some(start) = text.find("with `seedance ") {
+        let span = start + "with `".len();
+        let Some(len) = text[span..].find('`') else {
+            break;
+        };
+        let command = &text[span..span + len];
+        let place = if command.starts_with("seedance seq choose") {
+            "from the shot's takes (select the shot on the strip)"
+        } else if command.starts_with("seedance seq add-shot") {
+            "with \"Add a shot\""
+        } else if command.starts_with("seedance status") {
+            "in the tasks panel"
+        } else {
+            "in the window"
+        };
+        text.replace_range(start..span + len + 1, place);
+    }
+    text
+}
+
 fn sentence(text: &str) -> String {
+    let text = windowed(text);
     let mut chars = text.chars();
     let mut out: String = chars
         .next()
@@ -411,7 +448,14 @@ pub async fn sequences_generate(
     app.unlisten(listener);
     drop(guard);
     let report = result.map_err(sequence_error)?;
-    Ok(report.iter().map(ShotReportView::from).collect())
+    Ok(report
+        .iter()
+        .map(|line| {
+            let mut view = ShotReportView::from(line);
+            view.reason = view.reason.map(|r| sentence(&r));
+            view
+        })
+        .collect())
 }
 
 /// Stops waiting for takes to follow (what was sent goes on); false when no run.
@@ -525,6 +569,30 @@ mod tests {
         let error = checked_name("   ").unwrap_err();
         assert!(error.message.contains("needs a name"), "{}", error.message);
         assert_eq!(checked_name("  Harbour ").unwrap(), "Harbour");
+    }
+
+    #[test]
+    fn the_core_hints_name_the_window_not_the_cli() {
+        assert_eq!(
+            sentence("sequence 7 does not exist (`seedance seq list` shows them)"),
+            "Sequence 7 does not exist."
+        );
+        assert_eq!(
+            sentence("the take chosen for shot 2 (task 9) is failed: choose another take with `seedance seq choose 4 TASK`"),
+            "The take chosen for shot 2 (task 9) is failed: choose another take from the shot's takes (select the shot on the strip)."
+        );
+        assert_eq!(
+            sentence("take 9 may or may not have reached the service: check it with `seedance status 9` and resolve it before generating this shot again"),
+            "Take 9 may or may not have reached the service: check it in the tasks panel and resolve it before generating this shot again."
+        );
+        assert_eq!(
+            sentence("its take 9 is failed (`seedance status 9` says why); generate again to pay for a new take"),
+            "Its take 9 is failed; generate again to pay for a new take."
+        );
+        assert!(!sentence(
+            "sequence 7 has no shots: add one with `seedance seq add-shot 7 -p \"...\"`"
+        )
+        .contains("seedance"));
     }
 
     #[test]

@@ -136,6 +136,18 @@ test('a three-shot sequence: priced, generated, stitched into one film', async (
         takes.push(probe(task.value.video_path));
       }
       assert.equal(view.value.shots[1].link, 'keyframe');
+      // Each card shows its take's poster, asked for by task id from the thumbnail scheme.
+      for (const shot of view.value.shots) {
+        const poster = await until(
+          () =>
+            browser.execute((id) => {
+              const img = document.querySelector(`[data-testid="shot-card-${id}"] .seq-poster img`);
+              return img?.complete && img.naturalWidth > 0 ? img.getAttribute('src') : null;
+            }, shot.id),
+          `the poster of shot ${shot.position}`,
+        );
+        assert.equal(poster, `thumb://localhost/${shot.film_take}`);
+      }
 
       await recordElements(browser, 'stitch-bar', tid('seq-stitch-bar'));
       await clickWhenReady(browser, tid('seq-stitch'), 'Stitch');
@@ -159,6 +171,7 @@ test('a three-shot sequence: priced, generated, stitched into one film', async (
       const film = probe(filmPath);
       const sum = takes.reduce((total, take) => total + take.duration, 0);
       const cuts = takes.length - 1;
+      t.diagnostic(`film ${film.duration} s; takes ${takes.map((k) => k.duration).join(' + ')} = ${sum} s`);
       assert.ok(
         Math.abs(film.duration - sum) <= 0.1 * cuts,
         `the film lasts ${film.duration} s, the takes ${sum} s (within 0.1 s per cut)`,
