@@ -2,6 +2,7 @@
 // yes to the priced question (and the confirmed total goes with the call), a drop and the
 // move buttons ask for the right position, and a refusal reads as the shell's sentence.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type { SequenceView } from '../src/bindings/SequenceView';
 import type { ShotView } from '../src/bindings/ShotView';
@@ -40,14 +41,17 @@ type Call = { cmd: string; args: Record<string, unknown> };
 
 async function openDialog(answers: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
   const calls: Call[] = [];
-  mockIPC((cmd, args) => {
-    const a = (args ?? {}) as Record<string, unknown>;
-    calls.push({ cmd, args: a });
-    if (answers[cmd]) return answers[cmd](a);
-    if (cmd === 'sequences_list') return [{ id: 7, name: 'Harbour', shots: 3, updated_at_ms: 1 }];
-    if (cmd.startsWith('sequence')) return SEQUENCE;
-    return null;
-  });
+  mockIPC(
+    (cmd, args) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      calls.push({ cmd, args: a });
+      if (answers[cmd]) return answers[cmd](a);
+      if (cmd === 'sequences_list') return [{ id: 7, name: 'Harbour', shots: 3, updated_at_ms: 1 }];
+      if (cmd.startsWith('sequence')) return SEQUENCE;
+      return null;
+    },
+    { shouldMockEvents: true },
+  );
   const dialog = createSequences({ catalog: CATALOG, toast: () => {} });
   document.body.append(dialog.el);
   await dialog.open();
@@ -127,5 +131,36 @@ describe('reordering', () => {
     byTestId(dialog.el, 'shot-card-11').dispatchEvent(event('drop'));
     await flush();
     expect(calls.find((c) => c.cmd === 'sequences_move_shot')?.args).toMatchObject({ shotId: 13, position: 1 });
+  });
+});
+
+describe('Stitch', () => {
+  it('shows its progress from the events and Cancel stops it', async () => {
+    let finish: (() => void) | null = null;
+    const { dialog, calls } = await openDialog({
+      sequences_stitch: () =>
+        new Promise((_, reject) => {
+          finish = () => reject({ code: 'not_allowed', message: 'Stopped; no film was written.' });
+        }),
+      sequences_stitch_cancel: () => {
+        finish?.();
+        return true;
+      },
+    });
+    byTestId<HTMLButtonElement>(dialog.el, 'seq-stitch').click();
+    await flush();
+    await flush();
+    const bar = byTestId(dialog.el, 'seq-stitch-bar');
+    expect(bar.getAttribute('aria-valuenow')).toBe('0');
+    await emit('sequence-stitch-progress', { sequenceId: 7, fraction: 0.42 });
+    await emit('sequence-stitch-progress', { sequenceId: 8, fraction: 0.9 });
+    await flush();
+    expect(bar.getAttribute('aria-valuenow')).toBe('42');
+    byTestId<HTMLButtonElement>(dialog.el, 'seq-stitch-cancel').click();
+    await flush();
+    await flush();
+    expect(calls.find((c) => c.cmd === 'sequences_stitch_cancel')?.args).toMatchObject({ id: 7 });
+    expect(byTestId(dialog.el, 'seq-status').textContent).toBe('Stopped; no film was written.');
+    expect(dialog.el.querySelector('[data-testid="seq-stitch-bar"]')).toBeNull();
   });
 });

@@ -468,7 +468,7 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
     clear(detail);
     const seq = current;
     if (!seq) {
-      detail.append(h('p', { class: 'hint' }, 'Open a sequence, or create one: a film planned shot by shot.'));
+      detail.append(h('p', { class: 'hint' }, 'Open a sequence, or create one: a film planned shot by shot.'), status);
       return;
     }
     detail.append(titleRow(seq), live, forms(seq));
@@ -589,6 +589,8 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
       strip,
       h('div', { class: 'buttons seq-actions' }, generate, stop, stitchButton, exportButton),
       progress,
+      // The same element on every redraw: what was said stays next to the buttons.
+      status,
       reportLines(),
       lastFilm ? h('p', { class: 'hint', 'data-testid': 'seq-last-film' }, `Last film: ${lastFilm.path}`) : null,
     ]);
@@ -648,7 +650,6 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
       h('aside', { class: 'seq-side' }, h('div', { class: 'seq-new' }, nameField, newButton), list),
       detail,
     ),
-    status,
     h(
       'div',
       { class: 'buttons' },
