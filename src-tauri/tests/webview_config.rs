@@ -68,6 +68,24 @@ const APPROVED: &[&str] = &[
     "allow-spend-export-csv",
     "allow-app-close",
     "allow-app-keep-open",
+    // Sequences: the ledger's own tables, generation through the engine (cap checked
+    // there), films into the library, exports only into a folder the native dialog gave.
+    "allow-sequences-list",
+    "allow-sequence-get",
+    "allow-sequences-create",
+    "allow-sequences-rename",
+    "allow-sequences-delete",
+    "allow-sequences-add-shot",
+    "allow-sequences-edit-shot",
+    "allow-sequences-remove-shot",
+    "allow-sequences-move-shot",
+    "allow-sequences-choose-take",
+    "allow-sequences-quote",
+    "allow-sequences-generate",
+    "allow-sequences-generate-stop",
+    "allow-sequences-stitch",
+    "allow-sequences-stitch-cancel",
+    "allow-sequences-export",
     "allow-account-add-credits",
 ];
 

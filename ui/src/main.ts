@@ -20,6 +20,7 @@ import { createKeyBanner, keyNeedsAttention } from './views/key-state';
 import { LOGO } from './views/logo';
 import { createOnboarding } from './views/onboarding';
 import { createPromptLibrary } from './views/prompt-library';
+import { createSequences } from './views/sequence';
 import { createSettings } from './views/settings';
 import { createSpend } from './views/spend';
 import { createTasks } from './views/tasks';
@@ -326,6 +327,13 @@ async function boot() {
       toast,
     });
     const spend = createSpend();
+    const sequences = createSequences({ catalog, toast });
+    document.addEventListener('keydown', (event) => {
+      if (event.key.toLowerCase() === 'q' && event.shiftKey && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        void sequences.open();
+      }
+    });
     document.addEventListener('keydown', (event) => {
       if (event.key.toLowerCase() === 'p' && event.shiftKey && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
@@ -361,6 +369,17 @@ async function boot() {
         ),
         h(
           'button',
+          {
+            type: 'button',
+            class: 'ghost',
+            'data-testid': 'open-sequences',
+            title: 'Sequences (Ctrl+Shift+Q)',
+            onclick: () => void sequences.open(),
+          },
+          'Sequences',
+        ),
+        h(
+          'button',
           { type: 'button', class: 'ghost', 'data-testid': 'open-settings', onclick: () => void settingsDialog.open() },
           'Settings',
         ),
@@ -369,6 +388,7 @@ async function boot() {
       settingsDialog.el,
       promptLibrary.el,
       spend.el,
+      sequences.el,
       unknown.el,
       toastEl,
     );
@@ -382,6 +402,7 @@ async function boot() {
           case 'task_changed':
             // One record for the row, the card and the details: each renders from it.
             tasks.changed(event.task);
+            sequences.taskChanged(event.task);
             break;
           case 'upload_progress':
             tasks.upload(event.task_id, event.reference, event.sent, event.total);

@@ -141,6 +141,44 @@ macro_rules! with_app_commands {
                 /// Asks where to save the spend history as CSV; the path, or null.
                 spend_export_csv: async [app, state] (days: u32, utc_offset_minutes: i32) -> Option<String>;
             }
+            sequences {
+                /// The sequences, most recently changed first.
+                sequences_list: async [state] () -> Vec<SequenceSummaryView>;
+                /// One sequence with its shots, their takes and its films.
+                sequence_get: async [state] (id: SequenceId) -> SequenceView;
+                /// A new, empty sequence.
+                sequences_create: async [state] (name: String) -> SequenceView;
+                sequences_rename: async [state] (id: SequenceId, name: String) -> SequenceView;
+                /// Removes the sequence; its takes stay in the history, its films in the
+                /// library.
+                sequences_delete: async [state] (id: SequenceId) -> ();
+                /// Adds a shot at `position` (1-based; null: last).
+                sequences_add_shot: async [state] (id: SequenceId, shot: ShotInput, position: Option<u32>) -> SequenceView;
+                /// Replaces a shot's prompt, model, length and link; its takes stay.
+                sequences_edit_shot: async [state] (shot_id: ShotId, shot: ShotInput) -> SequenceView;
+                /// Removes a shot; its takes stay in the history.
+                sequences_remove_shot: async [state] (shot_id: ShotId) -> SequenceView;
+                /// Moves a shot to `position` (1-based).
+                sequences_move_shot: async [state] (shot_id: ShotId, position: u32) -> SequenceView;
+                /// The take the film uses for a shot (null: the first finished one).
+                sequences_choose_take: async [state] (shot_id: ShotId, task: Option<TaskId>) -> SequenceView;
+                /// What "generate all" will pay; nothing is sent.
+                sequences_quote: async [state] (id: SequenceId) -> SequenceQuoteView;
+                /// Sends every shot that can be sent, each after the take it follows, and
+                /// answers when nothing more can be sent. Refused, with nothing sent, when
+                /// the total is over `confirmed_credits` or the spending cap.
+                sequences_generate: async [app, state] (id: SequenceId, confirmed_credits: f64) -> Vec<ShotReportView>;
+                /// Stops waiting for takes to follow; what was sent goes on.
+                sequences_generate_stop: async [] (id: SequenceId) -> bool;
+                /// Joins the film takes into the library's `films` folder; progress comes
+                /// as `sequence-stitch-progress` events.
+                sequences_stitch: async [app, state] (id: SequenceId) -> StitchedFilmView;
+                /// Stops a stitch without leaving a partial file.
+                sequences_stitch_cancel: async [] (id: SequenceId) -> bool;
+                /// Asks for a folder and writes the sequence there for editors (.otio,
+                /// .fcpxml, .edl); the files, or null when cancelled.
+                sequences_export: async [app, state] (id: SequenceId) -> Option<Vec<String>>;
+            }
             account {
                 /// Opens the service's site in the browser, where credits are added. The
                 /// shell picks the page from the API address in use; `not_allowed` against

@@ -14,6 +14,7 @@ pub mod gallery;
 pub mod history;
 pub mod key;
 pub mod references;
+pub mod sequences;
 pub mod settings;
 pub mod tasks;
 pub mod window;
@@ -21,7 +22,7 @@ pub mod window;
 use crate::bindings::{ArgSpec, CommandSpec, TsType};
 use crate::error::{IpcError, IpcResult};
 use crate::models::*;
-use seedance_core::ledger::{Ledger, TaskEntry, TaskId};
+use seedance_core::ledger::{Ledger, SequenceId, ShotId, TaskEntry, TaskId};
 
 include!("list.rs");
 

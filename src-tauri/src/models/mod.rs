@@ -70,6 +70,7 @@ mod guidance;
 mod history;
 mod key;
 mod references;
+mod sequences;
 mod settings;
 mod tasks;
 
@@ -80,6 +81,7 @@ pub use guidance::*;
 pub use history::*;
 pub use key::*;
 pub use references::*;
+pub use sequences::*;
 pub use settings::*;
 pub use tasks::*;
 

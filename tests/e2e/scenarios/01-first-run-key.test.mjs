@@ -38,6 +38,7 @@ const NEEDS_A_PERSON = new Set([
   'prompts_export',
   'prompts_import',
   'spend_export_csv',
+  'sequences_export',
 ]);
 // Ends the app (scenario 16 calls it); everything else here needs the app afterwards.
 const ENDS_THE_APP = new Set(['app_close']);
@@ -139,6 +140,28 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       prompts_past: { query: 'lighthouse' },
       prompts_delete: { name: 'Probe' },
       spend_history: { days: 30, utcOffsetMinutes: 0 },
+      sequences_create: { name: 'Probe sequence' },
+      sequences_list: {},
+      sequence_get: { id: 999_999 }, // refused: no such sequence
+      sequences_rename: { id: 999_999, name: 'Renamed' },
+      sequences_add_shot: {
+        id: 999_999,
+        shot: { prompt: 'a gull', model: 'seedance-20', durationSecs: 5, link: 'none' },
+        position: null,
+      },
+      sequences_edit_shot: {
+        shotId: 999_999,
+        shot: { prompt: 'a gull', model: 'seedance-20', durationSecs: 5, link: 'none' },
+      },
+      sequences_move_shot: { shotId: 999_999, position: 1 },
+      sequences_choose_take: { shotId: 999_999, task: null },
+      sequences_remove_shot: { shotId: 999_999 },
+      sequences_quote: { id: 999_999 },
+      sequences_generate: { id: 999_999, confirmedCredits: 0 }, // refused: nothing sent
+      sequences_generate_stop: { id: 999_999 },
+      sequences_stitch: { id: 999_999 },
+      sequences_stitch_cancel: { id: 999_999 },
+      sequences_delete: { id: 999_999 },
       account_add_credits: {}, // refused against the fake: no browser opens
       app_keep_open: {},
       key_set: { key: `${key} ` },

@@ -16,8 +16,14 @@ import type { PromptImportView } from "./PromptImportView";
 import type { RetargetView } from "./RetargetView";
 import type { SavedPromptKind } from "./SavedPromptKind";
 import type { SavedPromptView } from "./SavedPromptView";
+import type { SequenceQuoteView } from "./SequenceQuoteView";
+import type { SequenceSummaryView } from "./SequenceSummaryView";
+import type { SequenceView } from "./SequenceView";
 import type { SettingsView } from "./SettingsView";
+import type { ShotInput } from "./ShotInput";
+import type { ShotReportView } from "./ShotReportView";
 import type { SpendView } from "./SpendView";
+import type { StitchedFilmView } from "./StitchedFilmView";
 import type { TaskView } from "./TaskView";
 import type { UnknownSubmissionChoice } from "./UnknownSubmissionChoice";
 
@@ -64,6 +70,22 @@ export const COMMAND_NAMES = [
   "prompts_import",
   "spend_history",
   "spend_export_csv",
+  "sequences_list",
+  "sequence_get",
+  "sequences_create",
+  "sequences_rename",
+  "sequences_delete",
+  "sequences_add_shot",
+  "sequences_edit_shot",
+  "sequences_remove_shot",
+  "sequences_move_shot",
+  "sequences_choose_take",
+  "sequences_quote",
+  "sequences_generate",
+  "sequences_generate_stop",
+  "sequences_stitch",
+  "sequences_stitch_cancel",
+  "sequences_export",
   "account_add_credits"
 ] as const;
 
@@ -112,6 +134,22 @@ export type Commands = {
   "prompts_import": { args: Record<string, never>, answer: PromptImportView | null },
   "spend_history": { args: { days: number, utcOffsetMinutes: number }, answer: SpendView },
   "spend_export_csv": { args: { days: number, utcOffsetMinutes: number }, answer: string | null },
+  "sequences_list": { args: Record<string, never>, answer: Array<SequenceSummaryView> },
+  "sequence_get": { args: { id: number }, answer: SequenceView },
+  "sequences_create": { args: { name: string }, answer: SequenceView },
+  "sequences_rename": { args: { id: number, name: string }, answer: SequenceView },
+  "sequences_delete": { args: { id: number }, answer: null },
+  "sequences_add_shot": { args: { id: number, shot: ShotInput, position?: number | null }, answer: SequenceView },
+  "sequences_edit_shot": { args: { shotId: number, shot: ShotInput }, answer: SequenceView },
+  "sequences_remove_shot": { args: { shotId: number }, answer: SequenceView },
+  "sequences_move_shot": { args: { shotId: number, position: number }, answer: SequenceView },
+  "sequences_choose_take": { args: { shotId: number, task?: number | null }, answer: SequenceView },
+  "sequences_quote": { args: { id: number }, answer: SequenceQuoteView },
+  "sequences_generate": { args: { id: number, confirmedCredits: number }, answer: Array<ShotReportView> },
+  "sequences_generate_stop": { args: { id: number }, answer: boolean },
+  "sequences_stitch": { args: { id: number }, answer: StitchedFilmView },
+  "sequences_stitch_cancel": { args: { id: number }, answer: boolean },
+  "sequences_export": { args: { id: number }, answer: Array<string> | null },
   "account_add_credits": { args: Record<string, never>, answer: null },
 };
 
@@ -345,6 +383,90 @@ export const spendHistory = (days: number, utcOffsetMinutes: number): Promise<Sp
  * Asks where to save the spend history as CSV; the path, or null.
  */
 export const spendExportCsv = (days: number, utcOffsetMinutes: number): Promise<string | null> => call("spend_export_csv", { days, utcOffsetMinutes });
+
+/**
+ * The sequences, most recently changed first.
+ */
+export const sequencesList = (): Promise<Array<SequenceSummaryView>> => call("sequences_list", {});
+
+/**
+ * One sequence with its shots, their takes and its films.
+ */
+export const sequenceGet = (id: number): Promise<SequenceView> => call("sequence_get", { id });
+
+/**
+ * A new, empty sequence.
+ */
+export const sequencesCreate = (name: string): Promise<SequenceView> => call("sequences_create", { name });
+
+/**
+ */
+export const sequencesRename = (id: number, name: string): Promise<SequenceView> => call("sequences_rename", { id, name });
+
+/**
+ * Removes the sequence; its takes stay in the history, its films in the
+ * library.
+ */
+export const sequencesDelete = (id: number): Promise<null> => call("sequences_delete", { id });
+
+/**
+ * Adds a shot at `position` (1-based; null: last).
+ */
+export const sequencesAddShot = (id: number, shot: ShotInput, position?: number | null): Promise<SequenceView> => call("sequences_add_shot", { id, shot, position });
+
+/**
+ * Replaces a shot's prompt, model, length and link; its takes stay.
+ */
+export const sequencesEditShot = (shotId: number, shot: ShotInput): Promise<SequenceView> => call("sequences_edit_shot", { shotId, shot });
+
+/**
+ * Removes a shot; its takes stay in the history.
+ */
+export const sequencesRemoveShot = (shotId: number): Promise<SequenceView> => call("sequences_remove_shot", { shotId });
+
+/**
+ * Moves a shot to `position` (1-based).
+ */
+export const sequencesMoveShot = (shotId: number, position: number): Promise<SequenceView> => call("sequences_move_shot", { shotId, position });
+
+/**
+ * The take the film uses for a shot (null: the first finished one).
+ */
+export const sequencesChooseTake = (shotId: number, task?: number | null): Promise<SequenceView> => call("sequences_choose_take", { shotId, task });
+
+/**
+ * What "generate all" will pay; nothing is sent.
+ */
+export const sequencesQuote = (id: number): Promise<SequenceQuoteView> => call("sequences_quote", { id });
+
+/**
+ * Sends every shot that can be sent, each after the take it follows, and
+ * answers when nothing more can be sent. Refused, with nothing sent, when
+ * the total is over `confirmed_credits` or the spending cap.
+ */
+export const sequencesGenerate = (id: number, confirmedCredits: number): Promise<Array<ShotReportView>> => call("sequences_generate", { id, confirmedCredits });
+
+/**
+ * Stops waiting for takes to follow; what was sent goes on.
+ */
+export const sequencesGenerateStop = (id: number): Promise<boolean> => call("sequences_generate_stop", { id });
+
+/**
+ * Joins the film takes into the library's `films` folder; progress comes
+ * as `sequence-stitch-progress` events.
+ */
+export const sequencesStitch = (id: number): Promise<StitchedFilmView> => call("sequences_stitch", { id });
+
+/**
+ * Stops a stitch without leaving a partial file.
+ */
+export const sequencesStitchCancel = (id: number): Promise<boolean> => call("sequences_stitch_cancel", { id });
+
+/**
+ * Asks for a folder and writes the sequence there for editors (.otio,
+ * .fcpxml, .edl); the files, or null when cancelled.
+ */
+export const sequencesExport = (id: number): Promise<Array<string> | null> => call("sequences_export", { id });
 
 /**
  * Opens the service's site in the browser, where credits are added. The
