@@ -12,6 +12,7 @@ import {
   clickWhenReady,
   compose,
   dropFiles,
+  handedDir,
   enterStudio,
   galleryCards,
   referenceRows,
@@ -138,7 +139,7 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
       'the two videos',
       60_000,
     );
-    const image = join(dataDir, 'storyboard frame with a long name.png');
+    const image = join(handedDir(dataDir), 'storyboard frame with a long name.png');
     copyFileSync(join(repoRoot, 'core/tests/fixtures/media/image.png'), image);
     await dropFiles(browser, [image]);
     await until(async () => (await referenceRows(browser)).length === 1, 'the reference');
