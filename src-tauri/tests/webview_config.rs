@@ -86,6 +86,8 @@ const APPROVED: &[&str] = &[
     "allow-sequences-stitch",
     "allow-sequences-stitch-cancel",
     "allow-sequences-export",
+    "allow-support-packet",
+    "allow-support-packet-save",
     "allow-account-add-credits",
 ];
 

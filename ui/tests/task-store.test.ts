@@ -80,6 +80,8 @@ function shell(tasks: () => TaskView[]) {
         const items = tasks().filter((t) => states.length === 0 || states.includes(t.state));
         return { items: items.slice(0, a.query?.limit ?? 60), total: items.length, offset: 0 };
       }
+      case 'support_packet':
+        return { task: a.id, text: `Local task: #${a.id}`, support_case: false };
       default:
         return null;
     }
@@ -211,7 +213,7 @@ describe('details', () => {
     const drawer = byTestId(document.body, 'details');
     expect(byTestId(drawer, 'details-credits').textContent).toBe('200 credits reserved, refunded: nothing spent');
     const actions = [...byTestId(drawer, 'details-actions').querySelectorAll('button')];
-    expect(actions.map((b) => b.textContent)).toEqual(['Remix', 'Delete from history']);
+    expect(actions.map((b) => b.textContent)).toEqual(['Remix', 'Copy support packet', 'Delete from history']);
     expect(actions.some((b) => b.disabled)).toBe(false);
   });
 });

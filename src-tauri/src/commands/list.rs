@@ -179,6 +179,14 @@ macro_rules! with_app_commands {
                 /// .fcpxml, .edl); the files, or null when cancelled.
                 sequences_export: async [app, state] (id: SequenceId) -> Option<Vec<String>>;
             }
+            takes {
+                /// A task's support packet: the text to copy (no key; addresses redacted)
+                /// and whether the task is failed, stuck, unknown or mismatched.
+                support_packet: async [state] (id: TaskId) -> SupportPacketView;
+                /// Asks where to save the task's support packet as JSON; the path, or null
+                /// when cancelled.
+                support_packet_save: async [app, state] (id: TaskId) -> Option<String>;
+            }
             account {
                 /// Opens the service's site in the browser, where credits are added. The
                 /// shell picks the page from the API address in use; `not_allowed` against

@@ -16,6 +16,7 @@ pub mod key;
 pub mod references;
 pub mod sequences;
 pub mod settings;
+pub mod takes;
 pub mod tasks;
 pub mod window;
 

@@ -72,6 +72,7 @@ mod key;
 mod references;
 mod sequences;
 mod settings;
+mod takes;
 mod tasks;
 
 pub use compose::*;
@@ -83,6 +84,7 @@ pub use key::*;
 pub use references::*;
 pub use sequences::*;
 pub use settings::*;
+pub use takes::*;
 pub use tasks::*;
 
 /// Where the generated TypeScript goes, relative to this crate.

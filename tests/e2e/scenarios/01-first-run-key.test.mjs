@@ -39,6 +39,7 @@ const NEEDS_A_PERSON = new Set([
   'prompts_import',
   'spend_export_csv',
   'sequences_export',
+  'support_packet_save',
 ]);
 // Ends the app (scenario 16 calls it); everything else here needs the app afterwards.
 const ENDS_THE_APP = new Set(['app_close']);
@@ -162,6 +163,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       sequences_stitch: { id: 999_999 },
       sequences_stitch_cancel: { id: 999_999 },
       sequences_delete: { id: 999_999 },
+      support_packet: { id: 999_999 }, // refused: no such task
       account_add_credits: {}, // refused against the fake: no browser opens
       app_keep_open: {},
       key_set: { key: `${key} ` },

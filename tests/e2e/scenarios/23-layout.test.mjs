@@ -12,6 +12,7 @@ import {
   clickWhenReady,
   compose,
   dropFiles,
+  handedDir,
   enterStudio,
   galleryCards,
   handedDir,

@@ -24,6 +24,7 @@ import type { ShotInput } from "./ShotInput";
 import type { ShotReportView } from "./ShotReportView";
 import type { SpendView } from "./SpendView";
 import type { StitchedFilmView } from "./StitchedFilmView";
+import type { SupportPacketView } from "./SupportPacketView";
 import type { TaskView } from "./TaskView";
 import type { UnknownSubmissionChoice } from "./UnknownSubmissionChoice";
 
@@ -86,6 +87,8 @@ export const COMMAND_NAMES = [
   "sequences_stitch",
   "sequences_stitch_cancel",
   "sequences_export",
+  "support_packet",
+  "support_packet_save",
   "account_add_credits"
 ] as const;
 
@@ -150,6 +153,8 @@ export type Commands = {
   "sequences_stitch": { args: { id: number }, answer: StitchedFilmView },
   "sequences_stitch_cancel": { args: { id: number }, answer: boolean },
   "sequences_export": { args: { id: number }, answer: Array<string> | null },
+  "support_packet": { args: { id: number }, answer: SupportPacketView },
+  "support_packet_save": { args: { id: number }, answer: string | null },
   "account_add_credits": { args: Record<string, never>, answer: null },
 };
 
@@ -467,6 +472,18 @@ export const sequencesStitchCancel = (id: number): Promise<boolean> => call("seq
  * .fcpxml, .edl); the files, or null when cancelled.
  */
 export const sequencesExport = (id: number): Promise<Array<string> | null> => call("sequences_export", { id });
+
+/**
+ * A task's support packet: the text to copy (no key; addresses redacted)
+ * and whether the task is failed, stuck, unknown or mismatched.
+ */
+export const supportPacket = (id: number): Promise<SupportPacketView> => call("support_packet", { id });
+
+/**
+ * Asks where to save the task's support packet as JSON; the path, or null
+ * when cancelled.
+ */
+export const supportPacketSave = (id: number): Promise<string | null> => call("support_packet_save", { id });
 
 /**
  * Opens the service's site in the browser, where credits are added. The

@@ -23,6 +23,7 @@ import {
   withModel,
 } from '../compose-model';
 import * as ipc from '../ipc';
+import { attachPromptMentions } from './prompt-mentions';
 import { askSecondTake } from './second-take';
 
 /** Fields without a message slot of their own: their problems show together under the options. */
@@ -175,7 +176,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     keptBar,
     h(
       'div',
-      { class: 'field' },
+      { class: 'field prompt-field' },
       h('div', { class: 'prompt-meta' }, h('label', { for: promptId }, 'Prompt'), count),
       prompt,
       promptProblem,
@@ -550,6 +551,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     renderCount();
     void recheck();
   });
+  // After the listener above: a chosen name reaches the draft before the list closes.
+  attachPromptMentions(prompt, prompt.parentElement ?? el, () => draft.references);
   model.addEventListener('change', () => {
     draft = withModel(catalog, draft, model.value);
     changed();

@@ -33,6 +33,7 @@ import { failureCard } from './failure-card';
 import { deleteQuestion, taskActions } from './task-actions';
 import { taskStateLabel } from './task-wait';
 import { placeholderPoster, progressBar } from './progress';
+import { supportPacketAction } from './support-packet';
 
 const PAGE = 60;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
@@ -461,6 +462,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     if (video && task.video_path) playFromBlobIfStreamingFails(video, task.video_path);
     const done = task.state === 'downloaded';
     const credits = creditsLine(task, deps.states);
+    const support = supportPacketAction(task, deps);
     // The request's references, as the task's own draft lists them (the task view has
     // none): "Image 1: frame.png · Video 1: take2.mp4", or "None (text only)".
     const referencesUsed = h('dd', { 'data-testid': 'details-references' }, '…');
@@ -656,8 +658,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
               'Continue from last frame',
             )
           : null,
+        support?.button ?? null,
         deleteButton,
       ),
+      support?.shown ?? null,
     );
     document.body.appendChild(drawer);
     drawer.scrollTop = scrollTop;
