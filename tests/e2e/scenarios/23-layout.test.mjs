@@ -12,7 +12,6 @@ import {
   clickWhenReady,
   compose,
   dropFiles,
-  handedDir,
   enterStudio,
   galleryCards,
   handedDir,
