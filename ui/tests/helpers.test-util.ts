@@ -66,6 +66,12 @@ export function taskView(overrides: Partial<TaskView> = {}): TaskView {
     waiting_for: null,
     service: null,
     dismissed: false,
+    reserved_credits: null,
+    settled_credits: null,
+    settlement_pending: false,
+    output_mismatch: null,
+    source_task: null,
+    joined_path: null,
     ...overrides,
   };
 }
