@@ -79,16 +79,16 @@ describe('Extend…', () => {
     const d = deps();
     const section = clipChangeSection(taskView({ id: 1, video_path: '/lib/a.mp4' }), d);
     if (!section) throw new Error('no section');
-    document.body.appendChild(section);
-    byTestId<HTMLButtonElement>(section, 'action-extend').click();
-    type(byTestId(section, 'clip-change-prompt'), 'the boat sails into the sunset');
-    type(byTestId(section, 'clip-change-seconds'), '7');
+    document.body.append(...section.buttons, section.slot);
+    byTestId<HTMLButtonElement>(document.body, 'action-extend').click();
+    type(byTestId(document.body, 'clip-change-prompt'), 'the boat sails into the sunset');
+    type(byTestId(document.body, 'clip-change-seconds'), '7');
     await vi.advanceTimersByTimeAsync(300);
-    expect(byTestId(section, 'clip-change-price').textContent).toContain(
+    expect(byTestId(document.body, 'clip-change-price').textContent).toContain(
       'reserves 175 credits now, about 525 when done',
     );
     expect(calls.find(([c]) => c === 'extend_quote')?.[1]).toMatchObject({ id: 1, change: 'extend', seconds: 7 });
-    const send = byTestId<HTMLButtonElement>(section, 'clip-change-send');
+    const send = byTestId<HTMLButtonElement>(document.body, 'clip-change-send');
     expect(send.disabled).toBe(false);
     send.click();
     expect(calls.some(([c]) => c === 'extend_submit')).toBe(false);
@@ -104,13 +104,13 @@ describe('Extend…', () => {
     mockIPC((cmd) => (cmd === 'extend_quote' ? QUOTE : null));
     const section = clipChangeSection(taskView({ id: 1, video_path: '/lib/a.mp4' }), deps());
     if (!section) throw new Error('no section');
-    document.body.appendChild(section);
-    byTestId<HTMLButtonElement>(section, 'action-extend').click();
-    type(byTestId(section, 'clip-change-prompt'), 'more');
-    type(byTestId(section, 'clip-change-seconds'), '45');
+    document.body.append(...section.buttons, section.slot);
+    byTestId<HTMLButtonElement>(document.body, 'action-extend').click();
+    type(byTestId(document.body, 'clip-change-prompt'), 'more');
+    type(byTestId(document.body, 'clip-change-seconds'), '45');
     await vi.advanceTimersByTimeAsync(300);
-    expect(byTestId<HTMLButtonElement>(section, 'clip-change-send').disabled).toBe(true);
-    expect(byTestId(section, 'clip-change-problems').textContent).toContain('4 to 30');
+    expect(byTestId<HTMLButtonElement>(document.body, 'clip-change-send').disabled).toBe(true);
+    expect(byTestId(document.body, 'clip-change-problems').textContent).toContain('4 to 30');
   });
 });
 

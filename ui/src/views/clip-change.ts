@@ -36,26 +36,30 @@ const WORDS: Record<ClipChange, { button: string; title: string; prompt: string;
   },
 };
 
-/** "Extend…" and "Edit…" for a finished video in the library, with the slot their form opens in. */
-export function clipChangeSection(task: TaskView, deps: ClipChangeDeps): HTMLElement | null {
+/**
+ * "Extend…" and "Edit…" for a finished video in the library (for the details' actions),
+ * and the slot their form opens in; null when the task cannot be the source of either.
+ */
+export function clipChangeSection(
+  task: TaskView,
+  deps: ClipChangeDeps,
+): { buttons: HTMLButtonElement[]; slot: HTMLElement } | null {
   if (!canChangeClip(task)) return null;
-  const slot = h('div', { 'data-testid': 'clip-change-slot' });
+  const slot = h('div', { class: 'clip-change', 'data-testid': 'clip-change-slot' });
   const button = (change: ClipChange) =>
     h(
       'button',
       {
         type: 'button',
         'data-testid': `action-${change}`,
-        onclick: () => slot.replaceChildren(clipChangeForm(task, change, deps, () => slot.replaceChildren())),
+        onclick: () => {
+          slot.replaceChildren(clipChangeForm(task, change, deps, () => slot.replaceChildren()));
+          (slot.querySelector('textarea') as HTMLTextAreaElement | null)?.focus();
+        },
       },
       WORDS[change].button,
     );
-  return h(
-    'div',
-    { class: 'clip-change' },
-    h('div', { class: 'actions-grid' }, button('extend'), button('edit')),
-    slot,
-  );
+  return { buttons: [button('extend'), button('edit')], slot };
 }
 
 function clipChangeForm(task: TaskView, change: ClipChange, deps: ClipChangeDeps, close: () => void): HTMLElement {

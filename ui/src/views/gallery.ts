@@ -474,6 +474,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       playFromBlobIfStreamingFails(video, task.video_path, () => video.replaceWith(cannotPlayNotice(task, deps)));
     const player = video ?? (task.video_path ? cannotPlayNotice(task, deps) : null);
     const settlement = settlementLine(task);
+    const clipChange = clipChangeSection(task, clipDeps);
     const done = task.state === 'downloaded';
     const credits = creditsLine(task, deps.states);
     // The request's references, as the task's own draft lists them (the task view has
@@ -676,9 +677,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
               'Continue from last frame',
             )
           : null,
+        ...(clipChange?.buttons ?? []),
         deleteButton,
       ),
-      clipChangeSection(task, clipDeps),
+      clipChange?.slot ?? null,
     );
     document.body.appendChild(drawer);
     drawer.scrollTop = scrollTop;
