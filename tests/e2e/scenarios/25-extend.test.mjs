@@ -108,6 +108,17 @@ test('extend a clip: priced both ways, confirmed, linked, joined into one file',
       await clickWhenReady(browser, tid('details-close'), 'Close details');
       await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${extension}"]`, 'the extension card');
       assert.match(await textOf(browser, tid('details-clip-links')), new RegExp(`Source #${source.id}`));
+      // What was reserved at submission, and the service's settled charge once read after
+      // success (the service's own figure: the quote's "about" is the app's estimate).
+      const reserved = price.match(/reserves (\d+) credits now/)[1];
+      const charge = await until(async () => {
+        const text = await textOf(browser, tid('details-settlement'));
+        return /^reserved \d+ · settled \d+$/.test(text) ? text : null;
+      }, 'reserved and settled credits in the details');
+      t.diagnostic(charge);
+      const [held, settled] = charge.match(/\d+/g).map(Number);
+      assert.equal(held, Number(reserved), 'the details show what was reserved');
+      assert.ok(settled > held, `an extension settles above its reservation: ${charge}`);
       await press(browser, tid('action-join'), 'Make the joined clip', 60_000);
       const joined = await until(
         () =>

@@ -476,7 +476,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const settlement = settlementLine(task);
     const clipChange = clipChangeSection(task, clipDeps);
     const done = task.state === 'downloaded';
-    const credits = creditsLine(task, deps.states);
+    // The settled charge, once read, is what was spent.
+    const credits = creditsLine({ ...task, credits: task.settled_credits ?? task.credits }, deps.states);
     // The request's references, as the task's own draft lists them (the task view has
     // none): "Image 1: frame.png · Video 1: take2.mp4", or "None (text only)".
     const referencesUsed = h('dd', { 'data-testid': 'details-references' }, '…');
