@@ -32,6 +32,7 @@ fn draft(prompt: &str) -> Draft {
         generate_audio: true,
         high_bitrate: false,
         seed: None,
+        output_format: None,
     }
 }
 
@@ -230,4 +231,35 @@ fn deleting_a_video_not_saved_yet_asks_first() {
     );
     assert_eq!(refused.code, ErrorCode::NeedsConfirmation);
     assert!(refused.message.contains("not in the library yet"));
+}
+
+#[test]
+fn a_draft_asks_for_mov_only_where_the_model_offers_it() {
+    let mut mov = draft("A harbour at dawn");
+    mov.model = "seedance2-5".into();
+    mov.output_format = Some("mov".into());
+    let request = mov.to_request().unwrap();
+    assert_eq!(
+        request.output_format,
+        Some(seedance_core::model::OutputFormat::Mov)
+    );
+    assert_eq!(
+        Draft::from_request(&request).output_format.as_deref(),
+        Some("mov")
+    );
+    let mut unknown = draft("A harbour at dawn");
+    unknown.output_format = Some("avi".into());
+    let refused = unknown.to_request().unwrap_err();
+    assert!(refused.0.starts_with("output_format:"), "{refused}");
+    let catalog = seedance_studio_lib::models::Catalog::current();
+    let formats = |id: &str| {
+        catalog
+            .models
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.output_formats.clone())
+            .unwrap()
+    };
+    assert_eq!(formats("seedance2-5"), ["mp4", "mov"]);
+    assert_eq!(formats("seedance-20"), ["mp4"]);
 }

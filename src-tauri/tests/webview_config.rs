@@ -88,6 +88,13 @@ const APPROVED: &[&str] = &[
     "allow-sequences-export",
     "allow-support-packet",
     "allow-support-packet-save",
+    // Extend and Edit: sent through the engine (cap checked there) only up to the price
+    // the creator confirmed; the joined clip goes into the library; the system player
+    // opens only a task's own library files.
+    "allow-extend-quote",
+    "allow-extend-submit",
+    "allow-extend-join",
+    "allow-open-in-player",
     "allow-account-add-credits",
 ];
 

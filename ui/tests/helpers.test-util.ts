@@ -19,6 +19,7 @@ export const CATALOG: Catalog = {
       max_combined_video_secs: 15,
       max_combined_audio_secs: 15,
       seed_max: 4294967295,
+      output_formats: ['mp4'],
     },
     {
       id: 'seedance2-fast',
@@ -34,6 +35,7 @@ export const CATALOG: Catalog = {
       max_combined_video_secs: 15,
       max_combined_audio_secs: 15,
       seed_max: 4294967295,
+      output_formats: ['mp4'],
     },
   ],
   aspect_ratios: ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9'],
@@ -66,6 +68,12 @@ export function taskView(overrides: Partial<TaskView> = {}): TaskView {
     waiting_for: null,
     service: null,
     dismissed: false,
+    reserved_credits: null,
+    settled_credits: null,
+    settlement_pending: false,
+    output_mismatch: null,
+    source_task: null,
+    joined_path: null,
     ...overrides,
   };
 }

@@ -187,6 +187,21 @@ macro_rules! with_app_commands {
                 /// when cancelled.
                 support_packet_save: async [app, state] (id: TaskId) -> Option<String>;
             }
+            extend {
+                /// What extending (`seconds` of new footage) or editing finished task `id`
+                /// reserves now and settles at after success; nothing is sent.
+                extend_quote: async [state] (id: TaskId, change: ClipChange, prompt: String, seconds: u32) -> ClipChangeQuote;
+                /// Sends the extension or edit of task `id`, linked to it in the history.
+                /// Refused, with nothing sent, when it settles at more than
+                /// `confirmed_credits`.
+                extend_submit: async [state] (id: TaskId, change: ClipChange, prompt: String, seconds: u32, confirmed_credits: f64) -> TaskView;
+                /// Joins extension `id`'s source and new footage into one file in the
+                /// library and records it with the extension; its path.
+                extend_join: async [state] (id: TaskId) -> String;
+                /// Opens the task's video (or its joined clip) in the system player, for
+                /// results the window cannot play.
+                open_in_player: async [app, state] (id: TaskId, joined: bool) -> ();
+            }
             account {
                 /// Opens the service's site in the browser, where credits are added. The
                 /// shell picks the page from the API address in use; `not_allowed` against

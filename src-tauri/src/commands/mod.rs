@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod compose;
+pub mod extend;
 pub mod gallery;
 pub mod history;
 pub mod key;

@@ -12,7 +12,7 @@ use seedance_core::engine::{EngineError, SubmitRefusal, UnknownResolution};
 use seedance_core::ledger::{ListQuery, LocalState, TaskId};
 use tauri::{AppHandle, Manager, State};
 
-fn refusal(error: SubmitRefusal) -> IpcError {
+pub(crate) fn refusal(error: SubmitRefusal) -> IpcError {
     match error {
         SubmitRefusal::Invalid { problems } => IpcError::invalid(problems.first().map_or_else(
             || "The request cannot be sent as it is.".to_owned(),

@@ -3,7 +3,7 @@
 //! only through [`Draft::to_request`], which refuses ids the core does not know.
 
 use super::{Kind, StateGroups};
-use seedance_core::model::{AspectRatio, Mode, ModelId, Resolution};
+use seedance_core::model::{AspectRatio, Mode, ModelId, OutputFormat, Resolution};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
 use seedance_core::validate::{Field, ProblemCode};
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,9 @@ pub struct ModelInfo {
     pub max_combined_audio_secs: u32,
     #[ts(type = "number")]
     pub seed_max: u64,
+    /// Wire ids of the file formats the model can return, the default first; more than
+    /// one means the compose form offers the choice (the 2.5 family's `mp4` or `mov`).
+    pub output_formats: Vec<String>,
 }
 
 impl Catalog {
@@ -80,6 +83,15 @@ impl From<ModelId> for ModelInfo {
             max_combined_audio_secs: u32::try_from(limits.max_combined_audio.as_secs())
                 .unwrap_or(u32::MAX),
             seed_max: limits.seed_max,
+            output_formats: model.spec().map_or_else(
+                || vec![OutputFormat::Mp4.wire_id().to_owned()],
+                |spec| {
+                    spec.output_formats
+                        .iter()
+                        .map(|f| f.wire_id().to_owned())
+                        .collect()
+                },
+            ),
         }
     }
 }
@@ -102,6 +114,11 @@ pub struct Draft {
     /// `null`: random.
     #[ts(type = "number | null")]
     pub seed: Option<i64>,
+    /// The file format asked for (`"mp4"`, `"mov"`); absent or `null`: the model's
+    /// default. Sent only to a model that offers a choice.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub output_format: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
@@ -165,7 +182,19 @@ impl Draft {
             generate_audio: self.generate_audio,
             high_bitrate: self.high_bitrate,
             seed: self.seed,
-            output_format: None,
+            output_format: match self.output_format.as_deref() {
+                None => None,
+                Some(id) => Some(
+                    [OutputFormat::Mp4, OutputFormat::Mov]
+                        .into_iter()
+                        .find(|f| f.wire_id() == id)
+                        .ok_or_else(|| {
+                            DraftError(format!(
+                                "output_format: there is no file format called “{id}”; use mp4 or mov."
+                            ))
+                        })?,
+                ),
+            },
             video_job: None,
         })
     }
@@ -190,6 +219,7 @@ impl Draft {
             generate_audio: request.generate_audio,
             high_bitrate: request.high_bitrate,
             seed: request.seed,
+            output_format: request.output_format.map(|f| f.wire_id().to_owned()),
         }
     }
 }

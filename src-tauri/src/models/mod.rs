@@ -65,6 +65,7 @@ macro_rules! mirror_core_enum {
 
 mod compose;
 mod events;
+mod extend;
 mod gallery;
 mod guidance;
 mod history;
@@ -77,6 +78,7 @@ mod tasks;
 
 pub use compose::*;
 pub use events::*;
+pub use extend::*;
 pub use gallery::*;
 pub use guidance::*;
 pub use history::*;

@@ -158,6 +158,19 @@ pub struct TaskView {
     pub service: Option<String>,
     /// The creator dismissed it (stuck): no longer polled nor counted as in progress.
     pub dismissed: bool,
+    /// Credits reserved when it was sent (an Extend or Edit reserves less than it settles).
+    pub reserved_credits: Option<f64>,
+    /// The charge the service settled at after success, once read.
+    pub settled_credits: Option<f64>,
+    /// The charge settles after success and has not been read settled yet.
+    pub settlement_pending: bool,
+    /// How the saved file differs from the request, in one line; `null` when it matches.
+    pub output_mismatch: Option<String>,
+    /// The finished task this one extends or edits.
+    #[ts(type = "number | null")]
+    pub source_task: Option<i64>,
+    /// The joined clip of an extension (source then new footage, one file), once made.
+    pub joined_path: Option<String>,
 }
 
 /// Why the engine holds a task that could move (the core's `TaskWait`).
@@ -222,6 +235,12 @@ impl TaskView {
             waiting_for: s.waiting_for.as_ref().map(WaitingFor::from),
             service: s.service.clone(),
             dismissed: s.dismissed,
+            reserved_credits: s.reserved_credits,
+            settled_credits: s.settled_credits,
+            settlement_pending: s.settlement_pending,
+            output_mismatch: s.output_mismatch.clone(),
+            source_task: s.source_task,
+            joined_path: s.joined_path.as_ref().map(|p| p.display().to_string()),
         }
     }
 }

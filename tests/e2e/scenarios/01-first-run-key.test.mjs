@@ -164,6 +164,10 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       sequences_stitch_cancel: { id: 999_999 },
       sequences_delete: { id: 999_999 },
       support_packet: { id: 999_999 }, // refused: no such task
+      extend_quote: { id, change: 'extend', prompt: 'the boat sails on', seconds: 5 }, // refused: not finished
+      extend_submit: { id, change: 'extend', prompt: 'the boat sails on', seconds: 5, confirmedCredits: 0 },
+      extend_join: { id }, // refused: not an extension
+      open_in_player: { id: 999_999, joined: false },
       account_add_credits: {}, // refused against the fake: no browser opens
       app_keep_open: {},
       key_set: { key: `${key} ` },

@@ -18,4 +18,9 @@ aspect_ratio: string | null, generate_audio: boolean, high_bitrate: boolean,
 /**
  * `null`: random.
  */
-seed: number | null, };
+seed: number | null, 
+/**
+ * The file format asked for (`"mp4"`, `"mov"`); absent or `null`: the model's
+ * default. Sent only to a model that offers a choice.
+ */
+output_format?: string | null, };

@@ -4,4 +4,9 @@ export type ModelInfo = { id: string, label: string,
 /**
  * Wire ids of the resolutions this model accepts.
  */
-resolutions: Array<string>, prompt_max_chars: number, min_duration_secs: number, max_duration_secs: number, default_duration_secs: number, max_images: number, max_videos: number, max_audios: number, max_combined_video_secs: number, max_combined_audio_secs: number, seed_max: number, };
+resolutions: Array<string>, prompt_max_chars: number, min_duration_secs: number, max_duration_secs: number, default_duration_secs: number, max_images: number, max_videos: number, max_audios: number, max_combined_video_secs: number, max_combined_audio_secs: number, seed_max: number, 
+/**
+ * Wire ids of the file formats the model can return, the default first; more than
+ * one means the compose form offers the choice (the 2.5 family's `mp4` or `mov`).
+ */
+output_formats: Array<string>, };

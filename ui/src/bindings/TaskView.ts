@@ -44,4 +44,28 @@ service: string | null,
 /**
  * The creator dismissed it (stuck): no longer polled nor counted as in progress.
  */
-dismissed: boolean, };
+dismissed: boolean, 
+/**
+ * Credits reserved when it was sent (an Extend or Edit reserves less than it settles).
+ */
+reserved_credits: number | null, 
+/**
+ * The charge the service settled at after success, once read.
+ */
+settled_credits: number | null, 
+/**
+ * The charge settles after success and has not been read settled yet.
+ */
+settlement_pending: boolean, 
+/**
+ * How the saved file differs from the request, in one line; `null` when it matches.
+ */
+output_mismatch: string | null, 
+/**
+ * The finished task this one extends or edits.
+ */
+source_task: number | null, 
+/**
+ * The joined clip of an extension (source then new footage, one file), once made.
+ */
+joined_path: string | null, };

@@ -2,6 +2,8 @@
 // The commands are the list in src-tauri/src/commands/list.rs.
 import { call } from "../ipc-call";
 import type { Catalog } from "./Catalog";
+import type { ClipChange } from "./ClipChange";
+import type { ClipChangeQuote } from "./ClipChangeQuote";
 import type { ComposeCheck } from "./ComposeCheck";
 import type { Draft } from "./Draft";
 import type { EngineStatusView } from "./EngineStatusView";
@@ -89,6 +91,10 @@ export const COMMAND_NAMES = [
   "sequences_export",
   "support_packet",
   "support_packet_save",
+  "extend_quote",
+  "extend_submit",
+  "extend_join",
+  "open_in_player",
   "account_add_credits"
 ] as const;
 
@@ -155,6 +161,10 @@ export type Commands = {
   "sequences_export": { args: { id: number }, answer: Array<string> | null },
   "support_packet": { args: { id: number }, answer: SupportPacketView },
   "support_packet_save": { args: { id: number }, answer: string | null },
+  "extend_quote": { args: { id: number, change: ClipChange, prompt: string, seconds: number }, answer: ClipChangeQuote },
+  "extend_submit": { args: { id: number, change: ClipChange, prompt: string, seconds: number, confirmedCredits: number }, answer: TaskView },
+  "extend_join": { args: { id: number }, answer: string },
+  "open_in_player": { args: { id: number, joined: boolean }, answer: null },
   "account_add_credits": { args: Record<string, never>, answer: null },
 };
 
@@ -484,6 +494,31 @@ export const supportPacket = (id: number): Promise<SupportPacketView> => call("s
  * when cancelled.
  */
 export const supportPacketSave = (id: number): Promise<string | null> => call("support_packet_save", { id });
+
+/**
+ * What extending (`seconds` of new footage) or editing finished task `id`
+ * reserves now and settles at after success; nothing is sent.
+ */
+export const extendQuote = (id: number, change: ClipChange, prompt: string, seconds: number): Promise<ClipChangeQuote> => call("extend_quote", { id, change, prompt, seconds });
+
+/**
+ * Sends the extension or edit of task `id`, linked to it in the history.
+ * Refused, with nothing sent, when it settles at more than
+ * `confirmed_credits`.
+ */
+export const extendSubmit = (id: number, change: ClipChange, prompt: string, seconds: number, confirmedCredits: number): Promise<TaskView> => call("extend_submit", { id, change, prompt, seconds, confirmedCredits });
+
+/**
+ * Joins extension `id`'s source and new footage into one file in the
+ * library and records it with the extension; its path.
+ */
+export const extendJoin = (id: number): Promise<string> => call("extend_join", { id });
+
+/**
+ * Opens the task's video (or its joined clip) in the system player, for
+ * results the window cannot play.
+ */
+export const openInPlayer = (id: number, joined: boolean): Promise<null> => call("open_in_player", { id, joined });
 
 /**
  * Opens the service's site in the browser, where credits are added. The

@@ -25,6 +25,7 @@ import {
 import * as ipc from '../ipc';
 import { attachPromptMentions } from './prompt-mentions';
 import { askSecondTake } from './second-take';
+import { outputFormatField } from './output-format';
 
 /** Fields without a message slot of their own: their problems show together under the options. */
 const OTHER_FIELDS: ProblemField[] = ['resolution', 'aspect_ratio', 'mode', 'seed', 'model'];
@@ -140,6 +141,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   );
   const audio = h('input', { type: 'checkbox', id: uid('audio'), 'data-testid': 'generate-audio' });
   const bitrate = h('input', { type: 'checkbox', id: uid('bitrate'), 'data-testid': 'high-bitrate' });
+  const outputFormat = outputFormatField((format) => {
+    draft = { ...draft, output_format: format };
+    changed();
+  });
   const seed = h('input', { type: 'number', id: uid('seed'), 'data-testid': 'seed', placeholder: 'Random', min: 0 });
   const otherProblems = h('div', { 'data-testid': 'compose-problems', role: 'alert' });
 
@@ -197,6 +202,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       labelled(duration, 'Duration (seconds)', durationProblem),
       labelled(aspect, 'Aspect ratio'),
     ),
+    outputFormat.el,
     h(
       'div',
       { class: 'field' },
@@ -227,6 +233,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   function renderChoices() {
     const info = modelInfo(catalog, draft.model);
     model.value = draft.model;
+    outputFormat.render(draft, info);
     clear(resolution);
     for (const r of info?.resolutions ?? []) {
       resolution.appendChild(

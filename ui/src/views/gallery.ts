@@ -27,6 +27,8 @@ import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
 import { createTaskStore, type TaskStore } from '../task-store';
+import { playableHere, settlementLine } from '../clip-change-model';
+import { cannotPlayNotice, clipChangeSection, clipLinks } from './clip-change';
 import { askInline } from './confirm';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
@@ -175,6 +177,9 @@ export function createGallery(deps: GalleryDeps): GalleryView {
           { class: 'task-meta' },
           h('span', { class: `state ${problem ? 'not-saved' : task.state}` }, state),
           ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ' · retry' : ''}`,
+          settlementLine(task)
+            ? h('span', { class: 'settlement', 'data-testid': 'card-settlement' }, ` · ${settlementLine(task)}`)
+            : null,
         ),
       ),
     );
@@ -449,19 +454,31 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const scrollTop = drawer?.scrollTop ?? 0;
     closeDrawer();
     drawerTask = task;
-    const video = task.video_path
-      ? (h('video', {
-          controls: true,
-          preload: 'metadata',
-          src: ipc.fileUrl(task.video_path),
-          poster: task.poster_path ? ipc.fileUrl(task.poster_path) : null,
-          'data-testid': 'player',
-          'aria-label': 'Video player',
-        }) as HTMLVideoElement)
-      : null;
-    if (video && task.video_path) playFromBlobIfStreamingFails(video, task.video_path);
+    const clipDeps = {
+      open: (other: number) => void open(other),
+      onChanged: () => reload(),
+      onError: deps.onError,
+      toast: deps.toast,
+    };
+    const video =
+      task.video_path && playableHere(task.video_path)
+        ? (h('video', {
+            controls: true,
+            preload: 'metadata',
+            src: ipc.fileUrl(task.video_path),
+            poster: task.poster_path ? ipc.fileUrl(task.poster_path) : null,
+            'data-testid': 'player',
+            'aria-label': 'Video player',
+          }) as HTMLVideoElement)
+        : null;
+    if (video && task.video_path)
+      playFromBlobIfStreamingFails(video, task.video_path, () => video.replaceWith(cannotPlayNotice(task, deps)));
+    const player = video ?? (task.video_path ? cannotPlayNotice(task, deps) : null);
+    const settlement = settlementLine(task);
+    const clipChange = clipChangeSection(task, clipDeps);
     const done = task.state === 'downloaded';
-    const credits = creditsLine(task, deps.states);
+    // The settled charge, once read, is what was spent.
+    const credits = creditsLine({ ...task, credits: task.settled_credits ?? task.credits }, deps.states);
     const support = supportPacketAction(task, deps);
     // The request's references, as the task's own draft lists them (the task view has
     // none): "Image 1: frame.png · Video 1: take2.mp4", or "None (text only)".
@@ -556,11 +573,12 @@ export function createGallery(deps: GalleryDeps): GalleryView {
           '✕',
         ),
       ),
-      video,
+      player,
       problemSlot,
       failureSlot,
       h('p', { 'data-testid': 'details-prompt' }, task.prompt),
       links,
+      clipLinks(task, clipDeps),
       taskActions(task, {
         onChanged: () => {
           closeDrawer();
@@ -584,6 +602,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         h('dd', {}, when(task.created_at_ms)),
         credits !== null ? h('dt', {}, 'Credits') : null,
         credits !== null ? h('dd', { 'data-testid': 'details-credits' }, credits) : null,
+        settlement ? h('dt', {}, 'Charge') : null,
+        settlement ? h('dd', { 'data-testid': 'details-settlement' }, settlement) : null,
+        task.output_mismatch ? h('dt', {}, 'Result') : null,
+        task.output_mismatch ? h('dd', { 'data-testid': 'details-output-mismatch' }, task.output_mismatch) : null,
         h('dt', {}, 'References'),
         referencesUsed,
         task.video_path ? h('dt', {}, 'File') : null,
@@ -659,9 +681,11 @@ export function createGallery(deps: GalleryDeps): GalleryView {
             )
           : null,
         support?.button ?? null,
+        ...(clipChange?.buttons ?? []),
         deleteButton,
       ),
       support?.shown ?? null,
+      clipChange?.slot ?? null,
     );
     document.body.appendChild(drawer);
     drawer.scrollTop = scrollTop;
@@ -735,7 +759,7 @@ const blobUrls = new Set<string>();
  * macOS and Windows; on Linux the player fails with a media error, and the file is then
  * played from a blob URL instead.
  */
-function playFromBlobIfStreamingFails(video: HTMLVideoElement, path: string): void {
+function playFromBlobIfStreamingFails(video: HTMLVideoElement, path: string, cannotPlay: () => void): void {
   video.addEventListener(
     'error',
     () => {
@@ -743,6 +767,8 @@ function playFromBlobIfStreamingFails(video: HTMLVideoElement, path: string): vo
       ipc.videoBlobUrl(path).then(
         (url) => {
           blobUrls.add(url);
+          // The file itself fails too (HEVC the webview cannot decode): say so instead.
+          video.addEventListener('error', cannotPlay, { once: true });
           video.src = url;
         },
         () => {
