@@ -6,12 +6,10 @@ use crate::args::PromptsAction;
 use crate::commands::open_ledger;
 use crate::output::Printer;
 use crate::{local_offset, Exit};
-use seedance_core::ledger::{LedgerError, PromptKind};
+use seedance_core::ledger::{period_start, system_now_ms, LedgerError, PromptKind};
 use serde_json::json;
 use std::io::Read;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
-
-const DAY_MS: i64 = 86_400_000;
 
 fn refused(printer: &Printer, title: &str, error: &LedgerError) -> Exit {
     let (category, exit) = match error {
@@ -181,11 +179,7 @@ pub fn spend(since: Option<String>, days: u32, csv: bool, printer: &Printer) -> 
                 }
             }
         }
-        None => {
-            let today = OffsetDateTime::now_utc().to_offset(offset).date();
-            let start = PrimitiveDateTime::new(today, Time::MIDNIGHT).assume_offset(offset);
-            start.unix_timestamp() * 1000 - i64::from(days.saturating_sub(1)) * DAY_MS
-        }
+        None => period_start(system_now_ms(), offset.whole_seconds(), days).0,
     };
     let ledger = match open_ledger(printer) {
         Ok(ledger) => ledger,

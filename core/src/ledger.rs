@@ -21,7 +21,7 @@ mod spend;
 pub use prompts::{
     ImportReport, PastPrompt, PromptKind, SavedPrompt, PROMPT_NAME_MAX_CHARS, PROMPT_TEXT_MAX_CHARS,
 };
-pub use spend::{ReportedBalance, SpendReport, SpendRow};
+pub use spend::{period_start, ReportedBalance, SpendReport, SpendRow};
 
 use crate::api::{OutputItem, TaskError, TaskRecord, TaskStatus};
 use crate::request::GenerationRequest;

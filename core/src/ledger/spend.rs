@@ -15,7 +15,10 @@
 //! A submission whose outcome is unknown counts as held, as the spending cap counts it.
 
 use super::{Ledger, LedgerError};
+use rusqlite::OptionalExtension;
 use serde::Serialize;
+
+const DAY_MS: i64 = 86_400_000;
 
 /// One model's spending on one day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,6 +89,20 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// The start of the local day `days - 1` days before the one holding `now_ms`, in Unix
+/// milliseconds, and its date (`YYYY-MM-DD`), for an offset in seconds east of UTC: the
+/// period "the last `days` days" of a spend report.
+pub fn period_start(now_ms: i64, utc_offset_secs: i32, days: u32) -> (i64, String) {
+    let offset_ms = i64::from(utc_offset_secs) * 1000;
+    let local_day = (now_ms + offset_ms).div_euclid(DAY_MS);
+    let first_local_day = local_day - i64::from(days.saturating_sub(1));
+    let start_ms = first_local_day * DAY_MS - offset_ms;
+    let date = time::OffsetDateTime::from_unix_timestamp(first_local_day * 86_400)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default();
+    (start_ms, date)
+}
+
 impl Ledger {
     /// Spending of tasks sent at or after `since_ms`, by day (shifted by
     /// `utc_offset_secs`, the creator's time zone) and model.
@@ -146,11 +163,35 @@ impl Ledger {
                     })
                 },
             )
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
+            .optional()?;
         Ok(SpendReport { rows, last_balance })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::period_start;
+
+    #[test]
+    fn a_period_starts_at_local_midnight() {
+        // 2026-12-04 10:00 UTC.
+        let now = 1_796_378_400_000;
+        assert_eq!(
+            period_start(now, 0, 1),
+            (1_796_342_400_000, "2026-12-04".into())
+        );
+        assert_eq!(period_start(now, 0, 7).1, "2026-11-28");
+        // Tokyo (UTC+9): 19:00 local, the day began at 15:00 UTC the day before.
+        assert_eq!(
+            period_start(now, 9 * 3600, 1),
+            (1_796_342_400_000 - 9 * 3_600_000, "2026-12-04".into())
+        );
+        // Los Angeles (UTC-8): 02:00 local on the 4th.
+        assert_eq!(period_start(now, -8 * 3600, 1).1, "2026-12-04");
+        // 23:30 in New York on the 3rd is 04:30 UTC on the 4th.
+        assert_eq!(
+            period_start(1_796_358_600_000, -5 * 3600, 1).1,
+            "2026-12-03"
+        );
     }
 }

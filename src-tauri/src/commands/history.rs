@@ -8,7 +8,7 @@ use crate::models::{
     PastPromptView, PromptImportView, SavedPromptKind, SavedPromptView, SpendView,
 };
 use crate::state::AppState;
-use seedance_core::ledger::LedgerError;
+use seedance_core::ledger::{period_start, LedgerError};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -16,7 +16,6 @@ use tauri_plugin_dialog::DialogExt;
 const PAST_PROMPTS_MAX: usize = 50;
 /// The longest period the spend view shows.
 const SPEND_DAYS_MAX: u32 = 366;
-const DAY_MS: i64 = 86_400_000;
 
 /// A refusal the creator can fix (a name taken, an empty text, a file that is not ours)
 /// is `invalid_input`; anything else is the disk's.
@@ -129,19 +128,6 @@ pub async fn prompts_import(
     .await
 }
 
-/// The start of the local day `days - 1` days before today, and its date, for an offset
-/// in seconds east of UTC.
-fn period_start(now_ms: i64, offset_secs: i32, days: u32) -> (i64, String) {
-    let offset_ms = i64::from(offset_secs) * 1000;
-    let local_day = (now_ms + offset_ms).div_euclid(DAY_MS);
-    let first_local_day = local_day - i64::from(days.saturating_sub(1));
-    let start_ms = first_local_day * DAY_MS - offset_ms;
-    let date = time::OffsetDateTime::from_unix_timestamp(first_local_day * 86_400)
-        .map(|t| t.date().to_string())
-        .unwrap_or_default();
-    (start_ms, date)
-}
-
 /// Credits per day and model over the last `days` days (1 to 366), in the creator's time
 /// zone, given by the page as minutes east of UTC.
 pub async fn spend_history(
@@ -197,32 +183,4 @@ pub async fn spend_export_csv(
         Ok(Some(dest.display().to_string()))
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::period_start;
-
-    #[test]
-    fn a_period_starts_at_local_midnight() {
-        // 2026-12-04 10:00 UTC.
-        let now = 1_796_378_400_000;
-        assert_eq!(
-            period_start(now, 0, 1),
-            (1_796_342_400_000, "2026-12-04".into())
-        );
-        assert_eq!(period_start(now, 0, 7).1, "2026-11-28");
-        // Tokyo (UTC+9): 19:00 local, the day began at 15:00 UTC the day before.
-        assert_eq!(
-            period_start(now, 9 * 3600, 1),
-            (1_796_342_400_000 - 9 * 3_600_000, "2026-12-04".into())
-        );
-        // Los Angeles (UTC-8): 02:00 local on the 4th.
-        assert_eq!(period_start(now, -8 * 3600, 1).1, "2026-12-04");
-        // 23:30 in New York on the 3rd is 04:30 UTC on the 4th.
-        assert_eq!(
-            period_start(1_796_358_600_000, -5 * 3600, 1).1,
-            "2026-12-03"
-        );
-    }
 }
