@@ -2,6 +2,7 @@
 //! `GenerationRequest`. Parsing only; running them is `commands`'s job.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use seedance_core::ledger::{SequenceId, ShotId, ShotLink, TaskId};
 use seedance_core::media::MediaKind;
 use seedance_core::model::{AspectRatio, Catalog, Mode, ModelId, Resolution};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
@@ -95,7 +96,7 @@ pub enum Command {
     /// one film and export it for editors.
     Seq {
         #[command(subcommand)]
-        action: crate::sequence::SeqAction,
+        action: SeqAction,
     },
     /// Star (keep) a take; `list --starred` shows the starred ones.
     Star {
@@ -404,4 +405,162 @@ pub enum PromptsAction {
     Export { file: PathBuf },
     /// Add the prompts of an exported file; names already saved keep their text.
     Import { file: PathBuf },
+}
+
+// ---------------------------------------------------------------------------------------
+// seq
+
+#[derive(Debug, Subcommand)]
+pub enum SeqAction {
+    /// Start a new, empty sequence.
+    New { name: String },
+    /// List the sequences, most recently changed first.
+    List,
+    /// Show a sequence's shots, their takes and the chosen ones.
+    Show { id: SequenceId },
+    /// Rename a sequence.
+    Rename { id: SequenceId, name: String },
+    /// Delete a sequence (its takes stay in the history, its films in the library).
+    Delete { id: SequenceId },
+    /// Add a shot to a sequence.
+    AddShot {
+        id: SequenceId,
+        #[command(flatten)]
+        shot: ShotArgs,
+        /// Put it at this place (1 = first); default: last.
+        #[arg(long, value_name = "N")]
+        at: Option<u32>,
+    },
+    /// Replace a shot's prompt, settings and link (its takes stay, to choose from).
+    EditShot {
+        shot: ShotId,
+        #[command(flatten)]
+        with: ShotArgs,
+    },
+    /// Move a shot to another place (1 = first).
+    MoveShot { shot: ShotId, to: u32 },
+    /// Remove a shot (its takes stay in the history).
+    RemoveShot { shot: ShotId },
+    /// Choose the take of a shot the film uses.
+    Choose { shot: ShotId, task: TaskId },
+    /// Show what generating the shots without a take costs; with --yes, generate them, each
+    /// following shot once the take before it is in the library.
+    Generate {
+        id: SequenceId,
+        /// Send (and pay for) the shots; without it nothing is sent.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        follow: FollowArgs,
+    },
+    /// Join the chosen takes, in order, into one video in the library.
+    Stitch {
+        id: SequenceId,
+        /// Folder for the film; default: the library's `films` folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Write the sequence for editors (.otio, .fcpxml, .edl), referencing the library's files.
+    Export {
+        id: SequenceId,
+        /// Folder for the files; default: the library's `films` folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Only these formats (repeat); default: all three.
+        #[arg(long, value_enum)]
+        format: Vec<FormatArg>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Otio,
+    Fcpxml,
+    Edl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LinkArg {
+    /// Generated on its own.
+    None,
+    /// Starts from the last frame of the previous shot's take.
+    Keyframe,
+    /// Continues the previous shot's take (Seedance 2.5 Extend).
+    Extend,
+}
+
+#[derive(Debug, Args)]
+pub struct ShotArgs {
+    /// What the shot should show.
+    #[arg(long, short = 'p')]
+    pub prompt: String,
+    /// Model id (seedance-20, seedance2-fast, seedance2-5, ...); default seedance-20, or
+    /// seedance2-5-extend for --link extend.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// How the shot follows the one before it.
+    #[arg(long, value_enum, default_value_t = LinkArg::None)]
+    pub link: LinkArg,
+    /// Length in seconds; default: the model's.
+    #[arg(long)]
+    pub duration: Option<u32>,
+    #[arg(long, value_enum)]
+    pub resolution: Option<ResolutionArg>,
+    #[arg(long, value_enum)]
+    pub aspect_ratio: Option<AspectArg>,
+    /// Generate a silent shot.
+    #[arg(long)]
+    pub no_audio: bool,
+    #[arg(long, allow_hyphen_values = true)]
+    pub seed: Option<i64>,
+    /// A reference image (local file or https URL); repeat for more.
+    #[arg(long = "image", value_name = "FILE|URL")]
+    pub images: Vec<String>,
+}
+
+impl ShotArgs {
+    pub(crate) fn to_template(&self) -> Result<(GenerationRequest, ShotLink), String> {
+        let link = match self.link {
+            LinkArg::None => ShotLink::None,
+            LinkArg::Keyframe => ShotLink::Keyframe,
+            LinkArg::Extend => ShotLink::Extend,
+        };
+        let model = match &self.model {
+            Some(id) => ModelId::from_wire_id(id).ok_or_else(|| {
+                let known: Vec<&str> = ModelId::all().iter().map(|m| m.wire_id()).collect();
+                format!(
+                    "--model {id}: no such model; use one of {}",
+                    known.join(", ")
+                )
+            })?,
+            None if link == ShotLink::Extend => ModelId::Seedance25Extend,
+            None => ModelId::Seedance20,
+        };
+        let mut request = GenerationRequest::new(model, self.prompt.clone());
+        if let Some(secs) = self.duration {
+            request.duration_secs = secs;
+        }
+        if let Some(resolution) = self.resolution {
+            request.resolution = resolution.into();
+        }
+        request.aspect_ratio = self.aspect_ratio.map(Into::into);
+        request.generate_audio = !self.no_audio;
+        request.seed = self.seed;
+        for image in &self.images {
+            let source = if image.starts_with("https://") || image.starts_with("http://") {
+                ReferenceSource::Url { url: image.clone() }
+            } else {
+                ReferenceSource::LocalFile {
+                    path: PathBuf::from(image),
+                    uploaded: None,
+                }
+            };
+            request.references.push(Reference {
+                kind: MediaKind::Image,
+                source,
+                duration_ms: None,
+            });
+        }
+        Ok((request, link))
+    }
 }

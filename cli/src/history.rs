@@ -3,8 +3,8 @@
 //! service or spends credits.
 
 use crate::args::PromptsAction;
-use crate::commands::open_ledger;
 use crate::output::Printer;
+use crate::session::open_ledger;
 use crate::{local_offset, Exit};
 use seedance_core::ledger::{period_start, system_now_ms, LedgerError, PromptKind};
 use serde_json::json;

@@ -7,6 +7,7 @@ mod commands;
 mod history;
 mod output;
 mod sequence;
+mod session;
 mod takes;
 
 use clap::Parser;

@@ -3,11 +3,11 @@
 //! at once; this module only shows the total and follows the takes.
 
 use crate::args::GenerateArgs;
-use crate::commands::{
+use crate::output::Printer;
+use crate::session::{
     exit_for, is_settled, keychain_problem, keys, load_key, no_key, open_ledger, refusal_exit,
     Session, Stopped,
 };
-use crate::output::Printer;
 use crate::Exit;
 use seedance_core::engine::MAX_TAKES;
 use seedance_core::ledger::{LedgerError, TaskId, Verdict};
