@@ -10,8 +10,7 @@ use serde_json::{json, Value};
 use crate::config::FakeConfig;
 use crate::faults::QueuedFault;
 use crate::http::{Request, Response};
-use crate::server::Shared;
-use crate::state::{Outcome, State, TaskPlan};
+use crate::state::{Outcome, Shared, State, TaskPlan};
 
 /// Answers one admin request.
 pub fn handle(shared: &Shared, req: &Request, body: &[u8]) -> Response {

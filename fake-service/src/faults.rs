@@ -7,6 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 /// The endpoints a fault can target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,7 +98,7 @@ impl Fault {
 
     /// A documented-shape 429, optionally with a `Retry-After` header value (any string).
     pub fn concurrency_limit(limit: u32, current: u32, retry_after: Option<&str>) -> Self {
-        let body = crate::routes::concurrency_body(limit, current);
+        let body = concurrency_body(limit, current);
         Fault::Status {
             status: 429,
             body: body.to_string(),
@@ -192,6 +193,18 @@ pub fn proxy_html(status: u16) -> String {
          <center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\
          </body>\r\n</html>\r\n"
     )
+}
+
+/// The documented 429 body.
+pub fn concurrency_body(limit: u32, current: u32) -> Value {
+    json!({
+        "message": format!(
+            "Concurrency limit reached ({limit}). You have {current} tasks in progress. \
+             Please wait for them to complete, or join our Discord for higher limits."
+        ),
+        "limit": limit,
+        "current": current,
+    })
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ mod assets;
 mod config;
 mod faults;
 mod http;
+mod ids;
 mod markers;
 pub mod media;
 mod render;
@@ -46,7 +47,7 @@ pub use markers::FAILURES as MARKER_FAILURES;
 pub use render::{check_ffmpeg, clean_prompt, prompt_colour};
 pub use state::{Outcome, Stats, TaskPlan, TaskSummary, DEMO_API_KEY, DEMO_TASK_IDS};
 
-use server::Shared;
+use state::Shared;
 use state::State;
 
 /// A running fake service. Dropping it stops the server (like [`FakeService::shutdown`],
@@ -89,7 +90,7 @@ impl FakeService {
             state: Mutex::new(State::new(config, renderer)),
             origin: format!("http://{addr}"),
             upload_dir: dir.path().join("temp-uploads"),
-            secret: state::random_alnum(32),
+            secret: ids::random_alnum(32),
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeService {

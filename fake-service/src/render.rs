@@ -19,8 +19,6 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
-use crate::state::Task;
-
 /// Bumped whenever the recipe changes, so cached files of an older recipe are not reused.
 const RECIPE: &str = "r1";
 /// Frames per second of every result (service-api §12.1.3).
@@ -49,29 +47,45 @@ pub struct RenderSpec {
     pub jpeg: bool,
 }
 
+/// What a task asked for and will return, as far as its rendered result shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultShape<'a> {
+    pub prompt: &'a str,
+    pub model: &'a str,
+    pub resolution: &'a str,
+    pub seconds: f64,
+    pub width: u32,
+    pub height: u32,
+    pub hevc: bool,
+    pub mov: bool,
+    pub audio: bool,
+    pub jpeg: bool,
+}
+
 impl RenderSpec {
-    /// The result of `task`: its prompt, output length and size, codec, container and audio.
-    pub fn for_task(task: &Task) -> RenderSpec {
-        let seconds = task.output_seconds;
+    /// The result described by `shape`: its prompt, output length and size, codec,
+    /// container and audio.
+    pub fn for_result(shape: &ResultShape<'_>) -> RenderSpec {
+        let seconds = shape.seconds;
         let shown = if (seconds - seconds.round()).abs() < 0.1 {
             format!("{} s", seconds.round())
         } else {
             format!("{seconds:.1} s")
         };
         let millis = (seconds.max(0.1) * 1000.0).round() as u64;
-        let digest = Sha256::digest(clean_prompt(&task.prompt).as_bytes());
+        let digest = Sha256::digest(clean_prompt(shape.prompt).as_bytes());
         RenderSpec {
-            title: title_lines(&task.prompt),
-            label: format!("{} · {} · {shown}", task.model, task.resolution),
-            colour: prompt_colour(&task.prompt),
+            title: title_lines(shape.prompt),
+            label: format!("{} · {} · {shown}", shape.model, shape.resolution),
+            colour: prompt_colour(shape.prompt),
             tone_hz: 220 + u32::from(digest[4] % 40) * 11,
             millis,
-            width: task.width,
-            height: task.height,
-            hevc: task.hevc,
-            mov: task.output_format == "mov",
-            audio: task.generate_audio,
-            jpeg: task.frame_key.is_some(),
+            width: shape.width,
+            height: shape.height,
+            hevc: shape.hevc,
+            mov: shape.mov,
+            audio: shape.audio,
+            jpeg: shape.jpeg,
         }
     }
 

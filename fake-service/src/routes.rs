@@ -11,28 +11,16 @@ use sha2::{Digest, Sha256};
 
 use crate::assets;
 use crate::config::round_credits;
+use crate::faults::concurrency_body;
 use crate::http::{Body, Conn, Framing, ReadError, Request, Response};
 use crate::markers;
 use crate::render::RenderSpec;
-use crate::server::Shared;
-use crate::state::{self, NewTask, Outcome, Phase, Upload, DEMO_API_KEY};
+use crate::state::{self, NewTask, Outcome, Phase, Shared, Upload, DEMO_API_KEY};
 use crate::tos;
 use crate::validate::{self, Family, Rejection, ValidRequest, ASPECT_RATIOS};
 
 /// Seconds assumed for a reference video whose length cannot be known.
 const DEFAULT_VIDEO_SECS: f64 = 5.0;
-
-/// The documented 429 body.
-pub fn concurrency_body(limit: u32, current: u32) -> Value {
-    json!({
-        "message": format!(
-            "Concurrency limit reached ({limit}). You have {current} tasks in progress. \
-             Please wait for them to complete, or join our Discord for higher limits."
-        ),
-        "limit": limit,
-        "current": current,
-    })
-}
 
 /// Checks the Bearer key; the error is the ready 401/403 response.
 pub fn authenticate(shared: &Shared, req: &Request) -> Result<String, Response> {
@@ -478,7 +466,7 @@ pub fn uploads(shared: &Shared, req: &Request, body: &[u8]) -> Response {
     };
     let file_name = sanitize_file_name(&name);
     let content_type = assets::content_type_for(&file_name).to_string();
-    let id = state::random_alnum(24);
+    let id = crate::ids::random_alnum(24);
     let mut st = shared.lock();
     let ttl = st.config.upload_url_ttl_secs;
     let expires = st.wall_unix() + ttl;

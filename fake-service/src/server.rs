@@ -2,8 +2,7 @@
 //! fault, read the body, act (or not), then answer normally or break the answer as the fault
 //! says. Also the counting of every request for the stats.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -12,30 +11,8 @@ use tokio::task::JoinSet;
 
 use crate::faults::{proxy_html, Endpoint, Fault};
 use crate::http::{Conn, ReadError, Request, Response, WriteMode};
-use crate::state::State;
+use crate::state::Shared;
 use crate::{admin, routes};
-
-/// Everything a connection task needs.
-#[derive(Debug)]
-pub struct Shared {
-    pub state: Mutex<State>,
-    /// `http://127.0.0.1:PORT`
-    pub origin: String,
-    /// Where uploaded files are stored.
-    pub upload_dir: PathBuf,
-    /// Key for signing upload URLs.
-    pub secret: String,
-}
-
-impl Shared {
-    /// Locks the state. A panic while holding the lock cannot leave it half-updated in a
-    /// way that matters to a test double, so poisoning is ignored.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 /// Accepts connections until the task running it is aborted; aborting drops the JoinSet,
 /// which aborts every connection (including stalled ones).

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
@@ -23,7 +23,8 @@ use serde_json::{json, Value};
 
 use crate::config::{round_credits, FakeConfig};
 use crate::faults::{FaultQueues, QueuedFault};
-use crate::render::{RenderSpec, Renderer};
+use crate::ids::random_alnum;
+use crate::render::{RenderSpec, Renderer, ResultShape};
 use crate::validate::{Family, ValidRequest};
 
 /// The public read-only demo key of service-api §1: valid everywhere, 0 credits, can read the
@@ -221,7 +222,18 @@ impl Task {
 
     /// What a rendered result of this task looks like (render mode).
     pub fn render_spec(&self) -> RenderSpec {
-        RenderSpec::for_task(self)
+        RenderSpec::for_result(&ResultShape {
+            prompt: &self.prompt,
+            model: &self.model,
+            resolution: &self.resolution,
+            seconds: self.output_seconds,
+            width: self.width,
+            height: self.height,
+            hevc: self.hevc,
+            mov: self.output_format == "mov",
+            audio: self.generate_audio,
+            jpeg: self.frame_key.is_some(),
+        })
     }
 
     /// The recordInfo body (fixtures C1/C11/D3 shape) as seen through `view`.
@@ -252,7 +264,15 @@ impl Task {
                     if !self.family.is_wan() {
                         item["seed"] = json!(self.seed);
                         item["lastFrameImage"] = json!(match &self.frame_key {
-                            Some(key) => crate::tos::signed_url(view, key, at_ms),
+                            Some(key) => crate::tos::signed_url(
+                                &crate::tos::Signer {
+                                    origin: view.origin,
+                                    secret: view.secret,
+                                    ttl_secs: view.frame_ttl_secs,
+                                },
+                                key,
+                                at_ms,
+                            ),
                             None => format!("{origin}/static/videos/{}_lastframe.png", self.id),
                         });
                     }
@@ -465,15 +485,6 @@ pub fn account_of(key: &str) -> String {
 /// A random `task_` + 24 lowercase alphanumerics id.
 pub fn new_task_id() -> String {
     format!("task_{}", random_alnum(24))
-}
-
-/// `n` random lowercase alphanumerics.
-pub fn random_alnum(n: usize) -> String {
-    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
-    (0..n)
-        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
-        .collect()
 }
 
 /// The supported aspect ratio closest to `width`×`height`.
@@ -1079,5 +1090,27 @@ mod tests {
         .expect("valid plan");
         assert_eq!(p.gen_seconds, Some(0.5));
         assert!(matches!(p.outcome, Outcome::Fail { .. }));
+    }
+}
+
+/// Everything a connection task needs.
+#[derive(Debug)]
+pub struct Shared {
+    pub state: Mutex<State>,
+    /// `http://127.0.0.1:PORT`
+    pub origin: String,
+    /// Where uploaded files are stored.
+    pub upload_dir: PathBuf,
+    /// Key for signing upload URLs.
+    pub secret: String,
+}
+
+impl Shared {
+    /// Locks the state. A panic while holding the lock cannot leave it half-updated in a
+    /// way that matters to a test double, so poisoning is ignored.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -7,7 +7,6 @@
 use sha2::{Digest, Sha256};
 
 use crate::http::Response;
-use crate::state::View;
 
 /// Path prefix of the imitated bucket.
 pub const PREFIX: &str = "/tos/doubao-seedance-2-5/";
@@ -45,19 +44,29 @@ fn signature(secret: &str, path: &str, date: &str, expires: &str) -> String {
     ))
 }
 
+/// Where signed links point and how they are signed.
+#[derive(Debug, Clone, Copy)]
+pub struct Signer<'a> {
+    /// `http://127.0.0.1:PORT`
+    pub origin: &'a str,
+    pub secret: &'a str,
+    /// `X-Tos-Expires` (service seconds).
+    pub ttl_secs: u64,
+}
+
 /// The signed link handed out as `lastFrameImage`.
-pub fn signed_url(view: &View<'_>, key: &str, at_ms: u64) -> String {
+pub fn signed_url(signer: &Signer<'_>, key: &str, at_ms: u64) -> String {
     let path = object_path(key, at_ms);
     let (day, clock) = date_parts(at_ms);
     let date = format!("{day}T{clock}Z");
-    let expires = view.frame_ttl_secs.to_string();
-    let sig = signature(view.secret, &path, &date, &expires);
+    let expires = signer.ttl_secs.to_string();
+    let sig = signature(signer.secret, &path, &date, &expires);
     format!(
         "{origin}{path}?X-Tos-Algorithm=TOS4-HMAC-SHA256\
          &X-Tos-Credential=AKLTfakeseedance%2F{day}%2Fcn-beijing%2Ftos%2Frequest\
          &X-Tos-Date={date}&X-Tos-Expires={expires}&X-Tos-SignedHeaders=host\
          &X-Tos-Signature={sig}",
-        origin = view.origin
+        origin = signer.origin
     )
 }
 
@@ -84,7 +93,7 @@ pub fn verify(
 
 /// An object-store XML error, as the real host sends them.
 pub fn error(status: u16, code: &str, message: &str) -> Response {
-    let request_id = crate::state::random_alnum(24);
+    let request_id = crate::ids::random_alnum(24);
     let mut r = Response::raw(
         status,
         "application/xml",
