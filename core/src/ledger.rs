@@ -37,7 +37,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 mod results;
 mod sequences;
 pub use sequences::{
-    Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, Verdict,
+    Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take,
+    TakesCreated, Verdict,
 };
 
 /// The ledger's database file inside the data folder.
@@ -743,21 +744,8 @@ impl Ledger {
         let now = (self.clock)();
         self.write(|tx| {
             if let Some(window) = task.duplicate_window_ms {
-                let found: Option<(TaskId, i64)> = tx
-                    .query_row(
-                        "SELECT id, created_at_ms FROM tasks
-                         WHERE created_at_ms >= ?1 AND fingerprint = ?2 AND retry_of IS NULL
-                           AND state NOT IN ('failed', 'cancelled', 'draft')
-                         ORDER BY id DESC LIMIT 1",
-                        params![now.saturating_sub(window.max(0)), fingerprint],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((existing, created_at_ms)) = found {
-                    return Ok(Created::Duplicate {
-                        existing,
-                        created_at_ms,
-                    });
+                if let Some(duplicate) = recent_duplicate(tx, &fingerprint, window, now)? {
+                    return Ok(duplicate);
                 }
             }
             let id = insert_task(tx, task, &fingerprint, None, now)?;
@@ -1692,6 +1680,32 @@ fn strip_uploads(value: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(strip_uploads),
         _ => {}
     }
+}
+
+/// The latest task with `fingerprint` created less than `window_ms` before `now` that is
+/// or will be paid for (not failed, cancelled or a draft, not a retry), as
+/// [`Created::Duplicate`]. Called inside the transaction that would insert, so two
+/// submissions racing cannot both pass it.
+pub(crate) fn recent_duplicate(
+    tx: &Transaction<'_>,
+    fingerprint: &str,
+    window_ms: i64,
+    now: i64,
+) -> Result<Option<Created>, LedgerError> {
+    let found: Option<(TaskId, i64)> = tx
+        .query_row(
+            "SELECT id, created_at_ms FROM tasks
+             WHERE created_at_ms >= ?1 AND fingerprint = ?2 AND retry_of IS NULL
+               AND state NOT IN ('failed', 'cancelled', 'draft')
+             ORDER BY id DESC LIMIT 1",
+            params![now.saturating_sub(window_ms.max(0)), fingerprint],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    Ok(found.map(|(existing, created_at_ms)| Created::Duplicate {
+        existing,
+        created_at_ms,
+    }))
 }
 
 fn insert_task(

@@ -21,10 +21,22 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    decode_state, from_json, insert_task, path_text, request_fingerprint, to_json, Ledger,
-    LedgerError, ListQuery, LocalState, NewTask, TaskId, TaskSummary,
+    decode_state, from_json, insert_task, path_text, recent_duplicate, request_fingerprint,
+    to_json, Created, Ledger, LedgerError, ListQuery, LocalState, NewTask, TaskId, TaskSummary,
 };
 use crate::request::GenerationRequest;
+
+/// What [`Ledger::record_takes`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakesCreated {
+    /// The takes, in order; the first one's id is the group's.
+    New(Vec<TaskId>),
+    /// Nothing was written: the same draft was recorded as `existing` moments ago.
+    Duplicate {
+        existing: TaskId,
+        created_at_ms: i64,
+    },
+}
 
 /// Schema step adding sequences, take groups and verdicts. New tables only: the `tasks`
 /// table keeps its columns, so the recovery of damaged files reads it as before.
@@ -497,20 +509,55 @@ impl Ledger {
 
     /// Records `takes` (one per request, all like `task` otherwise) in one transaction:
     /// when more than one, they share a take group (the first task's id); with `shot`,
-    /// each becomes a take of that shot in the same transaction.
+    /// each becomes a take of that shot in the same transaction. A duplicate (see
+    /// [`Ledger::record_takes`]) is an error here.
     pub fn create_takes(
         &self,
         task: &NewTask<'_>,
         takes: &[GenerationRequest],
         shot: Option<ShotId>,
     ) -> Result<Vec<TaskId>, LedgerError> {
+        match self.record_takes(task, takes, shot)? {
+            TakesCreated::New(ids) => Ok(ids),
+            TakesCreated::Duplicate { existing, .. } => Err(LedgerError::Invalid(format!(
+                "takes: the same request was recorded moments ago as task {existing}; \
+                 confirm a second set of takes to record it again"
+            ))),
+        }
+    }
+
+    /// [`Ledger::create_takes`], once: every take is recorded with the fingerprint of
+    /// `task.request` (the creator's draft, before the seeds of the takes were chosen), so
+    /// the same draft asked for again, as takes or as one task, is recognised. With
+    /// `task.duplicate_window_ms`, when such a task was created within the window nothing
+    /// is written and it is returned as [`TakesCreated::Duplicate`]; the check and the
+    /// inserts are one transaction, so two requests racing cannot both pass it.
+    pub fn record_takes(
+        &self,
+        task: &NewTask<'_>,
+        takes: &[GenerationRequest],
+        shot: Option<ShotId>,
+    ) -> Result<TakesCreated, LedgerError> {
         if takes.is_empty() {
             return Err(LedgerError::Invalid(
                 "takes: at least one take is needed".to_owned(),
             ));
         }
         let now = self.now_ms();
+        let fingerprint = request_fingerprint(task.request);
         self.write(|tx| {
+            if let Some(window) = task.duplicate_window_ms {
+                if let Some(Created::Duplicate {
+                    existing,
+                    created_at_ms,
+                }) = recent_duplicate(tx, &fingerprint, window, now)?
+                {
+                    return Ok(TakesCreated::Duplicate {
+                        existing,
+                        created_at_ms,
+                    });
+                }
+            }
             let sequence = shot.map(|s| sequence_of(tx, s)).transpose()?;
             let mut ids = Vec::with_capacity(takes.len());
             for request in takes {
@@ -518,7 +565,6 @@ impl Ledger {
                     request,
                     ..task.clone()
                 };
-                let fingerprint = request_fingerprint(request);
                 ids.push(insert_task(tx, &one, &fingerprint, None, now)?);
             }
             if ids.len() > 1 {
@@ -538,7 +584,7 @@ impl Ledger {
                 }
                 touch(tx, sequence, now)?;
             }
-            Ok(ids)
+            Ok(TakesCreated::New(ids))
         })
     }
 
