@@ -36,8 +36,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod results;
 mod sequences;
+use sequences::{take_marks, TAKE_COLUMNS};
 pub use sequences::{
-    Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take,
+    Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, TakeOf,
     TakesCreated, Verdict,
 };
 
@@ -232,6 +233,13 @@ pub struct TaskEntry {
     /// For an extension: the joined clip (source then new footage) in the library.
     #[serde(default)]
     pub joined_path: Option<PathBuf>,
+    /// Its place among the takes made with it from one request, when it is one of
+    /// several.
+    #[serde(default)]
+    pub take: Option<TakeOf>,
+    /// The creator's verdict (starred: kept; rejected).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
     /// The `model` the service's success answer named (informational: the output check
     /// compares it with the model sent).
     #[serde(default)]
@@ -315,6 +323,13 @@ pub struct TaskSummary {
     /// See [`TaskEntry::joined_path`].
     #[serde(default)]
     pub joined_path: Option<PathBuf>,
+    /// Its place among the takes made with it from one request, when it is one of
+    /// several.
+    #[serde(default)]
+    pub take: Option<TakeOf>,
+    /// The creator's verdict (starred: kept; rejected).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
 }
 
 /// Why a task that could move does not, as the engine sees it now. Shown on the task
@@ -353,6 +368,9 @@ pub struct ListQuery {
     pub limit: u32,
     #[serde(default)]
     pub offset: u32,
+    /// Only tasks with this verdict (the library's "Starred" filter).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
 }
 
 /// A transition that actually happened; the engine turns it into one UI event.
@@ -1294,7 +1312,7 @@ impl Ledger {
                 COALESCE(service_credits, estimate_credits), settled_credits,
                 cap_credits IS NOT NULL AND settled_credits IS NULL
                     AND state IN ('succeeded', 'downloaded'),
-                output_check, last_frame_path, source_task_id, joined_path
+                output_check, last_frame_path, source_task_id, joined_path, {TAKE_COLUMNS}
              FROM tasks {filter}
              ORDER BY created_at_ms DESC, id DESC LIMIT {limit} OFFSET {}",
             query.offset
@@ -1302,6 +1320,7 @@ impl Ledger {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |row| {
+            let (take, verdict) = take_marks(row, 24)?;
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
@@ -1336,6 +1355,8 @@ impl Ledger {
                     last_frame_path: row.get::<_, Option<String>>(21)?.map(PathBuf::from),
                     source_task: row.get(22)?,
                     joined_path: row.get::<_, Option<String>>(23)?.map(PathBuf::from),
+                    take,
+                    verdict,
                 },
             ))
         })?;
@@ -2619,6 +2640,8 @@ impl RawEntry {
             source_task: self.source_task,
             joined_path: self.joined_path.map(PathBuf::from),
             reported_model: self.reported_model,
+            take: None,
+            verdict: None,
         })
     }
 }
@@ -2626,10 +2649,15 @@ impl RawEntry {
 fn load_entry(conn: &Connection, id: TaskId) -> Result<TaskEntry, LedgerError> {
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM tasks WHERE id = ?1"))?;
-    stmt.query_row([id], RawEntry::from_row)
+    let mut entry = stmt
+        .query_row([id], RawEntry::from_row)
         .optional()?
         .ok_or(LedgerError::NoSuchTask(id))?
-        .decode()
+        .decode()?;
+    let mut marks =
+        conn.prepare_cached(&format!("SELECT {TAKE_COLUMNS} FROM tasks WHERE id = ?1"))?;
+    (entry.take, entry.verdict) = marks.query_row([id], |row| take_marks(row, 0))?;
+    Ok(entry)
 }
 
 fn state_and_remote(
@@ -2710,6 +2738,13 @@ fn query_filter(query: &ListQuery) -> (String, Vec<String>) {
             .replace('_', "\\_");
         args.push(format!("%{escaped}%"));
         clauses.push(format!("prompt LIKE ?{} ESCAPE '\\'", args.len()));
+    }
+    if let Some(verdict) = query.verdict {
+        args.push(verdict.as_str().to_owned());
+        clauses.push(format!(
+            "id IN (SELECT task_id FROM task_verdicts WHERE verdict = ?{})",
+            args.len()
+        ));
     }
     if clauses.is_empty() {
         (String::new(), args)

@@ -143,6 +143,40 @@ impl Verdict {
     }
 }
 
+/// Where a task stands among the takes made with it from one request: take `number`
+/// (1-based, in the order they were made) of `of`, in group `group` (the first take's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeOf {
+    pub group: TaskId,
+    pub number: u32,
+    pub of: u32,
+}
+
+/// The columns of a task's take group and verdict, read with each task (`tasks` in the
+/// query): group id, the take's number, the group's size, the verdict.
+pub(super) const TAKE_COLUMNS: &str = "
+    (SELECT group_id FROM take_groups WHERE task_id = tasks.id),
+    (SELECT COUNT(*) FROM take_groups AS n WHERE n.task_id <= tasks.id
+        AND n.group_id = (SELECT group_id FROM take_groups WHERE task_id = tasks.id)),
+    (SELECT COUNT(*) FROM take_groups AS n
+        WHERE n.group_id = (SELECT group_id FROM take_groups WHERE task_id = tasks.id)),
+    (SELECT verdict FROM task_verdicts WHERE task_id = tasks.id)";
+
+/// The take group and verdict from the [`TAKE_COLUMNS`] starting at column `first`.
+pub(super) fn take_marks(
+    row: &rusqlite::Row<'_>,
+    first: usize,
+) -> rusqlite::Result<(Option<TakeOf>, Option<Verdict>)> {
+    let group: Option<TaskId> = row.get(first)?;
+    let number: u32 = row.get(first + 1)?;
+    let of: u32 = row.get(first + 2)?;
+    let verdict: Option<String> = row.get(first + 3)?;
+    Ok((
+        group.map(|group| TakeOf { group, number, of }),
+        verdict.as_deref().and_then(Verdict::parse),
+    ))
+}
+
 /// One take of a shot: a task, as it stands now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Take {
@@ -652,29 +686,10 @@ impl Ledger {
         query: &ListQuery,
         verdict: Verdict,
     ) -> Result<Vec<TaskSummary>, LedgerError> {
-        let marked: std::collections::HashSet<TaskId> = {
-            let conn = self.reader();
-            let mut stmt =
-                conn.prepare_cached("SELECT task_id FROM task_verdicts WHERE verdict = ?1")?;
-            let rows = stmt.query_map([verdict.as_str()], |row| row.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let all = self.list(&ListQuery {
-            limit: 0,
-            offset: 0,
+        self.list(&ListQuery {
+            verdict: Some(verdict),
             ..query.clone()
-        })?;
-        let limit = if query.limit == 0 {
-            usize::MAX
-        } else {
-            query.limit as usize
-        };
-        Ok(all
-            .into_iter()
-            .filter(|t| marked.contains(&t.id))
-            .skip(query.offset as usize)
-            .take(limit)
-            .collect())
+        })
     }
 
     /// Records a stitched film of `sequence` made from `takes` (in order).
