@@ -910,6 +910,70 @@ mod tests {
     }
 
     #[test]
+    fn every_take_knows_its_place_and_verdict_and_a_repeat_is_refused_in_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = open(dir.path());
+        let draft = template("three takes");
+        let takes: Vec<GenerationRequest> = (1..=3)
+            .map(|seed| GenerationRequest {
+                seed: Some(seed),
+                ..draft.clone()
+            })
+            .collect();
+        let task = NewTask {
+            request: &draft,
+            estimate_credits: Some(1.0),
+            initial: LocalState::Queued,
+            service: Some("http://x"),
+            duplicate_window_ms: Some(10_000),
+        };
+        let TakesCreated::New(ids) = ledger.record_takes(&task, &takes, None).unwrap() else {
+            panic!("the first takes are new");
+        };
+        let alone = ledger
+            .create(&template("alone"), None, None, LocalState::Draft)
+            .unwrap();
+        ledger.set_verdict(ids[1], Some(Verdict::Starred)).unwrap();
+        let listed = ledger.list(&ListQuery::default()).unwrap();
+        let place = |id: TaskId| listed.iter().find(|t| t.id == id).unwrap().take;
+        for (n, id) in ids.iter().enumerate() {
+            let want = Some(TakeOf {
+                group: ids[0],
+                number: n as u32 + 1,
+                of: 3,
+            });
+            assert_eq!(place(*id), want);
+            assert_eq!(ledger.get(*id).unwrap().take, want);
+        }
+        assert_eq!(place(alone), None);
+        assert_eq!(ledger.get(ids[1]).unwrap().verdict, Some(Verdict::Starred));
+        assert_eq!(ledger.get(ids[0]).unwrap().verdict, None);
+        let starred = ListQuery {
+            verdict: Some(Verdict::Starred),
+            ..ListQuery::default()
+        };
+        assert_eq!(ledger.count(&starred).unwrap(), 1);
+        // The same draft again within the window, as takes or as one task: nothing new.
+        match ledger.record_takes(&task, &takes, None).unwrap() {
+            TakesCreated::Duplicate { existing, .. } => assert!(ids.contains(&existing)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            ledger.create_new(&task).unwrap(),
+            Created::Duplicate { .. }
+        ));
+        let confirmed = NewTask {
+            duplicate_window_ms: None,
+            ..task.clone()
+        };
+        assert!(matches!(
+            ledger.record_takes(&confirmed, &takes, None).unwrap(),
+            TakesCreated::New(more) if more.len() == 3
+        ));
+        assert_eq!(ledger.count(&ListQuery::default()).unwrap(), 7);
+    }
+
+    #[test]
     fn starred_filter_and_bad_input_name_the_field() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = open(dir.path());
