@@ -252,7 +252,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     h(
       'div',
       { class: 'generate' },
-      h('div', { class: 'generate-row' }, genButton, takesGroup),
+      h('div', { class: 'takes-row' }, h('span', { class: 'hint', 'aria-hidden': 'true' }, 'Takes'), takesGroup),
+      genButton,
       reason,
       h('div', { class: 'hint' }, h('kbd', {}, 'Ctrl'), ' + ', h('kbd', {}, 'Enter'), ' to generate'),
     ),

@@ -57,7 +57,7 @@ export function verdictControls(task: TaskView, where: 'card' | 'details', deps:
   return h(
     'div',
     {
-      class: `verdicts ${where}`,
+      class: `verdicts on-${where}`,
       role: 'group',
       'aria-label': `Verdict on ${takeLabel(task) ?? 'this video'}`,
       'data-testid': `${where}-verdicts`,
