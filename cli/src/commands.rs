@@ -586,12 +586,9 @@ fn list(
         text: search,
         limit,
         offset: 0,
+        verdict: starred.then_some(Verdict::Starred),
     };
-    let rows = if starred {
-        ledger.list_with_verdict(&query, Verdict::Starred)
-    } else {
-        ledger.list(&query)
-    };
+    let rows = ledger.list(&query);
     match rows {
         Ok(rows) => {
             for row in &rows {

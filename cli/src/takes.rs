@@ -64,7 +64,11 @@ pub async fn generate(
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    let ids = match session.engine.submit_takes(request, takes, None).await {
+    let ids = match session
+        .engine
+        .submit_takes(request, takes, None, args.again)
+        .await
+    {
         Ok(ids) => ids,
         Err(refusal) => {
             session.close().await;

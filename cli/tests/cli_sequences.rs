@@ -254,6 +254,39 @@ fn plan_generate_stitch_and_export_a_sequence_then_keep_a_take() {
             .collect::<Vec<_>>(),
         [ids[1]]
     );
+    // The same takes asked for again moments later: refused, nothing sent, unless --again.
+    let calls = env.fake.stats().create_task_calls;
+    let twice = [
+        "--json",
+        "generate",
+        "-p",
+        "lights on a harbour",
+        "--takes",
+        "2",
+    ];
+    assert_eq!(
+        env.ok(&twice).iter().filter(|l| l["id"].is_i64()).count(),
+        2
+    );
+    let repeated = env.run(&twice);
+    assert_eq!(repeated.status.code(), Some(2), "{repeated:?}");
+    let refusal: Value = serde_json::from_slice(
+        repeated
+            .stdout
+            .split(|b| *b == b'\n')
+            .find(|l| !l.is_empty())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(refusal["refusal"]["kind"], "duplicate", "{refusal}");
+    assert_eq!(env.fake.stats().create_task_calls, calls + 2);
+    let mut again = twice.to_vec();
+    again.push("--again");
+    assert_eq!(
+        env.ok(&again).iter().filter(|l| l["id"].is_i64()).count(),
+        2
+    );
+    assert_eq!(env.fake.stats().create_task_calls, calls + 4);
     let bad = env.run(&["generate", "-p", "x", "--takes", "5"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--takes 5"));

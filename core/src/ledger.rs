@@ -36,8 +36,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod results;
 mod sequences;
+use sequences::{take_marks, TAKE_COLUMNS};
 pub use sequences::{
-    Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, Verdict,
+    Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, TakeOf,
+    TakesCreated, Verdict,
 };
 
 /// The ledger's database file inside the data folder.
@@ -231,6 +233,13 @@ pub struct TaskEntry {
     /// For an extension: the joined clip (source then new footage) in the library.
     #[serde(default)]
     pub joined_path: Option<PathBuf>,
+    /// Its place among the takes made with it from one request, when it is one of
+    /// several.
+    #[serde(default)]
+    pub take: Option<TakeOf>,
+    /// The creator's verdict (starred: kept; rejected).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
     /// The `model` the service's success answer named (informational: the output check
     /// compares it with the model sent).
     #[serde(default)]
@@ -314,6 +323,13 @@ pub struct TaskSummary {
     /// See [`TaskEntry::joined_path`].
     #[serde(default)]
     pub joined_path: Option<PathBuf>,
+    /// Its place among the takes made with it from one request, when it is one of
+    /// several.
+    #[serde(default)]
+    pub take: Option<TakeOf>,
+    /// The creator's verdict (starred: kept; rejected).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
 }
 
 /// Why a task that could move does not, as the engine sees it now. Shown on the task
@@ -352,6 +368,9 @@ pub struct ListQuery {
     pub limit: u32,
     #[serde(default)]
     pub offset: u32,
+    /// Only tasks with this verdict (the library's "Starred" filter).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
 }
 
 /// A transition that actually happened; the engine turns it into one UI event.
@@ -743,21 +762,8 @@ impl Ledger {
         let now = (self.clock)();
         self.write(|tx| {
             if let Some(window) = task.duplicate_window_ms {
-                let found: Option<(TaskId, i64)> = tx
-                    .query_row(
-                        "SELECT id, created_at_ms FROM tasks
-                         WHERE created_at_ms >= ?1 AND fingerprint = ?2 AND retry_of IS NULL
-                           AND state NOT IN ('failed', 'cancelled', 'draft')
-                         ORDER BY id DESC LIMIT 1",
-                        params![now.saturating_sub(window.max(0)), fingerprint],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((existing, created_at_ms)) = found {
-                    return Ok(Created::Duplicate {
-                        existing,
-                        created_at_ms,
-                    });
+                if let Some(duplicate) = recent_duplicate(tx, &fingerprint, window, now)? {
+                    return Ok(duplicate);
                 }
             }
             let id = insert_task(tx, task, &fingerprint, None, now)?;
@@ -1306,7 +1312,7 @@ impl Ledger {
                 COALESCE(service_credits, estimate_credits), settled_credits,
                 cap_credits IS NOT NULL AND settled_credits IS NULL
                     AND state IN ('succeeded', 'downloaded'),
-                output_check, last_frame_path, source_task_id, joined_path
+                output_check, last_frame_path, source_task_id, joined_path, {TAKE_COLUMNS}
              FROM tasks {filter}
              ORDER BY created_at_ms DESC, id DESC LIMIT {limit} OFFSET {}",
             query.offset
@@ -1314,6 +1320,7 @@ impl Ledger {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |row| {
+            let (take, verdict) = take_marks(row, 24)?;
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
@@ -1348,6 +1355,8 @@ impl Ledger {
                     last_frame_path: row.get::<_, Option<String>>(21)?.map(PathBuf::from),
                     source_task: row.get(22)?,
                     joined_path: row.get::<_, Option<String>>(23)?.map(PathBuf::from),
+                    take,
+                    verdict,
                 },
             ))
         })?;
@@ -1692,6 +1701,32 @@ fn strip_uploads(value: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(strip_uploads),
         _ => {}
     }
+}
+
+/// The latest task with `fingerprint` created less than `window_ms` before `now` that is
+/// or will be paid for (not failed, cancelled or a draft, not a retry), as
+/// [`Created::Duplicate`]. Called inside the transaction that would insert, so two
+/// submissions racing cannot both pass it.
+pub(crate) fn recent_duplicate(
+    tx: &Transaction<'_>,
+    fingerprint: &str,
+    window_ms: i64,
+    now: i64,
+) -> Result<Option<Created>, LedgerError> {
+    let found: Option<(TaskId, i64)> = tx
+        .query_row(
+            "SELECT id, created_at_ms FROM tasks
+             WHERE created_at_ms >= ?1 AND fingerprint = ?2 AND retry_of IS NULL
+               AND state NOT IN ('failed', 'cancelled', 'draft')
+             ORDER BY id DESC LIMIT 1",
+            params![now.saturating_sub(window_ms.max(0)), fingerprint],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    Ok(found.map(|(existing, created_at_ms)| Created::Duplicate {
+        existing,
+        created_at_ms,
+    }))
 }
 
 fn insert_task(
@@ -2605,6 +2640,8 @@ impl RawEntry {
             source_task: self.source_task,
             joined_path: self.joined_path.map(PathBuf::from),
             reported_model: self.reported_model,
+            take: None,
+            verdict: None,
         })
     }
 }
@@ -2612,10 +2649,15 @@ impl RawEntry {
 fn load_entry(conn: &Connection, id: TaskId) -> Result<TaskEntry, LedgerError> {
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM tasks WHERE id = ?1"))?;
-    stmt.query_row([id], RawEntry::from_row)
+    let mut entry = stmt
+        .query_row([id], RawEntry::from_row)
         .optional()?
         .ok_or(LedgerError::NoSuchTask(id))?
-        .decode()
+        .decode()?;
+    let mut marks =
+        conn.prepare_cached(&format!("SELECT {TAKE_COLUMNS} FROM tasks WHERE id = ?1"))?;
+    (entry.take, entry.verdict) = marks.query_row([id], |row| take_marks(row, 0))?;
+    Ok(entry)
 }
 
 fn state_and_remote(
@@ -2696,6 +2738,13 @@ fn query_filter(query: &ListQuery) -> (String, Vec<String>) {
             .replace('_', "\\_");
         args.push(format!("%{escaped}%"));
         clauses.push(format!("prompt LIKE ?{} ESCAPE '\\'", args.len()));
+    }
+    if let Some(verdict) = query.verdict {
+        args.push(verdict.as_str().to_owned());
+        clauses.push(format!(
+            "id IN (SELECT task_id FROM task_verdicts WHERE verdict = ?{})",
+            args.len()
+        ));
     }
     if clauses.is_empty() {
         (String::new(), args)

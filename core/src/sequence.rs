@@ -389,7 +389,10 @@ async fn submit(
     request: GenerationRequest,
     sent: &mut HashMap<ShotId, Option<String>>,
 ) -> Result<ShotOutcome, SequenceError> {
-    let outcome = match engine.submit_takes(request, 1, Some(shot.id)).await {
+    // No duplicate check: two shots may ask for the same picture on purpose, and a shot
+    // already taken is never sent again by a run (its take is linked to it in the
+    // transaction that records it).
+    let outcome = match engine.submit_takes(request, 1, Some(shot.id), true).await {
         Ok(ids) => Ok(ShotOutcome::Submitted { task: ids[0] }),
         Err(refusal @ (SubmitRefusal::Stopped | SubmitRefusal::Ledger { .. })) => {
             Err(SequenceError::Refused {

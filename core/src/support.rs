@@ -330,6 +330,8 @@ mod tests {
             source_task: None,
             joined_path: None,
             reported_model: None,
+            take: None,
+            verdict: None,
         }
     }
 

@@ -187,6 +187,136 @@ async fn the_same_draft_submitted_twice_within_seconds_asks_before_paying_again(
     h.engine.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn takes_asked_for_twice_within_seconds_are_made_once() {
+    let h = harness().await;
+    let draft = request("Three takes of a lighthouse");
+    // A double click on "Generate ×3": both calls at once.
+    let clone = h.engine.clone();
+    let (a, b) = tokio::join!(
+        h.engine.submit_takes(draft.clone(), 3, None, false),
+        clone.submit_takes(draft.clone(), 3, None, false),
+    );
+    let (ids, refused) = match (a, b) {
+        (Ok(ids), Err(refusal)) | (Err(refusal), Ok(ids)) => (ids, refusal),
+        other => panic!("exactly one of two identical requests for takes may pass: {other:?}"),
+    };
+    assert_eq!(ids.len(), 3);
+    match &refused {
+        SubmitRefusal::Duplicate {
+            existing, message, ..
+        } => {
+            assert!(ids.contains(existing), "{existing} not in {ids:?}");
+            assert!(message.contains("3 more takes"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Back to back later within the window, as takes or as one task: the same question.
+    assert!(matches!(
+        h.engine.submit_takes(draft.clone(), 3, None, false).await,
+        Err(SubmitRefusal::Duplicate { .. })
+    ));
+    assert!(matches!(
+        h.engine.submit(draft.clone()).await,
+        Err(SubmitRefusal::Duplicate { .. })
+    ));
+    for id in &ids {
+        h.wait_state(*id, LocalState::Downloaded).await;
+    }
+    let stats = h.fake.stats();
+    assert_eq!(stats.create_task_calls, 3, "N createTask, not 2N");
+    assert_eq!(stats.tasks_created, 3);
+    assert_eq!(h.ledger.count(&ListQuery::default()).unwrap(), 3);
+    h.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_second_set_of_takes_is_made_and_paid() {
+    let h = harness().await;
+    let draft = request("Three takes of a harbour");
+    let first = h
+        .engine
+        .submit_takes(draft.clone(), 3, None, false)
+        .await
+        .unwrap();
+    let second = h
+        .engine
+        .submit_takes(draft.clone(), 3, None, true)
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 3);
+    assert!(first.iter().all(|id| !second.contains(id)));
+    for id in first.iter().chain(&second) {
+        h.wait_state(*id, LocalState::Downloaded).await;
+    }
+    assert_eq!(h.ledger.take_group(second[2]).unwrap(), Some(second[0]));
+    let stats = h.fake.stats();
+    // Six takes made; a createTask the service's concurrency limit refused (429) made
+    // nothing and was sent again when a slot freed.
+    let slot_refusals = stats.responses_by_status.get(&429).copied().unwrap_or(0);
+    assert_eq!(stats.tasks_created, 6, "2N once confirmed");
+    assert_eq!(stats.create_task_calls - slot_refusals, 6);
+    h.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn takes_stopped_midway_are_each_sent_once_after_a_restart() {
+    let h = harness_with(
+        FakeConfig::default(),
+        EngineSettings {
+            concurrency_limit_hint: Some(1),
+            ..fast_settings()
+        },
+    )
+    .await;
+    // The first take is on the wire when the app stops; the other two wait for its slot.
+    h.fake
+        .push_fault(Endpoint::CreateTask, Fault::Delay { ms: 1500 }, 1);
+    let ids = h
+        .engine
+        .submit_takes(request("Takes cut short"), 3, None, false)
+        .await
+        .unwrap();
+    until("the first take reached the fake", || {
+        h.fake.stats().tasks_created == 1
+    })
+    .await;
+    let report = h.engine.shutdown().await;
+    assert_eq!(report.finished_sending, vec![ids[0]]);
+    assert_eq!(h.ledger.get(ids[0]).unwrap().state, LocalState::Waiting);
+    for id in &ids[1..] {
+        assert_eq!(h.ledger.get(*id).unwrap().state, LocalState::Queued);
+    }
+    assert_eq!(h.fake.stats().create_task_calls, 1);
+
+    let engine = start(
+        &h.fake,
+        &h.ledger,
+        &h.keys,
+        &h.events,
+        &h.library,
+        h.settings.clone(),
+    );
+    for id in &ids {
+        h.wait_state(*id, LocalState::Downloaded).await;
+    }
+    let stats = h.fake.stats();
+    assert_eq!(stats.create_task_calls, 3, "each take sent once");
+    assert!(
+        stats.create_task_by_fingerprint.values().all(|n| *n == 1),
+        "{:?}",
+        stats.create_task_by_fingerprint
+    );
+    let mut remote: Vec<String> = ids
+        .iter()
+        .map(|id| h.ledger.get(*id).unwrap().remote_task_id.unwrap())
+        .collect();
+    remote.sort();
+    remote.dedup();
+    assert_eq!(remote.len(), 3);
+    engine.shutdown().await;
+}
+
 // ---- 42: every task belongs to its service ----
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -320,6 +320,8 @@ fn entry_with(prompt: &str, remote: Option<&str>, created_at_ms: i64) -> TaskEnt
         source_task: None,
         joined_path: None,
         reported_model: None,
+        take: None,
+        verdict: None,
     }
 }
 

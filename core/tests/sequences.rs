@@ -541,7 +541,7 @@ async fn takes_are_one_group_with_different_seeds_within_cap_and_concurrency() {
     .await;
     let ids = h
         .engine
-        .submit_takes(request.clone(), 4, None)
+        .submit_takes(request.clone(), 4, None, false)
         .await
         .unwrap();
     assert_eq!(ids.len(), 4);
@@ -554,13 +554,17 @@ async fn takes_are_one_group_with_different_seeds_within_cap_and_concurrency() {
     seeds.dedup();
     assert_eq!(seeds.len(), 4, "seeds repeat: {seeds:?}");
     // Four more would pass the cap (4 + 4 > 5.5): refused whole, nothing recorded.
-    let refused = h.engine.submit_takes(request.clone(), 4, None).await;
+    let refused = h.engine.submit_takes(request.clone(), 4, None, false).await;
     assert!(
         matches!(refused, Err(SubmitRefusal::SpendingCap { .. })),
         "{refused:?}"
     );
     assert_eq!(h.ledger.count(&Default::default()).unwrap(), 4);
-    let out_of_range = h.engine.submit_takes(request, 5, None).await.unwrap_err();
+    let out_of_range = h
+        .engine
+        .submit_takes(request, 5, None, false)
+        .await
+        .unwrap_err();
     assert!(
         out_of_range.to_string().starts_with("takes:"),
         "{out_of_range}"

@@ -87,6 +87,10 @@ const APPROVED: &[&str] = &[
     "allow-sequences-stitch-cancel",
     "allow-sequences-export",
     "allow-support-packet",
+    "allow-tasks-submit-takes",
+    "allow-task-set-verdict",
+    "allow-task-takes",
+    "allow-task-request",
     "allow-support-packet-save",
     // Extend and Edit: sent through the engine (cap checked there) only up to the price
     // the creator confirmed; the joined clip goes into the library; the system player

@@ -1,6 +1,7 @@
 // Takes the screenshots of the real window that the README shows (docs/screenshots/):
-// the studio with a gallery of finished videos, a failure card with its guidance and its
-// one action, and the settings. Same harness as the scenarios: the built app, the fake
+// the studio with a gallery of finished videos, three takes of one request (one starred,
+// one rejected), two takes compared side by side, a failure card with its guidance and
+// its one action, and the settings. Same harness as the scenarios: the built app, the fake
 // service on 127.0.0.1, a fresh data folder; nothing reaches the real service. Waits are
 // DOM polls, as in the scenarios. After a build (tests/e2e/run.sh builds everything):
 //
@@ -98,6 +99,81 @@ try {
   await until(async () => (await browser.$$(tid('task', tid('tasks')))).length === 0, 'the tasks panel to empty');
   await quiet(browser);
   await shoot(browser, 'studio-gallery.png');
+
+  // Three takes of one request, shown together: one starred, one rejected.
+  const takesPrompt = 'A hot-air balloon rising over a misty valley at sunrise';
+  await compose(browser, { prompt: takesPrompt, model: 'seedance-20', resolution: '720p', duration: 5 });
+  await clickWhenReady(browser, tid('takes-3'), '×3');
+  await until(async () => (await textOf(browser, tid('generate'))).startsWith('Generate 3 takes'), 'Generate 3 takes');
+  await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate 3 takes');
+  await until(
+    async () =>
+      (await galleryCards(browser)).filter((c) => c.state === 'downloaded' && c.label.startsWith(takesPrompt))
+        .length === 3,
+    'the three takes in the gallery',
+    90_000,
+  );
+  const takeIds = (await galleryCards(browser))
+    .filter((c) => c.label.startsWith(takesPrompt))
+    .map((c) => c.id)
+    .sort((a, b) => a - b);
+  await clickWhenReady(browser, `${tid('gallery-cell')}[data-task-id="${takeIds[1]}"] ${tid('card-star')}`, 'Star');
+  await clickWhenReady(browser, `${tid('gallery-cell')}[data-task-id="${takeIds[2]}"] ${tid('card-reject')}`, 'Reject');
+  await until(
+    () =>
+      browser.execute(
+        (ids) =>
+          ids.every((id) => {
+            const img = document.querySelector(`[data-testid="gallery-cell"][data-task-id="${id}"] img.poster`);
+            return img?.complete && img.naturalWidth > 0;
+          }) &&
+          document.querySelector(`[data-testid="gallery-cell"][data-task-id="${ids[2]}"]`)?.dataset.verdict ===
+            'rejected',
+        takeIds,
+      ),
+    'the takes with their posters and verdicts',
+  );
+  await until(async () => (await browser.$$(tid('task', tid('tasks')))).length === 0, 'the tasks panel to empty');
+  await quiet(browser);
+  await shoot(browser, 'takes-group.png');
+
+  // Takes 1 and 2 compared: both players at the same moment, what differs listed.
+  await clickWhenReady(
+    browser,
+    `${tid('gallery-cell')}[data-task-id="${takeIds[0]}"] ${tid('card-compare')}`,
+    'Compare',
+  );
+  await until(async () => (await browser.$(tid('difference-seed'))).isExisting(), 'the differences');
+  await until(
+    () =>
+      browser.execute(() =>
+        ['a', 'b'].every((side) => {
+          const v = document.querySelector(`[data-testid="compare-video-${side}"]`);
+          return v && Number.isFinite(v.duration) && v.duration > 0.5 && v.readyState >= 2;
+        }),
+      ),
+    'both players to read their videos',
+  );
+  await browser.execute(() => {
+    const a = document.querySelector('[data-testid="compare-video-a"]');
+    a.currentTime = Math.min(1.5, a.duration / 2);
+  });
+  let players = '';
+  await until(async () => {
+    const state = await browser.execute(() =>
+      ['a', 'b'].map((side) => {
+        const v = document.querySelector(`[data-testid="compare-video-${side}"]`);
+        return { time: v.currentTime, seeking: v.seeking, ready: v.readyState };
+      }),
+    );
+    players = JSON.stringify(state);
+    return state.every((p) => p.time > 0.2 && !p.seeking && p.ready >= 2);
+  }, 'both players at the same moment').catch((error) => {
+    throw new Error(`${error.message}: ${players}`);
+  });
+  await shoot(browser, 'compare-takes.png');
+  await clickWhenReady(browser, tid('compare-close'), 'Close the comparison');
+  await clickWhenReady(browser, tid('takes-1'), '×1');
 
   // A failure card: not enough credits, with what is needed and what is left.
   await fake.admin('config', { balance: 120 });

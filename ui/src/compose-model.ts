@@ -10,6 +10,7 @@ import type { DraftReference } from './bindings/DraftReference';
 import type { InputProblem } from './bindings/InputProblem';
 import type { ModelInfo } from './bindings/ModelInfo';
 import type { ProblemField } from './bindings/ProblemField';
+import { grouped } from './format';
 
 export function modelInfo(catalog: Catalog, id: string): ModelInfo | null {
   return catalog.models.find((m) => m.id === id) ?? null;
@@ -84,14 +85,37 @@ export interface GenerateButton {
   reason: string | null;
 }
 
+/** The most takes one "Generate ×N" makes (the engine's `MAX_TAKES`; it refuses more). */
+export const MAX_TAKES = 4;
+
+/** The choices of the takes selector: 1 to {@link MAX_TAKES}. */
+export const TAKE_CHOICES: number[] = Array.from({ length: MAX_TAKES }, (_, i) => i + 1);
+
 /**
- * "Generate · 200 credits ≈ $0.94", disabled with the first blocking problem as the reason.
- * While the check is pending (`check === null`) the button waits rather than guessing.
+ * The price of `takes` takes of one draft, stated before anything is paid: "600 credits ≈
+ * $2.82". One take keeps the core's own label.
  */
-export function generateButton(check: ComposeCheck | null, busy = false): GenerateButton {
-  if (busy) return { label: 'Sending…', disabled: true, reason: 'Sending this generation.' };
-  if (!check) return { label: 'Generate', disabled: true, reason: 'Checking the request…' };
-  const label = check.estimate ? `Generate · ${check.estimate.label}` : 'Generate';
+export function takesPriceLabel(estimate: { credits: number; usd: number; label: string }, takes: number): string {
+  if (takes <= 1) return estimate.label;
+  const credits = Math.round(estimate.credits * takes * 100) / 100;
+  return `${grouped(credits)} credits ≈ $${(estimate.usd * takes).toFixed(2)}`;
+}
+
+/**
+ * "Generate · 200 credits ≈ $0.94" (or "Generate 3 takes · 600 credits ≈ $2.82"), disabled
+ * with the first blocking problem as the reason. While the check is pending (`check ===
+ * null`) the button waits rather than guessing.
+ */
+export function generateButton(check: ComposeCheck | null, busy = false, takes = 1): GenerateButton {
+  const what = takes > 1 ? `Generate ${takes} takes` : 'Generate';
+  if (busy)
+    return {
+      label: 'Sending…',
+      disabled: true,
+      reason: takes > 1 ? `Recording ${takes} takes.` : 'Sending this generation.',
+    };
+  if (!check) return { label: what, disabled: true, reason: 'Checking the request…' };
+  const label = check.estimate ? `${what} · ${takesPriceLabel(check.estimate, takes)}` : what;
   const first = check.problems[0];
   if (first) return { label, disabled: true, reason: first.message };
   if (!check.estimate) return { label, disabled: true, reason: 'This request has no price, so it cannot be sent.' };

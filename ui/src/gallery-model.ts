@@ -1,6 +1,7 @@
-// The gallery's pure parts: the state filters it offers and the virtual grid's window
+// The gallery's pure parts: the state filters it offers, the virtual grid's window
 // (which rows exist in the DOM for a scroll position), so 10,000 entries cost only the
-// rows on screen. Unit-tested in tests/gallery-model.test.ts.
+// rows on screen, and how takes of one request sit together. Unit-tested in
+// tests/gallery-model.test.ts.
 
 import type { DraftReference } from './bindings/DraftReference';
 import type { StateGroups } from './bindings/StateGroups';
@@ -8,14 +9,73 @@ import type { TaskState } from './bindings/TaskState';
 import type { TaskView } from './bindings/TaskView';
 import { fileName, grouped, kindLabel } from './format';
 
-export type GalleryFilter = 'all' | 'done' | 'failed' | 'in_progress';
+export type GalleryFilter = 'all' | 'done' | 'failed' | 'in_progress' | 'starred';
 
 export const FILTERS: { id: GalleryFilter; label: string }[] = [
   { id: 'all', label: 'All' },
   { id: 'done', label: 'Finished' },
   { id: 'failed', label: 'Failed' },
   { id: 'in_progress', label: 'In progress' },
+  { id: 'starred', label: 'Starred' },
 ];
+
+/** Whether a filter selects by the creator's verdict (starred takes, of every state). */
+export const starredOnly = (filter: GalleryFilter): boolean => filter === 'starred';
+
+/** Whether `filter` selects `task`: its state among `states` (empty: any), and its verdict. */
+export function filterSelects(
+  filter: GalleryFilter,
+  states: TaskState[],
+  task: Pick<TaskView, 'state' | 'verdict'>,
+): boolean {
+  if (starredOnly(filter) && task.verdict !== 'starred') return false;
+  return states.length === 0 || states.includes(task.state);
+}
+
+/** "Take 2 of 3" for a task made with others from one request; null for one made alone. */
+export function takeLabel(task: Pick<TaskView, 'take'>): string | null {
+  return task.take ? `Take ${task.take.number} of ${task.take.of}` : null;
+}
+
+/**
+ * A page of the library (newest first) with the takes of each group in the order they
+ * were made, so a group reads "Take 1 of 3, Take 2 of 3, Take 3 of 3" where it stands.
+ * Takes of one group are recorded together and so arrive next to each other; only such
+ * runs are reordered, and the page keeps its length and everything else its place.
+ */
+export function takesInOrder<T extends Pick<TaskView, 'take'>>(page: T[]): T[] {
+  const out: T[] = [];
+  let i = 0;
+  while (i < page.length) {
+    const group = page[i]?.take?.group;
+    let j = i + 1;
+    if (group !== undefined) while (j < page.length && page[j]?.take?.group === group) j += 1;
+    const run = page.slice(i, j);
+    if (run.length > 1) run.sort((a, b) => (a.take?.number ?? 0) - (b.take?.number ?? 0));
+    out.push(...run);
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Where a card sits in its group's run on the page (`first`, `middle`, `last`), for the
+ * band that joins a group's cards; null for a card outside a group or alone on the page.
+ */
+export function takeRunPosition(
+  previous: Pick<TaskView, 'take'> | undefined,
+  task: Pick<TaskView, 'take'>,
+  next: Pick<TaskView, 'take'> | undefined,
+): 'first' | 'middle' | 'last' | null {
+  const group = task.take?.group;
+  if (group === undefined) return null;
+  const withPrevious = previous?.take?.group === group;
+  const withNext = next?.take?.group === group;
+  if (withPrevious && withNext) return 'middle';
+  if (withNext) return 'first';
+  if (withPrevious) return 'last';
+  return null;
+}
 
 /** The states a filter selects, from the catalog's groups; empty means every state. */
 export function statesFor(filter: GalleryFilter, groups: StateGroups): TaskState[] {
@@ -26,6 +86,7 @@ export function statesFor(filter: GalleryFilter, groups: StateGroups): TaskState
       return [...groups.failed, ...groups.cancelled];
     case 'in_progress':
       return [...groups.in_flight, ...groups.needs_decision];
+    // Starred takes of every state: the verdict selects them (`starredOnly`).
     default:
       return [];
   }
@@ -115,6 +176,7 @@ const plural = (n: number, one: string, many: string) => `${grouped(n)} ${n === 
  * counted apart ("3 videos · 1 in progress · 2 failed"). A filter shows what it selects.
  */
 export function libraryCount(c: LibraryCounts, filter: GalleryFilter, searching: boolean): string {
+  if (filter === 'starred') return `${grouped(c.total)} starred`;
   if (filter === 'failed') return plural(c.total, 'failed attempt', 'failed attempts');
   if (filter === 'in_progress') return `${grouped(c.total)} in progress`;
   if (filter === 'done') return plural(c.total, 'video', 'videos');

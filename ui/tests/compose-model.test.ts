@@ -7,6 +7,8 @@ import {
   moveReference,
   positionOf,
   promptLength,
+  TAKE_CHOICES,
+  takesPriceLabel,
   withModel,
 } from '../src/compose-model';
 import { CATALOG } from './helpers.test-util';
@@ -44,6 +46,26 @@ describe('generate button', () => {
 
   it('refuses a request without a price', () => {
     expect(generateButton({ problems: [], warnings: [], estimate: null }).disabled).toBe(true);
+  });
+
+  it('shows the total of several takes before anything is paid', () => {
+    const check: ComposeCheck = { problems: [], warnings: [], estimate };
+    expect(generateButton(check, false, 3)).toEqual({
+      label: 'Generate 3 takes · 600 credits ≈ $2.83',
+      disabled: false,
+      reason: null,
+    });
+    expect(generateButton(check, false, 1).label).toBe('Generate · 200 credits ≈ $0.94');
+    expect(generateButton(null, false, 4).label).toBe('Generate 4 takes');
+    expect(generateButton(check, true, 3)).toMatchObject({ disabled: true, reason: 'Recording 3 takes.' });
+  });
+
+  it('prices takes without float noise and offers 1 to 4', () => {
+    expect(takesPriceLabel({ credits: 0.1, usd: 0.001, label: 'x' }, 3)).toBe('0.3 credits ≈ $0.00');
+    expect(takesPriceLabel({ credits: 1200, usd: 5.5, label: '1,200 credits ≈ $5.50' }, 4)).toBe(
+      '4,800 credits ≈ $22.00',
+    );
+    expect(TAKE_CHOICES).toEqual([1, 2, 3, 4]);
   });
 });
 

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   columns,
   creditsLine,
+  filterSelects,
+  FILTERS,
   isFarFromWindow,
   libraryCount,
   pagesFor,
   referencesLabel,
   statesFor,
+  takeLabel,
+  takeRunPosition,
+  takesInOrder,
   visibleWindow,
 } from '../src/gallery-model';
 import { STATE_GROUPS } from './state-groups.generated';
@@ -99,5 +104,37 @@ describe('the references a task used', () => {
         { kind: 'image', path: 'C:\\\\m\\\\b.png', url: null, duration_ms: null },
       ]),
     ).toBe('Image 1: a_lastframe.png · Video 1: https://x.example/take.mp4 · Image 2: b.png');
+  });
+});
+
+describe('takes in the library', () => {
+  const take = (id: number, group: number, number: number, of: number) => ({ id, take: { group, number, of } });
+  const alone = (id: number) => ({ id, take: null });
+
+  it('puts the takes of a group in the order they were made, where the group stands', () => {
+    const page = [alone(9), take(8, 6, 3, 3), take(7, 6, 2, 3), take(6, 6, 1, 3), alone(5), take(4, 3, 2, 2)];
+    expect(takesInOrder(page).map((t) => t.id)).toEqual([9, 6, 7, 8, 5, 4]);
+    expect(takesInOrder([])).toEqual([]);
+  });
+
+  it('says which take a card is and where it sits in its run', () => {
+    expect(takeLabel(take(7, 6, 2, 3))).toBe('Take 2 of 3');
+    expect(takeLabel(alone(5))).toBeNull();
+    const [a, b, c] = [take(6, 6, 1, 3), take(7, 6, 2, 3), take(8, 6, 3, 3)];
+    expect(takeRunPosition(alone(9), a, b)).toBe('first');
+    expect(takeRunPosition(a, b, c)).toBe('middle');
+    expect(takeRunPosition(b, c, alone(5))).toBe('last');
+    expect(takeRunPosition(undefined, take(4, 3, 2, 2), undefined)).toBeNull();
+    expect(takeRunPosition(a, alone(5), b)).toBeNull();
+  });
+
+  it('has a Starred filter that selects by verdict, of every state', () => {
+    expect(FILTERS.map((f) => f.id)).toContain('starred');
+    expect(statesFor('starred', STATE_GROUPS)).toEqual([]);
+    expect(filterSelects('starred', [], { state: 'failed', verdict: 'starred' })).toBe(true);
+    expect(filterSelects('starred', [], { state: 'downloaded', verdict: 'rejected' })).toBe(false);
+    expect(filterSelects('all', [], { state: 'downloaded', verdict: null })).toBe(true);
+    expect(filterSelects('failed', ['failed'], { state: 'downloaded', verdict: 'starred' })).toBe(false);
+    expect(libraryCount({ total: 2, failed: 0, inProgress: 0 }, 'starred', false)).toBe('2 starred');
   });
 });

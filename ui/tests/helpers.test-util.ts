@@ -74,6 +74,8 @@ export function taskView(overrides: Partial<TaskView> = {}): TaskView {
     output_mismatch: null,
     source_task: null,
     joined_path: null,
+    take: null,
+    verdict: null,
     ...overrides,
   };
 }

@@ -123,5 +123,7 @@ pub fn summary_of(entry: &TaskEntry) -> TaskSummary {
         last_frame_path: entry.last_frame_path.clone(),
         source_task: entry.source_task,
         joined_path: entry.joined_path.clone(),
+        take: entry.take,
+        verdict: entry.verdict,
     }
 }

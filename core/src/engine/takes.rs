@@ -10,7 +10,7 @@
 use rand::Rng;
 
 use super::{cap, lock, Command, EngineError, EngineHandle, SpendingCapCheck, SubmitRefusal};
-use crate::ledger::{LocalState, NewTask, ShotId, TaskId};
+use crate::ledger::{LocalState, NewTask, ShotId, TakesCreated, TaskId};
 use crate::request::GenerationRequest;
 use crate::validate::validate;
 
@@ -21,12 +21,20 @@ impl EngineHandle {
     /// Queues `takes` (1 to [`MAX_TAKES`]) tasks from `request`, each with its own seed
     /// (see [`take_seeds`]), as one take group; with `shot`, as takes of that sequence
     /// shot. The spending cap counts all of them before any is recorded; a refusal
-    /// records and sends nothing. No duplicate check: asking for takes is deliberate.
+    /// records and sends nothing.
+    ///
+    /// Like [`EngineHandle::submit`], the same draft asked for again within
+    /// [`super::EngineSettings::duplicate_window`] (a double click on "Generate ×N", a
+    /// repeated shortcut, the same draft sent as one task moments ago) is refused with
+    /// [`SubmitRefusal::Duplicate`] and nothing is recorded, unless `confirm_duplicate`
+    /// says the creator asked for another set of takes. The check is made in the ledger
+    /// transaction that records the takes.
     pub async fn submit_takes(
         &self,
         request: GenerationRequest,
         takes: u32,
         shot: Option<ShotId>,
+        confirm_duplicate: bool,
     ) -> Result<Vec<TaskId>, SubmitRefusal> {
         if !(1..=MAX_TAKES).contains(&takes) {
             return Err(SubmitRefusal::NotAllowed {
@@ -61,21 +69,46 @@ impl EngineHandle {
                 .await?;
             let service = shared.service.clone();
             let credits = estimate.credits;
-            shared
+            let window = shared.settings.duplicate_window;
+            let duplicate_window_ms = (!confirm_duplicate && !window.is_zero())
+                .then(|| i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
+            let created = shared
                 .ledger(move |l| {
-                    l.create_takes(
+                    l.record_takes(
                         &NewTask {
-                            request: &requests[0],
+                            request: &request,
                             estimate_credits: Some(credits),
                             initial: LocalState::Queued,
                             service: Some(&service),
-                            duplicate_window_ms: None,
+                            duplicate_window_ms,
                         },
                         &requests,
                         shot,
                     )
                 })
-                .await?
+                .await?;
+            match created {
+                TakesCreated::New(ids) => ids,
+                TakesCreated::Duplicate {
+                    existing,
+                    created_at_ms,
+                } => {
+                    let seconds_ago =
+                        (shared.ledger_now_ms() - created_at_ms).max(0) as f64 / 1000.0;
+                    let what = if takes == 1 {
+                        "Send it again (and pay for it twice)?".to_owned()
+                    } else {
+                        format!("Make {takes} more takes (and pay for them again)?")
+                    };
+                    return Err(SubmitRefusal::Duplicate {
+                        existing,
+                        seconds_ago,
+                        message: format!(
+                            "The same request was sent {seconds_ago:.0} s ago as task {existing}. {what}"
+                        ),
+                    });
+                }
+            }
         };
         lock(&shared.own).extend(ids.iter().copied());
         for id in &ids {

@@ -21,10 +21,22 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    decode_state, from_json, insert_task, path_text, request_fingerprint, to_json, Ledger,
-    LedgerError, ListQuery, LocalState, NewTask, TaskId, TaskSummary,
+    decode_state, from_json, insert_task, path_text, recent_duplicate, request_fingerprint,
+    to_json, Created, Ledger, LedgerError, ListQuery, LocalState, NewTask, TaskId, TaskSummary,
 };
 use crate::request::GenerationRequest;
+
+/// What [`Ledger::record_takes`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakesCreated {
+    /// The takes, in order; the first one's id is the group's.
+    New(Vec<TaskId>),
+    /// Nothing was written: the same draft was recorded as `existing` moments ago.
+    Duplicate {
+        existing: TaskId,
+        created_at_ms: i64,
+    },
+}
 
 /// Schema step adding sequences, take groups and verdicts. New tables only: the `tasks`
 /// table keeps its columns, so the recovery of damaged files reads it as before.
@@ -129,6 +141,40 @@ impl Verdict {
             .into_iter()
             .find(|v| v.as_str() == name)
     }
+}
+
+/// Where a task stands among the takes made with it from one request: take `number`
+/// (1-based, in the order they were made) of `of`, in group `group` (the first take's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeOf {
+    pub group: TaskId,
+    pub number: u32,
+    pub of: u32,
+}
+
+/// The columns of a task's take group and verdict, read with each task (`tasks` in the
+/// query): group id, the take's number, the group's size, the verdict.
+pub(super) const TAKE_COLUMNS: &str = "
+    (SELECT group_id FROM take_groups WHERE task_id = tasks.id),
+    (SELECT COUNT(*) FROM take_groups AS n WHERE n.task_id <= tasks.id
+        AND n.group_id = (SELECT group_id FROM take_groups WHERE task_id = tasks.id)),
+    (SELECT COUNT(*) FROM take_groups AS n
+        WHERE n.group_id = (SELECT group_id FROM take_groups WHERE task_id = tasks.id)),
+    (SELECT verdict FROM task_verdicts WHERE task_id = tasks.id)";
+
+/// The take group and verdict from the [`TAKE_COLUMNS`] starting at column `first`.
+pub(super) fn take_marks(
+    row: &rusqlite::Row<'_>,
+    first: usize,
+) -> rusqlite::Result<(Option<TakeOf>, Option<Verdict>)> {
+    let group: Option<TaskId> = row.get(first)?;
+    let number: u32 = row.get(first + 1)?;
+    let of: u32 = row.get(first + 2)?;
+    let verdict: Option<String> = row.get(first + 3)?;
+    Ok((
+        group.map(|group| TakeOf { group, number, of }),
+        verdict.as_deref().and_then(Verdict::parse),
+    ))
 }
 
 /// One take of a shot: a task, as it stands now.
@@ -497,20 +543,55 @@ impl Ledger {
 
     /// Records `takes` (one per request, all like `task` otherwise) in one transaction:
     /// when more than one, they share a take group (the first task's id); with `shot`,
-    /// each becomes a take of that shot in the same transaction.
+    /// each becomes a take of that shot in the same transaction. A duplicate (see
+    /// [`Ledger::record_takes`]) is an error here.
     pub fn create_takes(
         &self,
         task: &NewTask<'_>,
         takes: &[GenerationRequest],
         shot: Option<ShotId>,
     ) -> Result<Vec<TaskId>, LedgerError> {
+        match self.record_takes(task, takes, shot)? {
+            TakesCreated::New(ids) => Ok(ids),
+            TakesCreated::Duplicate { existing, .. } => Err(LedgerError::Invalid(format!(
+                "takes: the same request was recorded moments ago as task {existing}; \
+                 confirm a second set of takes to record it again"
+            ))),
+        }
+    }
+
+    /// [`Ledger::create_takes`], once: every take is recorded with the fingerprint of
+    /// `task.request` (the creator's draft, before the seeds of the takes were chosen), so
+    /// the same draft asked for again, as takes or as one task, is recognised. With
+    /// `task.duplicate_window_ms`, when such a task was created within the window nothing
+    /// is written and it is returned as [`TakesCreated::Duplicate`]; the check and the
+    /// inserts are one transaction, so two requests racing cannot both pass it.
+    pub fn record_takes(
+        &self,
+        task: &NewTask<'_>,
+        takes: &[GenerationRequest],
+        shot: Option<ShotId>,
+    ) -> Result<TakesCreated, LedgerError> {
         if takes.is_empty() {
             return Err(LedgerError::Invalid(
                 "takes: at least one take is needed".to_owned(),
             ));
         }
         let now = self.now_ms();
+        let fingerprint = request_fingerprint(task.request);
         self.write(|tx| {
+            if let Some(window) = task.duplicate_window_ms {
+                if let Some(Created::Duplicate {
+                    existing,
+                    created_at_ms,
+                }) = recent_duplicate(tx, &fingerprint, window, now)?
+                {
+                    return Ok(TakesCreated::Duplicate {
+                        existing,
+                        created_at_ms,
+                    });
+                }
+            }
             let sequence = shot.map(|s| sequence_of(tx, s)).transpose()?;
             let mut ids = Vec::with_capacity(takes.len());
             for request in takes {
@@ -518,7 +599,6 @@ impl Ledger {
                     request,
                     ..task.clone()
                 };
-                let fingerprint = request_fingerprint(request);
                 ids.push(insert_task(tx, &one, &fingerprint, None, now)?);
             }
             if ids.len() > 1 {
@@ -538,7 +618,7 @@ impl Ledger {
                 }
                 touch(tx, sequence, now)?;
             }
-            Ok(ids)
+            Ok(TakesCreated::New(ids))
         })
     }
 
@@ -606,29 +686,10 @@ impl Ledger {
         query: &ListQuery,
         verdict: Verdict,
     ) -> Result<Vec<TaskSummary>, LedgerError> {
-        let marked: std::collections::HashSet<TaskId> = {
-            let conn = self.reader();
-            let mut stmt =
-                conn.prepare_cached("SELECT task_id FROM task_verdicts WHERE verdict = ?1")?;
-            let rows = stmt.query_map([verdict.as_str()], |row| row.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let all = self.list(&ListQuery {
-            limit: 0,
-            offset: 0,
+        self.list(&ListQuery {
+            verdict: Some(verdict),
             ..query.clone()
-        })?;
-        let limit = if query.limit == 0 {
-            usize::MAX
-        } else {
-            query.limit as usize
-        };
-        Ok(all
-            .into_iter()
-            .filter(|t| marked.contains(&t.id))
-            .skip(query.offset as usize)
-            .take(limit)
-            .collect())
+        })
     }
 
     /// Records a stitched film of `sequence` made from `takes` (in order).
@@ -846,6 +907,70 @@ mod tests {
         assert!(ledger.sequence(seq).is_err());
         assert!(ledger.get(ids[0]).is_ok());
         assert!(ledger.sequences().unwrap().is_empty());
+    }
+
+    #[test]
+    fn every_take_knows_its_place_and_verdict_and_a_repeat_is_refused_in_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = open(dir.path());
+        let draft = template("three takes");
+        let takes: Vec<GenerationRequest> = (1..=3)
+            .map(|seed| GenerationRequest {
+                seed: Some(seed),
+                ..draft.clone()
+            })
+            .collect();
+        let task = NewTask {
+            request: &draft,
+            estimate_credits: Some(1.0),
+            initial: LocalState::Queued,
+            service: Some("http://x"),
+            duplicate_window_ms: Some(10_000),
+        };
+        let TakesCreated::New(ids) = ledger.record_takes(&task, &takes, None).unwrap() else {
+            panic!("the first takes are new");
+        };
+        let alone = ledger
+            .create(&template("alone"), None, None, LocalState::Draft)
+            .unwrap();
+        ledger.set_verdict(ids[1], Some(Verdict::Starred)).unwrap();
+        let listed = ledger.list(&ListQuery::default()).unwrap();
+        let place = |id: TaskId| listed.iter().find(|t| t.id == id).unwrap().take;
+        for (n, id) in ids.iter().enumerate() {
+            let want = Some(TakeOf {
+                group: ids[0],
+                number: n as u32 + 1,
+                of: 3,
+            });
+            assert_eq!(place(*id), want);
+            assert_eq!(ledger.get(*id).unwrap().take, want);
+        }
+        assert_eq!(place(alone), None);
+        assert_eq!(ledger.get(ids[1]).unwrap().verdict, Some(Verdict::Starred));
+        assert_eq!(ledger.get(ids[0]).unwrap().verdict, None);
+        let starred = ListQuery {
+            verdict: Some(Verdict::Starred),
+            ..ListQuery::default()
+        };
+        assert_eq!(ledger.count(&starred).unwrap(), 1);
+        // The same draft again within the window, as takes or as one task: nothing new.
+        match ledger.record_takes(&task, &takes, None).unwrap() {
+            TakesCreated::Duplicate { existing, .. } => assert!(ids.contains(&existing)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            ledger.create_new(&task).unwrap(),
+            Created::Duplicate { .. }
+        ));
+        let confirmed = NewTask {
+            duplicate_window_ms: None,
+            ..task.clone()
+        };
+        assert!(matches!(
+            ledger.record_takes(&confirmed, &takes, None).unwrap(),
+            TakesCreated::New(more) if more.len() == 3
+        ));
+        assert_eq!(ledger.count(&ListQuery::default()).unwrap(), 7);
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub async fn gallery_list(
 ) -> IpcResult<GalleryPage> {
     let ledger = state.ledger.clone();
     let list = ListQuery {
+        verdict: query.ledger_verdict(),
         states: query.ledger_states(),
         text: query.text.filter(|t| !t.trim().is_empty()),
         limit: query.limit.clamp(1, MAX_PAGE),

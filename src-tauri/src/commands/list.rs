@@ -180,6 +180,20 @@ macro_rules! with_app_commands {
                 sequences_export: async [app, state] (id: SequenceId) -> Option<Vec<String>>;
             }
             takes {
+                /// Queues `takes` (1 to 4) tasks from one draft, each with its own seed, as
+                /// one take group; answers once all are recorded. The spending cap counts
+                /// all of them. The same draft asked for again within seconds rejects with
+                /// `duplicate_draft` (its message says what more takes cost) unless
+                /// `second_take` is true. Nothing is recorded or sent on a refusal.
+                tasks_submit_takes: async [app, state] (draft: Draft, takes: u32, second_take: Option<bool>) -> Vec<TaskView>;
+                /// Stars (keeps) or rejects a task; `null` clears the verdict.
+                task_set_verdict: async [state] (id: TaskId, verdict: Option<TakeVerdict>) -> TaskView;
+                /// The takes made with task `id` from one request, in order (it included);
+                /// empty when it was made alone.
+                task_takes: async [state] (id: TaskId) -> Vec<TaskView>;
+                /// Task `id`'s request as a draft, to compare two tasks; no file of it
+                /// becomes usable for a new draft by this.
+                task_request: async [state] (id: TaskId) -> Draft;
                 /// A task's support packet: the text to copy (no key; addresses redacted)
                 /// and whether the task is failed, stuck, unknown or mismatched.
                 support_packet: async [state] (id: TaskId) -> SupportPacketView;

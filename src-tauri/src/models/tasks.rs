@@ -1,7 +1,7 @@
 //! Tasks as the tasks panel and the gallery show them, and the creator's decision on a
 //! submission of unknown outcome.
 
-use super::{FailureCategory, GuidanceView};
+use super::{FailureCategory, GuidanceView, TakeOfView, TakeVerdict};
 use seedance_core::guidance::{Category, Guidance};
 use seedance_core::ledger::{LocalState, TaskEntry, TaskSummary, TaskWait};
 use seedance_core::model::ModelId;
@@ -171,6 +171,10 @@ pub struct TaskView {
     pub source_task: Option<i64>,
     /// The joined clip of an extension (source then new footage, one file), once made.
     pub joined_path: Option<String>,
+    /// Its place among the takes made with it ("Take 2 of 3"), when it is one of several.
+    pub take: Option<TakeOfView>,
+    /// Starred (kept) or rejected by the creator.
+    pub verdict: Option<TakeVerdict>,
 }
 
 /// Why the engine holds a task that could move (the core's `TaskWait`).
@@ -241,6 +245,8 @@ impl TaskView {
             output_mismatch: s.output_mismatch.clone(),
             source_task: s.source_task,
             joined_path: s.joined_path.as_ref().map(|p| p.display().to_string()),
+            take: s.take.map(TakeOfView::from),
+            verdict: s.verdict.map(TakeVerdict::from),
         }
     }
 }

@@ -164,6 +164,10 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       sequences_stitch_cancel: { id: 999_999 },
       sequences_delete: { id: 999_999 },
       support_packet: { id: 999_999 }, // refused: no such task
+      tasks_submit_takes: { draft: draft(''), takes: 3 }, // refused: nothing to generate
+      task_set_verdict: { id: 999_999, verdict: 'starred' }, // refused: no such task
+      task_takes: { id },
+      task_request: { id },
       extend_quote: { id, change: 'extend', prompt: 'the boat sails on', seconds: 5 }, // refused: not finished
       extend_submit: { id, change: 'extend', prompt: 'the boat sails on', seconds: 5, confirmedCredits: 0 },
       extend_join: { id }, // refused: not an extension

@@ -4,4 +4,8 @@ import type { TaskState } from "./TaskState";
 /**
  * Gallery query: text matches the prompt; `states` empty means all.
  */
-export type GalleryQuery = { text: string | null, states: Array<TaskState>, offset: number, limit: number, };
+export type GalleryQuery = { text: string | null, states: Array<TaskState>, offset: number, limit: number, 
+/**
+ * Only starred (kept) tasks; absent or `null`: any.
+ */
+starred?: boolean | null, };

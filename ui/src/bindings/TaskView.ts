@@ -2,6 +2,8 @@
 import type { ExpectedWindow } from "./ExpectedWindow";
 import type { FailureCategory } from "./FailureCategory";
 import type { GuidanceView } from "./GuidanceView";
+import type { TakeOfView } from "./TakeOfView";
+import type { TakeVerdict } from "./TakeVerdict";
 import type { TaskState } from "./TaskState";
 import type { WaitingFor } from "./WaitingFor";
 
@@ -68,4 +70,12 @@ source_task: number | null,
 /**
  * The joined clip of an extension (source then new footage, one file), once made.
  */
-joined_path: string | null, };
+joined_path: string | null, 
+/**
+ * Its place among the takes made with it ("Take 2 of 3"), when it is one of several.
+ */
+take: TakeOfView | null, 
+/**
+ * Starred (kept) or rejected by the creator.
+ */
+verdict: TakeVerdict | null, };

@@ -27,6 +27,7 @@ import type { ShotReportView } from "./ShotReportView";
 import type { SpendView } from "./SpendView";
 import type { StitchedFilmView } from "./StitchedFilmView";
 import type { SupportPacketView } from "./SupportPacketView";
+import type { TakeVerdict } from "./TakeVerdict";
 import type { TaskView } from "./TaskView";
 import type { UnknownSubmissionChoice } from "./UnknownSubmissionChoice";
 
@@ -89,6 +90,10 @@ export const COMMAND_NAMES = [
   "sequences_stitch",
   "sequences_stitch_cancel",
   "sequences_export",
+  "tasks_submit_takes",
+  "task_set_verdict",
+  "task_takes",
+  "task_request",
   "support_packet",
   "support_packet_save",
   "extend_quote",
@@ -159,6 +164,10 @@ export type Commands = {
   "sequences_stitch": { args: { id: number }, answer: StitchedFilmView },
   "sequences_stitch_cancel": { args: { id: number }, answer: boolean },
   "sequences_export": { args: { id: number }, answer: Array<string> | null },
+  "tasks_submit_takes": { args: { draft: Draft, takes: number, secondTake?: boolean | null }, answer: Array<TaskView> },
+  "task_set_verdict": { args: { id: number, verdict?: TakeVerdict | null }, answer: TaskView },
+  "task_takes": { args: { id: number }, answer: Array<TaskView> },
+  "task_request": { args: { id: number }, answer: Draft },
   "support_packet": { args: { id: number }, answer: SupportPacketView },
   "support_packet_save": { args: { id: number }, answer: string | null },
   "extend_quote": { args: { id: number, change: ClipChange, prompt: string, seconds: number }, answer: ClipChangeQuote },
@@ -482,6 +491,32 @@ export const sequencesStitchCancel = (id: number): Promise<boolean> => call("seq
  * .fcpxml, .edl); the files, or null when cancelled.
  */
 export const sequencesExport = (id: number): Promise<Array<string> | null> => call("sequences_export", { id });
+
+/**
+ * Queues `takes` (1 to 4) tasks from one draft, each with its own seed, as
+ * one take group; answers once all are recorded. The spending cap counts
+ * all of them. The same draft asked for again within seconds rejects with
+ * `duplicate_draft` (its message says what more takes cost) unless
+ * `second_take` is true. Nothing is recorded or sent on a refusal.
+ */
+export const tasksSubmitTakes = (draft: Draft, takes: number, secondTake?: boolean | null): Promise<Array<TaskView>> => call("tasks_submit_takes", { draft, takes, secondTake });
+
+/**
+ * Stars (keeps) or rejects a task; `null` clears the verdict.
+ */
+export const taskSetVerdict = (id: number, verdict?: TakeVerdict | null): Promise<TaskView> => call("task_set_verdict", { id, verdict });
+
+/**
+ * The takes made with task `id` from one request, in order (it included);
+ * empty when it was made alone.
+ */
+export const taskTakes = (id: number): Promise<Array<TaskView>> => call("task_takes", { id });
+
+/**
+ * Task `id`'s request as a draft, to compare two tasks; no file of it
+ * becomes usable for a new draft by this.
+ */
+export const taskRequest = (id: number): Promise<Draft> => call("task_request", { id });
 
 /**
  * A task's support packet: the text to copy (no key; addresses redacted)

@@ -20,6 +20,7 @@ import {
   positionOf,
   problemsFor,
   promptLength,
+  TAKE_CHOICES,
   withModel,
 } from '../compose-model';
 import * as ipc from '../ipc';
@@ -163,6 +164,37 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     { type: 'button', class: 'primary', 'data-testid': 'generate', onclick: () => void submit() },
     'Generate',
   );
+  /** How many takes Generate makes (1 to MAX_TAKES); not part of the draft. */
+  let takes = 1;
+  const takesGroup = h('div', {
+    class: 'segmented takes',
+    role: 'group',
+    'aria-label': 'Takes',
+    'data-testid': 'takes',
+  });
+  function renderTakes() {
+    clear(takesGroup);
+    for (const n of TAKE_CHOICES) {
+      takesGroup.appendChild(
+        h(
+          'button',
+          {
+            type: 'button',
+            'aria-pressed': String(n === takes),
+            'aria-label': n === 1 ? '1 take' : `${n} takes`,
+            'data-testid': `takes-${n}`,
+            onclick: () => {
+              takes = n;
+              renderTakes();
+              renderProblems();
+            },
+          },
+          `×${n}`,
+        ),
+      );
+    }
+  }
+  renderTakes();
   const reason = h('div', {
     class: 'reason',
     id: uid('reason'),
@@ -220,6 +252,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     h(
       'div',
       { class: 'generate' },
+      h('div', { class: 'takes-row' }, h('span', { class: 'hint', 'aria-hidden': 'true' }, 'Takes'), takesGroup),
       genButton,
       reason,
       h('div', { class: 'hint' }, h('kbd', {}, 'Ctrl'), ' + ', h('kbd', {}, 'Enter'), ' to generate'),
@@ -391,7 +424,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       for (const w of warnings) otherProblems.appendChild(h('div', { class: 'warning' }, w.message));
     }
     const localProblem = rows.find((r) => r.problems.length)?.problems[0];
-    const button = generateButton(check, busy);
+    const button = generateButton(check, busy, takes);
     genButton.textContent = button.label;
     genButton.disabled = button.disabled || Boolean(localProblem) || refusal !== null;
     reason.textContent = button.reason ?? localProblem ?? refusal ?? '';
@@ -529,10 +562,13 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     busy = true;
     renderProblems();
     const sent = draft;
+    const count = takes;
     try {
-      const task = await ipc.tasksSubmit(sent);
+      // Answers once the engine has recorded every take: the button stays disabled until
+      // then, so a click meanwhile cannot ask again.
+      const task = count > 1 ? (await ipc.tasksSubmitTakes(sent, count))[0] : await ipc.tasksSubmit(sent);
       settled = JSON.stringify(sent);
-      deps.onSubmitted(task.id);
+      if (task) deps.onSubmitted(task.id);
     } catch (raw) {
       const error = ipc.IpcError.from(raw);
       const secondTake = {
@@ -542,7 +578,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
         },
         onError: deps.onError,
       };
-      if (!askSecondTake(genButton, error, sent, secondTake)) {
+      if (!askSecondTake(genButton, error, sent, secondTake, count)) {
         if (error.code === 'invalid_input') refusal = error.message;
         deps.onError(error);
       }

@@ -2,7 +2,8 @@
 // the DOM; pages are fetched as they scroll into view), search by prompt, filter by
 // state, and a details drawer with inline playback and the card's actions. Retries link
 // both ways (as far as this window knows), and a video the engine could not save says so
-// on its card and in its details, with what to do.
+// on its card and in its details, with what to do. Takes of one request sit together,
+// each says which it is ("Take 2 of 3") and can be starred or rejected from its card.
 
 import type { GalleryPage } from '../bindings/GalleryPage';
 import type { GalleryQuery } from '../bindings/GalleryQuery';
@@ -14,11 +15,15 @@ import { stateLabel, when } from '../format';
 import {
   creditsLine,
   FILTERS,
+  filterSelects,
   isFarFromWindow,
   libraryCount,
   referencesLabel,
   pagesFor,
+  starredOnly,
   statesFor,
+  takeRunPosition,
+  takesInOrder,
   visibleWindow,
   type GalleryFilter,
   type GridGeometry,
@@ -36,6 +41,8 @@ import { deleteQuestion, taskActions } from './task-actions';
 import { taskStateLabel } from './task-wait';
 import { placeholderPoster, progressBar } from './progress';
 import { supportPacketAction } from './support-packet';
+import { compareWithAction, takeBadge, verdictControls } from './takes';
+import { openCompare } from './compare';
 
 const PAGE = 60;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
@@ -139,6 +146,49 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     return { ...GEOMETRY, width: Math.max(1, scroller.clientWidth - 32) };
   }
 
+  /** Puts a task as the shell answered a verdict change into the window's store. */
+  const verdictDeps = {
+    onChanged: (task: TaskView) => store.put(task),
+    onError: deps.onError,
+  };
+
+  /**
+   * A card's cell: the card (which opens the details) and, beside it rather than inside
+   * it, the star and reject toggles. `run` is its place in its take group's run.
+   */
+  function cell(listed: TaskView, run: 'first' | 'middle' | 'last' | null, partner: TaskView | null): HTMLElement {
+    const task = store.latest(listed);
+    const other = partner ? store.latest(partner) : null;
+    // A take beside another finished take of its group: compare the two from the group.
+    const compare =
+      task.video_path && other?.video_path && task.take && other.take
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'ghost card-compare',
+              'data-testid': 'card-compare',
+              'aria-label': `Compare take ${task.take.number} with take ${other.take.number}`,
+              title: `Compare with take ${other.take.number}`,
+              onclick: () => openCompare(task, other, { onError: deps.onError }),
+            },
+            '⇄',
+          )
+        : null;
+    return h(
+      'div',
+      {
+        class: `card-cell${task.take ? ' take' : ''}${run ? ` take-${run}` : ''}${task.verdict ? ` ${task.verdict}` : ''}`,
+        role: 'listitem',
+        'data-testid': 'gallery-cell',
+        'data-task-id': task.id,
+        'data-verdict': task.verdict ?? '',
+      },
+      card(task),
+      h('div', { class: 'card-tools' }, verdictControls(task, 'card', verdictDeps), compare),
+    );
+  }
+
   function card(listed: TaskView): HTMLElement {
     const task = store.latest(listed);
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
@@ -160,7 +210,6 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       {
         type: 'button',
         class: 'card',
-        role: 'listitem',
         'data-testid': 'gallery-card',
         'data-task-id': task.id,
         'data-state': task.state,
@@ -171,7 +220,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       h(
         'div',
         { class: 'caption' },
-        h('div', { class: 'task-prompt' }, task.prompt || '(no prompt)'),
+        h('div', { class: 'task-prompt' }, takeBadge(task), task.prompt || '(no prompt)'),
         h(
           'div',
           { class: 'task-meta' },
@@ -240,7 +289,12 @@ export function createGallery(deps: GalleryDeps): GalleryView {
 
   const cardAt = (i: number): HTMLElement => {
     const task = items.get(i);
-    return task ? card(task) : h('div', { class: 'card', 'aria-hidden': 'true' });
+    if (!task) return h('div', { class: 'card', 'aria-hidden': 'true' });
+    const previous = items.get(i - 1);
+    const next = items.get(i + 1);
+    const run = takeRunPosition(previous, task, next);
+    const partner = run === 'first' || run === 'middle' ? next : run === 'last' ? previous : undefined;
+    return cell(task, run, partner ?? null);
   };
 
   /**
@@ -311,11 +365,18 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       const early = offset === 0 && !text && filter === 'all' ? prefetched : null;
       prefetched = null;
       const page = await (early ??
-        ipc.galleryList({ text: text || null, states: statesFor(filter, deps.states), offset, limit: PAGE }));
+        ipc.galleryList({
+          text: text || null,
+          states: statesFor(filter, deps.states),
+          // Absent unless asked for: the first page's query stays the start-up one.
+          ...(starredOnly(filter) ? { starred: true } : {}),
+          offset,
+          limit: PAGE,
+        }));
       if (mine !== generation) return;
       deps.notes.noteTasks(...page.items);
       total = page.total;
-      for (const [i, task] of page.items.entries()) items.set(page.offset + i, task);
+      for (const [i, task] of takesInOrder(page.items).entries()) items.set(page.offset + i, task);
       absorbing = true;
       try {
         store.put(...page.items);
@@ -388,7 +449,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const selected = statesFor(filter, deps.states);
     // A task the filter selects but the gallery has not listed (a new generation), or a
     // listed one it no longer selects; a change to a task the filter hides reads nothing.
-    const needsReload = changed.some((t) => ids.has(t.id) !== (selected.length === 0 || selected.includes(t.state)));
+    const needsReload = changed.some((t) => ids.has(t.id) !== filterSelects(filter, selected, t));
     if (needsReload) {
       if (!reloadQueued) {
         reloadQueued = true;
@@ -406,7 +467,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const open = drawerTask;
     if (open) {
       const next = changed.find((t) => t.id === open.id);
-      if (next && next.state !== open.state) showDetails(next, false);
+      if (next && (next.state !== open.state || next.verdict !== open.verdict)) showDetails(next, false);
     }
   });
 
@@ -576,7 +637,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       player,
       problemSlot,
       failureSlot,
-      h('p', { 'data-testid': 'details-prompt' }, task.prompt),
+      h('p', { 'data-testid': 'details-prompt' }, takeBadge(task), task.prompt),
+      verdictControls(task, 'details', verdictDeps),
       links,
       clipLinks(task, clipDeps),
       taskActions(task, {
@@ -681,6 +743,13 @@ export function createGallery(deps: GalleryDeps): GalleryView {
             )
           : null,
         support?.button ?? null,
+        compareWithAction(task, {
+          compare: (a, b) => {
+            closeDrawer();
+            openCompare(a, b, { onError: deps.onError });
+          },
+          onError: deps.onError,
+        }),
         ...(clipChange?.buttons ?? []),
         deleteButton,
       ),

@@ -1,0 +1,147 @@
+// Takes in the library: the "Take 2 of 3" badge, the star (keep) and reject toggles a
+// card and the details share, and the details' "Compare with…" list (the other takes of
+// the group first, then recent finished videos). The verdict is the ledger's: a toggle
+// asks the shell and shows what it answers, never a guess.
+
+import type { TakeVerdict } from '../bindings/TakeVerdict';
+import type { TaskView } from '../bindings/TaskView';
+import { clear, h } from '../dom';
+import { takeLabel } from '../gallery-model';
+import * as ipc from '../ipc';
+
+export interface VerdictDeps {
+  /** The task as the shell answered after the change (for the window's task store). */
+  onChanged(task: TaskView): void;
+  onError(error: ipc.IpcError): void;
+}
+
+/** "Take 2 of 3", or null for a task made alone. */
+export function takeBadge(task: TaskView): HTMLElement | null {
+  const label = takeLabel(task);
+  return label ? h('span', { class: 'take-badge', 'data-testid': 'take-badge' }, label) : null;
+}
+
+/**
+ * Star and Reject toggles for `task` (pressed when that is its verdict; pressing the
+ * pressed one clears it). `where` prefixes their test ids: `card-star`, `details-reject`.
+ */
+export function verdictControls(task: TaskView, where: 'card' | 'details', deps: VerdictDeps): HTMLElement {
+  let busy = false;
+  const toggle = (verdict: TakeVerdict, label: string, pressedLabel: string, glyph: string) => {
+    const pressed = task.verdict === verdict;
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: `ghost verdict ${verdict}`,
+        'aria-pressed': String(pressed),
+        'aria-label': pressed ? pressedLabel : label,
+        title: pressed ? pressedLabel : label,
+        'data-testid': `${where}-${verdict === 'starred' ? 'star' : 'reject'}`,
+        onclick: async (e: Event) => {
+          e.stopPropagation();
+          if (busy) return;
+          busy = true;
+          try {
+            deps.onChanged(await ipc.taskSetVerdict(task.id, pressed ? null : verdict));
+          } catch (error) {
+            deps.onError(ipc.IpcError.from(error));
+          } finally {
+            busy = false;
+          }
+        },
+      },
+      where === 'card' ? glyph : `${glyph} ${pressed ? pressedLabel : label}`,
+    );
+  };
+  return h(
+    'div',
+    {
+      class: `verdicts on-${where}`,
+      role: 'group',
+      'aria-label': `Verdict on ${takeLabel(task) ?? 'this video'}`,
+      'data-testid': `${where}-verdicts`,
+      'data-verdict': task.verdict ?? '',
+    },
+    toggle('starred', 'Star (keep)', 'Starred: unstar', '★'),
+    toggle('rejected', 'Reject', 'Rejected: undo', '✕'),
+  );
+}
+
+export interface CompareChoiceDeps {
+  /** Opens the comparison of `task` with `other`. */
+  compare(task: TaskView, other: TaskView): void;
+  onError(error: ipc.IpcError): void;
+}
+
+/** How many recent finished videos "Compare with…" offers besides the takes. */
+const RECENT = 12;
+
+/**
+ * The details' "Compare with…": a button that lists the other takes of `task`'s group
+ * (when it is a take), then recent finished videos, each a button that opens the
+ * comparison. Only finished videos can be played side by side.
+ */
+export function compareWithAction(task: TaskView, deps: CompareChoiceDeps): HTMLElement | null {
+  if (!task.video_path) return null;
+  const list = h('div', { class: 'compare-choices', 'data-testid': 'compare-choices', hidden: true });
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'action-compare',
+      'aria-expanded': 'false',
+      onclick: () => void toggle(),
+    },
+    'Compare with…',
+  );
+  const choice = (other: TaskView, label: string) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        'data-testid': 'compare-choice',
+        'data-task-id': other.id,
+        onclick: () => deps.compare(task, other),
+      },
+      label,
+    );
+  async function toggle() {
+    if (!list.hidden) {
+      list.hidden = true;
+      button.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    clear(list);
+    list.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    try {
+      const [takes, recent] = await Promise.all([
+        task.take ? ipc.taskTakes(task.id) : Promise.resolve([]),
+        ipc.galleryList({ text: null, states: ['downloaded'], offset: 0, limit: RECENT }),
+      ]);
+      const otherTakes = takes.filter((t) => t.id !== task.id && t.video_path);
+      const shown = new Set([task.id, ...otherTakes.map((t) => t.id)]);
+      const others = recent.items.filter((t) => !shown.has(t.id) && t.video_path);
+      if (otherTakes.length)
+        list.append(
+          h('div', { class: 'hint' }, 'Takes of this request'),
+          ...otherTakes.map((t) => choice(t, takeLabel(t) ?? `Task ${t.id}`)),
+        );
+      if (others.length)
+        list.append(
+          h('div', { class: 'hint' }, 'Other finished videos'),
+          ...others.map((t) =>
+            choice(t, t.prompt.length > 48 ? `${t.prompt.slice(0, 48)}…` : t.prompt || `Task ${t.id}`),
+          ),
+        );
+      if (!otherTakes.length && !others.length)
+        list.append(h('div', { class: 'hint' }, 'No other finished video yet.'));
+    } catch (error) {
+      list.hidden = true;
+      deps.onError(ipc.IpcError.from(error));
+    }
+  }
+  return h('div', { class: 'compare-with' }, button, list);
+}
