@@ -10,7 +10,7 @@ use seedance_core::ledger::{Ledger, ListQuery, LocalState, LEDGER_FILE};
 use seedance_core::secret::ApiKey;
 use seedance_fake::{FakeConfig, FakeService};
 use seedance_studio_lib::commands::account::account_page;
-use seedance_studio_lib::commands::compose::compose_check;
+use seedance_studio_lib::commands::compose::check_draft as compose_check;
 use seedance_studio_lib::commands::gallery::delete_from_history;
 use seedance_studio_lib::commands::read_task;
 use seedance_studio_lib::error::ErrorCode;

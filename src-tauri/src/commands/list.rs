@@ -49,8 +49,9 @@ macro_rules! with_app_commands {
             compose {
                 /// Models, their limits, aspect ratios and the state groups, from the core.
                 catalog: sync [] () -> Catalog;
-                /// Problems, warnings and the price of a draft; nothing is sent or stored.
-                compose_check: sync [] (draft: Draft) -> ComposeCheck;
+                /// Problems, warnings and the price of a draft, and whether the spending cap
+                /// would refuse it now; nothing is sent or stored.
+                compose_check: async [state] (draft: Draft) -> ComposeCheck;
             }
             tasks {
                 /// Queues a generation; it is sent as soon as a slot is free. Answers once the

@@ -270,6 +270,10 @@ pub struct ComposeCheck {
     pub warnings: Vec<InputProblem>,
     /// `null` when the request has no price (see `problems`).
     pub estimate: Option<EstimateView>,
+    /// Why the engine would refuse this draft if it were sent now: the creator's spending
+    /// cap, in the words the refusal itself uses. Generate stays disabled with it; the
+    /// engine checks again when the draft is sent.
+    pub cap_refusal: Option<String>,
 }
 
 /// The field of the compose panel a problem is shown under.

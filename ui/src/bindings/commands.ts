@@ -226,7 +226,8 @@ export const settingsPickLibraryDir = (): Promise<SettingsView> => call("setting
 export const catalog = (): Promise<Catalog> => call("catalog", {});
 
 /**
- * Problems, warnings and the price of a draft; nothing is sent or stored.
+ * Problems, warnings and the price of a draft, and whether the spending cap
+ * would refuse it now; nothing is sent or stored.
  */
 export const composeCheck = (draft: Draft): Promise<ComposeCheck> => call("compose_check", { draft });
 

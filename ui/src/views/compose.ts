@@ -533,6 +533,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       const task = await ipc.tasksSubmit(sent);
       settled = JSON.stringify(sent);
       deps.onSubmitted(task.id);
+      // What it reserved counts against the cap: the same draft again may now be over it.
+      void recheck();
     } catch (raw) {
       const error = ipc.IpcError.from(raw);
       const secondTake = {
@@ -606,10 +608,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     el,
     hasUnsent,
     settingsChanged() {
-      // A raised cap may let the same draft through now.
-      if (refusal === null) return;
+      // A raised (or new) cap may let the same draft through now, or stop it.
       refusal = null;
       renderProblems();
+      void recheck();
     },
     setDraft(next: Draft) {
       if (hasUnsent()) kept.push({ draft: { ...draft }, rows });
