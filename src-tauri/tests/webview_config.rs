@@ -96,6 +96,8 @@ const APPROVED: &[&str] = &[
     "allow-extend-join",
     "allow-open-in-player",
     "allow-account-add-credits",
+    "allow-demo-switch",
+    "allow-demo-balance",
 ];
 
 fn tauri_dir() -> PathBuf {

@@ -209,6 +209,16 @@ macro_rules! with_app_commands {
                 /// the demo service.
                 account_add_credits: sync [app, state] () -> ();
             }
+            demo {
+                /// Leaves the demo for the creator's own key on the real address
+                /// (`use_demo` false: the system keychain's key, the demo's tasks kept as
+                /// made for another service) or comes back to it; the settings in effect.
+                /// `not_allowed` in a run not started as the demo.
+                demo_switch: async [state] (use_demo: bool) -> SettingsView;
+                /// The demo's pretend balance from its own service; `null` outside the
+                /// demo (the real service has no balance call).
+                demo_balance: async [state] () -> Option<f64>;
+            }
         }
     };
 }

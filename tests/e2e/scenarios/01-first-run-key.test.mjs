@@ -169,6 +169,8 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       extend_join: { id }, // refused: not an extension
       open_in_player: { id: 999_999, joined: false },
       account_add_credits: {}, // refused against the fake: no browser opens
+      demo_switch: { useDemo: false }, // refused: this run is not the demo
+      demo_balance: {}, // null: not the demo
       app_keep_open: {},
       key_set: { key: `${key} ` },
       key_set_session_only: { key },

@@ -95,7 +95,9 @@ export const COMMAND_NAMES = [
   "extend_submit",
   "extend_join",
   "open_in_player",
-  "account_add_credits"
+  "account_add_credits",
+  "demo_switch",
+  "demo_balance"
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -166,6 +168,8 @@ export type Commands = {
   "extend_join": { args: { id: number }, answer: string },
   "open_in_player": { args: { id: number, joined: boolean }, answer: null },
   "account_add_credits": { args: Record<string, never>, answer: null },
+  "demo_switch": { args: { useDemo: boolean }, answer: SettingsView },
+  "demo_balance": { args: Record<string, never>, answer: number | null },
 };
 
 /**
@@ -527,3 +531,17 @@ export const openInPlayer = (id: number, joined: boolean): Promise<null> => call
  * the demo service.
  */
 export const accountAddCredits = (): Promise<null> => call("account_add_credits", {});
+
+/**
+ * Leaves the demo for the creator's own key on the real address
+ * (`use_demo` false: the system keychain's key, the demo's tasks kept as
+ * made for another service) or comes back to it; the settings in effect.
+ * `not_allowed` in a run not started as the demo.
+ */
+export const demoSwitch = (useDemo: boolean): Promise<SettingsView> => call("demo_switch", { useDemo });
+
+/**
+ * The demo's pretend balance from its own service; `null` outside the
+ * demo (the real service has no balance call).
+ */
+export const demoBalance = (): Promise<number | null> => call("demo_balance", {});
