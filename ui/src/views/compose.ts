@@ -26,9 +26,13 @@ import * as ipc from '../ipc';
 import { attachPromptMentions } from './prompt-mentions';
 import { askSecondTake } from './second-take';
 import { outputFormatField } from './output-format';
+import { chosenJob, keepOfferedJob } from '../video-job-model';
+import { createVideoJobChoice } from './video-job';
 
 /** Fields without a message slot of their own: their problems show together under the options. */
 const OTHER_FIELDS: ProblemField[] = ['resolution', 'aspect_ratio', 'mode', 'seed', 'model'];
+
+const PROMPT_PLACEHOLDER = 'Describe the video: subject, action, camera, light, mood…';
 
 /** A reference row: the draft's reference plus what the UI shows about it. */
 interface Row {
@@ -105,7 +109,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   const prompt = h('textarea', {
     id: promptId,
     'data-testid': 'prompt',
-    placeholder: 'Describe the video: subject, action, camera, light, mood…',
+    placeholder: PROMPT_PLACEHOLDER,
     'aria-describedby': `${promptId}-count ${promptId}-problem`,
   });
   const count = h('span', {
@@ -143,6 +147,11 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   const bitrate = h('input', { type: 'checkbox', id: uid('bitrate'), 'data-testid': 'high-bitrate' });
   const outputFormat = outputFormatField((format) => {
     draft = { ...draft, output_format: format };
+    changed();
+  });
+  // The "2.0 way": restyle, edit or extend reference video 1 (Seedance 2.0).
+  const videoJobs = createVideoJobChoice(catalog, (job) => {
+    draft = { ...draft, video_job: job };
     changed();
   });
   const seed = h('input', { type: 'number', id: uid('seed'), 'data-testid': 'seed', placeholder: 'Random', min: 0 });
@@ -183,6 +192,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       'div',
       { class: 'field prompt-field' },
       h('div', { class: 'prompt-meta' }, h('label', { for: promptId }, 'Prompt'), count),
+      videoJobs.leadIn,
       prompt,
       promptProblem,
     ),
@@ -194,6 +204,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       refsProblem,
       h('div', { class: 'row', style: 'margin-top:6px' }, dropzone, h('span', { class: 'shrink' }, addButton)),
     ),
+    videoJobs.el,
     labelled(model, 'Model'),
     h('div', { class: 'field' }, h('label', {}, 'Resolution'), resolution),
     h(
@@ -227,7 +238,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   );
 
   const sync = () => {
-    draft = { ...draft, references: rows.map((r) => r.ref) };
+    // A job the draft no longer offers (video removed, another model) is dropped.
+    draft = keepOfferedJob(catalog, { ...draft, references: rows.map((r) => r.ref) });
   };
 
   function renderChoices() {
@@ -266,6 +278,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     bitrate.checked = draft.high_bitrate;
     if (document.activeElement !== seed) seed.value = draft.seed === null ? '' : String(draft.seed);
     if (prompt.value !== draft.prompt) prompt.value = draft.prompt;
+    videoJobs.render(draft);
+    prompt.placeholder = chosenJob(catalog, draft)?.placeholder ?? PROMPT_PLACEHOLDER;
   }
 
   function renderCount() {
