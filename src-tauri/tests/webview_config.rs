@@ -98,6 +98,7 @@ const APPROVED: &[&str] = &[
     "allow-account-add-credits",
     "allow-demo-switch",
     "allow-demo-balance",
+    "allow-extend-made-from",
 ];
 
 fn tauri_dir() -> PathBuf {

@@ -8,7 +8,7 @@
 
 use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{ClipChange, ClipChangeQuote, TaskView};
+use crate::models::{ClipChange, ClipChangeQuote, MadeFromClip, MadeFromKind, TaskState, TaskView};
 use crate::state::AppState;
 use seedance_core::continuation;
 use seedance_core::film::FfmpegCli;
@@ -194,4 +194,32 @@ pub async fn open_in_player(
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
         .map_err(|e| IpcError::internal(format!("The system player could not be opened: {e}")))
+}
+
+/// The clips made from finished task `id` (its extensions, edits and clips continued
+/// from its last frame), oldest first, for its details' links.
+pub async fn extend_made_from(
+    state: State<'_, AppState>,
+    id: TaskId,
+) -> IpcResult<Vec<MadeFromClip>> {
+    let ledger = state.ledger.clone();
+    let made = blocking(move || {
+        read_task(&ledger, id)?;
+        ledger
+            .made_from(id)
+            .map_err(|e| IpcError::storage(e.to_string()))
+    })
+    .await?;
+    Ok(made
+        .iter()
+        .map(|entry| MadeFromClip {
+            id: entry.id,
+            kind: match entry.request.model.spec().map(|spec| spec.task) {
+                Some(seedance_core::model::TaskKind::Extend) => MadeFromKind::Extension,
+                Some(seedance_core::model::TaskKind::Edit) => MadeFromKind::Edit,
+                _ => MadeFromKind::Continuation,
+            },
+            state: TaskState::from(entry.state),
+        })
+        .collect())
 }

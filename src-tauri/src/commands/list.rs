@@ -199,6 +199,9 @@ macro_rules! with_app_commands {
                 /// Joins extension `id`'s source and new footage into one file in the
                 /// library and records it with the extension; its path.
                 extend_join: async [state] (id: TaskId) -> String;
+                /// The clips made from finished task `id` (extensions, edits, clips
+                /// continued from its last frame), oldest first; nothing is sent.
+                extend_made_from: async [state] (id: TaskId) -> Vec<MadeFromClip>;
                 /// Opens the task's video (or its joined clip) in the system player, for
                 /// results the window cannot play.
                 open_in_player: async [app, state] (id: TaskId, joined: bool) -> ();

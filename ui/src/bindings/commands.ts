@@ -12,6 +12,7 @@ import type { GalleryQuery } from "./GalleryQuery";
 import type { InspectedReference } from "./InspectedReference";
 import type { KeyCheck } from "./KeyCheck";
 import type { KeyStatus } from "./KeyStatus";
+import type { MadeFromClip } from "./MadeFromClip";
 import type { PastPromptView } from "./PastPromptView";
 import type { Preferences } from "./Preferences";
 import type { PromptImportView } from "./PromptImportView";
@@ -94,6 +95,7 @@ export const COMMAND_NAMES = [
   "extend_quote",
   "extend_submit",
   "extend_join",
+  "extend_made_from",
   "open_in_player",
   "account_add_credits",
   "demo_switch",
@@ -166,6 +168,7 @@ export type Commands = {
   "extend_quote": { args: { id: number, change: ClipChange, prompt: string, seconds: number }, answer: ClipChangeQuote },
   "extend_submit": { args: { id: number, change: ClipChange, prompt: string, seconds: number, confirmedCredits: number }, answer: TaskView },
   "extend_join": { args: { id: number }, answer: string },
+  "extend_made_from": { args: { id: number }, answer: Array<MadeFromClip> },
   "open_in_player": { args: { id: number, joined: boolean }, answer: null },
   "account_add_credits": { args: Record<string, never>, answer: null },
   "demo_switch": { args: { useDemo: boolean }, answer: SettingsView },
@@ -518,6 +521,12 @@ export const extendSubmit = (id: number, change: ClipChange, prompt: string, sec
  * library and records it with the extension; its path.
  */
 export const extendJoin = (id: number): Promise<string> => call("extend_join", { id });
+
+/**
+ * The clips made from finished task `id` (extensions, edits, clips
+ * continued from its last frame), oldest first; nothing is sent.
+ */
+export const extendMadeFrom = (id: number): Promise<Array<MadeFromClip>> => call("extend_made_from", { id });
 
 /**
  * Opens the task's video (or its joined clip) in the system player, for

@@ -28,7 +28,7 @@ import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
 import { createTaskStore, type TaskStore } from '../task-store';
 import { playableHere, settlementLine } from '../clip-change-model';
-import { cannotPlayNotice, clipChangeSection, clipLinks } from './clip-change';
+import { cannotPlayNotice, clipChangeSection, clipLinks, madeFromLinks } from './clip-change';
 import { askInline } from './confirm';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
@@ -579,6 +579,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       h('p', { 'data-testid': 'details-prompt' }, task.prompt),
       links,
       clipLinks(task, clipDeps),
+      madeFromLinks(task, clipDeps),
       taskActions(task, {
         onChanged: () => {
           closeDrawer();
