@@ -7,7 +7,7 @@
 import type { Catalog } from './bindings/Catalog';
 import type { Draft } from './bindings/Draft';
 import type { VideoJobInfo } from './bindings/VideoJobInfo';
-import { modelInfo } from './compose-model';
+import { modelInfo, withModel } from './compose-model';
 
 /** The jobs offered for this draft: the model's, once a reference video is attached. */
 export function videoJobsFor(catalog: Catalog, draft: Draft): VideoJobInfo[] {
@@ -52,4 +52,27 @@ export function promptWithLeadIn(job: VideoJobInfo | null, prompt: string): stri
   const lead = job.lead_in.trimEnd();
   if (words.slice(0, lead.length).toLowerCase() === lead.toLowerCase()) return prompt;
   return `${job.lead_in}${words}`;
+}
+
+/** The model that continues a clip with new footage (Seedance 2.5 Extend). */
+export const EXTEND_MODEL = 'seedance2-5-extend';
+
+/**
+ * "Extend…" on a video the creator dropped or picked (a clip from outside the library):
+ * the draft moves to the extend model with that video first, so it is the source the
+ * service continues (the engine uploads it like any reference). `null` when the row is
+ * not a video or this build's catalogue has no extend model.
+ */
+export function extendFromRow<T extends { ref: { kind: string } }>(
+  catalog: Catalog,
+  draft: Draft,
+  rows: T[],
+  position: number,
+): { draft: Draft; rows: T[] } | null {
+  const chosen = rows[position];
+  if (chosen?.ref.kind !== 'video' || !modelInfo(catalog, EXTEND_MODEL)) return null;
+  return {
+    draft: withModel(catalog, { ...draft, video_job: null, mode: null, aspect_ratio: null }, EXTEND_MODEL),
+    rows: [chosen, ...rows.filter((_, i) => i !== position)],
+  };
 }

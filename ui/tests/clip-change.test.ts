@@ -179,3 +179,15 @@ describe('madeFromLinks', () => {
     expect(asked).toEqual(['extend_made_from']);
   });
 });
+
+describe('clipLinks of an extension of a dropped clip', () => {
+  it("names the creator's own clip as the source and offers the join", () => {
+    const el = clipLinks(
+      taskView({ id: 12, model: 'seedance2-5-extend', source_task: null, state: 'downloaded', joined_path: null }),
+      deps(),
+    );
+    expect(el?.textContent).toMatch(/^Your own clip → this extension #12/);
+    expect(el && hasTestId(el, 'action-join')).toBe(true);
+    expect(clipLinks(taskView({ model: 'seedance-20', source_task: null }), deps())).toBeNull();
+  });
+});

@@ -3,7 +3,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Draft } from '../src/bindings/Draft';
 import { defaultDraft, withModel } from '../src/compose-model';
-import { chosenJob, jobDurationNote, keepOfferedJob, promptWithLeadIn, videoJobsFor } from '../src/video-job-model';
+import {
+  chosenJob,
+  EXTEND_MODEL,
+  extendFromRow,
+  jobDurationNote,
+  keepOfferedJob,
+  promptWithLeadIn,
+  videoJobsFor,
+} from '../src/video-job-model';
 import { createVideoJobChoice } from '../src/views/video-job';
 import { CATALOG, VIDEO_JOBS } from './helpers.test-util';
 
@@ -73,5 +81,40 @@ describe('video jobs (the 2.0 way)', () => {
     expect(onChange).toHaveBeenCalledWith('edit');
     buttons[0]?.click();
     expect(onChange).toHaveBeenCalledWith(null);
+  });
+});
+
+describe('extend a clip dropped in', () => {
+  const WITH_EXTEND = {
+    ...CATALOG,
+    models: [
+      ...CATALOG.models,
+      {
+        ...(CATALOG.models[0] as (typeof CATALOG.models)[0]),
+        id: EXTEND_MODEL,
+        label: 'Seedance 2.5 Extend',
+        resolutions: ['480p', '720p', '1080p'],
+        max_duration_secs: 30,
+        video_jobs: [],
+      },
+    ],
+  };
+  const rows = [
+    { ref: { kind: 'image' as const, path: '/x/a.png', url: null, duration_ms: null } },
+    { ref: { kind: 'video' as const, path: '/x/clip.mp4', url: null, duration_ms: 4000 } },
+  ];
+
+  it('moves the draft to the extend model with that video first, as its source', () => {
+    const draft = { ...defaultDraft(WITH_EXTEND), video_job: 'edit', mode: 'keyframe' as const };
+    const next = extendFromRow(WITH_EXTEND, draft, rows, 1);
+    expect(next?.draft.model).toBe(EXTEND_MODEL);
+    expect(next?.draft.video_job).toBeNull();
+    expect(next?.draft.mode).toBeNull();
+    expect(next?.rows.map((r) => r.ref.path)).toEqual(['/x/clip.mp4', '/x/a.png']);
+  });
+
+  it('is not offered for an image, nor by a catalogue without an extend model', () => {
+    expect(extendFromRow(WITH_EXTEND, defaultDraft(WITH_EXTEND), rows, 0)).toBeNull();
+    expect(extendFromRow(CATALOG, defaultDraft(CATALOG), rows, 1)).toBeNull();
   });
 });

@@ -135,24 +135,40 @@ pub async fn extend_submit(
 /// with the extension and answers its path; an existing joined clip is answered as it is.
 pub async fn extend_join(state: State<'_, AppState>, id: TaskId) -> IpcResult<String> {
     let extension = entry(&state, id).await?;
-    let source_id = extension.source_task.ok_or_else(|| {
-        IpcError::new(
-            ErrorCode::NotAllowed,
-            "This task is not an extension of another one.",
-        )
-    })?;
-    let source = entry(&state, source_id).await?;
     let missing = |which: &str| {
         IpcError::new(
             ErrorCode::NotFound,
             format!("{which} is not in your library folder to join; download it again first."),
         )
     };
-    let source_video = source
-        .video_path
-        .clone()
-        .filter(|p| p.is_file())
-        .ok_or_else(|| missing("The source video"))?;
+    let source_video = match extension.source_task {
+        Some(source_id) => entry(&state, source_id)
+            .await?
+            .video_path
+            .filter(|p| p.is_file())
+            .ok_or_else(|| missing("The source video"))?,
+        // Extended from a clip dropped in from outside the library: that file is the
+        // source of the join (it was uploaded as the extension's source).
+        None => {
+            let dropped = continuation::dropped_source_video(&extension).ok_or_else(|| {
+                IpcError::new(
+                    ErrorCode::NotAllowed,
+                    "This task is not an extension of another one.",
+                )
+            })?;
+            if !dropped.is_file() {
+                return Err(IpcError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "{} is no longer where it was dropped from; put it back to make the \
+                         joined clip.",
+                        dropped.display()
+                    ),
+                ));
+            }
+            dropped
+        }
+    };
     let new_footage = extension
         .video_path
         .clone()

@@ -190,21 +190,25 @@ function clipChangeForm(task: TaskView, change: ClipChange, deps: ClipChangeDeps
 
 /** What the task was made from, and for a finished extension its joined clip (or the button that makes it). */
 export function clipLinks(task: TaskView, deps: ClipChangeDeps): HTMLElement | null {
-  if (task.source_task === null) return null;
   const source = task.source_task;
   const extension = task.model.includes('extend');
+  // An extension with no source task continued a clip dropped in from outside the
+  // library: that file is its source, and the shell joins with it.
+  if (source === null && !extension) return null;
   const parts: (HTMLElement | string)[] = [
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'link',
-        'data-testid': 'details-source',
-        'aria-label': `Source clip ${source}: show its details`,
-        onclick: () => deps.open(source),
-      },
-      `Source #${source}`,
-    ),
+    source === null
+      ? h('span', { 'data-testid': 'details-source-file' }, 'Your own clip')
+      : h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            'data-testid': 'details-source',
+            'aria-label': `Source clip ${source}: show its details`,
+            onclick: () => deps.open(source),
+          },
+          `Source #${source}`,
+        ),
     ' → ',
     h('span', {}, extension ? `this extension #${task.id}` : `this edit #${task.id}`),
   ];

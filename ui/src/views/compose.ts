@@ -26,7 +26,7 @@ import * as ipc from '../ipc';
 import { attachPromptMentions } from './prompt-mentions';
 import { askSecondTake } from './second-take';
 import { outputFormatField } from './output-format';
-import { chosenJob, keepOfferedJob } from '../video-job-model';
+import { chosenJob, EXTEND_MODEL, extendFromRow, keepOfferedJob } from '../video-job-model';
 import { createVideoJobChoice } from './video-job';
 
 /** Fields without a message slot of their own: their problems show together under the options. */
@@ -279,7 +279,9 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     if (document.activeElement !== seed) seed.value = draft.seed === null ? '' : String(draft.seed);
     if (prompt.value !== draft.prompt) prompt.value = draft.prompt;
     videoJobs.render(draft);
-    prompt.placeholder = chosenJob(catalog, draft)?.placeholder ?? PROMPT_PLACEHOLDER;
+    prompt.placeholder =
+      chosenJob(catalog, draft)?.placeholder ??
+      (draft.model === EXTEND_MODEL ? 'What happens next, after video 1 ends…' : PROMPT_PLACEHOLDER);
   }
 
   function renderCount() {
@@ -348,6 +350,19 @@ export function createCompose(deps: ComposeDeps): ComposeView {
           h(
             'div',
             { class: 'ref-actions' },
+            row.ref.kind === 'video' && modelInfo(catalog, EXTEND_MODEL)
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'ghost',
+                    'aria-label': `Extend ${label}: new footage after it`,
+                    'data-testid': `extend-reference-${position}`,
+                    onclick: () => extendFrom(position),
+                  },
+                  'Extend…',
+                )
+              : null,
             h(
               'button',
               {
@@ -500,6 +515,16 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   function move(position: number, delta: number) {
     rows = moveReference(rows, position, delta);
     changed();
+  }
+
+  /** A dropped or picked clip becomes the source of an extension (Seedance 2.5 Extend). */
+  function extendFrom(position: number) {
+    const next = extendFromRow(catalog, draft, rows, position);
+    if (!next) return;
+    rows = next.rows;
+    draft = next.draft;
+    changed();
+    prompt.focus();
   }
 
   function remove(position: number) {
