@@ -169,6 +169,26 @@ pub fn continue_request(
     Ok(request)
 }
 
+/// The source file of an extension made from a clip dropped in from outside the library
+/// (no source task in the ledger): the extension request's first video when it is a file
+/// on this machine. `None` for any other task, and for an extension of a library task
+/// (whose source is that task's video, read from the ledger by the caller).
+pub fn dropped_source_video(extension: &TaskEntry) -> Option<PathBuf> {
+    if extension.source_task.is_some() {
+        return None;
+    }
+    let extends = Catalog::shipped()
+        .model(extension.request.model)
+        .is_some_and(|spec| spec.task == TaskKind::Extend);
+    if !extends {
+        return None;
+    }
+    match &extension.request.source_video()?.source {
+        ReferenceSource::LocalFile { path, .. } => Some(path.clone()),
+        ReferenceSource::Url { .. } => None,
+    }
+}
+
 /// Where the joined clip of `extension` goes: beside its video, `<stem> joined.<ext>`.
 pub fn joined_path_for(extension_video: &Path, file_extension: &str) -> PathBuf {
     let stem = extension_video

@@ -596,19 +596,18 @@ fn submission_unknown(detail: Option<String>) -> Guidance {
 }
 
 fn spending_cap(window: CapWindow, cap: f64, reserved: f64, needed: f64) -> Guidance {
-    let (period, resets) = match window {
-        CapWindow::Daily => ("daily", "at midnight"),
-        CapWindow::Monthly => ("monthly", "on the first of next month"),
+    let (period, wait) = match window {
+        CapWindow::Daily => ("Today's", "until tomorrow"),
+        CapWindow::Monthly => ("This month's", "until next month"),
     };
-    let left = credits((cap - reserved).max(0.0));
-    let (needed, cap) = (credits(needed), credits(cap));
+    let (spent, needed, cap) = (credits(reserved), credits(needed), credits(cap));
     Guidance::new(
         Category::SpendingCap,
         false,
         Refund::NotApplicable,
         "Over your spending cap",
         format!(
-            "This video needs {needed} credits, but only {left} of your {period} cap of {cap} are left. The cap resets {resets}, or you can raise it in Settings."
+            "{period} limit of {cap} credits would be passed: {spent} spent, this costs {needed}. Raise the limit in Settings or wait {wait}."
         ),
         Action::None,
     )

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::api::{check_base_url, ClientConfig, BASE_URL_ENV, DEFAULT_BASE_URL};
+use crate::api::{check_base_url, ClientConfig, BASE_URL_ENV, DEFAULT_BASE_URL, REAL_BASE_URL_ENV};
 use crate::engine::SpendingCap;
 use crate::files;
 use crate::paths::LIBRARY_DIR_ENV;
@@ -278,6 +278,18 @@ impl Effective {
             preferences,
             default_library,
             non_blank_env(BASE_URL_ENV).as_deref(),
+            non_blank_env(LIBRARY_DIR_ENV).as_deref(),
+        )
+    }
+
+    /// What is in effect once the creator has left the demo for their own key: as
+    /// [`Effective::resolve`], but `SEEDANCE_API_BASE` (the demo's fake service) gives way
+    /// to `SEEDANCE_REAL_API_BASE`, else the stored address, else the documented service.
+    pub fn resolve_leaving_demo(preferences: &Preferences, default_library: &Path) -> Effective {
+        Effective::resolve_with(
+            preferences,
+            default_library,
+            non_blank_env(REAL_BASE_URL_ENV).as_deref(),
             non_blank_env(LIBRARY_DIR_ENV).as_deref(),
         )
     }

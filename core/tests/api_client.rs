@@ -1222,3 +1222,21 @@ async fn an_upload_that_stops_moving_times_out() {
     assert!(took >= limit && took < Duration::from_secs(5), "{took:?}");
     assert!(*last.lock().unwrap() < 256 * 1024 * 1024);
 }
+
+#[tokio::test]
+async fn the_demo_balance_is_read_from_the_fake_and_never_from_a_real_address() {
+    let fake = fake().await;
+    let api = client(&fake);
+    assert_eq!(api.demo_balance().await, Some(1_000_000.0));
+    api.create_task(&key(KEY), &t2v("a lighthouse at dusk"))
+        .await
+        .unwrap();
+    assert_eq!(api.demo_balance().await, Some(999_800.0));
+    // An https address (the service) is never asked: it has no such call.
+    let real = ApiClient::new(config_for(
+        "https://seedance.invalid/api/v1",
+        Duration::from_secs(1),
+    ))
+    .unwrap();
+    assert_eq!(real.demo_balance().await, None);
+}

@@ -733,7 +733,7 @@ fn local_failures() {
     assert!(rows[4]
         .guidance
         .explanation
-        .contains("only 100 of your daily cap of 1000"));
+        .starts_with("Today's limit of 1000 credits would be passed: 900 spent, this costs 200."));
     assert_eq!(check(rows), 5);
 }
 

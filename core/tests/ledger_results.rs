@@ -328,3 +328,49 @@ fn a_damaged_ledger_brings_back_the_result_columns_from_its_last_good_copy() {
         Some(Path::new("/library/joined.mp4"))
     );
 }
+
+#[test]
+fn an_extension_of_a_dropped_clip_joins_with_the_dropped_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    let dropped = dir.path().join("handed").join("my clip.mp4");
+    let mut request = extend_request();
+    request.references[0].source = ReferenceSource::LocalFile {
+        path: dropped.clone(),
+        uploaded: None,
+    };
+    let from_file = new_task(&ledger, &request, 175.0);
+    let entry = ledger.get(from_file).unwrap();
+    assert_eq!(
+        seedance_core::continuation::dropped_source_video(&entry),
+        Some(dropped)
+    );
+
+    // An extension of a library task joins with that task's video, not a reference.
+    let source = new_task(
+        &ledger,
+        &GenerationRequest::new(ModelId::Seedance20, "src"),
+        200.0,
+    );
+    ledger.set_source(from_file, source).unwrap();
+    let linked = ledger.get(from_file).unwrap();
+    assert_eq!(
+        seedance_core::continuation::dropped_source_video(&linked),
+        None
+    );
+    // A URL source has no local file; a generation with a video is not an extension.
+    let by_url = ledger
+        .get(new_task(&ledger, &extend_request(), 175.0))
+        .unwrap();
+    assert_eq!(
+        seedance_core::continuation::dropped_source_video(&by_url),
+        None
+    );
+    let mut generation = request.clone();
+    generation.model = ModelId::Seedance20;
+    let generated = ledger.get(new_task(&ledger, &generation, 200.0)).unwrap();
+    assert_eq!(
+        seedance_core::continuation::dropped_source_video(&generated),
+        None
+    );
+}

@@ -381,6 +381,14 @@ fn task_id_well_formed(id: &str) -> bool {
 }
 
 /// `GET /api/v1/jobs/recordInfo?taskId=…`
+/// `GET /__demo/balance`: `{"balance": credits}`, the wallet after the refunds and
+/// settlements due by now. Not part of the service: only the app's demo asks for it.
+pub fn demo_balance(shared: &Shared) -> Response {
+    let mut st = shared.lock();
+    st.settle();
+    Response::json(200, &json!({ "balance": state::number(st.balance) }))
+}
+
 pub fn record_info(shared: &Shared, req: &Request) -> Response {
     let key = match authenticate(shared, req) {
         Ok(k) => k,

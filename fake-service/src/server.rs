@@ -285,6 +285,15 @@ async fn act(
             routes::signed_object(shared, req).await
         }
         Some(Endpoint::Static) => routes::static_file(shared, req).await,
+        // The demo's pretend wallet, for the app's demo mode only (the real service has no
+        // balance call): loopback-only like the admin API, and without a key.
+        None if req.path == "/__demo/balance" && req.method == "GET" => {
+            if loopback {
+                routes::demo_balance(shared)
+            } else {
+                Response::message(403, "The demo balance is loopback-only")
+            }
+        }
         None if req.path.starts_with("/__admin/") => {
             if loopback {
                 admin::handle(shared, req, body)

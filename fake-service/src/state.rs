@@ -338,6 +338,9 @@ impl Upload {
 pub struct TaskSummary {
     pub task_id: String,
     pub model: String,
+    /// The prompt as received (a "2.0 way" job's lead-in included).
+    #[serde(default)]
+    pub prompt: String,
     pub status: String,
     /// First 12 hex chars of sha256(API key); `null` for demo tasks.
     pub account: Option<String>,
@@ -1029,6 +1032,7 @@ fn summary(t: &Task, now: Instant, now_ms: u64) -> TaskSummary {
     TaskSummary {
         task_id: t.id.clone(),
         model: t.model.clone(),
+        prompt: t.prompt.clone(),
         status: t.status(now).to_string(),
         account: t.owner.as_deref().map(account_of),
         credits_used: t.credits_at(now, now_ms),

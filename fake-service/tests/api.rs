@@ -645,3 +645,21 @@ async fn binary_prints_its_address_and_serves() {
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_demo_balance_is_the_wallet_after_each_charge() {
+    let fake = start(0.005).await;
+    let c = client();
+    let balance = |c: reqwest::Client, origin: String| async move {
+        let response = c
+            .get(format!("{origin}/__demo/balance"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["balance"].clone()
+    };
+    assert_eq!(balance(c.clone(), fake.origin()).await, json!(1_000_000));
+    create_ok(&c, &fake, &t2v("a dog")).await;
+    assert_eq!(balance(c.clone(), fake.origin()).await, json!(999_800));
+}

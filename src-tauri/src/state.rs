@@ -85,6 +85,10 @@ pub struct AppState {
     early_key_read: Mutex<Option<mpsc::Receiver<KeyRead>>>,
     /// Said once at start (files moved aside), shown by the window.
     pub notices: Vec<String>,
+    /// The creator left the demo for their own key ("Use my own key"): the engine talks
+    /// to the real address instead of the demo's fake service until they come back.
+    /// For this run only: the next start with `SEEDANCE_DEMO` is the demo again.
+    demo_left: AtomicBool,
 }
 
 /// What a read of the key store gave.
@@ -129,6 +133,7 @@ impl AppState {
             running: RwLock::new(Arc::new(running)),
             early_key_read: Mutex::new(early_key_read),
             notices: Vec::new(),
+            demo_left: AtomicBool::new(false),
         })
     }
 
@@ -164,9 +169,35 @@ impl AppState {
     /// is stopped (a createTask cut off stays `Submitting` and is never resent silently)
     /// and started again with them. Returns the settings in effect.
     pub async fn apply_prefs(&self, prefs: Preferences) -> Result<Arc<Running>, String> {
-        let next = Effective::resolve(&prefs, &self.default_library);
+        let next = self.effective_for(&prefs);
         self.notify.store(prefs.notifications, Ordering::Relaxed);
         *self.prefs.lock().unwrap_or_else(|p| p.into_inner()) = prefs;
+        self.restart_if_changed(next).await
+    }
+
+    /// Whether the app runs as the demo now: started with `SEEDANCE_DEMO` and not left.
+    pub fn in_demo(&self) -> bool {
+        seedance_core::paths::is_demo() && !self.demo_left.load(Ordering::Relaxed)
+    }
+
+    /// Leaves the demo for the real address (`use_demo` false) or comes back to it. The
+    /// engine restarts on the other address; tasks made on the one left stay in the
+    /// ledger, waiting as made for another service (nothing is sent for them here).
+    pub async fn switch_demo(&self, use_demo: bool) -> Result<Arc<Running>, String> {
+        self.demo_left.store(!use_demo, Ordering::Relaxed);
+        let next = self.effective_for(&self.prefs());
+        self.restart_if_changed(next).await
+    }
+
+    fn effective_for(&self, prefs: &Preferences) -> Effective {
+        if self.demo_left.load(Ordering::Relaxed) {
+            Effective::resolve_leaving_demo(prefs, &self.default_library)
+        } else {
+            Effective::resolve(prefs, &self.default_library)
+        }
+    }
+
+    async fn restart_if_changed(&self, next: Effective) -> Result<Arc<Running>, String> {
         let current = self.running();
         if !current.effective.engine_differs(&next) {
             return Ok(current);

@@ -10,7 +10,7 @@ use seedance_core::ledger::{Ledger, ListQuery, LocalState, LEDGER_FILE};
 use seedance_core::secret::ApiKey;
 use seedance_fake::{FakeConfig, FakeService};
 use seedance_studio_lib::commands::account::account_page;
-use seedance_studio_lib::commands::compose::compose_check;
+use seedance_studio_lib::commands::compose::check_draft as compose_check;
 use seedance_studio_lib::commands::gallery::delete_from_history;
 use seedance_studio_lib::commands::read_task;
 use seedance_studio_lib::error::ErrorCode;
@@ -33,6 +33,7 @@ fn draft(prompt: &str) -> Draft {
         high_bitrate: false,
         seed: None,
         output_format: None,
+        video_job: None,
     }
 }
 
@@ -64,6 +65,37 @@ fn problems_name_their_field_and_reference() {
         fields.contains(&ProblemField::References),
         "audio alone: {fields:?}"
     );
+}
+
+#[test]
+fn a_2_0_video_job_is_led_in_on_the_wire_and_priced_at_the_reference_video_tier() {
+    let mut d = draft("The boat sails out of the harbour.");
+    d.references = vec![DraftReference {
+        kind: Kind::Video,
+        path: None,
+        url: Some("https://example.com/source.mp4".into()),
+        duration_ms: Some(4000),
+    }];
+    let plain = compose_check(d.clone()).unwrap().estimate.unwrap();
+    d.video_job = Some("extend".into());
+    let request = d.to_request().unwrap();
+    assert_eq!(
+        request.wire_prompt(),
+        "Continue this video from its final frame. The boat sails out of the harbour."
+    );
+    let check = compose_check(d.clone()).unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    let extend = check.estimate.unwrap();
+    // The reference-video tier, the same as any 2.0 draft with a video (5 s, 720p).
+    assert_eq!(extend.credits, plain.credits);
+    assert!(extend.credits > 200.0, "{extend:?}");
+    // Sent back as a draft (remix), the job stays.
+    assert_eq!(
+        Draft::from_request(&request).video_job.as_deref(),
+        Some("extend")
+    );
+    d.video_job = Some("dub".into());
+    assert!(d.to_request().unwrap_err().0.starts_with("video_job: "));
 }
 
 #[test]

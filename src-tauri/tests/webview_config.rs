@@ -100,6 +100,9 @@ const APPROVED: &[&str] = &[
     "allow-extend-join",
     "allow-open-in-player",
     "allow-account-add-credits",
+    "allow-demo-switch",
+    "allow-demo-balance",
+    "allow-extend-made-from",
 ];
 
 fn tauri_dir() -> PathBuf {

@@ -1,9 +1,10 @@
 // Takes the screenshots of the real window that the README shows (docs/screenshots/):
 // the studio with a gallery of finished videos, three takes of one request (one starred,
 // one rejected), two takes compared side by side, a failure card with its guidance and
-// its one action, and the settings. Same harness as the scenarios: the built app, the fake
-// service on 127.0.0.1, a fresh data folder; nothing reaches the real service. Waits are
-// DOM polls, as in the scenarios. After a build (tests/e2e/run.sh builds everything):
+// its one action, the settings, and Extend and Edit on a finished video (the form priced
+// both ways; the edit's confirmation, left unanswered so nothing is sent). Same harness as
+// the scenarios: the built app, the fake service on 127.0.0.1, a fresh data folder; nothing
+// reaches the real service. Waits are DOM polls, as in the scenarios. After a build (tests/e2e/run.sh builds everything):
 //
 //   xvfb-run -a -s "-screen 0 1280x800x24" scripts/with-keychain.sh node tests/e2e/screenshots.mjs
 //
@@ -61,6 +62,77 @@ async function shoot(browser, name) {
   console.log(`saved ${file}`);
 }
 
+/** Dark, the way the app is designed first. */
+async function darkTheme(browser) {
+  await clickWhenReady(browser, tid('open-settings'), 'Settings');
+  await (await browser.$(tid('settings-theme'))).selectByAttribute('value', 'dark');
+  await clickWhenReady(browser, tid('settings-save'), 'Save settings');
+  await until(
+    async () => (await textOf(browser, tid('settings-status'))) === 'Settings saved.',
+    'the settings to be saved',
+  );
+  await clickWhenReady(browser, tid('settings-close'), 'Close settings');
+}
+
+/** Types into a field of the page through the DOM plus an input event. */
+const fill = (browser, selector, value) =>
+  browser.execute(
+    (sel, text) => {
+      const el = document.querySelector(sel);
+      el.value = text;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    selector,
+    value,
+  );
+
+/** Scrolls a control of the details into view (clear of the toast) and clicks it. */
+async function press(browser, selector, what) {
+  await until(async () => (await browser.$(selector)).isExisting(), what);
+  await browser.execute((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'center' }), selector);
+  await clickWhenReady(browser, selector, what);
+}
+
+/**
+ * The Extend/Edit form scrolled into view at the bottom of the details, and the run's
+ * temporary library folder shown as "~/Videos/Seedance Studio", so no machine path is
+ * in the picture.
+ */
+const formInView = (browser) =>
+  browser.execute(
+    (details, form) => {
+      const walker = document.createTreeWalker(document.querySelector(details), NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        node.textContent = node.textContent.replace(/\/\S*?\/library\//g, '~/Videos/Seedance Studio/');
+      }
+      document.querySelector(form)?.scrollIntoView({ block: 'end' });
+    },
+    tid('details'),
+    tid('clip-change-form'),
+  );
+
+async function extendAndEdit(browser) {
+  const [first] = (await galleryCards(browser)).filter((c) => c.state === 'downloaded');
+  await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${first.id}"]`, 'a finished video');
+  await press(browser, tid('action-extend'), 'Extend…');
+  await fill(browser, tid('clip-change-prompt'), 'The beam sweeps across the sea as a ship comes into view');
+  await fill(browser, tid('clip-change-seconds'), '8');
+  await until(async () => /when done/.test(await textOf(browser, tid('clip-change-price'))), 'the extension price');
+  await quiet(browser);
+  await formInView(browser);
+  await shoot(browser, 'extend-clip.png');
+
+  await press(browser, tid('clip-change-cancel'), 'Cancel');
+  await press(browser, tid('action-edit'), 'Edit…');
+  await fill(browser, tid('clip-change-prompt'), 'Make it a calm summer evening, the same waves and camera');
+  await until(async () => /when done/.test(await textOf(browser, tid('clip-change-price'))), 'the edit price');
+  await press(browser, `${tid('clip-change-send')}:not([disabled])`, 'Send…');
+  await until(async () => (await browser.$(tid('confirm-clip-change'))).isExisting(), 'the confirmation');
+  await quiet(browser);
+  await formInView(browser);
+  await shoot(browser, 'edit-clip.png');
+}
+
 const fake = await startFake();
 const dataDir = freshDataDir('screenshots');
 let app = null;
@@ -70,15 +142,7 @@ try {
   mkdirSync(outDir, { recursive: true });
   await enterStudio(browser, testKey('screenshots'));
 
-  // Dark, the way the app is designed first.
-  await clickWhenReady(browser, tid('open-settings'), 'Settings');
-  await (await browser.$(tid('settings-theme'))).selectByAttribute('value', 'dark');
-  await clickWhenReady(browser, tid('settings-save'), 'Save settings');
-  await until(
-    async () => (await textOf(browser, tid('settings-status'))) === 'Settings saved.',
-    'the settings to be saved',
-  );
-  await clickWhenReady(browser, tid('settings-close'), 'Close settings');
+  await darkTheme(browser);
 
   // A gallery of finished videos, posters loaded.
   for (const prompt of PROMPTS) await generate(browser, prompt);
@@ -207,4 +271,29 @@ try {
   if (app) await app.close();
   fake.stop();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+// Extend and Edit on a finished video, in a session of their own: the fake renders real
+// 5-second videos (`--render-results`; a source must be 2 s or more), and the studio
+// shows nothing else. The details' form priced both ways before anything is sent, and
+// the question Send asks (not answered: nothing is sent).
+const renderer = await startFake({ args: ['--render-results'] });
+const changeDir = freshDataDir('screenshots-extend');
+let changeApp = null;
+try {
+  changeApp = await launchApp({ fake: renderer, dataDir: changeDir });
+  const { browser } = changeApp;
+  await enterStudio(browser, testKey('screenshots'));
+  await darkTheme(browser);
+  await generate(browser, PROMPTS[0]);
+  await until(
+    async () => (await galleryCards(browser)).some((c) => c.state === 'downloaded'),
+    'the video to extend',
+    120_000,
+  );
+  await extendAndEdit(browser);
+} finally {
+  if (changeApp) await changeApp.close();
+  renderer.stop();
+  rmSync(changeDir, { recursive: true, force: true });
 }

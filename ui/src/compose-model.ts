@@ -119,6 +119,8 @@ export function generateButton(check: ComposeCheck | null, busy = false, takes =
   const first = check.problems[0];
   if (first) return { label, disabled: true, reason: first.message };
   if (!check.estimate) return { label, disabled: true, reason: 'This request has no price, so it cannot be sent.' };
+  // The engine would refuse it (the spending cap): greyed before a click, not after.
+  if (check.cap_refusal) return { label, disabled: true, reason: check.cap_refusal };
   return { label, disabled: false, reason: null };
 }
 

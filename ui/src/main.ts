@@ -162,21 +162,25 @@ async function boot() {
       if (error.code === 'missing_key') void settingsDialog.open('key');
       toast(error.message);
     };
+    // Whether the app runs as the demo now: Settings can leave it and come back.
+    let inDemo = settings.demo;
     const settingsDialog = createSettings({
       onSaved: (view) => {
         applyTheme(view);
+        inDemo = view.demo;
+        chipSlot.replaceChildren(keyChip(keyStatus, openKey, engineKey, inDemo));
         compose.settingsChanged();
         gallery.reload();
       },
       onKeyChanged: (s) => {
         keyStatus = s;
-        chipSlot.replaceChildren(keyChip(s, openKey, engineKey, settings.demo));
+        chipSlot.replaceChildren(keyChip(s, openKey, engineKey, inDemo));
       },
     });
     const openKey = () => void settingsDialog.open('key');
     let keyStatus = status;
     let engineKey: EngineKeyState | null = null;
-    const chipSlot = h('div', {}, keyChip(status, openKey, null, settings.demo));
+    const chipSlot = h('div', {}, keyChip(status, openKey, null, inDemo));
     const keyBanner = createKeyBanner({
       onNewKey: openKey,
       onUseDemo: settings.base_url_is_loopback
@@ -184,7 +188,7 @@ async function boot() {
             void ipc.keyUseDemo().then(
               (s) => {
                 keyStatus = s;
-                chipSlot.replaceChildren(keyChip(s, openKey, engineKey, settings.demo));
+                chipSlot.replaceChildren(keyChip(s, openKey, engineKey, inDemo));
               },
               (e) => onError(ipc.IpcError.from(e)),
             )
@@ -194,7 +198,7 @@ async function boot() {
     const showEngineKey = (key: EngineKeyState) => {
       engineKey = key;
       keyBanner.set(key);
-      chipSlot.replaceChildren(keyChip(keyStatus, openKey, key, settings.demo));
+      chipSlot.replaceChildren(keyChip(keyStatus, openKey, key, inDemo));
     };
     const logo = h('span', { 'aria-hidden': 'true', class: 'brand-logo' });
     logo.innerHTML = LOGO;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type { ClipChangeQuote } from '../src/bindings/ClipChangeQuote';
 import { canChangeClip, extendSeconds, playableHere, settlementLine } from '../src/clip-change-model';
-import { cannotPlayNotice, clipChangeSection, clipLinks } from '../src/views/clip-change';
+import { cannotPlayNotice, clipChangeSection, clipLinks, madeFromLinks } from '../src/views/clip-change';
 import { byTestId, flush, hasTestId, taskView } from './helpers.test-util';
 
 afterEach(() => {
@@ -140,5 +140,54 @@ describe('links and files', () => {
     byTestId<HTMLButtonElement>(notice, 'action-open-in-player').click();
     await flush();
     expect(calls).toContainEqual(['open_in_player', { id: 4, joined: false }]);
+  });
+});
+
+describe('madeFromLinks', () => {
+  it('lists the extensions and edits made from a finished clip, each opening its details', async () => {
+    const asked: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== 'extend_made_from') return null;
+      asked.push(args);
+      return [
+        { id: 7, kind: 'extension', state: 'downloaded' },
+        { id: 9, kind: 'edit', state: 'generating' },
+      ];
+    });
+    const d = deps();
+    const el = madeFromLinks(taskView({ id: 3, state: 'downloaded' }), d);
+    await flush();
+    expect(asked).toEqual([{ id: 3 }]);
+    expect(el.hidden).toBe(false);
+    expect(el.textContent).toBe('Made from this clip: Extension #7 (Done), Edit #9 (Generating)');
+    const links = [...el.querySelectorAll('button')];
+    links[1]?.click();
+    expect(d.open).toHaveBeenCalledWith(9);
+  });
+
+  it('stays hidden when nothing was made from it, and does not ask for an unfinished task', async () => {
+    const asked: string[] = [];
+    mockIPC((cmd) => {
+      asked.push(cmd);
+      return [];
+    });
+    const el = madeFromLinks(taskView({ id: 3, state: 'downloaded' }), deps());
+    await flush();
+    expect(el.hidden).toBe(true);
+    madeFromLinks(taskView({ id: 4, state: 'generating' }), deps());
+    await flush();
+    expect(asked).toEqual(['extend_made_from']);
+  });
+});
+
+describe('clipLinks of an extension of a dropped clip', () => {
+  it("names the creator's own clip as the source and offers the join", () => {
+    const el = clipLinks(
+      taskView({ id: 12, model: 'seedance2-5-extend', source_task: null, state: 'downloaded', joined_path: null }),
+      deps(),
+    );
+    expect(el?.textContent).toMatch(/^Your own clip → this extension #12/);
+    expect(el && hasTestId(el, 'action-join')).toBe(true);
+    expect(clipLinks(taskView({ model: 'seedance-20', source_task: null }), deps())).toBeNull();
   });
 });

@@ -17,7 +17,7 @@ const estimate = { credits: 200, usd: 0.942, label: '200 credits ≈ $0.94', not
 
 describe('generate button', () => {
   it('carries the estimate in its label when valid', () => {
-    const check: ComposeCheck = { problems: [], warnings: [], estimate };
+    const check: ComposeCheck = { problems: [], warnings: [], estimate, cap_refusal: null };
     expect(generateButton(check)).toEqual({ label: 'Generate · 200 credits ≈ $0.94', disabled: false, reason: null });
   });
 
@@ -33,6 +33,7 @@ describe('generate button', () => {
       ],
       warnings: [],
       estimate,
+      cap_refusal: null,
     };
     const b = generateButton(check);
     expect(b.disabled).toBe(true);
@@ -41,15 +42,25 @@ describe('generate button', () => {
 
   it('waits while the check is pending and while sending', () => {
     expect(generateButton(null).disabled).toBe(true);
-    expect(generateButton({ problems: [], warnings: [], estimate }, true).label).toBe('Sending…');
+    expect(generateButton({ problems: [], warnings: [], estimate, cap_refusal: null }, true).label).toBe('Sending…');
   });
 
   it('refuses a request without a price', () => {
-    expect(generateButton({ problems: [], warnings: [], estimate: null }).disabled).toBe(true);
+    expect(generateButton({ problems: [], warnings: [], estimate: null, cap_refusal: null }).disabled).toBe(true);
+  });
+
+  it('is greyed with the spending cap as the reason before any click, price still shown', () => {
+    const cap_refusal =
+      "Today's limit of 600 credits would be passed: 520 spent, this costs 200. Raise the limit in Settings or wait until tomorrow.";
+    expect(generateButton({ problems: [], warnings: [], estimate, cap_refusal })).toEqual({
+      label: 'Generate · 200 credits ≈ $0.94',
+      disabled: true,
+      reason: cap_refusal,
+    });
   });
 
   it('shows the total of several takes before anything is paid', () => {
-    const check: ComposeCheck = { problems: [], warnings: [], estimate };
+    const check: ComposeCheck = { problems: [], warnings: [], estimate, cap_refusal: null };
     expect(generateButton(check, false, 3)).toEqual({
       label: 'Generate 3 takes · 600 credits ≈ $2.83',
       disabled: false,

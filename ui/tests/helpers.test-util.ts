@@ -1,7 +1,33 @@
 // Shared fixtures for the UI tests: a catalog as the shell sends it.
 import type { Catalog } from '../src/bindings/Catalog';
+import type { VideoJobInfo } from '../src/bindings/VideoJobInfo';
 import type { TaskView } from '../src/bindings/TaskView';
 import { STATE_GROUPS } from './state-groups.generated';
+
+/** The "2.0 way" jobs as `core/catalog/models.json` words them. */
+export const VIDEO_JOBS: VideoJobInfo[] = [
+  {
+    id: 'restyle',
+    label: 'Restyle the video',
+    lead_in: 'Follow the movement and camera framing of the reference video, but ',
+    placeholder: 'restyle it as claymation with warm studio lighting.',
+    duration: 'any',
+  },
+  {
+    id: 'edit',
+    label: 'Edit the video',
+    lead_in: 'Edit this video. ',
+    placeholder: 'Keep the same people, movements and camera framing, but change the jacket to deep red.',
+    duration: 'source',
+  },
+  {
+    id: 'extend',
+    label: 'Extend the video',
+    lead_in: 'Continue this video from its final frame. ',
+    placeholder: 'Describe only what happens next.',
+    duration: 'new_footage',
+  },
+];
 
 export const CATALOG: Catalog = {
   models: [
@@ -20,6 +46,7 @@ export const CATALOG: Catalog = {
       max_combined_audio_secs: 15,
       seed_max: 4294967295,
       output_formats: ['mp4'],
+      video_jobs: VIDEO_JOBS,
     },
     {
       id: 'seedance2-fast',
@@ -36,6 +63,7 @@ export const CATALOG: Catalog = {
       max_combined_audio_secs: 15,
       seed_max: 4294967295,
       output_formats: ['mp4'],
+      video_jobs: VIDEO_JOBS,
     },
   ],
   aspect_ratios: ['16:9', '9:16', '1:1', '4:3', '3:4', '21:9'],

@@ -7,7 +7,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type { SequenceView } from '../src/bindings/SequenceView';
 import type { ShotView } from '../src/bindings/ShotView';
 import { createSequences } from '../src/views/sequence';
-import { byTestId, CATALOG, flush } from './helpers.test-util';
+import { byTestId, CATALOG, flush, taskView } from './helpers.test-util';
 
 beforeAll(() => {
   HTMLDialogElement.prototype.showModal ??= function showModal(this: HTMLDialogElement) {
@@ -162,5 +162,40 @@ describe('Stitch', () => {
     expect(calls.find((c) => c.cmd === 'sequences_stitch_cancel')?.args).toMatchObject({ id: 7 });
     expect(byTestId(dialog.el, 'seq-status').textContent).toBe('Stopped; no film was written.');
     expect(dialog.el.querySelector('[data-testid="seq-stitch-bar"]')).toBeNull();
+  });
+});
+
+describe("the open shot's takes", () => {
+  it("follow task events live, without touching the shot's unsaved form", async () => {
+    // No poster: the file URL needs the shell, which these tests mock only in part.
+    const take = (task: number, state: string) => ({ task, state, has_video: false, verdict: null });
+    let view: SequenceView = {
+      ...SEQUENCE,
+      shots: [{ ...shot(11, 1), takes: [take(40, 'generating')] }, shot(12, 2)],
+    } as SequenceView;
+    const { dialog, calls } = await openDialog({ sequence_get: () => view });
+    byTestId(dialog.el, 'shot-card-11').click();
+    await flush();
+    const takes = () => byTestId(dialog.el, 'shot-takes').textContent ?? '';
+    expect(takes()).toContain('Take #40 · generating');
+    const prompt = byTestId<HTMLTextAreaElement>(dialog.el, 'shot-edit-prompt');
+    prompt.value = 'an unsaved change';
+
+    // The take finished and a second one was made: both show without reselecting.
+    view = {
+      ...view,
+      shots: [{ ...shot(11, 1), takes: [take(40, 'downloaded'), take(41, 'waiting')] }, shot(12, 2)],
+    } as SequenceView;
+    dialog.taskChanged(taskView({ id: 40, state: 'downloaded' }));
+    await flush();
+    expect(takes()).toContain('Take #40 · downloaded');
+    expect(takes()).toContain('Take #41 · waiting');
+    expect(byTestId<HTMLTextAreaElement>(dialog.el, 'shot-edit-prompt').value).toBe('an unsaved change');
+
+    // An older task that is no take of this sequence reads nothing.
+    const before = calls.filter((c) => c.cmd === 'sequence_get').length;
+    dialog.taskChanged(taskView({ id: 5, state: 'downloaded' }));
+    await flush();
+    expect(calls.filter((c) => c.cmd === 'sequence_get').length).toBe(before);
   });
 });

@@ -34,6 +34,7 @@ const VIEW: SettingsView = {
   base_url_source: 'default',
   base_url_is_loopback: false,
   demo: false,
+  demo_available: false,
   effective_library_dir: '/home/me/Videos/Seedance',
   library_dir_from_env: false,
   data_dir: '/home/me/.local/share/seedance',
@@ -160,24 +161,74 @@ describe('settings', () => {
     expect(byTestId<HTMLButtonElement>(settings.el, 'settings-library-choose').disabled).toBe(true);
   });
 
-  it('the demo says it is the demo wherever the key and the service show, and how to leave it', async () => {
+  const DEMO_VIEW: SettingsView = {
+    ...VIEW,
+    demo: true,
+    demo_available: true,
+    base_url_is_loopback: true,
+    base_url_source: 'env',
+    effective_base_url: 'http://127.0.0.1:5111/api/v1',
+  };
+  const DEMO_KEY: KeyStatus = { ...KEY, last_four: '-key', store: 'this session only' };
+
+  it('the demo says it is the demo wherever the key and the service show, with its pretend balance', async () => {
     const { settings } = dialog({
-      settings_get: () => ({
-        ...VIEW,
-        demo: true,
-        base_url_is_loopback: true,
-        base_url_source: 'env',
-        effective_base_url: 'http://127.0.0.1:5111/api/v1',
-      }),
-      key_status: () => ({ ...KEY, last_four: '-key', store: 'this session only' }),
+      settings_get: () => DEMO_VIEW,
+      key_status: () => DEMO_KEY,
+      demo_balance: () => 999800,
     });
     await settings.open();
+    await flush();
     const keyLine = byTestId(settings.el, 'settings-key-status').textContent ?? '';
     expect(keyLine).toMatch(/^Demo: /);
     expect(keyLine).not.toContain('-key');
-    expect(byTestId(settings.el, 'settings-leave-demo').textContent).toContain('without SEEDANCE_DEMO');
+    expect(byTestId(settings.el, 'settings-demo-balance').textContent).toBe(
+      'Pretend balance: 999,800 credits (nothing is charged).',
+    );
+    expect(byTestId(settings.el, 'settings-use-own-key').textContent).toBe('Use my own key');
     expect(settings.el.textContent).toContain('Demo service on this computer');
     expect(hasTestId(settings.el, 'settings-key-input')).toBe(false);
+    expect(hasTestId(settings.el, 'settings-back-to-demo')).toBe(false);
+  });
+
+  it('"Use my own key" leaves the demo and asks for the key; "Back to the demo" returns', async () => {
+    let inDemo = true;
+    const left: SettingsView = { ...VIEW, demo: false, demo_available: true };
+    const { settings, deps, calls } = dialog({
+      settings_get: () => (inDemo ? DEMO_VIEW : left),
+      key_status: () => (inDemo ? DEMO_KEY : NO_KEY),
+      demo_balance: () => 1_000_000,
+      demo_switch: (args) => {
+        inDemo = (args as { useDemo: boolean }).useDemo;
+        return inDemo ? DEMO_VIEW : left;
+      },
+    });
+    await settings.open();
+    byTestId(settings.el, 'settings-use-own-key').click();
+    await flush();
+    await flush();
+    expect(calls.filter(([c]) => c === 'demo_switch')).toEqual([['demo_switch', { useDemo: false }]]);
+    expect(deps.onSaved).toHaveBeenCalledWith(left);
+    expect(deps.onKeyChanged).toHaveBeenCalledWith(NO_KEY);
+    expect(byTestId(settings.el, 'settings-status').textContent).toBe(
+      'You left the demo. Paste your own API key to start.',
+    );
+    expect(document.activeElement).toBe(byTestId(settings.el, 'settings-key-input'));
+    expect(byTestId(settings.el, 'settings-key-status').textContent).toBe('No key is saved.');
+
+    byTestId(settings.el, 'settings-back-to-demo').click();
+    await flush();
+    await flush();
+    expect(calls.filter(([c]) => c === 'demo_switch')).toHaveLength(2);
+    expect(byTestId(settings.el, 'settings-status').textContent).toMatch(/^Back in the demo/);
+    expect(hasTestId(settings.el, 'settings-use-own-key')).toBe(true);
+  });
+
+  it('a run that is not the demo offers neither way', async () => {
+    const { settings } = dialog({ settings_get: () => VIEW, key_status: () => KEY });
+    await settings.open();
+    expect(hasTestId(settings.el, 'settings-use-own-key')).toBe(false);
+    expect(hasTestId(settings.el, 'settings-back-to-demo')).toBe(false);
   });
 
   it('says "Settings saved." beside the Save button', async () => {

@@ -24,6 +24,7 @@ describe('compose view', () => {
       problems: [],
       warnings: [],
       estimate: { credits: 200, usd: 0.94, label: '200 credits ≈ $0.94', note: null },
+      cap_refusal: null,
     };
     mockIPC((cmd) => (cmd === 'compose_check' ? check : null));
     const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });

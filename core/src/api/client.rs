@@ -175,6 +175,29 @@ impl ApiClient {
         }
     }
 
+    /// The demo's pretend balance: `GET /__demo/balance` of the project's fake service.
+    /// The service has no balance call (service-api), so only an address on this computer
+    /// (plain http, which `check_base_url` allows only there) is asked, without the key;
+    /// `None` for any other address or any failure. Read-only: it can spend nothing.
+    pub async fn demo_balance(&self) -> Option<f64> {
+        if self.config.base_url.scheme() != "http" {
+            return None;
+        }
+        let mut url = self.config.base_url.clone();
+        url.set_path("/__demo/balance");
+        let deadline = Instant::now() + self.config.request_timeout;
+        let response = timeout_at(deadline, self.http.get(url).send())
+            .await
+            .ok()?
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let bytes = timeout_at(deadline, response.bytes()).await.ok()?.ok()?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        value.get("balance")?.as_f64()
+    }
+
     fn api_url(&self, segments: &[&str]) -> Url {
         let mut url = self.config.base_url.clone();
         // `check_base_url` guarantees an http(s) URL with a host, which always has segments.

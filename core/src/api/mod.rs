@@ -25,3 +25,8 @@ pub const DEFAULT_BASE_URL: &str = "https://seedance2-pro.com/api/v1";
 pub const ALTERNATE_BASE_URL: &str = "https://kinovi.ai/api/v1";
 /// Environment variable that overrides the base URL (tests, the demo, the fake service).
 pub const BASE_URL_ENV: &str = "SEEDANCE_API_BASE";
+
+/// Environment variable for the address the demo leaves for ("Use my own key" in the
+/// demo, where `SEEDANCE_API_BASE` names the demo's fake service): the stored setting or
+/// the documented service when unset. Tests point it at a second fake service.
+pub const REAL_BASE_URL_ENV: &str = "SEEDANCE_REAL_API_BASE";

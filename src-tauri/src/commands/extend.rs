@@ -8,7 +8,7 @@
 
 use super::{blocking, read_task};
 use crate::error::{ErrorCode, IpcError, IpcResult};
-use crate::models::{ClipChange, ClipChangeQuote, TaskView};
+use crate::models::{ClipChange, ClipChangeQuote, MadeFromClip, MadeFromKind, TaskState, TaskView};
 use crate::state::AppState;
 use seedance_core::continuation;
 use seedance_core::film::FfmpegCli;
@@ -135,24 +135,40 @@ pub async fn extend_submit(
 /// with the extension and answers its path; an existing joined clip is answered as it is.
 pub async fn extend_join(state: State<'_, AppState>, id: TaskId) -> IpcResult<String> {
     let extension = entry(&state, id).await?;
-    let source_id = extension.source_task.ok_or_else(|| {
-        IpcError::new(
-            ErrorCode::NotAllowed,
-            "This task is not an extension of another one.",
-        )
-    })?;
-    let source = entry(&state, source_id).await?;
     let missing = |which: &str| {
         IpcError::new(
             ErrorCode::NotFound,
             format!("{which} is not in your library folder to join; download it again first."),
         )
     };
-    let source_video = source
-        .video_path
-        .clone()
-        .filter(|p| p.is_file())
-        .ok_or_else(|| missing("The source video"))?;
+    let source_video = match extension.source_task {
+        Some(source_id) => entry(&state, source_id)
+            .await?
+            .video_path
+            .filter(|p| p.is_file())
+            .ok_or_else(|| missing("The source video"))?,
+        // Extended from a clip dropped in from outside the library: that file is the
+        // source of the join (it was uploaded as the extension's source).
+        None => {
+            let dropped = continuation::dropped_source_video(&extension).ok_or_else(|| {
+                IpcError::new(
+                    ErrorCode::NotAllowed,
+                    "This task is not an extension of another one.",
+                )
+            })?;
+            if !dropped.is_file() {
+                return Err(IpcError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "{} is no longer where it was dropped from; put it back to make the \
+                         joined clip.",
+                        dropped.display()
+                    ),
+                ));
+            }
+            dropped
+        }
+    };
     let new_footage = extension
         .video_path
         .clone()
@@ -194,4 +210,32 @@ pub async fn open_in_player(
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
         .map_err(|e| IpcError::internal(format!("The system player could not be opened: {e}")))
+}
+
+/// The clips made from finished task `id` (its extensions, edits and clips continued
+/// from its last frame), oldest first, for its details' links.
+pub async fn extend_made_from(
+    state: State<'_, AppState>,
+    id: TaskId,
+) -> IpcResult<Vec<MadeFromClip>> {
+    let ledger = state.ledger.clone();
+    let made = blocking(move || {
+        read_task(&ledger, id)?;
+        ledger
+            .made_from(id)
+            .map_err(|e| IpcError::storage(e.to_string()))
+    })
+    .await?;
+    Ok(made
+        .iter()
+        .map(|entry| MadeFromClip {
+            id: entry.id,
+            kind: match entry.request.model.spec().map(|spec| spec.task) {
+                Some(seedance_core::model::TaskKind::Extend) => MadeFromKind::Extension,
+                Some(seedance_core::model::TaskKind::Edit) => MadeFromKind::Edit,
+                _ => MadeFromKind::Continuation,
+            },
+            state: TaskState::from(entry.state),
+        })
+        .collect())
 }

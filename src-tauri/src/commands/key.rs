@@ -48,7 +48,7 @@ async fn status_of(state: &AppState) -> IpcResult<KeyStatus> {
 }
 
 /// Makes `store` (already holding the key) the one in use and tells the engine.
-async fn adopt(state: &AppState, store: Arc<dyn KeyStore>) -> IpcResult<KeyStatus> {
+pub(crate) async fn adopt(state: &AppState, store: Arc<dyn KeyStore>) -> IpcResult<KeyStatus> {
     // A read from before the switch would describe the old store.
     drop(state.take_early_key_read());
     state.keys.switch_to(store);
@@ -100,6 +100,11 @@ pub async fn key_test(state: State<'_, AppState>) -> IpcResult<KeyCheck> {
 /// Uses a made-up key for this session, only while the API address is this computer
 /// (the project's fake service), so the demo can never spend real credits.
 pub async fn key_use_demo(state: State<'_, AppState>) -> IpcResult<KeyStatus> {
+    use_demo_key(&state).await
+}
+
+/// [`key_use_demo`] for the shell's own callers (coming back to the demo).
+pub(crate) async fn use_demo_key(state: &AppState) -> IpcResult<KeyStatus> {
     if !state.running().effective.base_url_is_loopback() {
         return Err(IpcError::new(
             ErrorCode::NotAllowed,
@@ -108,5 +113,5 @@ pub async fn key_use_demo(state: State<'_, AppState>) -> IpcResult<KeyStatus> {
     }
     let store = Arc::new(SessionKeyStore::new());
     store.store(&parse_key(DEMO_KEY)?)?;
-    adopt(&state, store).await
+    adopt(state, store).await
 }

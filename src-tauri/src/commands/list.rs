@@ -49,8 +49,9 @@ macro_rules! with_app_commands {
             compose {
                 /// Models, their limits, aspect ratios and the state groups, from the core.
                 catalog: sync [] () -> Catalog;
-                /// Problems, warnings and the price of a draft; nothing is sent or stored.
-                compose_check: sync [] (draft: Draft) -> ComposeCheck;
+                /// Problems, warnings and the price of a draft, and whether the spending cap
+                /// would refuse it now; nothing is sent or stored.
+                compose_check: async [state] (draft: Draft) -> ComposeCheck;
             }
             tasks {
                 /// Queues a generation; it is sent as soon as a slot is free. Answers once the
@@ -212,6 +213,9 @@ macro_rules! with_app_commands {
                 /// Joins extension `id`'s source and new footage into one file in the
                 /// library and records it with the extension; its path.
                 extend_join: async [state] (id: TaskId) -> String;
+                /// The clips made from finished task `id` (extensions, edits, clips
+                /// continued from its last frame), oldest first; nothing is sent.
+                extend_made_from: async [state] (id: TaskId) -> Vec<MadeFromClip>;
                 /// Opens the task's video (or its joined clip) in the system player, for
                 /// results the window cannot play.
                 open_in_player: async [app, state] (id: TaskId, joined: bool) -> ();
@@ -221,6 +225,16 @@ macro_rules! with_app_commands {
                 /// shell picks the page from the API address in use; `not_allowed` against
                 /// the demo service.
                 account_add_credits: sync [app, state] () -> ();
+            }
+            demo {
+                /// Leaves the demo for the creator's own key on the real address
+                /// (`use_demo` false: the system keychain's key, the demo's tasks kept as
+                /// made for another service) or comes back to it; the settings in effect.
+                /// `not_allowed` in a run not started as the demo.
+                demo_switch: async [state] (use_demo: bool) -> SettingsView;
+                /// The demo's pretend balance from its own service; `null` outside the
+                /// demo (the real service has no balance call).
+                demo_balance: async [state] () -> Option<f64>;
             }
         }
     };

@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod compose;
+pub mod demo;
 pub mod extend;
 pub mod gallery;
 pub mod history;

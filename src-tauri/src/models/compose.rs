@@ -3,7 +3,10 @@
 //! only through [`Draft::to_request`], which refuses ids the core does not know.
 
 use super::{Kind, StateGroups};
-use seedance_core::model::{AspectRatio, Mode, ModelId, OutputFormat, Resolution};
+use seedance_core::model::{
+    AspectRatio, Catalog as ModelCatalog, Mode, ModelId, OutputFormat, Resolution, VideoJob,
+    VideoJobDuration,
+};
 use seedance_core::request::{GenerationRequest, Reference, ReferenceSource};
 use seedance_core::validate::{Field, ProblemCode};
 use serde::{Deserialize, Serialize};
@@ -40,6 +43,23 @@ pub struct ModelInfo {
     /// Wire ids of the file formats the model can return, the default first; more than
     /// one means the compose form offers the choice (the 2.5 family's `mp4` or `mov`).
     pub output_formats: Vec<String>,
+    /// The "2.0 way" jobs this model offers for reference video 1 (restyle, edit,
+    /// extend), with their documented lead-ins; empty for the other models.
+    pub video_jobs: Vec<VideoJobInfo>,
+}
+
+/// One "2.0 way" job as the compose panel offers it (service-api §12.2.2).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VideoJobInfo {
+    /// `"restyle"`, `"edit"` or `"extend"`: the draft's `video_job`.
+    pub id: String,
+    pub label: String,
+    /// The words the core puts before the creator's prompt on the wire.
+    pub lead_in: String,
+    /// An example of what the creator writes after the lead-in.
+    pub placeholder: String,
+    /// `"any"`, `"source"` (the reference video's length) or `"new_footage"`.
+    pub duration: String,
 }
 
 impl Catalog {
@@ -92,6 +112,24 @@ impl From<ModelId> for ModelInfo {
                         .collect()
                 },
             ),
+            video_jobs: model.spec().map_or_else(Vec::new, |spec| {
+                spec.video_jobs
+                    .iter()
+                    .filter_map(|job| ModelCatalog::shipped().video_job(*job))
+                    .map(|job| VideoJobInfo {
+                        id: job.job.as_str().to_owned(),
+                        label: job.label.clone(),
+                        lead_in: job.lead_in.clone(),
+                        placeholder: job.placeholder.clone(),
+                        duration: match job.duration {
+                            VideoJobDuration::Any => "any",
+                            VideoJobDuration::Source => "source",
+                            VideoJobDuration::NewFootage => "new_footage",
+                        }
+                        .to_owned(),
+                    })
+                    .collect()
+            }),
         }
     }
 }
@@ -119,6 +157,12 @@ pub struct Draft {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub output_format: Option<String>,
+    /// The "2.0 way" job for reference video 1 (`"restyle"`, `"edit"`, `"extend"`, from
+    /// the model's `video_jobs`); absent or `null`: none. The core puts the job's lead-in
+    /// before the prompt and prices the reference-video tier.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub video_job: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
@@ -195,7 +239,19 @@ impl Draft {
                         })?,
                 ),
             },
-            video_job: None,
+            video_job: match self.video_job.as_deref() {
+                None => None,
+                Some(id) => Some(
+                    VideoJob::ALL
+                        .into_iter()
+                        .find(|j| j.as_str() == id)
+                        .ok_or_else(|| {
+                            DraftError(format!(
+                                "video_job: there is no job called “{id}”; use restyle, edit or extend."
+                            ))
+                        })?,
+                ),
+            },
         })
     }
 
@@ -220,6 +276,7 @@ impl Draft {
             high_bitrate: request.high_bitrate,
             seed: request.seed,
             output_format: request.output_format.map(|f| f.wire_id().to_owned()),
+            video_job: request.video_job.map(|j| j.as_str().to_owned()),
         }
     }
 }
@@ -270,6 +327,10 @@ pub struct ComposeCheck {
     pub warnings: Vec<InputProblem>,
     /// `null` when the request has no price (see `problems`).
     pub estimate: Option<EstimateView>,
+    /// Why the engine would refuse this draft if it were sent now: the creator's spending
+    /// cap, in the words the refusal itself uses. Generate stays disabled with it; the
+    /// engine checks again when the draft is sent.
+    pub cap_refusal: Option<String>,
 }
 
 /// The field of the compose panel a problem is shown under.

@@ -29,3 +29,22 @@ pub struct ClipChangeQuote {
     /// What the creator should know but may send anyway.
     pub warnings: Vec<String>,
 }
+
+/// A clip made from a finished video, as its details list it (the reverse of a task's
+/// `source_task`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MadeFromClip {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// `extension`, `edit`, or `continuation` (a clip started from its last frame).
+    pub kind: MadeFromKind,
+    pub state: super::TaskState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MadeFromKind {
+    Extension,
+    Edit,
+    Continuation,
+}

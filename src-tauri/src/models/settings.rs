@@ -15,9 +15,12 @@ pub struct SettingsView {
     pub base_url_source: Source,
     /// The base URL points at this computer (the fake service): the demo is offered.
     pub base_url_is_loopback: bool,
-    /// This process runs as the demo (`SEEDANCE_DEMO`): its own history and library,
-    /// a made-up key, pretend credits.
+    /// The app runs as the demo now (`SEEDANCE_DEMO`, not left): its own history and
+    /// library, a made-up key, pretend credits.
     pub demo: bool,
+    /// Started as the demo (`SEEDANCE_DEMO`): "Back to the demo" is offered after the
+    /// creator left it for their own key.
+    pub demo_available: bool,
     pub effective_library_dir: String,
     /// `true` when SEEDANCE_LIBRARY_DIR overrides the setting.
     pub library_dir_from_env: bool,

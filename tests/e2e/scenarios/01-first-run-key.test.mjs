@@ -171,8 +171,11 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       extend_quote: { id, change: 'extend', prompt: 'the boat sails on', seconds: 5 }, // refused: not finished
       extend_submit: { id, change: 'extend', prompt: 'the boat sails on', seconds: 5, confirmedCredits: 0 },
       extend_join: { id }, // refused: not an extension
+      extend_made_from: { id }, // nothing made from it yet
       open_in_player: { id: 999_999, joined: false },
       account_add_credits: {}, // refused against the fake: no browser opens
+      demo_switch: { useDemo: false }, // refused: this run is not the demo
+      demo_balance: {}, // null: not the demo
       app_keep_open: {},
       key_set: { key: `${key} ` },
       key_set_session_only: { key },

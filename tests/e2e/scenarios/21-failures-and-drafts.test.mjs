@@ -106,8 +106,8 @@ test('failures stay together and are dismissed together; loaded drafts never rep
     assert.equal(refs.length, 1, 'the last-frame reference came back with it');
     assert.match(refs[0].label, /^Image 1: /);
 
-    // A daily cap the draft would pass: once the engine refuses it, Generate looks and is
-    // disabled with the reason, until the settings change.
+    // A daily cap the draft would pass: Generate looks and is disabled with the reason
+    // as soon as the settings are saved (before any click), until the settings change.
     await clickWhenReady(browser, tid('open-settings'), 'Settings');
     await until(async () => (await browser.$(tid('settings-daily-cap'))).isExisting(), 'the daily cap');
     await (await browser.$(tid('settings-daily-cap'))).setValue('100');
@@ -121,10 +121,9 @@ test('failures stay together and are dismissed together; loaded drafts never rep
       'the cap saved',
     );
     await browser.execute((sel) => document.querySelector(sel).click(), tid('settings-close'));
-    await clickWhenReady(browser, `${tid('generate')}:not([disabled])`, 'Generate');
     const refused = await until(async () => {
       const g = await generateState(browser);
-      return g.disabled && /cap/i.test(g.reason) ? g : null;
+      return g.disabled && /limit/i.test(g.reason) ? g : null;
     }, 'Generate disabled with the cap as the reason');
     assert.match(refused.reason, /100/);
   });

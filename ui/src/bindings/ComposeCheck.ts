@@ -17,4 +17,10 @@ warnings: Array<InputProblem>,
 /**
  * `null` when the request has no price (see `problems`).
  */
-estimate: EstimateView | null, };
+estimate: EstimateView | null, 
+/**
+ * Why the engine would refuse this draft if it were sent now: the creator's spending
+ * cap, in the words the refusal itself uses. Generate stays disabled with it; the
+ * engine checks again when the draft is sent.
+ */
+cap_refusal: string | null, };

@@ -23,4 +23,10 @@ seed: number | null,
  * The file format asked for (`"mp4"`, `"mov"`); absent or `null`: the model's
  * default. Sent only to a model that offers a choice.
  */
-output_format?: string | null, };
+output_format?: string | null, 
+/**
+ * The "2.0 way" job for reference video 1 (`"restyle"`, `"edit"`, `"extend"`, from
+ * the model's `video_jobs`); absent or `null`: none. The core puts the job's lead-in
+ * before the prompt and prices the reference-video tier.
+ */
+video_job?: string | null, };

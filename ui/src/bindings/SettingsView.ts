@@ -15,10 +15,15 @@ base_url_source: Source,
  */
 base_url_is_loopback: boolean, 
 /**
- * This process runs as the demo (`SEEDANCE_DEMO`): its own history and library,
- * a made-up key, pretend credits.
+ * The app runs as the demo now (`SEEDANCE_DEMO`, not left): its own history and
+ * library, a made-up key, pretend credits.
  */
-demo: boolean, effective_library_dir: string, 
+demo: boolean, 
+/**
+ * Started as the demo (`SEEDANCE_DEMO`): "Back to the demo" is offered after the
+ * creator left it for their own key.
+ */
+demo_available: boolean, effective_library_dir: string, 
 /**
  * `true` when SEEDANCE_LIBRARY_DIR overrides the setting.
  */

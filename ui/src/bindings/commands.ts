@@ -12,6 +12,7 @@ import type { GalleryQuery } from "./GalleryQuery";
 import type { InspectedReference } from "./InspectedReference";
 import type { KeyCheck } from "./KeyCheck";
 import type { KeyStatus } from "./KeyStatus";
+import type { MadeFromClip } from "./MadeFromClip";
 import type { PastPromptView } from "./PastPromptView";
 import type { Preferences } from "./Preferences";
 import type { PromptImportView } from "./PromptImportView";
@@ -99,8 +100,11 @@ export const COMMAND_NAMES = [
   "extend_quote",
   "extend_submit",
   "extend_join",
+  "extend_made_from",
   "open_in_player",
-  "account_add_credits"
+  "account_add_credits",
+  "demo_switch",
+  "demo_balance"
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -173,8 +177,11 @@ export type Commands = {
   "extend_quote": { args: { id: number, change: ClipChange, prompt: string, seconds: number }, answer: ClipChangeQuote },
   "extend_submit": { args: { id: number, change: ClipChange, prompt: string, seconds: number, confirmedCredits: number }, answer: TaskView },
   "extend_join": { args: { id: number }, answer: string },
+  "extend_made_from": { args: { id: number }, answer: Array<MadeFromClip> },
   "open_in_player": { args: { id: number, joined: boolean }, answer: null },
   "account_add_credits": { args: Record<string, never>, answer: null },
+  "demo_switch": { args: { useDemo: boolean }, answer: SettingsView },
+  "demo_balance": { args: Record<string, never>, answer: number | null },
 };
 
 /**
@@ -235,7 +242,8 @@ export const settingsPickLibraryDir = (): Promise<SettingsView> => call("setting
 export const catalog = (): Promise<Catalog> => call("catalog", {});
 
 /**
- * Problems, warnings and the price of a draft; nothing is sent or stored.
+ * Problems, warnings and the price of a draft, and whether the spending cap
+ * would refuse it now; nothing is sent or stored.
  */
 export const composeCheck = (draft: Draft): Promise<ComposeCheck> => call("compose_check", { draft });
 
@@ -550,6 +558,12 @@ export const extendSubmit = (id: number, change: ClipChange, prompt: string, sec
 export const extendJoin = (id: number): Promise<string> => call("extend_join", { id });
 
 /**
+ * The clips made from finished task `id` (extensions, edits, clips
+ * continued from its last frame), oldest first; nothing is sent.
+ */
+export const extendMadeFrom = (id: number): Promise<Array<MadeFromClip>> => call("extend_made_from", { id });
+
+/**
  * Opens the task's video (or its joined clip) in the system player, for
  * results the window cannot play.
  */
@@ -561,3 +575,17 @@ export const openInPlayer = (id: number, joined: boolean): Promise<null> => call
  * the demo service.
  */
 export const accountAddCredits = (): Promise<null> => call("account_add_credits", {});
+
+/**
+ * Leaves the demo for the creator's own key on the real address
+ * (`use_demo` false: the system keychain's key, the demo's tasks kept as
+ * made for another service) or comes back to it; the settings in effect.
+ * `not_allowed` in a run not started as the demo.
+ */
+export const demoSwitch = (useDemo: boolean): Promise<SettingsView> => call("demo_switch", { useDemo });
+
+/**
+ * The demo's pretend balance from its own service; `null` outside the
+ * demo (the real service has no balance call).
+ */
+export const demoBalance = (): Promise<number | null> => call("demo_balance", {});

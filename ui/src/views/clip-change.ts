@@ -6,9 +6,11 @@
 
 import type { ClipChange } from '../bindings/ClipChange';
 import type { ClipChangeQuote } from '../bindings/ClipChangeQuote';
+import type { MadeFromKind } from '../bindings/MadeFromKind';
 import type { TaskView } from '../bindings/TaskView';
 import { canChangeClip, EXTEND_SECONDS, extendSeconds } from '../clip-change-model';
 import { h, uid } from '../dom';
+import { stateLabel } from '../format';
 import * as ipc from '../ipc';
 import { askInline } from './confirm';
 
@@ -188,21 +190,25 @@ function clipChangeForm(task: TaskView, change: ClipChange, deps: ClipChangeDeps
 
 /** What the task was made from, and for a finished extension its joined clip (or the button that makes it). */
 export function clipLinks(task: TaskView, deps: ClipChangeDeps): HTMLElement | null {
-  if (task.source_task === null) return null;
   const source = task.source_task;
   const extension = task.model.includes('extend');
+  // An extension with no source task continued a clip dropped in from outside the
+  // library: that file is its source, and the shell joins with it.
+  if (source === null && !extension) return null;
   const parts: (HTMLElement | string)[] = [
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'link',
-        'data-testid': 'details-source',
-        'aria-label': `Source clip ${source}: show its details`,
-        onclick: () => deps.open(source),
-      },
-      `Source #${source}`,
-    ),
+    source === null
+      ? h('span', { 'data-testid': 'details-source-file' }, 'Your own clip')
+      : h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            'data-testid': 'details-source',
+            'aria-label': `Source clip ${source}: show its details`,
+            onclick: () => deps.open(source),
+          },
+          `Source #${source}`,
+        ),
     ' → ',
     h('span', {}, extension ? `this extension #${task.id}` : `this edit #${task.id}`),
   ];
@@ -248,6 +254,51 @@ export function clipLinks(task: TaskView, deps: ClipChangeDeps): HTMLElement | n
     parts.push(' ', make);
   }
   return h('p', { class: 'clip-links', 'data-testid': 'details-clip-links' }, ...parts);
+}
+
+const MADE_KIND: Record<MadeFromKind, string> = {
+  extension: 'Extension',
+  edit: 'Edit',
+  continuation: 'Continued clip',
+};
+
+/**
+ * The other way of `clipLinks`: the clips made from this one (extensions, edits, clips
+ * continued from its last frame), each a link to its details. Filled once the shell has
+ * answered; empty (and hidden) when nothing was made from it.
+ */
+export function madeFromLinks(task: TaskView, deps: Pick<ClipChangeDeps, 'open' | 'onError'>): HTMLElement {
+  const el = h('p', { class: 'clip-links', 'data-testid': 'details-made-from', hidden: true });
+  if (task.state !== 'downloaded' && task.state !== 'succeeded') return el;
+  ipc.extendMadeFrom(task.id).then(
+    (made) => {
+      if (!made.length) return;
+      const parts: (HTMLElement | string)[] = ['Made from this clip: '];
+      made.forEach((clip, i) => {
+        if (i > 0) parts.push(', ');
+        const name = `${MADE_KIND[clip.kind]} #${clip.id}`;
+        parts.push(
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              'data-testid': 'details-made-from-link',
+              'data-task-id': clip.id,
+              'aria-label': `${name}, ${stateLabel(clip.state)}: show its details`,
+              onclick: () => deps.open(clip.id),
+            },
+            name,
+          ),
+          ` (${stateLabel(clip.state)})`,
+        );
+      });
+      el.replaceChildren(...parts);
+      el.hidden = false;
+    },
+    (error) => deps.onError(ipc.IpcError.from(error)),
+  );
+  return el;
 }
 
 /** In place of the player: the window cannot play this file, the system player can. */

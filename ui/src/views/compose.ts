@@ -27,9 +27,13 @@ import * as ipc from '../ipc';
 import { attachPromptMentions } from './prompt-mentions';
 import { askSecondTake } from './second-take';
 import { outputFormatField } from './output-format';
+import { chosenJob, EXTEND_MODEL, extendFromRow, keepOfferedJob } from '../video-job-model';
+import { createVideoJobChoice } from './video-job';
 
 /** Fields without a message slot of their own: their problems show together under the options. */
 const OTHER_FIELDS: ProblemField[] = ['resolution', 'aspect_ratio', 'mode', 'seed', 'model'];
+
+const PROMPT_PLACEHOLDER = 'Describe the video: subject, action, camera, light, mood…';
 
 /** A reference row: the draft's reference plus what the UI shows about it. */
 interface Row {
@@ -106,7 +110,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   const prompt = h('textarea', {
     id: promptId,
     'data-testid': 'prompt',
-    placeholder: 'Describe the video: subject, action, camera, light, mood…',
+    placeholder: PROMPT_PLACEHOLDER,
     'aria-describedby': `${promptId}-count ${promptId}-problem`,
   });
   const count = h('span', {
@@ -144,6 +148,11 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   const bitrate = h('input', { type: 'checkbox', id: uid('bitrate'), 'data-testid': 'high-bitrate' });
   const outputFormat = outputFormatField((format) => {
     draft = { ...draft, output_format: format };
+    changed();
+  });
+  // The "2.0 way": restyle, edit or extend reference video 1 (Seedance 2.0).
+  const videoJobs = createVideoJobChoice(catalog, (job) => {
+    draft = { ...draft, video_job: job };
     changed();
   });
   const seed = h('input', { type: 'number', id: uid('seed'), 'data-testid': 'seed', placeholder: 'Random', min: 0 });
@@ -215,6 +224,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       'div',
       { class: 'field prompt-field' },
       h('div', { class: 'prompt-meta' }, h('label', { for: promptId }, 'Prompt'), count),
+      videoJobs.leadIn,
       prompt,
       promptProblem,
     ),
@@ -226,6 +236,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       refsProblem,
       h('div', { class: 'row', style: 'margin-top:6px' }, dropzone, h('span', { class: 'shrink' }, addButton)),
     ),
+    videoJobs.el,
     labelled(model, 'Model'),
     h('div', { class: 'field' }, h('label', {}, 'Resolution'), resolution),
     h(
@@ -260,7 +271,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   );
 
   const sync = () => {
-    draft = { ...draft, references: rows.map((r) => r.ref) };
+    // A job the draft no longer offers (video removed, another model) is dropped.
+    draft = keepOfferedJob(catalog, { ...draft, references: rows.map((r) => r.ref) });
   };
 
   function renderChoices() {
@@ -299,6 +311,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     bitrate.checked = draft.high_bitrate;
     if (document.activeElement !== seed) seed.value = draft.seed === null ? '' : String(draft.seed);
     if (prompt.value !== draft.prompt) prompt.value = draft.prompt;
+    videoJobs.render(draft);
+    prompt.placeholder =
+      chosenJob(catalog, draft)?.placeholder ??
+      (draft.model === EXTEND_MODEL ? 'What happens next, after video 1 ends…' : PROMPT_PLACEHOLDER);
   }
 
   function renderCount() {
@@ -367,6 +383,19 @@ export function createCompose(deps: ComposeDeps): ComposeView {
           h(
             'div',
             { class: 'ref-actions' },
+            row.ref.kind === 'video' && modelInfo(catalog, EXTEND_MODEL)
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'ghost',
+                    'aria-label': `Extend ${label}: new footage after it`,
+                    'data-testid': `extend-reference-${position}`,
+                    onclick: () => extendFrom(position),
+                  },
+                  'Extend…',
+                )
+              : null,
             h(
               'button',
               {
@@ -521,6 +550,16 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     changed();
   }
 
+  /** A dropped or picked clip becomes the source of an extension (Seedance 2.5 Extend). */
+  function extendFrom(position: number) {
+    const next = extendFromRow(catalog, draft, rows, position);
+    if (!next) return;
+    rows = next.rows;
+    draft = next.draft;
+    changed();
+    prompt.focus();
+  }
+
   function remove(position: number) {
     rows = rows.filter((_, i) => i !== position);
     changed();
@@ -569,6 +608,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
       const task = count > 1 ? (await ipc.tasksSubmitTakes(sent, count))[0] : await ipc.tasksSubmit(sent);
       settled = JSON.stringify(sent);
       if (task) deps.onSubmitted(task.id);
+      // What it reserved counts against the cap: the same draft again may now be over it.
+      void recheck();
     } catch (raw) {
       const error = ipc.IpcError.from(raw);
       const secondTake = {
@@ -642,10 +683,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     el,
     hasUnsent,
     settingsChanged() {
-      // A raised cap may let the same draft through now.
-      if (refusal === null) return;
+      // A raised (or new) cap may let the same draft through now, or stop it.
       refusal = null;
       renderProblems();
+      void recheck();
     },
     setDraft(next: Draft) {
       if (hasUnsent()) kept.push({ draft: { ...draft }, rows });

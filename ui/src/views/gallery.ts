@@ -33,7 +33,7 @@ import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
 import { createTaskStore, type TaskStore } from '../task-store';
 import { playableHere, settlementLine } from '../clip-change-model';
-import { cannotPlayNotice, clipChangeSection, clipLinks } from './clip-change';
+import { cannotPlayNotice, clipChangeSection, clipLinks, madeFromLinks } from './clip-change';
 import { askInline } from './confirm';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
@@ -641,6 +641,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       verdictControls(task, 'details', verdictDeps),
       links,
       clipLinks(task, clipDeps),
+      madeFromLinks(task, clipDeps),
       taskActions(task, {
         onChanged: () => {
           closeDrawer();

@@ -65,6 +65,11 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
   let summaries: SequenceSummaryView[] = [];
   let current: SequenceView | null = null;
   let selectedShot: number | null = null;
+  /**
+   * The selected shot's takes list, redrawn on its own when a task changes (the shot's
+   * form beside it may hold unsaved typing, so it is left alone).
+   */
+  let takesSlot: HTMLElement | null = null;
   let generating = false;
   let stitching = false;
   let stitchFraction = 0;
@@ -361,6 +366,8 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
         onConfirm: () => change(() => ipc.sequencesRemoveShot(shot.id), `Shot ${shot.position} removed.`),
       }),
     );
+    const slot = h('div', { 'data-testid': 'shot-takes-slot' }, takesPicker(shot));
+    takesSlot = slot;
     return h(
       'div',
       { class: 'seq-editor', 'data-testid': 'shot-editor' },
@@ -368,7 +375,7 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
       shotForm(shotInput(shot), shot.position, 'shot-edit', 'Save shot', (input) =>
         change(() => ipc.sequencesEditShot(shot.id, input), `Shot ${shot.position} saved.`),
       ),
-      takesPicker(shot),
+      slot,
       h('div', { class: 'buttons' }, remove),
     );
   }
@@ -621,6 +628,17 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
     );
   }
 
+  /** Redraws the selected shot's takes from `current`, keeping the focus on the same take. */
+  function renderTakes() {
+    const shot = current?.shots.find((s) => s.id === selectedShot);
+    if (!takesSlot || !shot || !takesSlot.isConnected) return;
+    const focused = takesSlot.contains(document.activeElement)
+      ? (document.activeElement as HTMLElement).dataset.testid
+      : undefined;
+    takesSlot.replaceChildren(takesPicker(shot));
+    if (focused) (takesSlot.querySelector(`[data-testid="${focused}"]`) as HTMLElement | null)?.focus();
+  }
+
   /** Reads the sequence again; `all` redraws the forms too. */
   async function refresh(all = true) {
     if (!current) return;
@@ -630,6 +648,7 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
       else {
         current = view;
         renderLive();
+        renderTakes();
       }
     } catch (error) {
       say(message(error));
@@ -671,7 +690,11 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
     },
     taskChanged(task) {
       if (!el.open || !current) return;
-      if (current.shots.some((s) => s.takes.some((t) => t.task === task.id)) || generating) void refresh(false);
+      const takes = current.shots.flatMap((s) => s.takes.map((t) => t.task));
+      // A take's state moved, or a task newer than every take may be a new one (a run's
+      // next take, a take made elsewhere): the strip and the open shot's takes follow.
+      const newer = takes.every((id) => task.id > id);
+      if (takes.includes(task.id) || newer || generating) void refresh(false);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { Preferences } from '../bindings/Preferences';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { Theme } from '../bindings/Theme';
 import { clear, h, uid } from '../dom';
-import { keyCheckMessage } from '../format';
+import { grouped, keyCheckMessage } from '../format';
 import * as ipc from '../ipc';
 import { askInline } from './confirm';
 import { engineKeyNote } from './key-state';
@@ -70,16 +70,47 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
           ? `A key ending in …${key.last_four ?? ''} is saved (${key.store}).`
           : 'No key is saved.',
     );
-    // Leaving the demo is a new start: the demo's service address, history and library
-    // are set for this run, so a real key saved here would still talk to the demo service.
+    // The demo and the creator's own key, from here both ways: "Use my own key" moves
+    // the app to the real service (the demo's videos stay in the history, made for the
+    // demo service, and nothing is sent anywhere for them); "Back to the demo" returns.
     const leaveDemo = view.demo
       ? h(
           'div',
           { class: 'demo-note', 'data-testid': 'settings-leave-demo' },
-          h('strong', {}, 'Leave the demo: '),
-          'quit and start Seedance Studio normally (without SEEDANCE_DEMO). It then asks for your own key and shows your own history and library; the demo keeps its own, to come back to with SEEDANCE_DEMO=1.',
+          h('p', { 'data-testid': 'settings-demo-balance' }, 'Pretend balance: checking…'),
+          h(
+            'p',
+            {},
+            'Ready for your own videos? Your own key talks to the real service and spends real credits. The demo’s videos stay in your history, marked as made for the demo service.',
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              'data-testid': 'settings-use-own-key',
+              onclick: () => void switchDemo(false),
+            },
+            'Use my own key',
+          ),
         )
-      : null;
+      : view.demo_available
+        ? h(
+            'div',
+            { class: 'demo-note', 'data-testid': 'settings-demo-return' },
+            h('p', {}, 'You left the demo. Its videos wait in your history, made for the demo service.'),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost',
+                'data-testid': 'settings-back-to-demo',
+                onclick: () => void switchDemo(true),
+              },
+              'Back to the demo',
+            ),
+          )
+        : null;
+    if (view.demo) void showDemoBalance(leaveDemo);
     const testLine = h(
       'p',
       { 'data-testid': 'settings-key-test', role: 'status' },
@@ -348,6 +379,39 @@ export function createSettings(deps: SettingsDeps): SettingsDialog {
     if (focus === 'key') keyInput.focus();
     // The folder is set by the environment: the line that says so gets the focus.
     if (focus === 'library') (view.library_dir_from_env ? libraryLine : chooseLibrary).focus();
+  }
+
+  /** The demo's pretend balance, read from the demo service when the dialog is drawn. */
+  async function showDemoBalance(note: HTMLElement | null) {
+    const line = note?.querySelector('[data-testid="settings-demo-balance"]');
+    if (!line) return;
+    try {
+      const balance = await ipc.demoBalance();
+      line.textContent =
+        balance === null
+          ? 'Pretend balance: the demo service did not say.'
+          : `Pretend balance: ${grouped(Math.round(balance))} credits (nothing is charged).`;
+    } catch (error) {
+      line.textContent = ipc.IpcError.from(error).message;
+    }
+  }
+
+  /** Leaves the demo for the creator's own key (`useDemo` false) or comes back to it. */
+  async function switchDemo(useDemo: boolean) {
+    try {
+      const view = await ipc.demoSwitch(useDemo);
+      const key = await ipc.keyStatus();
+      deps.onSaved(view);
+      deps.onKeyChanged(key);
+      await render(view, key, !useDemo && !key.present ? 'key' : null);
+      status.textContent = useDemo
+        ? 'Back in the demo: pretend credits, made-up videos.'
+        : key.present
+          ? `You left the demo. Your key ending in …${key.last_four ?? ''} is in use.`
+          : 'You left the demo. Paste your own API key to start.';
+    } catch (error) {
+      status.textContent = ipc.IpcError.from(error).message;
+    }
   }
 
   async function open(section?: 'key' | 'library') {
