@@ -36,6 +36,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod results;
 mod sequences;
+mod timings;
 pub use sequences::{
     Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, Verdict,
 };
