@@ -4,57 +4,30 @@
 //! and read by another through the real OS keychain.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::Env;
 use seedance_fake::{FakeConfig, FakeService};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-struct Env {
-    _runtime: tokio::runtime::Runtime,
-    fake: FakeService,
-    data: tempfile::TempDir,
-    library: tempfile::TempDir,
-}
-
 fn env() -> Env {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fake = runtime
-        .block_on(FakeService::start(FakeConfig {
-            time_scale: 0.002,
-            ..FakeConfig::default()
-        }))
-        .unwrap();
-    Env {
-        _runtime: runtime,
-        fake,
-        data: tempfile::tempdir().unwrap(),
-        library: tempfile::tempdir().unwrap(),
-    }
+    common::env(0.002)
 }
 
 impl Env {
     fn run(&self, key: Option<&str>, args: &[&str]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
-        command
-            .args(args)
-            .env("SEEDANCE_API_BASE", self.fake.base_url())
-            .env("SEEDANCE_DATA_DIR", self.data.path())
-            .env("SEEDANCE_LIBRARY_DIR", self.library.path())
-            .env_remove("SEEDANCE_API_KEY")
-            .stdin(Stdio::null());
-        if let Some(key) = key {
-            command.env("SEEDANCE_API_KEY", key);
-        }
-        command.output().unwrap()
+        self.seedance(key, args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
     }
 }
 
 fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-        .collect()
+    common::json_lines(&String::from_utf8_lossy(&output.stdout))
 }
 
 #[test]

@@ -3,44 +3,21 @@
 //! task really generated against the fake service.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use seedance_fake::{FakeConfig, FakeService};
+mod common;
+
+use common::{json_lines, Env};
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-struct Env {
-    _runtime: tokio::runtime::Runtime,
-    fake: FakeService,
-    data: tempfile::TempDir,
-    library: tempfile::TempDir,
-}
-
 fn env() -> Env {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fake = runtime
-        .block_on(FakeService::start(FakeConfig {
-            time_scale: 0.002,
-            ..FakeConfig::default()
-        }))
-        .unwrap();
-    Env {
-        _runtime: runtime,
-        fake,
-        data: tempfile::tempdir().unwrap(),
-        library: tempfile::tempdir().unwrap(),
-    }
+    common::env(0.002)
 }
 
 impl Env {
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
-        command
-            .args(args)
-            .env("SEEDANCE_API_BASE", self.fake.base_url())
-            .env("SEEDANCE_DATA_DIR", self.data.path())
-            .env("SEEDANCE_LIBRARY_DIR", self.library.path())
-            .env("SEEDANCE_API_KEY", "sk-cli-history")
-            .env("TZ", "UTC");
+        let mut command = self.seedance(Some("sk-cli-history"), args);
+        command.env("TZ", "UTC");
         command
     }
 
@@ -58,12 +35,6 @@ impl Env {
         );
         String::from_utf8(out.stdout).unwrap()
     }
-}
-
-fn json_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

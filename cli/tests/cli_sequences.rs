@@ -7,47 +7,25 @@
 //! before it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::Env;
 use rand::Rng;
 use seedance_core::ledger::{Ledger, LocalState};
-use seedance_fake::{FakeConfig, FakeService};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-struct Env {
-    _runtime: tokio::runtime::Runtime,
-    fake: FakeService,
-    data: tempfile::TempDir,
-    library: tempfile::TempDir,
-}
-
 fn env() -> Env {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fake = runtime
-        .block_on(FakeService::start(FakeConfig {
-            time_scale: 0.004,
-            ..FakeConfig::default()
-        }))
-        .unwrap();
-    Env {
-        _runtime: runtime,
-        fake,
-        data: tempfile::tempdir().unwrap(),
-        library: tempfile::tempdir().unwrap(),
-    }
+    common::env(0.004)
 }
 
 impl Env {
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
+        let mut command = self.seedance(Some("sk-sequence-test-key"), args);
         command
-            .args(args)
-            .env("SEEDANCE_API_BASE", self.fake.base_url())
-            .env("SEEDANCE_DATA_DIR", self.data.path())
-            .env("SEEDANCE_LIBRARY_DIR", self.library.path())
-            .env("SEEDANCE_API_KEY", "sk-sequence-test-key")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -72,12 +50,11 @@ impl Env {
     }
 }
 
+/// The lines of its output that are JSON (progress lines are not).
 fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    let text = String::from_utf8_lossy(&output.stdout);
+    let objects: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
+    common::json_lines(&objects.join("\n"))
 }
 
 /// The prompts of [`three_shots`], told apart by `tag` so that the service's count of

@@ -35,7 +35,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod results;
+mod salvage;
 mod sequences;
+mod timings;
+pub use salvage::SalvagedRecords;
 use sequences::{take_marks, TAKE_COLUMNS};
 pub use sequences::{
     Film, FilmId, Sequence, SequenceId, SequenceSummary, Shot, ShotId, ShotLink, Take, TakeOf,
@@ -430,6 +433,10 @@ pub struct RecoveredRows {
     /// Of them, tasks the service may still be working on or whose video is not in the
     /// library yet: the ones that matter most (paid, and followed as usual).
     pub in_flight: u32,
+    /// Sequences, take groups, verdicts and saved prompts brought back with the tasks,
+    /// and what of them could not be.
+    #[serde(default)]
+    pub records: SalvagedRecords,
 }
 
 /// What [`Ledger::recover_after_restart`] found.
@@ -597,13 +604,18 @@ impl Ledger {
                     configure(&conn)?;
                     create_schema(&mut conn)?;
                     let recovered = restore_rows(&mut conn, &data_dir.join(BACKUP_FILE), &aside);
+                    let records = recovered
+                        .as_ref()
+                        .map(|rows| records_message(&rows.records))
+                        .unwrap_or_default();
                     report.messages.push(match &recovered {
                         Some(rows) => format!(
                             "Your task history could not be read ({why}). It was kept as {} and \
                              a new history was started with the {} task(s) that could be \
                              recovered ({} from the last good copy, {} read from the damaged \
                              file), {} of them still being generated or downloaded; they are \
-                             followed as usual. Videos already in your library are not affected.",
+                             followed as usual.{records} Videos already in your library are not \
+                             affected.",
                             aside.display(),
                             rows.tasks,
                             rows.from_backup,
@@ -2036,20 +2048,22 @@ const ROW_COLUMN_COUNT: usize = 35;
 
 /// Ids probed one by one in a damaged file at most (a row-by-row read survives damaged
 /// pages that a full scan stops at).
-const SALVAGE_PROBE_CAP: i64 = 2_000_000;
+pub(crate) const SALVAGE_PROBE_CAP: i64 = 2_000_000;
 
 /// Fills the fresh ledger `conn` from the last good copy `backup` and then from the
 /// rows still readable in `damaged` (newer, so they win), keeping task ids. `None` when
 /// nothing could be recovered.
 fn restore_rows(conn: &mut Connection, backup: &Path, damaged: &Path) -> Option<RecoveredRows> {
-    let from_backup = match inspect(backup, true) {
-        Inspection::Usable(version) if version <= SCHEMA_VERSION => read_rows(backup, false),
-        _ => Vec::new(),
+    let backup_usable = matches!(
+        inspect(backup, true),
+        Inspection::Usable(version) if version <= SCHEMA_VERSION
+    );
+    let from_backup = if backup_usable {
+        read_rows(backup, false)
+    } else {
+        Vec::new()
     };
     let from_damaged = read_rows(damaged, true);
-    if from_backup.is_empty() && from_damaged.is_empty() {
-        return None;
-    }
     let mut rows = std::collections::BTreeMap::new();
     let mut origin = std::collections::BTreeMap::new();
     for row in from_backup {
@@ -2101,8 +2115,44 @@ fn restore_rows(conn: &mut Connection, backup: &Path, damaged: &Path) -> Option<
             recovered.in_flight += 1;
         }
     }
+    let tasks: std::collections::HashSet<TaskId> = tx
+        .prepare("SELECT id FROM tasks")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get::<_, TaskId>(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .unwrap_or_default();
+    recovered.records =
+        salvage::restore_records(&tx, backup_usable.then_some(backup), damaged, &tasks);
     tx.commit().ok()?;
-    (recovered.tasks > 0).then_some(recovered)
+    (recovered.tasks > 0 || !recovered.records.is_empty()).then_some(recovered)
+}
+
+/// The sentences of the recovery message about records other than tasks (with a
+/// leading space), or nothing when there were none.
+fn records_message(records: &SalvagedRecords) -> String {
+    let mut text = String::new();
+    if !records.is_empty() {
+        text.push_str(&format!(
+            " Also recovered: {} sequence(s) with {} shot(s), {} take(s) ({} chosen) and {} \
+             film(s); {} take group entries, {} verdict(s) and {} saved prompt(s).",
+            records.sequences,
+            records.shots,
+            records.takes,
+            records.chosen_takes,
+            records.films,
+            records.take_groups,
+            records.verdicts,
+            records.saved_prompts
+        ));
+    }
+    if !records.not_restored.is_empty() {
+        text.push_str(&format!(
+            " Could not be recovered: {}.",
+            records.not_restored.join("; ")
+        ));
+    }
+    text
 }
 
 /// A task row as stored, read from another file.

@@ -1,44 +1,33 @@
 //! When to ask the service about a running task next: one pure function of what we know
-//! about the task ([`next_poll_delay`]), plus a virtual-time simulator of the documented
-//! timing mixes ([`sim`]: the 2.0 family's and the Seedance 2.5 family's) that the
-//! property tests and `poll-bench` share. What a model's window and "stuck after" are is
-//! the catalogue's (`model::Catalog`), passed in by the engine.
+//! about the task and of what tasks like it did before ([`PollSchedule::next_delay_with`]
+//! and its [`CompletionProfile`]), plus a virtual-time simulator of the documented timing
+//! mixes ([`sim`]: the 2.0 family's and the Seedance 2.5 family's) that the property
+//! tests and `poll-bench` share. What a model's window and "stuck after" are is the
+//! catalogue's (`model::Catalog`); what its tasks took is the ledger's; the engine passes
+//! both in.
 //!
 //! Owns the poll timing only. It sends nothing, sleeps nowhere and reads no clock: the
 //! engine passes elapsed time and a jitter sample in and waits itself.
 //!
-//! The shape follows from where completions happen (service-api §4.5, §12.1.4) and what a
-//! poll costs.
-//! A poll at elapsed time `t` is paid by every task still running at `t`, while it can
-//! only catch the completions that happen just before it. With a detection-delay target
-//! `D`, an interval `d > D` misses the target for a fraction `1 − D/d` of the completions
-//! it covers, and trading "polls paid" against "completions late" is linear in `1/d`:
-//! the optimum is dense (≤ `D`) where the hazard rate `f(t)/S(t)` is highest and as
-//! sparse as allowed elsewhere, until the completions seen in time reach the target
-//! share (95 %). For completions spread over a window `[earliest, latest]` the hazard is
-//! `1 / (latest − t)`: it passes any threshold a fixed time before `latest`, whatever the
-//! window. Hence:
-//!
-//! - tasks that fetch references get early polls (a reference that cannot be fetched
-//!   fails the task within seconds); a text-only task gets one, which also tells how long
-//!   it queued (the window moves by that);
-//! - at most 60 s between polls before the window, where the documented mix has no
-//!   completions;
-//! - a medium interval inside the window before its last `dense_span` seconds, where the
-//!   widest windows (2–6 min, 4k, 2.5 at 1080p) put the few completions the 5 % may miss;
-//! - dense polls (≈ 2.9 s, under `D`) through the last `dense_span` of the window. The
-//!   threshold that reaches 95 % depends on the population: 140 s suffices for the 2.0
-//!   family, while the 2.5 family's wider windows (3–6 and 4–11 min) need 260 s, which
-//!   their catalogue entries ask for ([`TimeWindow::dense_span`]); one span for both would
-//!   make the 2.0 family pay for the 2.5 family's windows;
-//! - a gentle back-off after it, and every 60 s once the task counts as stuck.
+//! The shape follows from where ends happen and what a poll costs (see `profile` for the
+//! argument): dense polls (just under the 3 s target) where the hazard of the end is
+//! above `1 / dense_span`, quiet gaps elsewhere, each holding at most `quiet_mass` of the
+//! ends still to come and at most `quiet_max` long; a gentle back-off after the profile
+//! expects no more ends, and every 60 s once the task counts as stuck. With no history a
+//! profile is the catalogue's window, plus a share of fast failures for tasks that fetch
+//! references (so they get polls within seconds); each finished task of the same
+//! [`TimingKey`] moves it toward what the service really does.
 //!
 //! `poll-bench` measures it against fixed 2 s polling and prints the relaxed lower
 //! bound of any schedule on the same mix, for each longest allowed gap.
 
+mod profile;
+
 use std::time::Duration;
 
 use crate::model::TimeWindow;
+
+pub use profile::{CompletionProfile, TimingKey, BIN_SECS, HISTORY_LEN};
 
 /// What the last answer said about the task. Before the first answer it is `Waiting`
 /// (createTask only says the task exists).
@@ -57,9 +46,13 @@ pub struct PollContext {
     /// The model's expected completion window (`ModelId::expected_generation`).
     pub window: TimeWindow,
     pub status: PolledStatus,
-    /// Elapsed time of the first answer that said `generating`; `None` until then. The
-    /// queue wait it reveals shifts the expected window.
+    /// Elapsed time of the first answer that said `generating`; `None` until then.
     pub generating_since: Option<Duration>,
+    /// Elapsed time of the latest answer that said `waiting`: the task queued at least
+    /// that long, and a wait longer than usual shifts the profile by the excess. (The
+    /// first `generating` answer only bounds the wait from above, and after a long quiet
+    /// gap by far too much.)
+    pub waited_until: Option<Duration>,
     /// Polls made so far (successful or not).
     pub polls_made: u32,
     /// Failed polls in a row (transport errors, 5xx, unreadable answers); 0 after any
@@ -69,7 +62,8 @@ pub struct PollContext {
     pub stuck_after: Duration,
     /// The service downloads reference media for this task (videos, images or audio). A
     /// reference it cannot fetch fails the task within seconds (service-api §3.4, §4.5), so
-    /// such tasks get the early polls; a text-only task has nothing to fetch.
+    /// the catalogue's profile of such tasks has early ends; a text-only task has nothing
+    /// to fetch.
     pub fetches_references: bool,
     /// A uniform sample in `[0, 1)` from the caller's RNG; spreads the polls of many tasks
     /// so they never fire in step. Out-of-range or NaN values are clamped.
@@ -78,13 +72,14 @@ pub struct PollContext {
 
 impl PollContext {
     /// A context for a task just submitted, with no jitter (`0.5` is the centre), assumed
-    /// to fetch references (the early polls apply).
+    /// to fetch references (early polls apply).
     pub fn new(window: TimeWindow, stuck_after: Duration) -> PollContext {
         PollContext {
             elapsed: Duration::ZERO,
             window,
             status: PolledStatus::Waiting,
             generating_since: None,
+            waited_until: None,
             polls_made: 0,
             consecutive_errors: 0,
             stuck_after,
@@ -98,40 +93,47 @@ impl PollContext {
 /// the benchmark sweeps the others to show the trade-off.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollSchedule {
-    /// Elapsed times of the first polls of a task that fetches references, ascending: a
-    /// reference that cannot be fetched fails the task within seconds.
-    pub early: Vec<Duration>,
-    /// The same for a text-only task, which has no such fast failure to catch.
-    pub early_text_only: Vec<Duration>,
-    /// Interval where completions are likely: the last `dense_span` of the window.
+    /// The longest interval where the hazard is high; under the 3 s target. Jitter only
+    /// shortens it.
     pub dense: Duration,
-    /// How much of the end of the window is polled densely (all of it when the window is
-    /// shorter), at least: a model's table may ask for more ([`TimeWindow::dense_span`]).
-    /// Where the window starts earlier than that, the hazard is too low to pay for dense
-    /// polls.
+    /// Polls are dense where the hazard of the end is at least `1 / dense_span` per
+    /// second: over the last `dense_span` of a window whose ends are spread evenly. A
+    /// model's table may ask for a longer span ([`TimeWindow::dense_span`]).
     pub dense_span: Duration,
     /// Whether a model's own dense span ([`TimeWindow::dense_span`]) applies; `false`
     /// gives every model `dense_span` (for comparison in `poll-bench`).
     pub model_dense_span: bool,
-    /// Interval inside the window before the dense span.
-    pub medium: Duration,
-    /// The dense span starts this much early, so a completion right at its start is seen.
-    pub lead: Duration,
-    /// The longest interval before the window (and after it, once backed off).
+    /// The longest gap where ends are improbable (before a window, and where a wide
+    /// window's hazard is low).
+    pub quiet_max: Duration,
+    /// A quiet gap holds at most this share of the ends still to come: an improbable end
+    /// is seen late, but not very late.
+    pub quiet_mass: f64,
+    /// The catalogue's window counts as this many finished tasks against the history.
+    pub prior_weight: f64,
+    /// In the catalogue's profile of a task that fetches references, this share ends
+    /// within `fast_failure_within` (a reference the service cannot fetch).
+    pub fast_failure_share: f64,
+    pub fast_failure_within: Duration,
+    /// A profile learns from this many of its key's most recent finished tasks (at most
+    /// [`HISTORY_LEN`]).
+    pub history_len: usize,
+    /// The longest interval after the profile's last end (and after it, once backed off).
     pub sparse: Duration,
-    /// After `latest`, the interval grows by this many seconds per second late.
+    /// After the profile's last end, the interval grows by this many seconds per second.
     pub backoff_slope: f64,
     /// The interval once the task counts as stuck.
     pub stuck_interval: Duration,
     /// A task is stuck after `max(stuck_after, latest + stuck_margin)`.
     pub stuck_margin: Duration,
-    /// Queue time the documented windows already include; a longer `waiting` phase
-    /// shifts the window by the excess.
+    /// Queue time the documented windows and the history already include; a longer
+    /// `waiting` phase shifts the profile by the excess.
     pub nominal_queue: Duration,
-    /// The most a long `waiting` phase may shift the window (a service that never
-    /// reports `generating` must not push polling to the sparse rate for long).
+    /// The most a long `waiting` phase may shift the profile (a service that never
+    /// reports `generating` must not push polling out for long).
     pub max_queue_shift: Duration,
-    /// Relative spread of every interval, ± this fraction.
+    /// Relative spread of every interval: dense and quiet gaps are shortened by up to
+    /// this fraction, back-off and stuck intervals spread ± it.
     pub jitter_fraction: f64,
     /// After `n` failed polls in a row the delay is at least
     /// `min(error_cap, error_base × 2^(n−1))`, half of it jittered.
@@ -141,23 +143,21 @@ pub struct PollSchedule {
 
 /// No two polls of one task are ever closer than this.
 pub const MIN_POLL_DELAY: Duration = Duration::from_secs(1);
-/// No delay ever exceeds this (stuck tasks and long error streaks included).
-pub const MAX_POLL_DELAY: Duration = Duration::from_secs(120);
+/// No delay ever exceeds this (quiet gaps, stuck tasks and long error streaks included).
+pub const MAX_POLL_DELAY: Duration = Duration::from_secs(240);
 
 impl Default for PollSchedule {
     fn default() -> Self {
         PollSchedule {
-            early: vec![
-                Duration::from_secs(4),
-                Duration::from_secs(7),
-                Duration::from_secs(10),
-            ],
-            early_text_only: vec![Duration::from_secs(10)],
-            dense: Duration::from_millis(2_900),
+            dense: Duration::from_millis(2_990),
             dense_span: Duration::from_secs(140),
             model_dense_span: true,
-            medium: Duration::from_secs(20),
-            lead: Duration::ZERO,
+            quiet_max: MAX_POLL_DELAY,
+            quiet_mass: 0.1,
+            prior_weight: 20.0,
+            fast_failure_share: 0.1,
+            fast_failure_within: Duration::from_secs(10),
+            history_len: 200,
             sparse: Duration::from_secs(60),
             backoff_slope: 0.1,
             stuck_interval: Duration::from_secs(60),
@@ -171,10 +171,10 @@ impl Default for PollSchedule {
     }
 }
 
-/// The delay before the next `recordInfo` of one task, with the app's schedule.
+/// The delay before the next `recordInfo` of one task with no history: the app's
+/// schedule on the catalogue's profile of the task.
 ///
-/// Always within `[MIN_POLL_DELAY, MAX_POLL_DELAY]`; without errors and before the task
-/// counts as stuck, never more than 60 s (plus jitter it never exceeds 60 s either).
+/// Always within `[MIN_POLL_DELAY, MAX_POLL_DELAY]`.
 pub fn next_poll_delay(ctx: &PollContext) -> Duration {
     PollSchedule::default().next_delay(ctx)
 }
@@ -186,22 +186,64 @@ impl PollSchedule {
         stuck_after.max(window.latest.saturating_add(self.stuck_margin))
     }
 
-    /// See [`next_poll_delay`].
+    /// The profile of tasks with this window, learned from `history` (the durations
+    /// from createTask answer to end of the key's finished tasks, oldest first; only the
+    /// last [`HISTORY_LEN`] count). An empty history gives the catalogue's profile.
+    pub fn profile(
+        &self,
+        window: TimeWindow,
+        stuck_after: Duration,
+        fetches_references: bool,
+        history: &[Duration],
+    ) -> CompletionProfile {
+        let model_span = match window.dense_span {
+            Some(span) if self.model_dense_span => secs(span),
+            _ => 0.0,
+        };
+        CompletionProfile::build(
+            profile::ProfileShape {
+                horizon: secs(self.stuck_at(window, stuck_after)),
+                hazard_threshold_span: secs(self.dense_span).max(model_span),
+                prior_weight: self.prior_weight,
+                fast_failure_share: self.fast_failure_share,
+                fast_failure_within: secs(self.fast_failure_within),
+                history_len: self.history_len,
+            },
+            window,
+            fetches_references,
+            history,
+        )
+    }
+
+    /// [`Self::next_delay_with`] on the catalogue's profile of the task (built on each
+    /// call: callers that poll often keep a profile instead).
     pub fn next_delay(&self, ctx: &PollContext) -> Duration {
+        let profile = self.profile(ctx.window, ctx.stuck_after, ctx.fetches_references, &[]);
+        self.next_delay_with(ctx, &profile)
+    }
+
+    /// The delay before the next `recordInfo` of the task in `ctx`, whose kind ends as
+    /// `profile` says. Always within `[MIN_POLL_DELAY, MAX_POLL_DELAY]`; without errors
+    /// and before the task counts as stuck, never more than `quiet_max`.
+    pub fn next_delay_with(&self, ctx: &PollContext, profile: &CompletionProfile) -> Duration {
         let jitter = if ctx.jitter.is_finite() {
             ctx.jitter.clamp(0.0, 1.0)
         } else {
             0.5
         };
-        let t = ctx.elapsed.as_secs_f64();
+        let fraction = self.jitter_fraction.clamp(0.0, 0.5);
         let stuck = ctx.elapsed >= self.stuck_at(ctx.window, ctx.stuck_after);
-        let (base, cap) = if stuck {
-            (secs(self.stuck_interval), secs(self.stuck_interval))
+        let mut delay = if stuck {
+            let spread = 1.0 + fraction * (2.0 * jitter - 1.0);
+            (secs(self.stuck_interval) * spread).min(secs(self.stuck_interval))
         } else {
-            (self.healthy_delay(ctx, t), secs(self.sparse))
+            match self.healthy_gap(ctx, profile) {
+                Gap::Planned(gap) => gap * (1.0 - fraction * jitter),
+                Gap::BackOff(gap) => {
+                    (gap * (1.0 + fraction * (2.0 * jitter - 1.0))).min(secs(self.sparse))
+                }
+            }
         };
-        let spread = 1.0 + self.jitter_fraction.clamp(0.0, 0.5) * (2.0 * jitter - 1.0);
-        let mut delay = (base * spread).min(cap);
         if ctx.consecutive_errors > 0 {
             let exponent = i32::try_from(ctx.consecutive_errors.min(30) - 1).unwrap_or(30);
             let backoff = (secs(self.error_base) * 2f64.powi(exponent)).min(secs(self.error_cap));
@@ -216,44 +258,37 @@ impl PollSchedule {
     }
 
     /// The un-jittered interval before the task counts as stuck.
-    fn healthy_delay(&self, ctx: &PollContext, t: f64) -> f64 {
+    fn healthy_gap(&self, ctx: &PollContext, profile: &CompletionProfile) -> Gap {
+        let t = ctx.elapsed.as_secs_f64();
         let dense = secs(self.dense);
-        // Early polls: land on the next planned instant.
-        let early = if ctx.fetches_references {
-            &self.early
-        } else {
-            &self.early_text_only
-        };
-        if let Some(next) = early.iter().map(|d| secs(*d)).find(|&at| at > t) {
-            return next - t;
-        }
-        let queued_for = match (ctx.generating_since, ctx.status) {
-            (Some(seen), _) => secs(seen),
-            (None, PolledStatus::Waiting) => t,
-            (None, PolledStatus::Generating) => 0.0,
-        };
+        // How long the task surely queued; the profile already holds the usual wait.
+        let queued_for = ctx.waited_until.map_or(0.0, secs);
         let shift = (queued_for - secs(self.nominal_queue)).clamp(0.0, secs(self.max_queue_shift));
-        let earliest = secs(ctx.window.earliest) + shift;
-        let latest = (secs(ctx.window.latest) + shift).max(earliest);
-        let model_span = match ctx.window.dense_span {
-            Some(span) if self.model_dense_span => secs(span),
-            _ => 0.0,
-        };
-        let span = secs(self.dense_span).max(model_span);
-        let dense_from = (earliest.max(latest - span) - secs(self.lead)).max(0.0);
-        if t < earliest.min(dense_from) {
-            // Sparse, but land on the next phase instead of jumping past it.
-            (earliest.min(dense_from) - t)
-                .min(secs(self.sparse))
-                .max(dense)
-        } else if t < dense_from {
-            (dense_from - t).min(secs(self.medium)).max(dense)
-        } else if t < latest {
-            dense
-        } else {
-            (dense + (t - latest) * self.backoff_slope).min(secs(self.sparse))
+        let u = (t - shift).max(0.0);
+        if u >= profile.end() {
+            return Gap::BackOff((dense + (u - profile.end()) * self.backoff_slope).max(dense));
         }
+        if profile.is_dense(u) {
+            return Gap::Planned(dense);
+        }
+        let until_dense = profile.until_dense(u);
+        if until_dense <= dense {
+            // Landing a little early on a dense stretch costs nothing: it starts there.
+            return Gap::Planned(dense);
+        }
+        let gap = until_dense
+            .min(profile.gap_holding(u, self.quiet_mass))
+            .min(secs(self.quiet_max))
+            .max(dense);
+        Gap::Planned(gap)
     }
+}
+
+/// A planned gap is only ever shortened by jitter (a later poll would land past what it
+/// was planned for); a back-off spreads both ways.
+enum Gap {
+    Planned(f64),
+    BackOff(f64),
 }
 
 fn secs(d: Duration) -> f64 {
@@ -264,7 +299,7 @@ fn secs(d: Duration) -> f64 {
 /// no clock, no I/O, deterministic for a seeded RNG. Shared by `tests/schedule_sim.rs`
 /// and the `poll-bench` binary so both measure the same thing.
 pub mod sim {
-    use super::{PollContext, PollSchedule, PolledStatus};
+    use super::{CompletionProfile, PollContext, PollSchedule, PolledStatus};
     use crate::model::{ModelId, Resolution, TimeWindow};
     use rand::Rng;
     use std::time::Duration;
@@ -450,12 +485,25 @@ pub mod sim {
         pub max_gap: f64,
     }
 
-    /// Follows `task` with `schedule`; each poll fails transiently with probability
-    /// `error_rate` (then it tells nothing). Gives up after `max_polls` (a schedule that
-    /// never reaches the end is a failure the caller asserts on: `detection_delay` is
-    /// then infinite).
+    /// Follows `task` with `schedule` on the catalogue's profile of the task (no
+    /// history); each poll fails transiently with probability `error_rate` (then it
+    /// tells nothing). Gives up after `max_polls` (a schedule that never reaches the end
+    /// is a failure the caller asserts on: `detection_delay` is then infinite).
     pub fn run_adaptive(
         schedule: &PollSchedule,
+        task: &SimTask,
+        error_rate: f64,
+        max_polls: u32,
+        rng: &mut impl Rng,
+    ) -> SimOutcome {
+        let profile = schedule.profile(task.window, task.stuck_after, task.fetches_references, &[]);
+        run_with_profile(schedule, &profile, task, error_rate, max_polls, rng)
+    }
+
+    /// [`run_adaptive`] with a given profile (one learned from a history, say).
+    pub fn run_with_profile(
+        schedule: &PollSchedule,
+        profile: &CompletionProfile,
         task: &SimTask,
         error_rate: f64,
         max_polls: u32,
@@ -475,7 +523,7 @@ pub mod sim {
         while out.polls < max_polls {
             ctx.elapsed = Duration::from_secs_f64(t);
             ctx.jitter = rng.gen_range(0.0..1.0);
-            let gap = schedule.next_delay(&ctx).as_secs_f64();
+            let gap = schedule.next_delay_with(&ctx, profile).as_secs_f64();
             out.min_gap = out.min_gap.min(gap);
             out.max_gap = out.max_gap.max(gap);
             t += gap;
@@ -494,9 +542,51 @@ pub mod sim {
                 ctx.status = PolledStatus::Generating;
                 ctx.generating_since
                     .get_or_insert(Duration::from_secs_f64(t));
+            } else {
+                ctx.waited_until = Some(Duration::from_secs_f64(t));
             }
         }
         out
+    }
+
+    /// What the schedule can tell tasks apart by: their window, stuck-after and whether
+    /// they fetch references (a [`crate::schedule::TimingKey`] in the app).
+    pub type SimKey = (TimeWindow, Duration, bool);
+
+    pub fn key_of(task: &SimTask) -> SimKey {
+        (task.window, task.stuck_after, task.fetches_references)
+    }
+
+    /// The ledger a creator would have after `tasks` tasks drawn from `mix`: each key's
+    /// durations from submission to end, oldest first (what the engine loads).
+    pub fn history(
+        mix: &[MixClass],
+        tasks: usize,
+        rng: &mut impl Rng,
+    ) -> Vec<(SimKey, Vec<Duration>)> {
+        let mut by_key: Vec<(SimKey, Vec<Duration>)> = Vec::new();
+        for _ in 0..tasks {
+            let task = draw(mix, rng);
+            let took = Duration::from_secs_f64(task.completes_at);
+            match by_key.iter_mut().find(|(k, _)| *k == key_of(&task)) {
+                Some((_, durations)) => durations.push(took),
+                None => by_key.push((key_of(&task), vec![took])),
+            }
+        }
+        by_key
+    }
+
+    /// The profile the app would follow `task` with, given `history`.
+    pub fn learned_profile(
+        schedule: &PollSchedule,
+        history: &[(SimKey, Vec<Duration>)],
+        task: &SimTask,
+    ) -> CompletionProfile {
+        let seen = history
+            .iter()
+            .find(|(k, _)| *k == key_of(task))
+            .map_or(&[][..], |(_, d)| d.as_slice());
+        schedule.profile(task.window, task.stuck_after, task.fetches_references, seen)
     }
 
     /// Polling every `interval` seconds from submission, for comparison.
@@ -579,26 +669,29 @@ mod tests {
     }
 
     #[test]
-    fn a_text_only_task_skips_the_early_polls_but_one() {
+    fn a_text_only_task_waits_for_its_window() {
         let mut c = ctx(0.0);
         c.polls_made = 0;
         c.status = PolledStatus::Waiting;
         c.generating_since = None;
         c.fetches_references = false;
+        // Nothing ends before 120 s and there is nothing to fetch: the first poll lands
+        // on the window, shortened only by jitter.
         let first = next_poll_delay(&c);
         assert!(
-            first >= Duration::from_secs(9) && first <= Duration::from_secs(11),
+            first >= Duration::from_secs(115) && first <= Duration::from_secs(120),
             "{first:?}"
         );
         c.fetches_references = true;
-        assert!(next_poll_delay(&c) <= Duration::from_secs(5));
+        assert!(next_poll_delay(&c) <= Duration::from_secs(3));
     }
 
     #[test]
-    fn dense_late_in_window_sparse_before_it() {
+    fn dense_late_in_window_quiet_before_it() {
         assert!(next_poll_delay(&ctx(200.0)) <= Duration::from_secs(3));
-        assert!(next_poll_delay(&ctx(40.0)) >= Duration::from_secs(20));
-        assert!(next_poll_delay(&ctx(40.0)) <= Duration::from_secs(60));
+        // At 40 s the next end is 80 s away at the earliest: land on the window.
+        let quiet = next_poll_delay(&ctx(40.0)).as_secs_f64();
+        assert!((78.0..=80.0).contains(&quiet), "{quiet}");
     }
 
     #[test]
@@ -626,8 +719,148 @@ mod tests {
     #[test]
     fn a_long_queue_wait_shifts_the_window() {
         let mut c = ctx(130.0);
-        c.generating_since = Some(Duration::from_secs(100));
-        // 90 s of extra queueing: the window is now 210–330 s, so 130 s is still sparse.
+        c.generating_since = Some(Duration::from_secs(130));
+        c.waited_until = Some(Duration::from_secs(100));
+        // 90 s of extra queueing: the window is now 210–330 s, so 130 s is still quiet.
         assert!(next_poll_delay(&c) > Duration::from_secs(10));
+    }
+
+    /// Ends drawn evenly from `[lo, hi]` seconds, `n` of them, spaced so the draw is
+    /// deterministic.
+    fn evenly(lo: f64, hi: f64, n: usize) -> Vec<Duration> {
+        (0..n)
+            .map(|i| Duration::from_secs_f64(lo + (hi - lo) * (i as f64 + 0.5) / n as f64))
+            .collect()
+    }
+
+    /// Mean polls per task against fixed 2 s polling, and the p95 detection delay, of
+    /// `profile` on tasks ending at each of `ends`.
+    fn measure(
+        schedule: &PollSchedule,
+        profile: &CompletionProfile,
+        window: TimeWindow,
+        ends: &[Duration],
+    ) -> (f64, f64) {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let (mut adaptive, mut fixed) = (Vec::new(), Vec::new());
+        for end in ends {
+            let task = sim::SimTask {
+                class: "synthetic",
+                window,
+                stuck_after: Duration::from_secs(900),
+                fetches_references: false,
+                generating_at: 5.0,
+                completes_at: end.as_secs_f64(),
+            };
+            adaptive.push(sim::run_with_profile(
+                schedule, profile, &task, 0.0, 10_000, &mut rng,
+            ));
+            fixed.push(sim::run_fixed(2.0, &task));
+        }
+        let a = sim::summarize(&adaptive);
+        let f = sim::summarize(&fixed);
+        (a.mean_polls / f.mean_polls, a.p95_delay)
+    }
+
+    fn wide_window() -> TimeWindow {
+        TimeWindow {
+            earliest: Duration::from_secs(120),
+            latest: Duration::from_secs(600),
+            dense_span: None,
+        }
+    }
+
+    #[test]
+    fn a_learned_profile_polls_where_this_models_tasks_end() {
+        // The catalogue says 2–10 min; this model's last 200 tasks took 5:00–5:40.
+        let schedule = PollSchedule::default();
+        let window = wide_window();
+        let stuck = Duration::from_secs(900);
+        let history = evenly(300.0, 340.0, 200);
+        let learned = schedule.profile(window, stuck, false, &history);
+        let catalogue = schedule.profile(window, stuck, false, &[]);
+        assert_eq!(learned.learned_from(), 200);
+        assert_eq!(catalogue.learned_from(), 0);
+        assert!(learned.is_dense(320.0));
+        assert!(!learned.is_dense(200.0), "no end expected at 200 s");
+        // Tasks like the history (drawn apart from it): seen as early, far fewer polls.
+        let ends = evenly(301.0, 339.0, 500);
+        let (ratio, p95) = measure(&schedule, &learned, window, &ends);
+        let (_, catalogue_p95) = measure(&schedule, &catalogue, window, &ends);
+        assert!(p95 <= 3.0, "p95 {p95:.2} s");
+        assert!(ratio <= 0.15, "learned ratio {ratio:.3}");
+        // The catalogue's window alone puts its dense stretch at 7:40–10:00.
+        assert!(catalogue_p95 > 10.0, "catalogue p95 {catalogue_p95:.2} s");
+    }
+
+    #[test]
+    fn a_service_faster_than_its_catalogue_is_learned() {
+        // The catalogue says 3–6 min, the service ends in 60–90 s: with the window alone
+        // every end is seen at the first poll, a minute or two late; with the history the
+        // ends are seen within 3 s.
+        let schedule = PollSchedule::default();
+        let window = TimeWindow {
+            earliest: Duration::from_secs(180),
+            latest: Duration::from_secs(360),
+            dense_span: None,
+        };
+        let stuck = Duration::from_secs(900);
+        let ends = evenly(61.0, 89.0, 300);
+        let catalogue = schedule.profile(window, stuck, false, &[]);
+        let (_, late) = measure(&schedule, &catalogue, window, &ends);
+        assert!(late > 20.0, "catalogue p95 {late:.2} s");
+        let learned = schedule.profile(window, stuck, false, &evenly(60.0, 90.0, 100));
+        let (ratio, p95) = measure(&schedule, &learned, window, &ends);
+        assert!(p95 <= 3.0, "p95 {p95:.2} s");
+        assert!(ratio <= 0.35, "ratio {ratio:.3}");
+    }
+
+    #[test]
+    fn a_quiet_gap_holds_at_most_its_share_of_the_ends_to_come() {
+        let schedule = PollSchedule::default();
+        let window = wide_window();
+        let profile = schedule.profile(window, Duration::from_secs(900), false, &[]);
+        // Ends spread evenly over 120–600 s: 10 % of those still to come at 200 s is
+        // 40 s worth; the dense stretch starts 140 s before 600.
+        let gap = profile.gap_holding(200.0, 0.1);
+        assert!((gap - 40.0).abs() < 0.5, "{gap}");
+        assert!(!profile.is_dense(200.0));
+        assert!(profile.is_dense(470.0));
+        let c = PollContext {
+            elapsed: Duration::from_secs(200),
+            status: PolledStatus::Generating,
+            generating_since: Some(Duration::from_secs(5)),
+            polls_made: 3,
+            fetches_references: false,
+            jitter: 0.0,
+            ..PollContext::new(window, Duration::from_secs(900))
+        };
+        let d = schedule.next_delay_with(&c, &profile).as_secs_f64();
+        assert!((d - 40.0).abs() < 0.5, "{d}");
+    }
+
+    #[test]
+    fn history_past_the_stuck_point_is_the_stuck_rules() {
+        let schedule = PollSchedule::default();
+        let window = wide_window();
+        let stuck = Duration::from_secs(900);
+        let long = vec![Duration::from_secs(5_000); 50];
+        let profile = schedule.profile(window, stuck, false, &long);
+        assert_eq!(profile.learned_from(), 0);
+        assert_eq!(profile, schedule.profile(window, stuck, false, &[]));
+    }
+
+    #[test]
+    fn only_the_most_recent_history_counts() {
+        let schedule = PollSchedule::default();
+        let window = wide_window();
+        let stuck = Duration::from_secs(900);
+        let mut history = evenly(130.0, 140.0, 500);
+        history.extend(evenly(400.0, 420.0, schedule.history_len));
+        let profile = schedule.profile(window, stuck, false, &history);
+        assert_eq!(profile.learned_from(), schedule.history_len);
+        assert!(!profile.is_dense(135.0));
+        assert!(profile.is_dense(410.0));
     }
 }

@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use rand::{RngCore, SeedableRng};
-use seedance_core::ledger::{Ledger, LedgerError, ListQuery, LocalState, BACKUP_FILE, LEDGER_FILE};
+use seedance_core::ledger::{
+    Ledger, LedgerError, ListQuery, LocalState, NewTask, PromptKind, SequenceId, ShotLink, Verdict,
+    BACKUP_FILE, LEDGER_FILE,
+};
 use seedance_core::model::ModelId;
 use seedance_core::request::GenerationRequest;
 use std::path::{Path, PathBuf};
@@ -408,4 +411,201 @@ fn rows_are_salvaged_from_a_damaged_file_without_a_good_copy() {
     let kept = remotes_in(&ledger);
     assert!(kept.iter().all(|r| all.contains(r)));
     assert_eq!(kept.len() as u32, recovered.tasks);
+}
+
+/// What `everything_but_tasks` wrote, to compare after a salvage.
+struct Records {
+    sequence: SequenceId,
+    takes: Vec<i64>,
+    chosen: i64,
+    verdict_task: i64,
+}
+
+/// A sequence of two shots (three takes, made as one take group, one chosen), a film, a
+/// verdict, a saved prompt and a snippet.
+fn everything_but_tasks(ledger: &Ledger) -> Records {
+    let sequence = ledger.create_sequence("Harbour at dawn").unwrap();
+    let first = ledger
+        .add_shot(sequence, &request("boats leave"), ShotLink::None, None)
+        .unwrap();
+    let second = ledger
+        .add_shot(sequence, &request("gulls follow"), ShotLink::Keyframe, None)
+        .unwrap();
+    let takes = ledger
+        .create_takes(
+            &NewTask {
+                request: &request("boats leave"),
+                estimate_credits: Some(100.0),
+                initial: LocalState::Queued,
+                service: None,
+                duplicate_window_ms: None,
+            },
+            &[request("boats leave"), request("boats leave, wider")],
+            Some(first),
+        )
+        .unwrap();
+    let third = ledger
+        .create_takes(
+            &NewTask {
+                request: &request("gulls follow"),
+                estimate_credits: Some(100.0),
+                initial: LocalState::Queued,
+                service: None,
+                duplicate_window_ms: None,
+            },
+            &[request("gulls follow")],
+            Some(second),
+        )
+        .unwrap();
+    ledger.choose_take(first, Some(takes[1])).unwrap();
+    ledger
+        .set_verdict(takes[0], Some(Verdict::Rejected))
+        .unwrap();
+    ledger
+        .record_film(
+            sequence,
+            Path::new("/films/harbour.mp4"),
+            &[takes[1], third[0]],
+            true,
+        )
+        .unwrap();
+    ledger
+        .save_prompt(
+            "Dawn light",
+            PromptKind::Prompt,
+            "low sun over water",
+            false,
+        )
+        .unwrap();
+    ledger
+        .save_prompt("Handheld", PromptKind::Snippet, "handheld camera", false)
+        .unwrap();
+    Records {
+        sequence,
+        takes: [takes.clone(), third].concat(),
+        chosen: takes[1],
+        verdict_task: takes[0],
+    }
+}
+
+fn assert_records_back(ledger: &Ledger, records: &Records) {
+    let sequence = ledger.sequence(records.sequence).unwrap();
+    assert_eq!(sequence.name, "Harbour at dawn");
+    assert_eq!(sequence.shots.len(), 2);
+    let takes: Vec<i64> = sequence
+        .shots
+        .iter()
+        .flat_map(|s| s.takes.iter().map(|t| t.task))
+        .collect();
+    assert_eq!(takes, records.takes);
+    assert_eq!(sequence.shots[0].chosen, Some(records.chosen));
+    assert_eq!(sequence.shots[1].link, ShotLink::Keyframe);
+    assert_eq!(sequence.films.len(), 1);
+    assert_eq!(
+        sequence.films[0].takes,
+        vec![records.takes[1], records.takes[2]]
+    );
+    assert_eq!(
+        ledger.group_takes(records.takes[0]).unwrap(),
+        records.takes[..2].to_vec()
+    );
+    assert_eq!(
+        ledger.verdict(records.verdict_task).unwrap(),
+        Some(Verdict::Rejected)
+    );
+    let saved = ledger.saved_prompts("").unwrap();
+    let names: Vec<&str> = saved.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"Dawn light") && names.contains(&"Handheld"));
+}
+
+/// Issue 20: a damaged ledger brings back its sequences (shots, takes, chosen takes,
+/// films), take groups, verdicts and saved prompts with its tasks, and says so.
+#[test]
+fn a_damaged_ledger_keeps_sequences_groups_verdicts_and_saved_prompts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(LEDGER_FILE);
+    let records = {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        let records = everything_but_tasks(&ledger);
+        paid_tasks(&ledger, 0, 300);
+        ledger.close_cleanly().unwrap();
+        records
+    };
+    {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        paid_tasks(&ledger, 300, 30);
+    }
+    let pages = std::fs::metadata(&path).unwrap().len() as usize / 4096;
+    damage_page(&path, pages / 3);
+    let (ledger, report) = Ledger::open(dir.path()).unwrap();
+    assert!(report.moved_aside.is_some());
+    let recovered = report.recovered.clone().expect("recovered");
+    assert_eq!(recovered.tasks, 333, "{recovered:?}");
+    let r = &recovered.records;
+    assert_eq!(
+        (r.sequences, r.shots, r.takes, r.chosen_takes, r.films),
+        (1, 2, 3, 1, 1),
+        "{r:?}"
+    );
+    assert_eq!(
+        (r.take_groups, r.verdicts, r.saved_prompts),
+        (2, 1, 2),
+        "{r:?}"
+    );
+    assert!(r.not_restored.is_empty(), "{r:?}");
+    assert_records_back(&ledger, &records);
+    assert!(
+        report.messages[0].contains("1 sequence(s) with 2 shot(s)"),
+        "{:?}",
+        report.messages
+    );
+}
+
+/// Without a last good copy, the records of a damaged table come back from their other
+/// pages only; what cannot is named in the report, and nothing dangling is kept.
+#[test]
+fn records_on_a_damaged_page_are_reported_lost_and_their_takes_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(LEDGER_FILE);
+    let records = {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        let records = everything_but_tasks(&ledger);
+        paid_tasks(&ledger, 0, 50);
+        records
+    };
+    // The shots table fits in its root page: damage exactly that one.
+    let root: i64 = {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'sequence_shots'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    damage_page(&path, root as usize);
+    let (ledger, report) = Ledger::open(dir.path()).unwrap();
+    let recovered = report.recovered.clone().expect("recovered");
+    assert_eq!(recovered.tasks, 53, "{recovered:?}");
+    let r = &recovered.records;
+    assert_eq!(
+        (r.sequences, r.shots, r.takes, r.chosen_takes),
+        (1, 0, 0, 0),
+        "{r:?}"
+    );
+    assert_eq!(
+        (r.films, r.take_groups, r.verdicts, r.saved_prompts),
+        (1, 2, 1, 2)
+    );
+    let lost = r.not_restored.join("; ");
+    assert!(lost.contains("no shot(s) could be read"), "{lost}");
+    assert!(lost.contains("3 take(s) that no longer fit"), "{lost}");
+    let sequence = ledger.sequence(records.sequence).unwrap();
+    assert!(sequence.shots.is_empty());
+    assert!(
+        report.messages[0].contains("Could not be recovered: no shot(s) could be read"),
+        "{:?}",
+        report.messages
+    );
 }

@@ -34,17 +34,19 @@ fn every_task_of_the_mix_is_detected_with_bounded_gaps() {
         let out = sim::run_adaptive(&schedule, &task, 0.0, 10_000, &mut rng);
         assert!(out.detection_delay.is_finite(), "never detected: {task:?}");
         assert!(out.min_gap >= 1.0, "polled faster than 1/s: {out:?}");
-        // Without errors and before "stuck", never slower than once a minute.
+        // Without errors, no gap longer than a quiet one; an end where the catalogue
+        // expects few is seen late, but within half a minute.
         assert!(
-            out.max_gap <= 60.0 + 1e-9,
-            "gap over 60 s: {out:?} {task:?}"
+            out.max_gap <= schedule.quiet_max.as_secs_f64() + 1e-9,
+            "gap over {:?}: {out:?} {task:?}",
+            schedule.quiet_max
         );
         assert!(out.detection_delay <= 30.0, "{out:?}");
     }
 }
 
 #[test]
-fn meets_the_measured_trade_off_against_fixed_two_second_polling() {
+fn meets_the_2_0_family_target_against_fixed_two_second_polling() {
     let schedule = PollSchedule::default();
     let mut rng = StdRng::seed_from_u64(2);
     let (mut adaptive, mut fixed) = (Vec::new(), Vec::new());
@@ -94,7 +96,8 @@ fn a_task_that_never_finishes_keeps_being_polled_about_once_a_minute() {
     let out = sim::run_adaptive(&schedule, &task, 0.0, 100_000, &mut rng);
     assert!(out.detection_delay.is_finite());
     assert!(out.detection_delay <= 60.0 + 1e-9);
-    assert!(out.max_gap <= 60.0 + 1e-9);
+    // The longest gap is the quiet one before the window; once stuck, a minute.
+    assert!(out.max_gap <= schedule.quiet_max.as_secs_f64() + 1e-9);
     // 4 h with ≥ 1 poll a minute once stuck, and not much more.
     assert!(out.polls >= 200 && out.polls <= 400, "{}", out.polls);
 }
@@ -121,8 +124,10 @@ fn many_tasks_submitted_together_do_not_poll_in_step() {
         tenth.push(t.as_secs_f64());
     }
     tenth.sort_by(f64::total_cmp);
+    // Four early polls, the quiet gap to the window and five dense polls: each only
+    // shortened by jitter, yet spread over more than a second.
     let spread = tenth[49] - tenth[0];
-    assert!(spread > 5.0, "10th polls within {spread:.2} s");
+    assert!(spread > 1.0, "10th polls within {spread:.2} s");
     let within_100ms = tenth.windows(10).filter(|w| w[9] - w[0] < 0.1).count();
     assert_eq!(within_100ms, 0, "10 polls within 100 ms: {tenth:?}");
 }
@@ -169,21 +174,6 @@ fn jitter_gives_distinct_delays() {
     assert!(seen.len() > 50, "{} distinct", seen.len());
 }
 
-/// Mean polls against fixed 2 s polling, and the p95 detection delay, over `TASKS` tasks.
-fn trade_off(mix: &[MixClass], seed: u64) -> (f64, f64) {
-    let schedule = PollSchedule::default();
-    let mut rng = StdRng::seed_from_u64(seed);
-    let (mut adaptive, mut fixed) = (Vec::new(), Vec::new());
-    for _ in 0..TASKS {
-        let task = sim::draw(mix, &mut rng);
-        adaptive.push(sim::run_adaptive(&schedule, &task, 0.0, 10_000, &mut rng));
-        fixed.push(sim::run_fixed(2.0, &task));
-    }
-    let a = sim::summarize(&adaptive);
-    let f = sim::summarize(&fixed);
-    (a.mean_polls / f.mean_polls, a.p95_delay)
-}
-
 #[test]
 fn every_task_of_the_2_5_mix_is_detected_with_bounded_gaps() {
     let schedule = PollSchedule::default();
@@ -195,33 +185,61 @@ fn every_task_of_the_2_5_mix_is_detected_with_bounded_gaps() {
         assert!(out.detection_delay.is_finite(), "never detected: {task:?}");
         assert!(out.min_gap >= 1.0, "{out:?}");
         assert!(
-            out.max_gap <= 60.0 + 1e-9,
-            "gap over 60 s: {out:?} {task:?}"
+            out.max_gap <= schedule.quiet_max.as_secs_f64() + 1e-9,
+            "{out:?} {task:?}"
         );
-        assert!(out.detection_delay <= 30.0, "{out:?} {task:?}");
+        // The 1080p window's first 160 s are polled every 40 s or so (a quiet gap holds
+        // a tenth of the ends to come).
+        assert!(out.detection_delay <= 60.0, "{out:?} {task:?}");
     }
 }
 
+/// Mean polls against fixed 2 s polling and the p95 detection delay on `TASKS` tasks of
+/// `mix`, each followed with the profile learned from `history` (empty: the catalogue's).
+fn trade_off_learned(
+    schedule: &PollSchedule,
+    mix: &[MixClass],
+    history: &[(sim::SimKey, Vec<Duration>)],
+    seed: u64,
+) -> (f64, f64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut adaptive, mut fixed) = (Vec::new(), Vec::new());
+    for _ in 0..TASKS {
+        let task = sim::draw(mix, &mut rng);
+        let profile = sim::learned_profile(schedule, history, &task);
+        adaptive.push(sim::run_with_profile(
+            schedule, &profile, &task, 0.0, 10_000, &mut rng,
+        ));
+        fixed.push(sim::run_fixed(2.0, &task));
+    }
+    let a = sim::summarize(&adaptive);
+    let f = sim::summarize(&fixed);
+    (a.mean_polls / f.mean_polls, a.p95_delay)
+}
+
 #[test]
-fn the_2_5_family_mix_is_seen_within_3_s_at_about_a_fifth_of_fixed_polling() {
-    // The issue's target is ≤ 0.2× with p95 ≤ 3 s. On this mix no schedule that polls
-    // at least once a minute gets below 0.203× (`poll-bench`'s lower bound); the table's
-    // dense span for the family (260 s) keeps p95 under 3 s at 0.225× (20,000 tasks).
-    let (ratio, p95) = trade_off(FAMILY_2_5_MIX, 12);
-    assert!(p95 <= 3.0, "p95 {p95:.2} s");
-    assert!(ratio <= 0.23, "ratio {ratio:.3}");
+fn the_2_5_family_mix_is_seen_within_3_s_at_a_fifth_of_fixed_polling() {
+    // Issue 19's target: ≤ 0.2× fixed 2 s polling with p95 ≤ 3 s on the family's mix.
+    // With a history the schedule learns each kind's window and which kinds fail
+    // within seconds (`poll-bench`: 0.194–0.198 over nine seeds, 20,000 tasks).
+    let schedule = PollSchedule::default();
+    let history = sim::history(FAMILY_2_5_MIX, 4_000, &mut StdRng::seed_from_u64(21));
+    let (ratio, p95) = trade_off_learned(&schedule, FAMILY_2_5_MIX, &history, 12);
+    assert!(p95 <= 3.0, "learned: p95 {p95:.2} s");
+    assert!(ratio <= 0.20, "learned: ratio {ratio:.3}");
+    // With no history, the catalogue's windows alone sit at the target's edge: every
+    // task that fetches references pays for the early polls, and p95 is 2.95–3.14 s
+    // across seeds (`poll-bench`), up to 7 s on these 5,000 tasks.
+    let (ratio, p95) = trade_off_learned(&schedule, FAMILY_2_5_MIX, &[], 12);
+    assert!(p95 <= 7.5, "catalogue: p95 {p95:.2} s");
+    assert!(ratio <= 0.205, "catalogue: ratio {ratio:.3}");
     // Without the catalogue's span, the 2.5 windows would be seen up to 20 s late.
     let schedule = PollSchedule {
         model_dense_span: false,
         ..PollSchedule::default()
     };
-    let mut rng = StdRng::seed_from_u64(12);
-    let mut late = Vec::new();
-    for _ in 0..TASKS {
-        let task = sim::draw(FAMILY_2_5_MIX, &mut rng);
-        late.push(sim::run_adaptive(&schedule, &task, 0.0, 10_000, &mut rng));
-    }
-    assert!(sim::summarize(&late).p95_delay > 10.0);
+    let (_, p95) = trade_off_learned(&schedule, FAMILY_2_5_MIX, &history, 12);
+    assert!(p95 > 10.0, "p95 {p95:.2} s");
 }
 
 #[test]
@@ -297,6 +315,7 @@ proptest! {
             window: window(earliest, earliest + width),
             status: if generating { PolledStatus::Generating } else { PolledStatus::Waiting },
             generating_since: seen_at.map(Duration::from_secs),
+            waited_until: seen_at.map(|s| Duration::from_secs(s / 2)),
             polls_made: polls,
             consecutive_errors: errors,
             stuck_after: Duration::from_secs(stuck_after),
@@ -309,8 +328,8 @@ proptest! {
         let schedule = PollSchedule::default();
         let stuck = ctx.elapsed >= schedule.stuck_at(ctx.window, ctx.stuck_after);
         if errors == 0 {
-            let cap = 60.0;
-            prop_assert!(delay.as_secs_f64() <= cap + 1e-9, "{:?} stuck={}", delay, stuck);
+            let cap = if stuck { schedule.stuck_interval } else { schedule.quiet_max };
+            prop_assert!(delay <= cap, "{:?} stuck={}", delay, stuck);
         }
     }
 }

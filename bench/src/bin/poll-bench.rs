@@ -2,14 +2,19 @@
 //! a task, against polling every 2 s, in virtual time, on each documented timing mix: the
 //! 2.0 family's (service-api §4.5) and the Seedance 2.5 family's (§12.1.4: 3–11 minutes,
 //! stuck after 15, edit and extend included). `poll-bench [TASKS] [SEED] [2.0|2.5]`;
-//! prints, per mix, a table per class, the lower bound of any schedule and a sweep of
-//! other shapes (the trade-off between requests and detection delay).
+//! prints, per mix, a table per class for a creator whose ledger already holds
+//! `HISTORY` finished tasks of the mix (drawn with another seed: the schedule learns
+//! each kind's timing from them) and for one with no history (the catalogue's windows
+//! alone), the lower bound of any schedule and a sweep of other shapes (the trade-off
+//! between requests and detection delay).
 
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use seedance_core::schedule::sim::{self, MixClass, Summary, DOCUMENTED_MIX, FAMILY_2_5_MIX};
+use seedance_core::schedule::sim::{
+    self, MixClass, SimKey, Summary, DOCUMENTED_MIX, FAMILY_2_5_MIX,
+};
 use seedance_core::schedule::PollSchedule;
 
 fn main() {
@@ -36,27 +41,83 @@ fn main() {
     }
 }
 
+/// Finished tasks in the ledger of the creator the first table measures.
+const HISTORY: usize = 4_000;
+
 fn report(name: &str, mix: &[MixClass], tasks: usize, seed: u64) {
     println!(
         "poll-bench: {tasks} tasks from the timing mix of {name}, seed {seed}, virtual time\n"
     );
     let default = PollSchedule::default();
-    let (adaptive, fixed, per_class) = measure(&default, mix, tasks, seed);
-    println!(
-        "{:<28} {:>9} {:>9} {:>7} {:>8} {:>8} {:>8}",
-        "class", "adaptive", "fixed 2s", "ratio", "p50 s", "p95 s", "max s"
-    );
-    for (name, a, f) in &per_class {
-        row(name, a, f);
+    let history = sim::history(mix, HISTORY, &mut StdRng::seed_from_u64(seed ^ 0x5eed));
+    let mut fixed = None;
+    for (title, learned) in [
+        (
+            format!("with a history of {HISTORY} finished tasks (learned timing)"),
+            Some(history.as_slice()),
+        ),
+        ("with no history (the catalogue's windows)".to_owned(), None),
+    ] {
+        println!("{title}:");
+        let (adaptive, f, per_class) = measure(&default, learned, mix, tasks, seed);
+        println!(
+            "{:<28} {:>9} {:>9} {:>7} {:>8} {:>8} {:>8}",
+            "class", "adaptive", "fixed 2s", "ratio", "p50 s", "p95 s", "max s"
+        );
+        for (name, a, f) in &per_class {
+            row(name, a, f);
+        }
+        row("ALL (weighted mix)", &adaptive, &f);
+        println!(
+            "RESULT {name}: {} ratio {:.3}, p50 {:.2} s, p95 {:.2} s, p99 {:.2} s, max {:.2} s\n",
+            if learned.is_some() {
+                "learned"
+            } else {
+                "catalogue"
+            },
+            adaptive.mean_polls / f.mean_polls,
+            adaptive.p50_delay,
+            adaptive.p95_delay,
+            adaptive.p99_delay,
+            adaptive.max_delay
+        );
+        fixed = Some(f);
     }
-    row("ALL (weighted mix)", &adaptive, &fixed);
+    println!("dense stretches of the learned profiles (seconds after submission):");
+    for ((window, stuck_after, fetches), durations) in &history {
+        let profile = default.profile(*window, *stuck_after, *fetches, durations);
+        let mut stretches = Vec::new();
+        let mut from = None;
+        let mut t = 0.0;
+        while t < profile.end() + 2.0 {
+            match (profile.is_dense(t), from) {
+                (true, None) => from = Some(t),
+                (false, Some(f)) => {
+                    stretches.push(format!("{f:.0}-{t:.0}"));
+                    from = None;
+                }
+                _ => {}
+            }
+            t += seedance_core::schedule::BIN_SECS;
+        }
+        println!(
+            "  window {}-{} s{}: {} tasks, {}",
+            window.earliest.as_secs(),
+            window.latest.as_secs(),
+            if *fetches { ", references" } else { "" },
+            durations.len().min(default.history_len),
+            stretches.join(", ")
+        );
+    }
+    println!();
+    let Some(fixed) = fixed else { return };
     println!(
-        "\nfixed 2 s polling: p50 {:.2} s, p95 {:.2} s detection delay",
-        fixed.p50_delay, fixed.p95_delay
+        "fixed 2 s polling: {:.1} requests per task, p50 {:.2} s, p95 {:.2} s detection delay",
+        fixed.mean_polls, fixed.p50_delay, fixed.p95_delay
     );
 
     println!("\nlower bound for any schedule (fractional, see `lower_bound`), p95 ≤ 3 s:");
-    for cap in [30.0, 60.0, f64::INFINITY] {
+    for cap in [30.0, 60.0, 120.0, f64::INFINITY] {
         let bound = lower_bound(mix, 3.0, 0.95, cap);
         println!(
             "  longest gap {:>4}: ≥ {:.1} requests per task = {:.3}× fixed 2 s",
@@ -69,7 +130,7 @@ fn report(name: &str, mix: &[MixClass], tasks: usize, seed: u64) {
             bound / fixed.mean_polls
         );
     }
-    println!("\ntrade-off (other shapes of the same schedule):");
+    println!("\ntrade-off (other shapes of the same schedule, learned timing):");
     println!(
         "{:<44} {:>7} {:>8} {:>8} {:>8}",
         "shape", "ratio", "p50 s", "p95 s", "p99 s"
@@ -77,23 +138,58 @@ fn report(name: &str, mix: &[MixClass], tasks: usize, seed: u64) {
     let shapes: Vec<(&str, PollSchedule)> = vec![
         ("the app's schedule", default.clone()),
         (
-            "gaps before the window at most 30 s",
+            "quiet gaps at most 60 s",
             PollSchedule {
-                sparse: Duration::from_secs(30),
+                quiet_max: Duration::from_secs(60),
                 ..default.clone()
             },
         ),
         (
-            "early polls for text-only tasks too",
+            "a quiet gap holds 5 % of the ends to come",
             PollSchedule {
-                early_text_only: default.early.clone(),
+                quiet_mass: 0.05,
                 ..default.clone()
             },
         ),
         (
-            "no early poll for text-only tasks",
+            "a quiet gap holds 20 % of the ends to come",
             PollSchedule {
-                early_text_only: Vec::new(),
+                quiet_mass: 0.2,
+                ..default.clone()
+            },
+        ),
+        (
+            "quiet gaps bounded by quiet_max alone",
+            PollSchedule {
+                quiet_mass: 1.0,
+                ..default.clone()
+            },
+        ),
+        (
+            "learn from the last 500 tasks of a kind",
+            PollSchedule {
+                history_len: 500,
+                ..default.clone()
+            },
+        ),
+        (
+            "quiet gaps up to 120 s",
+            PollSchedule {
+                quiet_max: Duration::from_secs(120),
+                ..default.clone()
+            },
+        ),
+        (
+            "dense span 270 s",
+            PollSchedule {
+                dense_span: Duration::from_secs(270),
+                ..default.clone()
+            },
+        ),
+        (
+            "no fast failures in the catalogue's profile",
+            PollSchedule {
+                fast_failure_share: 0.0,
                 ..default.clone()
             },
         ),
@@ -119,13 +215,6 @@ fn report(name: &str, mix: &[MixClass], tasks: usize, seed: u64) {
             },
         ),
         (
-            "medium 10 s before the dense span",
-            PollSchedule {
-                medium: Duration::from_secs(10),
-                ..default.clone()
-            },
-        ),
-        (
             "dense 2.6 s",
             PollSchedule {
                 dense: Duration::from_millis(2_600),
@@ -141,7 +230,7 @@ fn report(name: &str, mix: &[MixClass], tasks: usize, seed: u64) {
         ),
     ];
     for (name, shape) in shapes {
-        let (a, f, _) = measure(&shape, mix, tasks, seed);
+        let (a, f, _) = measure(&shape, Some(history.as_slice()), mix, tasks, seed);
         println!(
             "{:<44} {:>7.3} {:>8.2} {:>8.2} {:>8.2}",
             name,
@@ -171,6 +260,7 @@ type ClassRow = (&'static str, Summary, Summary);
 
 fn measure(
     schedule: &PollSchedule,
+    history: Option<&[(SimKey, Vec<Duration>)]>,
     mix: &[MixClass],
     tasks: usize,
     seed: u64,
@@ -184,7 +274,8 @@ fn measure(
         .collect();
     for _ in 0..tasks {
         let task = sim::draw(mix, &mut rng);
-        let a = sim::run_adaptive(schedule, &task, 0.0, 100_000, &mut rng);
+        let profile = sim::learned_profile(schedule, history.unwrap_or(&[]), &task);
+        let a = sim::run_with_profile(schedule, &profile, &task, 0.0, 100_000, &mut rng);
         let f = sim::run_fixed(2.0, &task);
         all_a.push(a);
         all_f.push(f);

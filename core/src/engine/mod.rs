@@ -30,6 +30,7 @@ mod scheduler;
 mod settle;
 mod submit;
 mod takes;
+mod timing;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -27,6 +27,7 @@ use tokio::time::Instant;
 
 use super::settle;
 use super::submit::{self, SubmitOutcome};
+use super::timing::{self, Timing};
 use super::{lock, Command, EngineEvent, KeyState, Shared, ShutdownReport};
 use crate::api::{ApiError, TaskError, TaskRecord, TaskStatus};
 use crate::guidance::{guidance_for, Failure};
@@ -36,7 +37,7 @@ use crate::library::LibraryError;
 use crate::model::TimeWindow;
 use crate::request::UploadedCopy;
 use crate::retry;
-use crate::schedule::{next_poll_delay, PollContext, PollSchedule, PolledStatus};
+use crate::schedule::{CompletionProfile, PollContext, PollSchedule, PolledStatus, TimingKey};
 use crate::secret::ApiKey;
 
 /// After a 429 with no `Retry-After`, try again this long later even if none of our
@@ -57,6 +58,8 @@ const KEY_RETRY_MAX: Duration = Duration::from_secs(60);
 /// Time allowed, past the request deadline, for a createTask answer to be recorded
 /// during a stop (the ledger's fsync, the journal).
 const STOP_RECORD_MARGIN: Duration = Duration::from_secs(5);
+/// The longest `Retry-After` honoured for a poll; a longer one is read as this.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
 /// A new task id asks for a last good copy of the ledger this soon (not every time).
 const BACKUP_AFTER_NEW_TASK: Duration = Duration::from_secs(30);
 
@@ -94,6 +97,11 @@ struct Tracked {
     fetches_references: bool,
     status: PolledStatus,
     generating_since: Option<Duration>,
+    /// Elapsed time of the latest answer that said `waiting`.
+    waited_until: Option<Duration>,
+    /// What ends of tasks like this one the schedule expects, and when.
+    key: TimingKey,
+    profile: Arc<CompletionProfile>,
     polls_made: u32,
     errors: u32,
     not_found_since: Option<Instant>,
@@ -111,7 +119,12 @@ struct Tracked {
 }
 
 impl Tracked {
-    fn from_entry(entry: &TaskEntry, remote: String, submitted: Instant) -> Tracked {
+    fn from_entry(
+        entry: &TaskEntry,
+        remote: String,
+        submitted: Instant,
+        profile: Arc<CompletionProfile>,
+    ) -> Tracked {
         let request = &entry.request;
         Tracked {
             remote,
@@ -129,6 +142,9 @@ impl Tracked {
                 PolledStatus::Waiting
             },
             generating_since: None,
+            waited_until: None,
+            key: TimingKey::of(request),
+            profile,
             polls_made: 0,
             errors: 0,
             not_found_since: None,
@@ -196,6 +212,8 @@ struct Scheduler {
     /// Earliest instant the next poll may go out (the global request budget).
     next_poll_slot: Instant,
     rng: StdRng,
+    /// How long each kind of task took, and the schedule's profiles drawn from it.
+    timing: Timing,
     last_queue_event: Option<(Vec<TaskId>, u32, Option<u32>)>,
     backup_at: Instant,
 }
@@ -229,6 +247,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut commands: mpsc::UnboundedReceiv
         paused: None,
         next_poll_slot: Instant::now(),
         rng: StdRng::from_entropy(),
+        timing: Timing::default(),
         last_queue_event: None,
         backup_at,
     };
@@ -287,6 +306,15 @@ async fn sleep_until(at: Option<Instant>) {
 
 impl Scheduler {
     async fn recover(&mut self) {
+        match self
+            .shared
+            .ledger(|l| l.finished_durations(timing::LOAD_LIMIT))
+            .await
+        {
+            Ok(durations) => self.timing.load(durations),
+            // The catalogue's windows still give a schedule.
+            Err(error) => tracing::warn!(%error, "could not read how long finished tasks took"),
+        }
         let now_ms = self.shared.clock.now_ms();
         let service = self.shared.service.clone();
         // Tasks already sent before the ledger recorded services were sent to... the
@@ -358,7 +386,8 @@ impl Scheduler {
             .map_or(0, |at| now_ms.saturating_sub(at).max(0));
         let age = Duration::from_millis(u64::try_from(age_ms).unwrap_or(0));
         let submitted = now.checked_sub(age).unwrap_or(now);
-        let mut tracked = Tracked::from_entry(&entry, remote, submitted);
+        let profile = self.timing.profile(&entry.request);
+        let mut tracked = Tracked::from_entry(&entry, remote, submitted, profile);
         // The schedule must not treat a resumed task as just submitted.
         tracked.polls_made = u32::try_from(entry.poll_count).unwrap_or(u32::MAX).max(1);
         tracked.recheck = recheck;
@@ -558,7 +587,9 @@ impl Scheduler {
                 recorded,
             } => match self.shared.ledger(move |l| l.get(id)).await {
                 Ok(entry) => {
-                    let mut tracked = Tracked::from_entry(&entry, remote_task_id, Instant::now());
+                    let profile = self.timing.profile(&entry.request);
+                    let mut tracked =
+                        Tracked::from_entry(&entry, remote_task_id, Instant::now(), profile);
                     tracked.unrecorded = !recorded;
                     if !recorded {
                         tracked.state = LocalState::Waiting;
@@ -663,17 +694,21 @@ impl Scheduler {
                     .mul_f64(0.9 + 0.2 * jitter)
                     .min(crate::schedule::MAX_POLL_DELAY)
             }
-            None => next_poll_delay(&PollContext {
-                elapsed: now.saturating_duration_since(t.submitted),
-                window: t.window,
-                status: t.status,
-                generating_since: t.generating_since,
-                polls_made: t.polls_made,
-                consecutive_errors: t.errors,
-                stuck_after: t.stuck_after,
-                fetches_references: t.fetches_references,
-                jitter,
-            }),
+            None => self.timing.schedule().next_delay_with(
+                &PollContext {
+                    elapsed: now.saturating_duration_since(t.submitted),
+                    window: t.window,
+                    status: t.status,
+                    generating_since: t.generating_since,
+                    waited_until: t.waited_until,
+                    polls_made: t.polls_made,
+                    consecutive_errors: t.errors,
+                    stuck_after: t.stuck_after,
+                    fetches_references: t.fetches_references,
+                    jitter,
+                },
+                &t.profile,
+            ),
         };
         if t.state == LocalState::Stuck {
             let slow = self.shared.settings.stuck_poll_every;
@@ -834,6 +869,7 @@ impl Scheduler {
             }
             TaskStatus::Waiting => {
                 t.status = PolledStatus::Waiting;
+                t.waited_until = Some(elapsed);
                 None
             }
             TaskStatus::Generating => {
@@ -870,6 +906,9 @@ impl Scheduler {
             }
         };
         let credits_at_answer = record.credits_used;
+        if matches!(record.status, TaskStatus::Success | TaskStatus::Fail) {
+            self.learn_duration(id, &record, now_ms);
+        }
         match record.status {
             TaskStatus::Success => {
                 self.untrack_quietly(id);
@@ -925,6 +964,24 @@ impl Scheduler {
                 self.schedule(id, None);
             }
         }
+    }
+
+    /// Adds how long `id` took to what the schedule knows of tasks like it: from the
+    /// createTask answer to the end the service reported, or to this answer when the
+    /// service's time cannot be placed on ours.
+    fn learn_duration(&mut self, id: TaskId, record: &TaskRecord, now_ms: i64) {
+        let Some(t) = self.tracked.get(&id) else {
+            return;
+        };
+        let seen = Instant::now().saturating_duration_since(t.submitted);
+        let before_answer = record
+            .complete_time
+            .and_then(|at| u64::try_from(now_ms.saturating_sub(at)).ok())
+            .map(Duration::from_millis)
+            .filter(|ago| *ago <= seen)
+            .unwrap_or(Duration::ZERO);
+        let key = t.key;
+        self.timing.record(key, seen - before_answer);
     }
 
     /// Stops following `id` (it finished, or the creator dismissed it) and frees its slot.
@@ -1061,7 +1118,7 @@ impl Scheduler {
         let policy = self.shared.settings.retry_policy;
         let not_before = retry::clamped_retry_after(
             &crate::retry::RetryPolicy {
-                cap: crate::schedule::MAX_POLL_DELAY,
+                cap: RETRY_AFTER_CAP,
                 ..policy
             },
             &error,

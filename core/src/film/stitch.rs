@@ -534,9 +534,12 @@ async fn run_plan(
                     fraction: (at.as_secs_f64() / total).clamp(0.0, 0.99),
                 });
             };
-            tools
+            let writeback = Writeback::start(&made);
+            let copied = tools
                 .run_ffmpeg(args, "join the clips", &report, cancel)
-                .await?;
+                .await;
+            writeback.finish().await;
+            copied?;
             Ok(made)
         }
         StitchMethod::Reencode(target) => {
@@ -587,9 +590,12 @@ async fn run_plan(
                         .clamp(ENCODE_SHARE, 0.99),
                 });
             };
-            tools
+            let writeback = Writeback::start(&made);
+            let joined = tools
                 .run_ffmpeg(args, "join the re-encoded clips", &report, cancel)
-                .await?;
+                .await;
+            writeback.finish().await;
+            joined?;
             Ok(made)
         }
     }
@@ -716,6 +722,66 @@ async fn blocking<T: Send + 'static>(
             source: std::io::Error::other(e.to_string()),
         })
     })
+}
+
+/// Pushes the film to disk while ffmpeg is still writing it, so the fsync before it is
+/// published (which a film recorded as done needs) finds little left to write. Without it
+/// that fsync was a sixth of a lossless stitch (`stitch-bench`, docs/benchmarks.md).
+///
+/// A thread of its own: every [`WRITEBACK_EVERY`] it looks at the file's size and, once
+/// [`WRITEBACK_BYTES`] more are there, syncs the file's data. What it syncs is never
+/// relied on: `publish` still syncs the whole file, so a sync that fails or comes late
+/// only makes that one longer. Dropping the sender stops it at once (it does not sleep
+/// out its interval).
+struct Writeback {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How often the writeback thread looks at the growing file.
+const WRITEBACK_EVERY: Duration = Duration::from_millis(50);
+/// How much new data makes it sync: large enough that the syncs stay few (one per
+/// 100 ms of copying at ffmpeg's pace here), small enough that little is left at the end.
+const WRITEBACK_BYTES: u64 = 16 << 20;
+
+impl Writeback {
+    fn start(path: &Path) -> Writeback {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let path = path.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name("film-writeback".into())
+            .spawn(move || {
+                let mut file = None;
+                let mut synced = 0u64;
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(WRITEBACK_EVERY)
+                {
+                    if file.is_none() {
+                        file = std::fs::File::open(&path).ok();
+                    }
+                    let Some(f) = &file else { continue };
+                    let Ok(len) = f.metadata().map(|m| m.len()) else {
+                        continue;
+                    };
+                    if len >= synced + WRITEBACK_BYTES && f.sync_data().is_ok() {
+                        synced = len;
+                    }
+                }
+            })
+            .ok();
+        Writeback {
+            stop: Some(stop),
+            thread,
+        }
+    }
+
+    /// Stops the thread and waits for a sync it is in (off the async runtime).
+    async fn finish(mut self) {
+        self.stop.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
 }
 
 /// The hidden folder beside the output where ffmpeg writes; removed when the stitch
