@@ -596,10 +596,11 @@ fn submission_unknown(detail: Option<String>) -> Guidance {
 }
 
 fn spending_cap(window: CapWindow, cap: f64, reserved: f64, needed: f64) -> Guidance {
-    let (period, wait) = match window {
-        CapWindow::Daily => ("Today's", "until tomorrow"),
-        CapWindow::Monthly => ("This month's", "until next month"),
+    let (period, resets) = match window {
+        CapWindow::Daily => ("Today's", "at midnight"),
+        CapWindow::Monthly => ("This month's", "on the first of next month"),
     };
+    let left = credits((cap - reserved).max(0.0));
     let (spent, needed, cap) = (credits(reserved), credits(needed), credits(cap));
     Guidance::new(
         Category::SpendingCap,
@@ -607,7 +608,7 @@ fn spending_cap(window: CapWindow, cap: f64, reserved: f64, needed: f64) -> Guid
         Refund::NotApplicable,
         "Over your spending cap",
         format!(
-            "{period} limit of {cap} credits would be passed: {spent} spent, this costs {needed}. Raise the limit in Settings or wait {wait}."
+            "{period} limit of {cap} credits would be passed: {spent} spent, {left} left, this costs {needed}. Raise the limit in Settings, or wait: it resets {resets}."
         ),
         Action::None,
     )

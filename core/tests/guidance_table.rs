@@ -733,7 +733,7 @@ fn local_failures() {
     assert!(rows[4]
         .guidance
         .explanation
-        .starts_with("Today's limit of 1000 credits would be passed: 900 spent, this costs 200."));
+        .starts_with("Today's limit of 1000 credits would be passed: 900 spent, 100 left, this costs 200."));
     assert_eq!(check(rows), 5);
 }
 

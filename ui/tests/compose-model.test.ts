@@ -51,7 +51,7 @@ describe('generate button', () => {
 
   it('is greyed with the spending cap as the reason before any click, price still shown', () => {
     const cap_refusal =
-      "Today's limit of 600 credits would be passed: 520 spent, this costs 200. Raise the limit in Settings or wait until tomorrow.";
+      "Today's limit of 600 credits would be passed: 520 spent, 80 left, this costs 200. Raise the limit in Settings, or wait: it resets at midnight.";
     expect(generateButton({ problems: [], warnings: [], estimate, cap_refusal })).toEqual({
       label: 'Generate · 200 credits ≈ $0.94',
       disabled: true,

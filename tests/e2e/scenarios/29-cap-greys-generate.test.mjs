@@ -60,7 +60,7 @@ test('the daily cap greys Generate with its reason before any click', async (t) 
     }, 'Generate greyed with the cap before any click');
     assert.equal(
       greyed.reason,
-      "Today's limit of 500 credits would be passed: 400 spent, this costs 200. Raise the limit in Settings or wait until tomorrow.",
+      "Today's limit of 500 credits would be passed: 400 spent, 100 left, this costs 200. Raise the limit in Settings, or wait: it resets at midnight.",
     );
     assert.match(greyed.label, /200 credits/, 'the price is still shown');
 
