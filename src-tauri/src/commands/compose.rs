@@ -7,7 +7,7 @@ use crate::models::{
     Catalog, ComposeCheck, Draft, EstimateView, InputProblem, InputProblemCode, ProblemField,
 };
 use crate::state::AppState;
-use seedance_core::engine::SubmitRefusal;
+use seedance_core::engine::{SubmitRefusal, MAX_TAKES};
 use seedance_core::pricing::{estimate, format_button_label};
 use seedance_core::validate::{validate, Problem};
 use tauri::State;
@@ -16,11 +16,16 @@ pub fn catalog() -> IpcResult<Catalog> {
     Ok(Catalog::current())
 }
 
-/// Problems, warnings and the price of a draft, and the spending cap's answer for it, so
-/// Generate is greyed with the reason before the creator clicks. Asks the engine's own
-/// cap check (the one a submission meets), so the two cannot disagree; the engine still
-/// checks again when the draft is sent.
-pub async fn compose_check(state: State<'_, AppState>, draft: Draft) -> IpcResult<ComposeCheck> {
+/// Problems, warnings and the price of a draft, and the spending cap's answer for it made
+/// `takes` times (all of them count, as when they are sent), so Generate is greyed with the
+/// reason before the creator clicks. Asks the engine's own cap check (the one a submission
+/// meets), so the two cannot disagree; the engine still checks again when the draft is sent.
+pub async fn compose_check(
+    state: State<'_, AppState>,
+    draft: Draft,
+    takes: u32,
+) -> IpcResult<ComposeCheck> {
+    let takes = takes.clamp(1, MAX_TAKES);
     let mut check = check_draft(draft.clone())?;
     if !check.problems.is_empty() {
         return Ok(check);
@@ -29,7 +34,7 @@ pub async fn compose_check(state: State<'_, AppState>, draft: Draft) -> IpcResul
         return Ok(check);
     };
     if let Ok(priced) = estimate(&request) {
-        check.cap_refusal = match state.engine().check_spending(priced.cap_credits()).await {
+        check.cap_refusal = match state.engine().check_spending(priced.cap_credits() * f64::from(takes)).await {
             Err(SubmitRefusal::SpendingCap { guidance }) => Some(guidance.explanation),
             // Any other answer (a ledger that cannot be read, a stopped engine) is the
             // submission's to report: the check only greys what the cap would refuse.

@@ -51,7 +51,7 @@ macro_rules! with_app_commands {
                 catalog: sync [] () -> Catalog;
                 /// Problems, warnings and the price of a draft, and whether the spending cap
                 /// would refuse it now; nothing is sent or stored.
-                compose_check: async [state] (draft: Draft) -> ComposeCheck;
+                compose_check: async [state] (draft: Draft, takes: u32) -> ComposeCheck;
             }
             tasks {
                 /// Queues a generation; it is sent as soon as a slot is free. Answers once the

@@ -116,7 +116,7 @@ test('first run: onboarding saves the key in the keychain, and no command gives 
       settings_get: {},
       settings_set: { preferences: settings.value.preferences },
       catalog: {},
-      compose_check: { draft: draft('A lighthouse in fog') },
+      compose_check: { draft: draft('A lighthouse in fog'), takes: 1 },
       tasks_submit: { draft: draft('') }, // refused: nothing to generate
       tasks_in_flight: {},
       engine_status: {},

@@ -121,7 +121,7 @@ export type Commands = {
   "settings_set": { args: { preferences: Preferences }, answer: SettingsView },
   "settings_pick_library_dir": { args: Record<string, never>, answer: SettingsView },
   "catalog": { args: Record<string, never>, answer: Catalog },
-  "compose_check": { args: { draft: Draft }, answer: ComposeCheck },
+  "compose_check": { args: { draft: Draft, takes: number }, answer: ComposeCheck },
   "tasks_submit": { args: { draft: Draft, secondTake?: boolean | null }, answer: TaskView },
   "tasks_in_flight": { args: Record<string, never>, answer: Array<TaskView> },
   "engine_status": { args: Record<string, never>, answer: EngineStatusView },
@@ -245,7 +245,7 @@ export const catalog = (): Promise<Catalog> => call("catalog", {});
  * Problems, warnings and the price of a draft, and whether the spending cap
  * would refuse it now; nothing is sent or stored.
  */
-export const composeCheck = (draft: Draft): Promise<ComposeCheck> => call("compose_check", { draft });
+export const composeCheck = (draft: Draft, takes: number): Promise<ComposeCheck> => call("compose_check", { draft, takes });
 
 /**
  * Queues a generation; it is sent as soon as a slot is free. Answers once the

@@ -196,6 +196,8 @@ export function createCompose(deps: ComposeDeps): ComposeView {
               takes = n;
               renderTakes();
               renderProblems();
+              // All the takes count against the spending cap, so the cap's answer changes.
+              void recheck();
             },
           },
           `×${n}`,
@@ -524,7 +526,7 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     refusal = null;
     const seq = ++checkSeq;
     try {
-      const result = await ipc.composeCheck(draft);
+      const result = await ipc.composeCheck(draft, takes);
       if (seq !== checkSeq) return;
       check = result;
     } catch (error) {
