@@ -325,6 +325,7 @@ async function once(kind, binary, dataDir, opts = {}) {
     }
     await sleep(SETTLE_MS);
     const mem = memory(pid);
+    const webProcess = webProcessKinds(pid);
     const screens = opts.screens ? await screenPhases(browser) : null;
     const scroll = opts.scroll ? await scrollPhases(browser, pid) : null;
     // The page, and for the hydration bound (bench/first-screen.sh) the answers of the calls the
@@ -355,7 +356,7 @@ async function once(kind, binary, dataDir, opts = {}) {
       postersLoaded: posters?.loaded ?? null,
       ...dom,
       ...mem,
-      webProcess: webProcessKinds(pid),
+      webProcess,
       ...(screens ? { screens } : {}),
       ...(scroll ? { scroll } : {}),
     };
