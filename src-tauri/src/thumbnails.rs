@@ -35,19 +35,16 @@ fn decoder() -> &'static mpsc::Sender<DecodeJob> {
             let queue = queue.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("thumbnail-decode-{n}"))
-                .spawn(move || {
-                    yield_to_drawing();
-                    loop {
-                        // The lock is held only to take the next job, never while it runs.
-                        let next = queue
-                            .lock()
-                            .map_err(|_| ())
-                            .and_then(|q| q.recv().map_err(|_| ()));
-                        let Ok(job) = next else { return };
-                        // A decoder bug on one crafted frame must not take the thread with it;
-                        // the caller then gets no answer and shows the card without a picture.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                    }
+                .spawn(move || loop {
+                    // The lock is held only to take the next job, never while it runs.
+                    let next = queue
+                        .lock()
+                        .map_err(|_| ())
+                        .and_then(|q| q.recv().map_err(|_| ()));
+                    let Ok(job) = next else { return };
+                    // A decoder bug on one crafted frame must not take the thread with it;
+                    // the caller then gets no answer and shows the card without a picture.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                 });
             if let Err(error) = spawned {
                 log::warn!("a thumbnail thread could not start: {error}");
@@ -55,25 +52,6 @@ fn decoder() -> &'static mpsc::Sender<DecodeJob> {
         }
         jobs
     })
-}
-
-/// How much lower than the window the decode threads run, in steps of `nice`.
-const DECODE_NICENESS: i32 = 10;
-
-/// Thumbnails are made while the creator scrolls through the gallery, on the same cores
-/// that paint its frames: the decode threads give way to drawing, and the posters arrive
-/// a little later instead of the frames (docs/benchmarks.md, the eighth pass). Linux keeps
-/// a nice value per thread, so this lowers the calling thread alone.
-fn yield_to_drawing() {
-    #[cfg(target_os = "linux")]
-    {
-        use rustix::process::{getpriority_process, setpriority_process};
-        let lowered = getpriority_process(None)
-            .and_then(|now| setpriority_process(None, (now + DECODE_NICENESS).min(19)));
-        if let Err(error) = lowered {
-            log::debug!("a thumbnail thread keeps its priority: {error}");
-        }
-    }
 }
 
 /// Why there is no thumbnail to send, as an HTTP status and a line for the log.
