@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod granted;
 pub mod models;
+pub mod rendering;
 pub mod state;
 pub mod thumbnails;
 
@@ -129,6 +130,8 @@ fn exit_on_termination_signals<R: Runtime>(app: AppHandle<R>) {
 
 /// Builds and runs the app; returns when the last window closes.
 pub fn run() {
+    // Before anything starts WebKit or a thread: it sets a variable of the environment.
+    rendering::choose_painting();
     let app = tauri::Builder::default()
         // First: a second launch only focuses the running window (one ledger writer).
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

@@ -142,6 +142,29 @@ export function visibleWindow(
   };
 }
 
+/** Where one card sits in the grid's content box, px. */
+export interface CardBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The box of item `index` in a grid of `cols` equal columns over `g.width`. Each card is
+ * placed on its own, so a card never moves while it stays in the window: a row that enters
+ * or leaves lays out and paints only itself, not every card below it.
+ */
+export function cardBox(index: number, cols: number, g: GridGeometry): CardBox {
+  const width = (g.width - g.gap * (cols - 1)) / cols;
+  return {
+    left: (index % cols) * (width + g.gap),
+    top: Math.floor(index / cols) * (g.rowHeight + g.gap),
+    width,
+    height: g.rowHeight,
+  };
+}
+
 /** Page-aligned ranges that cover `[start, end)`, for fetching only what is missing. */
 export function pagesFor(start: number, end: number, pageSize: number): number[] {
   const pages: number[] = [];

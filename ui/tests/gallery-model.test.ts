@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cardBox,
   columns,
   creditsLine,
   filterSelects,
@@ -46,6 +47,17 @@ describe('virtual grid', () => {
       for (const offset of pagesFor(start, start + 24, 60))
         expect(isFarFromWindow(offset, start, start + 24, 60)).toBe(false);
     }
+  });
+
+  it('places every card by its index alone, the columns filling the width', () => {
+    // 900 px, 3 columns, 12 px gaps: cards of 292 px, rows 222 px apart.
+    expect(cardBox(0, 3, g)).toEqual({ left: 0, top: 0, width: 292, height: 210 });
+    expect(cardBox(5, 3, g)).toEqual({ left: 608, top: 222, width: 292, height: 210 });
+    const last = cardBox(9_998, 3, g);
+    expect(last.left + last.width).toBe(900);
+    expect(last.top).toBe(3_332 * 222);
+    // The same item gets the same box whatever window it is rendered in.
+    expect(cardBox(4_242, 3, g)).toEqual(cardBox(4_242, 3, g));
   });
 
   it('fetches only the pages that cover the window', () => {

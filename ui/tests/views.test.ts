@@ -311,12 +311,15 @@ describe('gallery view', () => {
 
 describe('gallery scrolling', () => {
   it('keeps the cards still in view and builds only the ones that enter', async () => {
-    const all = Array.from({ length: 1000 }, (_, i) => taskView({ id: 1000 - i, prompt: `clip ${i}` }));
+    const all = Array.from({ length: 1000 }, (_, i) =>
+      taskView({ id: 1000 - i, prompt: `clip ${i}`, state: 'downloaded', poster_path: `/lib/${i}.png` }),
+    );
     mockIPC((cmd, args) => {
       if (cmd !== 'gallery_list') return null;
       const { offset, limit } = (args as { query: GalleryQuery }).query;
       return { items: all.slice(offset, offset + limit), total: all.length, offset };
     });
+    mockConvertFileSrc('linux');
     const view = createGallery({
       states: STATE_GROUPS,
       onRemix: vi.fn(),
@@ -362,5 +365,12 @@ describe('gallery scrolling', () => {
     expect(reused).toBeGreaterThanOrEqual(after.length - 9);
     expect(built).toBeGreaterThan(0);
     expect(built).toBeLessThanOrEqual(9);
+    // A card that stays keeps its place; one that left has let go of its poster.
+    const kept = after.find((c) => before.get(c.dataset.taskId ?? '') === c);
+    expect(kept?.style.top).toBe(before.get(kept?.dataset.taskId ?? '')?.style.top);
+    const left = [...before.values()].filter((c) => !c.isConnected);
+    expect(left.length).toBeGreaterThan(0);
+    for (const c of left) expect(c.querySelector('img.poster')?.hasAttribute('src')).toBe(false);
+    for (const c of after) expect(c.querySelector('img.poster')?.getAttribute('src')).toBeTruthy();
   });
 });

@@ -13,6 +13,7 @@ import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { stateLabel, when } from '../format';
 import {
+  cardBox,
   creditsLine,
   FILTERS,
   filterSelects,
@@ -27,6 +28,7 @@ import {
   visibleWindow,
   type GalleryFilter,
   type GridGeometry,
+  type VisibleWindow,
 } from '../gallery-model';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
@@ -273,6 +275,8 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     img.addEventListener(
       'error',
       () => {
+        // A card that left the window dropped its picture on purpose.
+        if (!img.hasAttribute('src')) return;
         img.replaceWith(h('div', { class: 'noposter', 'data-testid': 'card-no-preview' }, 'No preview'));
       },
       { once: true },
@@ -282,19 +286,43 @@ export function createGallery(deps: GalleryDeps): GalleryView {
 
   /** The scroller's size at the last render. */
   const renderedSize = { width: -1, height: -1 };
-  /** The cards in the DOM: items `[start, end)`, in order. */
-  let shown = { start: 0, end: 0, els: [] as HTMLElement[] };
+  /** The cards in the DOM: items `[start, end)`, in order, placed for `columns` × `width`. */
+  let shown = { start: 0, end: 0, columns: 0, width: 0, els: [] as HTMLElement[] };
   /** Set when what the cards show may have changed (reload, notes): the next render rebuilds. */
   let stale = true;
 
-  const cardAt = (i: number): HTMLElement => {
+  const cardAt = (i: number, win: VisibleWindow, g: GridGeometry): HTMLElement => {
     const task = items.get(i);
-    if (!task) return h('div', { class: 'card', 'aria-hidden': 'true' });
-    const previous = items.get(i - 1);
-    const next = items.get(i + 1);
-    const run = takeRunPosition(previous, task, next);
-    const partner = run === 'first' || run === 'middle' ? next : run === 'last' ? previous : undefined;
-    return cell(task, run, partner ?? null);
+    let el: HTMLElement;
+    if (task) {
+      const previous = items.get(i - 1);
+      const next = items.get(i + 1);
+      const run = takeRunPosition(previous, task, next);
+      const partner = run === 'first' || run === 'middle' ? next : run === 'last' ? previous : undefined;
+      el = cell(task, run, partner ?? null);
+    } else {
+      el = h('div', { class: 'card', 'aria-hidden': 'true' });
+    }
+    // Each card at its own place in the grid: one that stays in the window never moves, so
+    // a row entering or leaving lays out and paints itself alone (docs/benchmarks.md, the
+    // eighth pass). Before, the grid moved as a whole and every card was painted again.
+    const box = cardBox(i, win.columns, g);
+    el.style.left = `${box.left}px`;
+    el.style.top = `${box.top}px`;
+    el.style.width = `${box.width}px`;
+    el.style.height = `${box.height}px`;
+    return el;
+  };
+
+  /**
+   * A card that left the window lets go of its poster at once. Until the script's garbage
+   * collector frees the element, its image would stay in use, and WebKit keeps the decoded
+   * pixels of an image in use: after a long scroll that was hundreds of MiB in the web
+   * process (docs/benchmarks.md, the eighth pass).
+   */
+  const retire = (el: HTMLElement) => {
+    el.remove();
+    for (const img of el.querySelectorAll('img')) img.removeAttribute('src');
   };
 
   /**
@@ -307,52 +335,54 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     renderedSize.width = scroller.clientWidth;
     renderedSize.height = scroller.clientHeight;
     const win = visibleWindow(total, scroller.scrollTop, scroller.clientHeight || 600, g);
-    grid.style.height = `${win.height}px`;
-    cards.style.top = `${win.offsetY}px`;
-    cards.style.gridTemplateColumns = `repeat(${win.columns}, 1fr)`;
-    cards.style.gridAutoRows = `${g.rowHeight}px`;
+    // Written only when they change: even the same value written again makes WebKit style
+    // and lay out the element anew, in every frame of a scroll.
+    setIfChanged(grid.style, 'height', `${win.height}px`);
     // Memory stays bounded by the viewport, not by how far the creator has scrolled: pages
     // far from it are dropped and fetched again if they come back into view.
     for (const index of items.keys()) if (isFarFromWindow(index, win.start, win.end, PAGE)) items.delete(index);
-    if (reuse && !stale && win.start < shown.end && win.end > shown.start) {
+    const samePlaces = shown.columns === win.columns && shown.width === g.width;
+    if (reuse && !stale && samePlaces && win.start < shown.end && win.end > shown.start) {
       const kept = shown.els.slice(
         Math.max(0, win.start - shown.start),
         Math.max(0, Math.min(shown.end, win.end) - shown.start),
       );
-      for (const el of shown.els) if (!kept.includes(el)) el.remove();
+      for (const el of shown.els) if (!kept.includes(el)) retire(el);
       const before: HTMLElement[] = [];
-      for (let i = win.start; i < shown.start; i += 1) before.push(cardAt(i));
+      for (let i = win.start; i < shown.start; i += 1) before.push(cardAt(i, win, g));
       const after: HTMLElement[] = [];
-      for (let i = Math.max(shown.end, win.start); i < win.end; i += 1) after.push(cardAt(i));
+      for (let i = Math.max(shown.end, win.start); i < win.end; i += 1) after.push(cardAt(i, win, g));
       cards.prepend(...before);
       cards.append(...after);
       const els = [...before, ...kept, ...after];
       // Placeholders whose page has arrived since.
       els.forEach((el, k) => {
         if (el.dataset.taskId === undefined && items.has(win.start + k)) {
-          const fresh = cardAt(win.start + k);
+          const fresh = cardAt(win.start + k, win, g);
           el.replaceWith(fresh);
           els[k] = fresh;
         }
       });
-      shown = { start: win.start, end: win.end, els };
+      shown = { start: win.start, end: win.end, columns: win.columns, width: g.width, els };
     } else {
+      for (const el of shown.els) retire(el);
       clear(cards);
       const els: HTMLElement[] = [];
-      for (let i = win.start; i < win.end; i += 1) els.push(cardAt(i));
+      for (let i = win.start; i < win.end; i += 1) els.push(cardAt(i, win, g));
       cards.append(...els);
-      shown = { start: win.start, end: win.end, els };
+      shown = { start: win.start, end: win.end, columns: win.columns, width: g.width, els };
       stale = false;
       if (total === 0)
         cards.appendChild(
           h(
             'p',
-            { class: 'empty', style: 'grid-column:1/-1' },
+            { class: 'empty' },
             text || filter !== 'all' ? 'Nothing matches.' : 'Your finished videos will appear here.',
           ),
         );
     }
-    countLabel.textContent = libraryCount({ total, ...groupCounts }, filter, text !== '');
+    const count = libraryCount({ total, ...groupCounts }, filter, text !== '');
+    if (countLabel.textContent !== count) countLabel.textContent = count;
     for (const offset of pagesFor(win.start, win.end, PAGE)) void load(offset);
     tickRunningCards();
   }
@@ -819,6 +849,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   renderFilters();
   reload();
   return { el, reload, open };
+}
+
+function setIfChanged(style: CSSStyleDeclaration, name: 'height', value: string): void {
+  if (style[name] !== value) style[name] = value;
 }
 
 /** Blob URLs made for the open player; revoked when the drawer closes. */

@@ -6,6 +6,7 @@
 import type { PastPromptView } from '../bindings/PastPromptView';
 import type { SavedPromptKind } from '../bindings/SavedPromptKind';
 import type { SavedPromptView } from '../bindings/SavedPromptView';
+import { markPainted } from '../bench-marks';
 import { clear, h, uid } from '../dom';
 import * as ipc from '../ipc';
 import { askInline } from './confirm';
@@ -270,6 +271,7 @@ export function createPromptLibrary(deps: PromptLibraryDeps): PromptLibrary {
       if (!el.open) el.showModal();
       search.focus();
       await refresh();
+      markPainted('prompt-library-painted');
     },
   };
 }

@@ -14,6 +14,7 @@ import type { ShotLinkName } from '../bindings/ShotLinkName';
 import type { ShotReportView } from '../bindings/ShotReportView';
 import type { ShotView } from '../bindings/ShotView';
 import type { TaskView } from '../bindings/TaskView';
+import { markPainted } from '../bench-marks';
 import { append, clear, h, uid } from '../dom';
 import * as ipc from '../ipc';
 import {
@@ -687,6 +688,7 @@ export function createSequences(options: SequencesOptions): SequencesDialog {
       } catch (error) {
         say(message(error));
       }
+      markPainted('sequences-painted');
     },
     taskChanged(task) {
       if (!el.open || !current) return;

@@ -5,6 +5,7 @@
 
 import type { SpendRowView } from '../bindings/SpendRowView';
 import type { SpendView } from '../bindings/SpendView';
+import { markPainted } from '../bench-marks';
 import { append, clear, h, uid } from '../dom';
 import * as ipc from '../ipc';
 
@@ -237,6 +238,7 @@ export function createSpend(): SpendDialog {
     async open() {
       if (!el.open) el.showModal();
       await render();
+      markPainted('spend-painted');
     },
   };
 }
