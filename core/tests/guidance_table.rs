@@ -730,10 +730,9 @@ fn local_failures() {
         rows[1].guidance.explanation,
         "The prompt is 10,312 characters; this model takes at most 10,000."
     );
-    assert!(rows[4]
-        .guidance
-        .explanation
-        .starts_with("Today's limit of 1000 credits would be passed: 900 spent, 100 left, this costs 200."));
+    assert!(rows[4].guidance.explanation.starts_with(
+        "Today's limit of 1000 credits would be passed: 900 spent, 100 left, this costs 200."
+    ));
     assert_eq!(check(rows), 5);
 }
 

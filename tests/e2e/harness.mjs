@@ -286,6 +286,32 @@ export async function textOf(browser, selector) {
   return (await el.isExisting()) ? el.getText() : '';
 }
 
+/** Types into a textarea or input through the DOM plus an input event. */
+export const fillField = (browser, selector, value) =>
+  browser.execute(
+    (sel, text) => {
+      const el = document.querySelector(sel);
+      el.value = text;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    selector,
+    value,
+  );
+
+/** Clicks a control (of the details drawer, say) once scrolled clear of the toast at the bottom. */
+export async function pressInView(browser, selector, what = selector, timeoutMs = 30_000) {
+  await until(async () => (await browser.$(selector)).isExisting(), what, timeoutMs);
+  await browser.execute((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'center' }), selector);
+  await clickWhenReady(browser, selector, what, timeoutMs);
+}
+
+/** The open details' task id, or null. */
+export const detailsTaskId = (browser) =>
+  browser.execute(() => {
+    const el = document.querySelector('[data-testid="details"]');
+    return el ? Number(el.dataset.taskId) : null;
+  });
+
 /** Clicks the element once it exists, is shown and is enabled. */
 export async function clickWhenReady(browser, selector, what = selector, timeoutMs = 30_000) {
   const el = await until(

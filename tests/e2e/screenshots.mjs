@@ -19,9 +19,11 @@ import {
   clickWhenReady,
   compose,
   enterStudio,
+  fillField,
   freshDataDir,
   galleryCards,
   launchApp,
+  pressInView,
   repoRoot,
   startFake,
   taskRows,
@@ -74,25 +76,6 @@ async function darkTheme(browser) {
   await clickWhenReady(browser, tid('settings-close'), 'Close settings');
 }
 
-/** Types into a field of the page through the DOM plus an input event. */
-const fill = (browser, selector, value) =>
-  browser.execute(
-    (sel, text) => {
-      const el = document.querySelector(sel);
-      el.value = text;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    },
-    selector,
-    value,
-  );
-
-/** Scrolls a control of the details into view (clear of the toast) and clicks it. */
-async function press(browser, selector, what) {
-  await until(async () => (await browser.$(selector)).isExisting(), what);
-  await browser.execute((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'center' }), selector);
-  await clickWhenReady(browser, selector, what);
-}
-
 /**
  * The Extend/Edit form scrolled into view at the bottom of the details, and the run's
  * temporary library folder shown as "~/Videos/Seedance Studio", so no machine path is
@@ -114,19 +97,19 @@ const formInView = (browser) =>
 async function extendAndEdit(browser) {
   const [first] = (await galleryCards(browser)).filter((c) => c.state === 'downloaded');
   await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${first.id}"]`, 'a finished video');
-  await press(browser, tid('action-extend'), 'Extend…');
-  await fill(browser, tid('clip-change-prompt'), 'The beam sweeps across the sea as a ship comes into view');
-  await fill(browser, tid('clip-change-seconds'), '8');
+  await pressInView(browser, tid('action-extend'), 'Extend…');
+  await fillField(browser, tid('clip-change-prompt'), 'The beam sweeps across the sea as a ship comes into view');
+  await fillField(browser, tid('clip-change-seconds'), '8');
   await until(async () => /when done/.test(await textOf(browser, tid('clip-change-price'))), 'the extension price');
   await quiet(browser);
   await formInView(browser);
   await shoot(browser, 'extend-clip.png');
 
-  await press(browser, tid('clip-change-cancel'), 'Cancel');
-  await press(browser, tid('action-edit'), 'Edit…');
-  await fill(browser, tid('clip-change-prompt'), 'Make it a calm summer evening, the same waves and camera');
+  await pressInView(browser, tid('clip-change-cancel'), 'Cancel');
+  await pressInView(browser, tid('action-edit'), 'Edit…');
+  await fillField(browser, tid('clip-change-prompt'), 'Make it a calm summer evening, the same waves and camera');
   await until(async () => /when done/.test(await textOf(browser, tid('clip-change-price'))), 'the edit price');
-  await press(browser, `${tid('clip-change-send')}:not([disabled])`, 'Send…');
+  await pressInView(browser, `${tid('clip-change-send')}:not([disabled])`, 'Send…');
   await until(async () => (await browser.$(tid('confirm-clip-change'))).isExisting(), 'the confirmation');
   await quiet(browser);
   await formInView(browser);

@@ -34,7 +34,11 @@ pub async fn compose_check(
         return Ok(check);
     };
     if let Ok(priced) = estimate(&request) {
-        check.cap_refusal = match state.engine().check_spending(priced.cap_credits() * f64::from(takes)).await {
+        check.cap_refusal = match state
+            .engine()
+            .check_spending(priced.cap_credits() * f64::from(takes))
+            .await
+        {
             Err(SubmitRefusal::SpendingCap { guidance }) => Some(guidance.explanation),
             // Any other answer (a ledger that cannot be read, a stopped engine) is the
             // submission's to report: the check only greys what the cap would refuse.

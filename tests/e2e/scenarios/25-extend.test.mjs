@@ -12,9 +12,12 @@ import { existsSync } from 'node:fs';
 import {
   clickWhenReady,
   compose,
+  detailsTaskId,
   enterStudio,
+  fillField,
   galleryCards,
   invoke,
+  pressInView,
   scenario,
   testKey,
   textOf,
@@ -28,32 +31,6 @@ const duration = (path) =>
       encoding: 'utf8',
     }).trim(),
   );
-
-/** Types into a textarea or input through the DOM plus an input event. */
-const fill = (browser, selector, value) =>
-  browser.execute(
-    (sel, text) => {
-      const el = document.querySelector(sel);
-      el.value = text;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    },
-    selector,
-    value,
-  );
-
-/** Clicks a button of the details drawer once scrolled clear of the toast at the bottom. */
-async function press(browser, selector, what, timeoutMs) {
-  await until(async () => (await browser.$(selector)).isExisting(), what, timeoutMs);
-  await browser.execute((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'center' }), selector);
-  await clickWhenReady(browser, selector, what, timeoutMs);
-}
-
-/** The open details' task id, or null. */
-const detailsTask = (browser) =>
-  browser.execute(() => {
-    const el = document.querySelector('[data-testid="details"]');
-    return el ? Number(el.dataset.taskId) : null;
-  });
 
 test('extend a clip: priced both ways, confirmed, linked, joined into one file', async (t) => {
   await scenario(
@@ -72,22 +49,22 @@ test('extend a clip: priced both ways, confirmed, linked, joined into one file',
       assert.equal((await fake.stats()).create_task_calls, 1);
 
       await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${source.id}"]`, 'the source card');
-      await press(browser, tid('action-extend'), 'Extend…');
-      await fill(browser, tid('clip-change-prompt'), 'The boat tips over a drain and spins away');
-      await fill(browser, tid('clip-change-seconds'), '5');
+      await pressInView(browser, tid('action-extend'), 'Extend…');
+      await fillField(browser, tid('clip-change-prompt'), 'The boat tips over a drain and spins away');
+      await fillField(browser, tid('clip-change-seconds'), '5');
       const price = await until(async () => {
         const text = await textOf(browser, tid('clip-change-price'));
         return /reserves .* now, about .* when done/.test(text) ? text : null;
       }, 'the price both ways');
       t.diagnostic(price);
-      await press(browser, `${tid('clip-change-send')}:not([disabled])`, 'Send…');
+      await pressInView(browser, `${tid('clip-change-send')}:not([disabled])`, 'Send…');
       await until(async () => (await browser.$(tid('confirm-clip-change-yes'))).isExisting(), 'the confirmation');
       assert.equal((await fake.stats()).create_task_calls, 1, 'nothing is sent before the creator confirms');
-      await press(browser, tid('confirm-clip-change-yes'), 'Yes, send it');
+      await pressInView(browser, tid('confirm-clip-change-yes'), 'Yes, send it');
 
       // The new task's details open, linked to its source.
       const extension = await until(async () => {
-        const id = await detailsTask(browser);
+        const id = await detailsTaskId(browser);
         return id !== null && id !== source.id ? id : null;
       }, 'the extension details');
       assert.equal((await fake.stats()).create_task_calls, 2, 'one extension sent');
@@ -119,7 +96,7 @@ test('extend a clip: priced both ways, confirmed, linked, joined into one file',
       const [held, settled] = charge.match(/\d+/g).map(Number);
       assert.equal(held, Number(reserved), 'the details show what was reserved');
       assert.ok(settled > held, `an extension settles above its reservation: ${charge}`);
-      await press(browser, tid('action-join'), 'Make the joined clip', 60_000);
+      await pressInView(browser, tid('action-join'), 'Make the joined clip', 60_000);
       const joined = await until(
         () =>
           browser.execute((sel) => document.querySelector(sel)?.dataset.path ?? null, '[data-testid="details-joined"]'),

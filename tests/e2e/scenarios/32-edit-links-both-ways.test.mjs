@@ -9,38 +9,18 @@ import assert from 'node:assert/strict';
 import {
   clickWhenReady,
   compose,
+  detailsTaskId,
   enterStudio,
+  fillField,
   galleryCards,
   invoke,
+  pressInView,
   scenario,
   testKey,
   textOf,
   tid,
   until,
 } from '../harness.mjs';
-
-const fill = (browser, selector, value) =>
-  browser.execute(
-    (sel, text) => {
-      const el = document.querySelector(sel);
-      el.value = text;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    },
-    selector,
-    value,
-  );
-
-async function press(browser, selector, what, timeoutMs) {
-  await until(async () => (await browser.$(selector)).isExisting(), what, timeoutMs);
-  await browser.execute((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'center' }), selector);
-  await clickWhenReady(browser, selector, what, timeoutMs);
-}
-
-const detailsTask = (browser) =>
-  browser.execute(() => {
-    const el = document.querySelector('[data-testid="details"]');
-    return el ? Number(el.dataset.taskId) : null;
-  });
 
 test('edit a clip: priced, confirmed, and linked from both ends', async (t) => {
   await scenario(
@@ -58,23 +38,23 @@ test('edit a clip: priced, confirmed, and linked from both ends', async (t) => {
       );
 
       await clickWhenReady(browser, `${tid('gallery-card')}[data-task-id="${source.id}"]`, 'the source card');
-      await press(browser, tid('action-edit'), 'Edit…');
-      await fill(browser, tid('clip-change-prompt'), 'Make the bicycle bright yellow');
+      await pressInView(browser, tid('action-edit'), 'Edit…');
+      await fillField(browser, tid('clip-change-prompt'), 'Make the bicycle bright yellow');
       const price = await until(async () => {
         const text = await textOf(browser, tid('clip-change-price'));
         return /reserves \d+ credits now/.test(text) ? text : null;
       }, 'the price of the edit');
       t.diagnostic(price);
-      await press(browser, `${tid('clip-change-send')}:not([disabled])`, 'Send…');
+      await pressInView(browser, `${tid('clip-change-send')}:not([disabled])`, 'Send…');
       await until(async () => (await browser.$(tid('confirm-clip-change'))).isExisting(), 'the confirmation');
       const question = await textOf(browser, tid('confirm-clip-change'));
       const reserved = price.match(/reserves (\d+) credits now/)[1];
       assert.match(question, new RegExp(`Send this edit\\? It reserves ${reserved} credits now`), question);
       assert.equal((await fake.stats()).create_task_calls, 1, 'nothing is sent before "Yes"');
-      await press(browser, tid('confirm-clip-change-yes'), 'Yes, send it');
+      await pressInView(browser, tid('confirm-clip-change-yes'), 'Yes, send it');
 
       const edit = await until(async () => {
-        const id = await detailsTask(browser);
+        const id = await detailsTaskId(browser);
         return id !== null && id !== source.id ? id : null;
       }, 'the edit details');
       assert.equal((await fake.stats()).create_task_calls, 1 + 1, 'one edit sent');
@@ -87,15 +67,15 @@ test('edit a clip: priced, confirmed, and linked from both ends', async (t) => {
       );
 
       // The source lists the edit, and its link opens the edit's details.
-      await press(browser, tid('details-source'), 'Source #n');
-      await until(async () => (await detailsTask(browser)) === source.id, 'the source details');
+      await pressInView(browser, tid('details-source'), 'Source #n');
+      await until(async () => (await detailsTaskId(browser)) === source.id, 'the source details');
       const listed = await until(async () => {
         const text = await textOf(browser, tid('details-made-from'));
         return text.includes(`Edit #${edit}`) ? text : null;
       }, 'the source listing its edit');
       assert.match(listed, /^Made from this clip: Edit #\d+ \(/);
-      await press(browser, `${tid('details-made-from-link')}[data-task-id="${edit}"]`, 'the edit link');
-      await until(async () => (await detailsTask(browser)) === edit, 'the edit details again');
+      await pressInView(browser, `${tid('details-made-from-link')}[data-task-id="${edit}"]`, 'the edit link');
+      await until(async () => (await detailsTaskId(browser)) === edit, 'the edit details again');
       assert.equal((await fake.stats()).create_task_calls, 2, 'following links sends nothing');
     },
   );
