@@ -39,6 +39,9 @@ function shell(tasks: TaskView[], inFlight: () => TaskView[] = () => []) {
         return inFlight();
       case 'gallery_list':
         return { items: tasks, total: tasks.length, offset: 0 };
+      case 'extend_made_from':
+        // The details ask which clips were made from this one: none here.
+        return [];
       default:
         return null;
     }
@@ -179,6 +182,7 @@ describe('download failures in the tasks panel', () => {
       calls.push(cmd);
       if (cmd === 'tasks_in_flight') return [{ ...saving, output_url: null }];
       if (cmd === 'tasks_download_again') throw { code: 'not_allowed', message: 'This task is downloaded.' };
+      if (cmd === 'extend_made_from') return [];
       return null;
     });
     const { view, deps } = tasksPanel();
@@ -295,6 +299,7 @@ describe('gallery details', () => {
       if (cmd === 'task_get') return taskView({ id: 4 });
       if (cmd === 'gallery_list') return { items: [], total: 0, offset: 0 };
       if (cmd === 'gallery_delete') throw { code: 'not_found', message: 'Task #4 is not in the history.' };
+      if (cmd === 'extend_made_from') return [];
       return null;
     });
     const { view, deps } = gallery();

@@ -82,6 +82,9 @@ function shell(tasks: () => TaskView[]) {
       }
       case 'support_packet':
         return { task: a.id, text: `Local task: #${a.id}`, support_case: false };
+      case 'extend_made_from':
+        // The details ask which clips were made from this one: none here.
+        return [];
       default:
         return null;
     }
