@@ -27,6 +27,7 @@ use crate::api::{OutputItem, TaskError, TaskRecord, TaskStatus};
 use crate::request::GenerationRequest;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -531,6 +532,11 @@ pub struct Ledger {
     failing_writes: AtomicBool,
     /// One backup at a time: two would share the temporary file.
     backing_up: Mutex<()>,
+    /// Tasks an engine of this process is sending (claimed for the length of the send):
+    /// their createTask may be on the wire from an engine that is alive. The file lock keeps
+    /// other processes out, so these are the only `Submitting` rows a recovery must leave
+    /// alone (a second engine on the same history must not call them unknown).
+    sending: Mutex<HashSet<TaskId>>,
     // Held for the ledger's lifetime; the OS releases the lock when the process dies.
     _lock: File,
 }
@@ -707,6 +713,7 @@ impl Ledger {
             backed_up_at_writes: AtomicU64::new(backed_up),
             failing_writes: AtomicBool::new(false),
             backing_up: Mutex::new(()),
+            sending: Mutex::new(HashSet::new()),
             _lock: lock,
         }
     }
@@ -966,6 +973,19 @@ impl Ledger {
                 Ok(Some((LocalState::Submitting, now, None)))
             },
         )
+    }
+
+    /// Says that an engine of this process is sending `id` (its createTask may be on the
+    /// wire): a recovery leaves its `Submitting` row alone until [`Ledger::release_sending`].
+    /// Taken before the row is marked `Submitting`, so a recovery that reads the row also
+    /// sees the claim.
+    pub fn claim_sending(&self, id: TaskId) {
+        self.sending_set().insert(id);
+    }
+
+    /// The send of `id` is over (recorded, requeued, failed or cut short).
+    pub fn release_sending(&self, id: TaskId) {
+        self.sending_set().remove(&id);
     }
 
     /// `Submitting` → `Queued`, at the front of the queue: the service refused the request
@@ -1533,16 +1553,21 @@ impl Ledger {
 
     /// Run once at startup, before the engine starts: every `Submitting` row becomes
     /// `SubmissionUnknown` (the app died between the durable intent and recording the
-    /// task id; it is never resubmitted), and reports what to poll, submit and download.
+    /// task id; it is never resubmitted), except those another engine of this process is
+    /// sending right now, and reports what to poll, submit and download.
     pub fn recover_after_restart(&self, now_ms: i64) -> Result<RecoveryReport, LedgerError> {
         let mut report = RecoveryReport::default();
         if !self.read_only {
             self.write(|tx| {
+                let claimed = self.sending_set().clone();
                 let ids: Vec<TaskId> = {
                     let mut stmt =
                         tx.prepare("SELECT id FROM tasks WHERE state = 'submitting' ORDER BY id")?;
                     let ids = stmt.query_map([], |row| row.get(0))?;
-                    ids.collect::<Result<_, _>>()?
+                    ids.collect::<Result<Vec<TaskId>, _>>()?
+                        .into_iter()
+                        .filter(|id| !claimed.contains(id))
+                        .collect()
                 };
                 for &id in &ids {
                     set_state(tx, id, LocalState::SubmissionUnknown, now_ms)?;
@@ -1645,6 +1670,10 @@ impl Ledger {
                 None => Ok(StateChange { id, from, to: from }),
             }
         })
+    }
+
+    fn sending_set(&self) -> MutexGuard<'_, HashSet<TaskId>> {
+        self.sending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn entries_where(&self, clause: &str) -> Result<Vec<TaskEntry>, LedgerError> {

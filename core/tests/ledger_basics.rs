@@ -676,6 +676,70 @@ fn reserved_credits_count_only_what_may_be_spent() {
     assert_eq!(f.ledger.reserved_credits_since(later).unwrap(), 3.0);
 }
 
+/// A second engine on the same history (a second window, or the engine restarted on
+/// another address) recovers at its start: a createTask the first engine has on the wire
+/// right now is not a crash, so its row stays `Submitting` and the first engine records
+/// its task id. Only a process that opens the history afresh calls it unknown.
+#[test]
+fn a_recovery_leaves_alone_what_this_process_is_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let sending;
+    {
+        let (ledger, _) = Ledger::open(dir.path()).unwrap();
+        sending = ledger
+            .create(&request("on the wire"), Some(1.0), None, LocalState::Queued)
+            .unwrap();
+        ledger.claim_sending(sending);
+        ledger.mark_submitting(sending).unwrap();
+        let rec = ledger.recover_after_restart(5).unwrap();
+        assert!(rec.submission_unknown.is_empty(), "{rec:?}");
+        assert_eq!(ledger.get(sending).unwrap().state, LocalState::Submitting);
+        ledger
+            .record_submitted(sending, "task_on_the_wire", 6)
+            .unwrap();
+        ledger.release_sending(sending);
+        assert_eq!(ledger.get(sending).unwrap().state, LocalState::Waiting);
+
+        // A send still claimed is left alone; once released (the engine that sent it was
+        // stopped short), a recovery in the same process calls the row unknown.
+        let cut_short = ledger
+            .create(&request("cut short"), Some(1.0), None, LocalState::Queued)
+            .unwrap();
+        ledger.claim_sending(cut_short);
+        ledger.mark_submitting(cut_short).unwrap();
+        assert!(ledger
+            .recover_after_restart(7)
+            .unwrap()
+            .submission_unknown
+            .is_empty());
+        ledger.release_sending(cut_short);
+        assert_eq!(
+            ledger.recover_after_restart(8).unwrap().submission_unknown,
+            vec![cut_short]
+        );
+
+        // Claimed and never released, then the process ends.
+        let on_the_wire = ledger
+            .create(
+                &request("when the process ended"),
+                Some(1.0),
+                None,
+                LocalState::Queued,
+            )
+            .unwrap();
+        ledger.claim_sending(on_the_wire);
+        ledger.mark_submitting(on_the_wire).unwrap();
+    }
+    // Claims do not outlive the process: the next one calls that row unknown.
+    let (ledger, _) = Ledger::open(dir.path()).unwrap();
+    let rec = ledger.recover_after_restart(9).unwrap();
+    assert_eq!(rec.submission_unknown.len(), 1);
+    assert_eq!(
+        ledger.get(rec.submission_unknown[0]).unwrap().state,
+        LocalState::SubmissionUnknown
+    );
+}
+
 #[test]
 fn recovery_after_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -553,7 +553,11 @@ impl Scheduler {
         }
         // The durable intent comes first, as for any submission; a task cancelled while it
         // waited for a slot is simply dropped.
+        // Claimed first (a recovery by another engine must not call it unknown while it is
+        // sent); `resend` holds the claim from here and releases it when the send is over.
+        self.shared.ledger.claim_sending(id);
         if let Err(error) = self.shared.ledger(move |l| l.mark_submitting(id)).await {
+            self.shared.ledger.release_sending(id);
             tracing::info!(task = id, %error, "a task waiting for a slot is no longer queued");
             self.shared.emit_task(id).await;
             return;

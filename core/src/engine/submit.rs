@@ -71,6 +71,7 @@ struct Sending<'a> {
 impl Drop for Sending<'_> {
     fn drop(&mut self) {
         lock(&self.shared.gate).sending.remove(&self.id);
+        self.shared.ledger.release_sending(self.id);
     }
 }
 
@@ -81,6 +82,7 @@ fn start_sending(shared: &Shared, id: TaskId) -> Option<Sending<'_>> {
         return None;
     }
     gate.sending.insert(id);
+    shared.ledger.claim_sending(id);
     Some(Sending { shared, id })
 }
 
@@ -198,6 +200,8 @@ pub(crate) async fn resend(
 ) -> SubmitOutcome {
     let Some(sending) = start_sending(&shared, id) else {
         requeue(&shared, id, "Not sent: the app was stopping.").await;
+        // The claim the scheduler took before marking it `Submitting`.
+        shared.ledger.release_sending(id);
         return SubmitOutcome::NotSent;
     };
     let outcome = send_marked(&shared, id, key, key_gen, body, oldest_upload_ms).await;
