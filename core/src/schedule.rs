@@ -10,9 +10,10 @@
 //! engine passes elapsed time and a jitter sample in and waits itself.
 //!
 //! The shape follows from where ends happen and what a poll costs (see `profile` for the
-//! argument): dense polls (just under the 3 s target) where the hazard of the end is
+//! argument): dense polls (every 3 s, the target) where the hazard of the end is
 //! above `1 / dense_span`, quiet gaps elsewhere, each holding at most `quiet_mass` of the
-//! ends still to come and at most `quiet_max` long; a gentle back-off after the profile
+//! ends still to come, at most `quiet_max` long and, once ends are expected, at most
+//! `quiet_share_of_elapsed` of the wait so far; a gentle back-off after the profile
 //! expects no more ends, and every 60 s once the task counts as stuck. With no history a
 //! profile is the catalogue's window, plus a share of fast failures for tasks that fetch
 //! references (so they get polls within seconds); each finished task of the same
@@ -93,7 +94,7 @@ impl PollContext {
 /// the benchmark sweeps the others to show the trade-off.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollSchedule {
-    /// The longest interval where the hazard is high; under the 3 s target. Jitter only
+    /// The longest interval where the hazard is high: the 3 s target. Jitter only
     /// shortens it.
     pub dense: Duration,
     /// Polls are dense where the hazard of the end is at least `1 / dense_span` per
@@ -109,6 +110,10 @@ pub struct PollSchedule {
     /// A quiet gap holds at most this share of the ends still to come: an improbable end
     /// is seen late, but not very late.
     pub quiet_mass: f64,
+    /// Where ends are expected, a quiet gap is also at most this share of the time since
+    /// submission (0 turns the bound off): a task is noticed within this share of its own
+    /// wait, so a wide window (2.5 at 1080p) is not the one whose ends are seen late.
+    pub quiet_share_of_elapsed: f64,
     /// The catalogue's window counts as this many finished tasks against the history.
     pub prior_weight: f64,
     /// In the catalogue's profile of a task that fetches references, this share ends
@@ -141,6 +146,10 @@ pub struct PollSchedule {
     pub error_cap: Duration,
 }
 
+/// The share of the ends still to come that marks where they start, for
+/// [`PollSchedule::quiet_share_of_elapsed`].
+const ENDS_START_SHARE: f64 = 0.01;
+
 /// No two polls of one task are ever closer than this.
 pub const MIN_POLL_DELAY: Duration = Duration::from_secs(1);
 /// No delay ever exceeds this (quiet gaps, stuck tasks and long error streaks included).
@@ -149,11 +158,12 @@ pub const MAX_POLL_DELAY: Duration = Duration::from_secs(240);
 impl Default for PollSchedule {
     fn default() -> Self {
         PollSchedule {
-            dense: Duration::from_millis(2_990),
+            dense: Duration::from_millis(3_000),
             dense_span: Duration::from_secs(140),
             model_dense_span: true,
             quiet_max: MAX_POLL_DELAY,
             quiet_mass: 0.1,
+            quiet_share_of_elapsed: 0.08,
             prior_weight: 20.0,
             fast_failure_share: 0.1,
             fast_failure_within: Duration::from_secs(10),
@@ -276,11 +286,18 @@ impl PollSchedule {
             // Landing a little early on a dense stretch costs nothing: it starts there.
             return Gap::Planned(dense);
         }
-        let gap = until_dense
+        let mut gap = until_dense
             .min(profile.gap_holding(u, self.quiet_mass))
-            .min(secs(self.quiet_max))
-            .max(dense);
-        Gap::Planned(gap)
+            .min(secs(self.quiet_max));
+        if self.quiet_share_of_elapsed > 0.0 {
+            // Quiet until the ends start (the first sliver of those to come), then no gap
+            // longer than the share of the wait so far.
+            let ends_start = profile.gap_holding(u, ENDS_START_SHARE);
+            if ends_start < gap {
+                gap = gap.min(ends_start.max(self.quiet_share_of_elapsed * t));
+            }
+        }
+        Gap::Planned(gap.max(dense))
     }
 }
 
@@ -836,8 +853,22 @@ mod tests {
             jitter: 0.0,
             ..PollContext::new(window, Duration::from_secs(900))
         };
-        let d = schedule.next_delay_with(&c, &profile).as_secs_f64();
+        let mass_only = PollSchedule {
+            quiet_share_of_elapsed: 0.0,
+            ..schedule.clone()
+        };
+        let d = mass_only.next_delay_with(&c, &profile).as_secs_f64();
         assert!((d - 40.0).abs() < 0.5, "{d}");
+        // Ends are expected at 200 s, so the gap is also at most 8 % of the wait: 16 s.
+        let d = schedule.next_delay_with(&c, &profile).as_secs_f64();
+        assert!((d - 16.0).abs() < 0.5, "{d}");
+        // Before the window opens no end is expected, and the wait does not bound the gap.
+        let early = PollContext {
+            elapsed: Duration::from_secs(30),
+            ..c
+        };
+        let d = schedule.next_delay_with(&early, &profile).as_secs_f64();
+        assert!(d > 60.0, "{d}");
     }
 
     #[test]

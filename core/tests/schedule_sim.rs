@@ -188,14 +188,47 @@ fn every_task_of_the_2_5_mix_is_detected_with_bounded_gaps() {
             out.max_gap <= schedule.quiet_max.as_secs_f64() + 1e-9,
             "{out:?} {task:?}"
         );
-        // The 1080p window's first 160 s are polled every 40 s or so (a quiet gap holds
-        // a tenth of the ends to come).
-        assert!(out.detection_delay <= 60.0, "{out:?} {task:?}");
+        // The 1080p window's first 160 s have quiet gaps, each at most 8 % of the wait so
+        // far (about 20-30 s there).
+        assert!(out.detection_delay <= 40.0, "{out:?} {task:?}");
     }
 }
 
-/// Mean polls against fixed 2 s polling and the p95 detection delay on `TASKS` tasks of
-/// `mix`, each followed with the profile learned from `history` (empty: the catalogue's).
+#[test]
+fn a_task_is_noticed_within_a_small_share_of_its_own_wait() {
+    // The mix's p95 could be met while one wide class (2.5 at 1080p, 4-11 min) is seen
+    // 30-40 s late: its quiet gaps are bounded by the share of the wait instead. A gap
+    // planned before the ends start may hold the first sliver of them, hence the 1 %.
+    let schedule = PollSchedule::default();
+    let share = schedule.quiet_share_of_elapsed;
+    assert!(share > 0.0 && share <= 0.1, "{share}");
+    let history = sim::history(FAMILY_2_5_MIX, 4_000, &mut StdRng::seed_from_u64(21));
+    let mut rng = StdRng::seed_from_u64(13);
+    let mut late = 0;
+    for _ in 0..TASKS {
+        let task = sim::draw(FAMILY_2_5_MIX, &mut rng);
+        let profile = sim::learned_profile(&schedule, &history, &task);
+        let out = sim::run_with_profile(&schedule, &profile, &task, 0.0, 10_000, &mut rng);
+        let allowed = schedule.dense.as_secs_f64().max(share * task.completes_at);
+        if out.detection_delay > allowed + 1e-9 {
+            late += 1;
+        }
+    }
+    assert!(
+        late * 100 <= TASKS,
+        "{late} of {TASKS} seen later than allowed"
+    );
+}
+
+/// Tasks drawn for the mix's p95: about 5 % of the 2.5 family's tasks are seen more than
+/// 3 s late by design (the cheapest to see late), so the p95 sits near its edge and a
+/// sample of a few thousand lands on either side of it by chance. `poll-bench` draws as
+/// many.
+const MIX_TASKS: usize = 20_000;
+
+/// Mean polls against fixed 2 s polling and the p95 detection delay on `MIX_TASKS` tasks
+/// of `mix`, each followed with the profile learned from `history` (empty: the
+/// catalogue's).
 fn trade_off_learned(
     schedule: &PollSchedule,
     mix: &[MixClass],
@@ -204,7 +237,7 @@ fn trade_off_learned(
 ) -> (f64, f64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let (mut adaptive, mut fixed) = (Vec::new(), Vec::new());
-    for _ in 0..TASKS {
+    for _ in 0..MIX_TASKS {
         let task = sim::draw(mix, &mut rng);
         let profile = sim::learned_profile(schedule, history, &task);
         adaptive.push(sim::run_with_profile(
@@ -221,15 +254,15 @@ fn trade_off_learned(
 fn the_2_5_family_mix_is_seen_within_3_s_at_a_fifth_of_fixed_polling() {
     // Issue 19's target: ≤ 0.2× fixed 2 s polling with p95 ≤ 3 s on the family's mix.
     // With a history the schedule learns each kind's window and which kinds fail
-    // within seconds (`poll-bench`: 0.194–0.198 over nine seeds, 20,000 tasks).
+    // within seconds (`poll-bench`: 0.196–0.199 over five seeds, 20,000 tasks).
     let schedule = PollSchedule::default();
     let history = sim::history(FAMILY_2_5_MIX, 4_000, &mut StdRng::seed_from_u64(21));
     let (ratio, p95) = trade_off_learned(&schedule, FAMILY_2_5_MIX, &history, 12);
     assert!(p95 <= 3.0, "learned: p95 {p95:.2} s");
     assert!(ratio <= 0.20, "learned: ratio {ratio:.3}");
     // With no history, the catalogue's windows alone sit at the target's edge: every
-    // task that fetches references pays for the early polls, and p95 is 2.95–3.14 s
-    // across seeds (`poll-bench`), up to 7 s on these 5,000 tasks.
+    // task that fetches references pays for the early polls (`poll-bench`: 0.200–0.201,
+    // p95 2.95–2.98 s over five seeds).
     let (ratio, p95) = trade_off_learned(&schedule, FAMILY_2_5_MIX, &[], 12);
     assert!(p95 <= 7.5, "catalogue: p95 {p95:.2} s");
     assert!(ratio <= 0.205, "catalogue: ratio {ratio:.3}");
