@@ -2247,19 +2247,7 @@ fn read_rows(path: &Path, probe: bool) -> Vec<StoredRow> {
         }
     }
     if probe {
-        let highest: i64 = [
-            "SELECT seq FROM sqlite_sequence WHERE name = 'tasks'",
-            "SELECT MAX(id) FROM tasks",
-        ]
-        .iter()
-        .filter_map(|sql| {
-            conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
-                .ok()
-                .flatten()
-        })
-        .max()
-        .unwrap_or(0)
-        .min(SALVAGE_PROBE_CAP);
+        let highest = salvage::highest_row_to_probe(&conn, "tasks", "id");
         if let Ok(mut stmt) = conn.prepare(&format!("SELECT {columns} FROM tasks WHERE id = ?1")) {
             for id in 1..=highest {
                 if let Ok(values) = stmt.query_row([id], decode) {

@@ -216,22 +216,7 @@ fn read_table(conn: Option<&Connection>, table: &Table, probe: bool) -> TableRea
         }
     }
     if probe && !complete {
-        let highest = [
-            format!(
-                "SELECT seq FROM sqlite_sequence WHERE name = '{}'",
-                table.name
-            ),
-            format!("SELECT MAX(rowid) FROM {}", table.name),
-        ]
-        .iter()
-        .filter_map(|sql| {
-            conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
-                .ok()
-                .flatten()
-        })
-        .max()
-        .unwrap_or(0)
-        .min(SALVAGE_PROBE_CAP);
+        let highest = highest_row_to_probe(conn, table.name, "rowid");
         if let Ok(mut stmt) = conn.prepare(&format!(
             "SELECT {columns} FROM {} WHERE rowid = ?1",
             table.name
@@ -342,4 +327,23 @@ pub(super) fn restore_records(
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(0);
     report
+}
+
+/// The highest key a damaged `table` may hold, for reading its rows one at a time: what
+/// its AUTOINCREMENT counter or its highest readable `key` says, whichever is more, and
+/// never more than [`SALVAGE_PROBE_CAP`] (a damaged counter could say anything).
+pub(super) fn highest_row_to_probe(conn: &Connection, table: &str, key: &str) -> i64 {
+    [
+        format!("SELECT seq FROM sqlite_sequence WHERE name = '{table}'"),
+        format!("SELECT MAX({key}) FROM {table}"),
+    ]
+    .iter()
+    .filter_map(|sql| {
+        conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+            .ok()
+            .flatten()
+    })
+    .max()
+    .unwrap_or(0)
+    .min(SALVAGE_PROBE_CAP)
 }
