@@ -135,6 +135,25 @@ describe('retry links in the tasks panel', () => {
   });
 });
 
+describe('takes in the tasks panel', () => {
+  it('each take of one request says which it is, in its row and its label', async () => {
+    const takes = [1, 2, 3].map((number) =>
+      taskView({ id: 20 + number, state: 'generating', prompt: 'a fox', take: { group: 21, number, of: 3 } }),
+    );
+    const alone = taskView({ id: 30, state: 'generating', prompt: 'a fox' });
+    shell([...takes, alone], () => [...takes, alone]);
+    const { view } = tasksPanel();
+    await view.refresh();
+    for (const number of [1, 2, 3]) {
+      const el = row(view.el, 20 + number);
+      expect(el.querySelector('.task-meta')?.textContent).toMatch(new RegExp(`^Take ${number} of 3 · `));
+      expect(el.getAttribute('aria-label')).toContain(`Take ${number} of 3: a fox`);
+    }
+    expect(row(view.el, 30).querySelector('.task-meta')?.textContent).not.toContain('Take');
+    expect(row(view.el, 30).getAttribute('aria-label')).not.toContain('Take');
+  });
+});
+
 describe('download failures in the tasks panel', () => {
   const saving = taskView({ id: 7, state: 'succeeded', output_url: 'https://static.example/v.mp4' });
 

@@ -8,6 +8,7 @@ import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { stateLabel } from '../format';
+import { takeLabel } from '../gallery-model';
 import type { Intent } from '../guidance';
 import * as ipc from '../ipc';
 import type { TaskNotes } from '../task-notes';
@@ -68,7 +69,10 @@ export function createTasks(deps: TasksDeps): TasksView {
 
   function row(task: TaskView): HTMLElement {
     const upload = uploads.get(task.id);
+    const take = takeLabel(task);
     const meta: string[] = [task.model_label, task.resolution, `${task.duration_secs} s`];
+    // Takes of one request wait side by side with the same prompt: the number tells them apart.
+    if (take) meta.unshift(take);
     if (task.state === 'queued' && task.queue_position !== null) meta.push(`#${task.queue_position + 1} in line`);
     const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
     const children: (HTMLElement | null)[] = [
@@ -208,7 +212,7 @@ export function createTasks(deps: TasksDeps): TasksView {
         'data-testid': 'task',
         'data-task-id': task.id,
         'data-state': task.state,
-        'aria-label': `${stateLabel(task.state)}: ${task.prompt.slice(0, 60)}`,
+        'aria-label': `${stateLabel(task.state)}${take ? `, ${take}` : ''}: ${task.prompt.slice(0, 60)}`,
       },
       ...children,
     );
