@@ -10,6 +10,8 @@ import type { DraftReference } from './bindings/DraftReference';
 import type { InputProblem } from './bindings/InputProblem';
 import type { ModelInfo } from './bindings/ModelInfo';
 import type { ProblemField } from './bindings/ProblemField';
+import type { StateGroups } from './bindings/StateGroups';
+import type { TaskState } from './bindings/TaskState';
 import { grouped } from './format';
 
 export function modelInfo(catalog: Catalog, id: string): ModelInfo | null {
@@ -138,4 +140,12 @@ export function problemsFor(
 /** Prompt length in characters as the service counts them (code points). */
 export function promptLength(prompt: string): number {
   return Array.from(prompt).length;
+}
+
+/**
+ * Whether a task reaching `state` changes what counts against today's cap: a video made
+ * (its settled price), a failure (refunded) or a task withdrawn (its reservation freed).
+ */
+export function spendingSettled(states: StateGroups, state: TaskState): boolean {
+  return states.finished.includes(state) || states.failed.includes(state) || states.cancelled.includes(state);
 }

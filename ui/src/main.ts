@@ -8,6 +8,7 @@ import type { Kind } from './bindings/Kind';
 import type { KeyStatus } from './bindings/KeyStatus';
 import type { SettingsView } from './bindings/SettingsView';
 import type { TaskView } from './bindings/TaskView';
+import { spendingSettled } from './compose-model';
 import { clear, h } from './dom';
 import type { Intent } from './guidance';
 import * as ipc from './ipc';
@@ -407,6 +408,7 @@ async function boot() {
             // One record for the row, the card and the details: each renders from it.
             tasks.changed(event.task);
             sequences.taskChanged(event.task);
+            if (spendingSettled(catalog.states, event.task.state)) compose.spendingChanged();
             break;
           case 'upload_progress':
             tasks.upload(event.task_id, event.reference, event.sent, event.total);

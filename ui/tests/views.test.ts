@@ -3,7 +3,7 @@ import { clearMocks, mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import type { ComposeCheck } from '../src/bindings/ComposeCheck';
 import type { GalleryQuery } from '../src/bindings/GalleryQuery';
 import type { GuidanceView } from '../src/bindings/GuidanceView';
-import { defaultDraft } from '../src/compose-model';
+import { defaultDraft, spendingSettled } from '../src/compose-model';
 import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
@@ -143,6 +143,40 @@ describe('compose view', () => {
     expect(byTestId(view.el, 'generate-reason').textContent).toBe('This would pass your daily cap of 100 credits.');
     view.settingsChanged();
     expect(button.disabled).toBe(false);
+  });
+
+  it('a refund frees Generate greyed by the cap, with no click', async () => {
+    const estimate = { credits: 200, usd: 0.94, label: '200 credits ≈ $0.94', note: null };
+    let capRefusal: string | null =
+      "Today's limit of 500 credits would be passed: 400 spent, 100 left, this costs 200.";
+    let checks = 0;
+    mockIPC((cmd) => {
+      if (cmd !== 'compose_check') return null;
+      checks += 1;
+      return { problems: [], warnings: [], estimate, cap_refusal: capRefusal };
+    });
+    const view = createCompose({ catalog: CATALOG, onSubmitted: vi.fn(), onError: vi.fn() });
+    document.body.appendChild(view.el);
+    await flush();
+    const button = byTestId(view.el, 'generate') as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(byTestId(view.el, 'generate-reason').textContent).toContain('400 spent, 100 left');
+    // Another task failed and its 200 credits came back: the engine's check says so.
+    capRefusal = null;
+    const before = checks;
+    view.spendingChanged();
+    await flush();
+    expect(checks).toBe(before + 1);
+    expect(button.disabled).toBe(false);
+  });
+
+  it('a task settling, failing or withdrawn changes spending; one still running does not', () => {
+    expect(spendingSettled(STATE_GROUPS, 'downloaded')).toBe(true);
+    expect(spendingSettled(STATE_GROUPS, 'succeeded')).toBe(true);
+    expect(spendingSettled(STATE_GROUPS, 'failed')).toBe(true);
+    expect(spendingSettled(STATE_GROUPS, 'cancelled')).toBe(true);
+    expect(spendingSettled(STATE_GROUPS, 'generating')).toBe(false);
+    expect(spendingSettled(STATE_GROUPS, 'queued')).toBe(false);
   });
 
   it('offers "Follow references" for the aspect ratio only when there are references', async () => {

@@ -56,6 +56,11 @@ export interface ComposeView {
   hasUnsent(): boolean;
   /** The settings were saved: a refusal they may have lifted (a spending cap) is forgotten. */
   settingsChanged(): void;
+  /**
+   * What was spent today changed (a task settled, failed and was refunded, or was
+   * cancelled): the cap is asked again, so Generate greys or frees without a click.
+   */
+  spendingChanged(): void;
   focusPrompt(): void;
   /** Opens the picker to replace the `index`-th (1-based) reference of `kind`. */
   replaceReference(kind: Kind | null, index: number | null): Promise<void>;
@@ -686,6 +691,12 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     hasUnsent,
     settingsChanged() {
       // A raised (or new) cap may let the same draft through now, or stop it.
+      refusal = null;
+      renderProblems();
+      void recheck();
+    },
+    spendingChanged() {
+      // A refund may let the same draft through now; a settlement above its estimate may stop it.
       refusal = null;
       renderProblems();
       void recheck();
