@@ -145,6 +145,7 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
     await until(async () => (await referenceRows(browser)).length === 1, 'the reference');
 
     const problems = [];
+    let grewOnce = false;
     for (const theme of ['dark', 'light']) {
       await setTheme(browser, theme);
       for (const [w, h] of [
@@ -156,6 +157,15 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
         await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
         // Settings open (it is on top), then closed (the studio).
         const dialog = await overflows(browser);
+        const settingsBox = () =>
+          browser.execute(
+            (sel) => {
+              const r = document.querySelector(sel).getBoundingClientRect();
+              return { top: r.top, height: r.height };
+            },
+            `${tid('settings')}[open]`,
+          );
+        const beforeQuestion = await settingsBox();
         // The key-removal question, in place of its button: it takes a line of its own.
         // Settings re-render when opened: a click on the button of the earlier render
         // asks nothing, so it is clicked until the question shows.
@@ -173,6 +183,16 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
           'the key-removal question',
         );
         const question = await overflows(browser);
+        // The dialog grew by the question's line: it grows downward, its top stays put
+        // (re-centred, its title and the menu under the pointer would jump).
+        const afterQuestion = await settingsBox();
+        if (afterQuestion.height > beforeQuestion.height + 2) {
+          grewOnce = true;
+          if (Math.abs(afterQuestion.top - beforeQuestion.top) > 1)
+            problems.push(
+              `${theme} ${w}×${h}: Settings jumped ${Math.round(afterQuestion.top - beforeQuestion.top)} px when it grew`,
+            );
+        }
         const wrapped = await browser.execute(() => {
           const box = document.querySelector('[data-testid="confirm-remove-key"]');
           const answers = [...box.querySelectorAll('button')].map((b) => b.getBoundingClientRect());
@@ -206,6 +226,7 @@ test('layout: no sideways scroll and no cut control text at 1280×800 and 900×6
       }
       await clickWhenReady(browser, tid('settings-close'), 'Close settings');
     }
+    assert.ok(grewOnce, 'the key-removal question never made Settings taller: the jump check did not run');
     assert.deepEqual(problems, []);
   });
 });
