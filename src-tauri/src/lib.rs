@@ -95,6 +95,10 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     state.notices = notices;
     allow_library_assets(app, &state.running().effective.library_dir);
     app.manage(state);
+    match app.get_webview_window("main") {
+        Some(window) => rendering::cache_as_document_viewer(&window),
+        None => log::warn!("no main window at setup: WebKit's cache model stays its default"),
+    }
     Ok(())
 }
 

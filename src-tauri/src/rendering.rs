@@ -1,4 +1,5 @@
-//! How WebKitGTK paints the window on Linux, chosen once before WebKit starts.
+//! How WebKitGTK paints and caches the window on Linux: the painting chosen once before
+//! WebKit starts, the cache model once the window exists.
 //!
 //! WebKitGTK paints with Skia on the GPU. On a machine without one, Mesa runs that OpenGL
 //! on the CPU (llvmpipe): every tile is rasterised through a software GL, and the GL copies
@@ -58,4 +59,37 @@ mod tests {
         assert!(!software_gl(Some(OsStr::new("0")), gpu.path()));
         assert!(!software_gl(Some(OsStr::new("")), gpu.path()));
     }
+}
+
+/// Set to `web-browser` to keep WebKit's default cache model (for measuring).
+pub const CACHE_MODEL_ENV: &str = "SEEDANCE_WEBKIT_CACHE_MODEL";
+
+/// Tells WebKit the window is one document, not a browser. Its default cache model (a web
+/// browser's) keeps a back/forward cache and, in the memory cache, "dead" resources: every
+/// poster that scrolled out of the gallery stays decoded in the web process, up to a
+/// quarter of a cache sized for browsing. The app never navigates back and asks the shell
+/// for a poster again when a card returns (the thumbnail scheme answers from disk), so it
+/// keeps none (docs/benchmarks.md, the ninth pass). The model applies to the web
+/// processes already running too.
+///
+/// `SEEDANCE_WEBKIT_CACHE_MODEL=web-browser` keeps WebKit's default, so the app benchmark
+/// can measure both in one build.
+pub fn cache_as_document_viewer<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) {
+    if std::env::var_os(CACHE_MODEL_ENV).is_some_and(|v| v == "web-browser") {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let applied = window.with_webview(|webview| {
+            use webkit2gtk::{WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+            }
+        });
+        if let Err(error) = applied {
+            log::warn!("the window's cache model stays WebKit's default: {error}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
 }
