@@ -1,6 +1,8 @@
 //! Bench fixture for app benchmarks (b), (c) and (f): writes a data folder whose ledger
 //! holds N `Downloaded` tasks, with P poster files (links to one PNG) in the library
-//! folder that the tasks point at, round-robin. Built on tmpfs when possible, because a
+//! folder that the tasks point at, round-robin. Some tasks are takes made together: the
+//! oldest are the takes of 20 sequences' shots, the newest are groups with a starred and
+//! a rejected take (`HistoryPlan`), so every screen has real work to show. Built on tmpfs when possible, because a
 //! durable commit per transition is slow on a real disk and the timings are not the point.
 //!
 //! Usage: `ledger-fill <data-dir> <library-dir> <tasks> <posters> <poster.png | WxH>`
@@ -9,7 +11,7 @@
 //! compresses like a real frame (≈ 3.5 MB at 1080p) rather than like a flat test card.
 
 use seedance_core::api::{OutputItem, TaskRecord, TaskStatus};
-use seedance_core::ledger::{Ledger, LocalState};
+use seedance_core::ledger::{Ledger, LocalState, NewTask, ShotLink, TakesCreated, TaskId, Verdict};
 use seedance_core::model::ModelId;
 use seedance_core::request::GenerationRequest;
 use std::path::PathBuf;
@@ -67,39 +69,135 @@ fn fill(
         poster_paths.push(path);
     }
     let (ledger, _) = Ledger::open(&data)?;
-    for (n, i) in (0..tasks).enumerate() {
+    let plan = HistoryPlan::for_tasks(tasks);
+    let mut sequences = Vec::new();
+    let mut i = 0;
+    while i < tasks {
         let prompt = format!("a slow pan over a neon city at night, take {i}");
-        let req = GenerationRequest::new(ModelId::Seedance20, prompt);
-        let id = ledger.create(&req, Some(100.0), None, LocalState::Queued)?;
-        ledger.mark_submitting(id)?;
-        ledger.record_submitted(id, &format!("task_{i}"), i)?;
-        let record = TaskRecord {
-            task_id: format!("task_{i}"),
-            model: None,
-            status: TaskStatus::Success,
-            credits_used: Some(100.0),
-            output: vec![OutputItem {
-                url: format!("http://127.0.0.1:9/static/{i}.mp4"),
-                width: Some(1280),
-                height: Some(720),
-                media_type: Some("video/mp4".into()),
-                seed: None,
-                last_frame_image: None,
-            }],
-            error: None,
-            create_time: None,
-            complete_time: Some(i + 1),
+        let draft = GenerationRequest::new(ModelId::Seedance20, prompt);
+        let ids = if plan.is_group_start(i) {
+            let takes: Vec<GenerationRequest> = (0..TAKES_PER_GROUP)
+                .map(|t| GenerationRequest {
+                    seed: Some(1_000 + i + t),
+                    ..draft.clone()
+                })
+                .collect();
+            let shot = if i < plan.shot_tasks {
+                let group = i / TAKES_PER_GROUP;
+                let sequence = group / SHOTS_PER_SEQUENCE;
+                if sequences.len() <= usize::try_from(sequence)? {
+                    sequences.push(ledger.create_sequence(&format!("Sequence {}", sequence + 1))?);
+                }
+                let id = *sequences.last().ok_or("no sequence")?;
+                Some(ledger.add_shot(id, &draft, ShotLink::None, None)?)
+            } else {
+                None
+            };
+            let task = NewTask {
+                request: &draft,
+                estimate_credits: Some(100.0),
+                initial: LocalState::Queued,
+                service: None,
+                duplicate_window_ms: None,
+            };
+            let TakesCreated::New(ids) = ledger.record_takes(&task, &takes, shot)? else {
+                return Err("takes refused as a duplicate".into());
+            };
+            for (n, id) in ids.iter().enumerate() {
+                finish(&ledger, *id, i + n as i64, &library, &poster_paths)?;
+            }
+            if let Some(shot) = shot {
+                ledger.choose_take(shot, Some(ids[0]))?;
+            } else {
+                // The newest groups: the first take kept, the last one rejected.
+                ledger.set_verdict(ids[0], Some(Verdict::Starred))?;
+                ledger.set_verdict(ids[ids.len() - 1], Some(Verdict::Rejected))?;
+            }
+            ids
+        } else {
+            let id = ledger.create(&draft, Some(100.0), None, LocalState::Queued)?;
+            finish(&ledger, id, i, &library, &poster_paths)?;
+            vec![id]
         };
-        ledger.apply_remote(id, &record, i + 1)?;
-        // The video file is never opened by the gallery grid, so it need not exist.
-        let video = library.join(format!("video-{i}.mp4"));
-        let poster = (!poster_paths.is_empty()).then(|| &poster_paths[n % poster_paths.len()]);
-        ledger.set_downloaded(id, &video, poster.map(|p| p.as_path()))?;
+        i += ids.len() as i64;
     }
     println!(
-        "ledger-fill: {tasks} tasks, {posters} posters in {}",
+        "ledger-fill: {tasks} tasks ({} in take groups, {} sequences), {posters} posters in {}",
+        plan.shot_tasks + plan.newest_group_tasks,
+        sequences.len(),
         data.display()
     );
+    Ok(())
+}
+
+/// Takes made together, as "Generate ×3" makes them.
+const TAKES_PER_GROUP: i64 = 3;
+/// Shots in each bench sequence; each shot's takes are one group.
+const SHOTS_PER_SEQUENCE: i64 = 6;
+
+/// Where the history's take groups are: the oldest tasks are the takes of 20 sequences'
+/// shots (so the sequences screen lists real work), the newest are groups with verdicts
+/// (so the first screen shows takes side by side, with Compare), the rest made alone.
+struct HistoryPlan {
+    shot_tasks: i64,
+    newest_group_tasks: i64,
+    tasks: i64,
+}
+
+impl HistoryPlan {
+    fn for_tasks(tasks: i64) -> HistoryPlan {
+        let groups = |n: i64| n / TAKES_PER_GROUP * TAKES_PER_GROUP;
+        let shot_tasks = groups((tasks / 4).min(20 * SHOTS_PER_SEQUENCE * TAKES_PER_GROUP));
+        let newest_group_tasks = groups((tasks - shot_tasks).min(60));
+        HistoryPlan {
+            shot_tasks,
+            newest_group_tasks,
+            tasks,
+        }
+    }
+
+    /// Whether task `i` (oldest first) starts a take group.
+    fn is_group_start(&self, i: i64) -> bool {
+        let newest_from = self.tasks - self.newest_group_tasks;
+        (i < self.shot_tasks && i % TAKES_PER_GROUP == 0)
+            || (i >= newest_from && (i - newest_from) % TAKES_PER_GROUP == 0)
+    }
+}
+
+/// Takes task `id` (the `i`th of the history) from queued to downloaded, as a finished
+/// generation leaves it, with a poster round-robin.
+fn finish(
+    ledger: &Ledger,
+    id: TaskId,
+    i: i64,
+    library: &std::path::Path,
+    poster_paths: &[PathBuf],
+) -> Result<(), Box<dyn std::error::Error>> {
+    ledger.mark_submitting(id)?;
+    ledger.record_submitted(id, &format!("task_{i}"), i)?;
+    let record = TaskRecord {
+        task_id: format!("task_{i}"),
+        model: None,
+        status: TaskStatus::Success,
+        credits_used: Some(100.0),
+        output: vec![OutputItem {
+            url: format!("http://127.0.0.1:9/static/{i}.mp4"),
+            width: Some(1280),
+            height: Some(720),
+            media_type: Some("video/mp4".into()),
+            seed: None,
+            last_frame_image: None,
+        }],
+        error: None,
+        create_time: None,
+        complete_time: Some(i + 1),
+    };
+    ledger.apply_remote(id, &record, i + 1)?;
+    // The video file is never opened by the gallery grid, so it need not exist.
+    let video = library.join(format!("video-{i}.mp4"));
+    let slot = usize::try_from(i)?;
+    let poster = (!poster_paths.is_empty()).then(|| &poster_paths[slot % poster_paths.len()]);
+    ledger.set_downloaded(id, &video, poster.map(|p| p.as_path()))?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 import type { Draft } from '../bindings/Draft';
 import type { TaskView } from '../bindings/TaskView';
+import { markPainted } from '../bench-marks';
 import { clock } from '../format';
 import { clear, h } from '../dom';
 import { takeLabel } from '../gallery-model';
@@ -229,6 +230,7 @@ export function openCompare(a: TaskView, b: TaskView, deps: CompareDeps): HTMLEl
 }
 
 function showDifferences(target: HTMLElement, ra: Draft, rb: Draft, a: TaskView, b: TaskView) {
+  markPainted('compare-painted');
   clear(target);
   const labels = new Map([
     [a.model, a.model_label],

@@ -7,6 +7,7 @@ import type { TakeVerdict } from '../bindings/TakeVerdict';
 import type { TaskView } from '../bindings/TaskView';
 import { clear, h } from '../dom';
 import { takeLabel } from '../gallery-model';
+import { markPainted } from '../bench-marks';
 import * as ipc from '../ipc';
 
 export interface VerdictDeps {
@@ -138,6 +139,7 @@ export function compareWithAction(task: TaskView, deps: CompareChoiceDeps): HTML
         );
       if (!otherTakes.length && !others.length)
         list.append(h('div', { class: 'hint' }, 'No other finished video yet.'));
+      markPainted('takes-painted');
     } catch (error) {
       list.hidden = true;
       deps.onError(ipc.IpcError.from(error));
