@@ -15,6 +15,12 @@ export interface TaskStore {
   latest(task: TaskView): TaskView;
   /** Called with the tasks that changed; returns the unsubscribe function. */
   subscribe(listener: (changed: TaskView[]) => void): () => void;
+  /**
+   * Drops a task no view shows any more (the gallery, for a saved video it let go of), so
+   * the store holds what is on screen, not every task ever listed. Listeners hear nothing;
+   * the next listing or event puts it back.
+   */
+  forget(id: number): void;
 }
 
 /**
@@ -63,6 +69,9 @@ export function createTaskStore(): TaskStore {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    forget(id) {
+      tasks.delete(id);
     },
   };
 }

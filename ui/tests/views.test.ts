@@ -8,6 +8,7 @@ import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
 import { createTaskNotes } from '../src/task-notes';
+import { createTaskStore } from '../src/task-store';
 import { CATALOG, flush, taskView } from './helpers.test-util';
 import { STATE_GROUPS } from './state-groups.generated';
 
@@ -406,5 +407,60 @@ describe('gallery scrolling', () => {
     expect(left.length).toBeGreaterThan(0);
     for (const c of left) expect(c.querySelector('img.poster')?.hasAttribute('src')).toBe(false);
     for (const c of after) expect(c.querySelector('img.poster')?.getAttribute('src')).toBeTruthy();
+  });
+
+  it('a shared store lets go of saved videos the gallery dropped, and keeps the rest', async () => {
+    // Task 1000 first on screen is saved; 999 failed (the tasks panel shows failures).
+    const all = Array.from({ length: 1000 }, (_, i) =>
+      i === 1
+        ? taskView({ id: 999, prompt: 'clip 1', state: 'failed' })
+        : taskView({ id: 1000 - i, prompt: `clip ${i}`, state: 'downloaded', video_path: `/lib/${i}.mp4` }),
+    );
+    mockIPC((cmd, args) => {
+      if (cmd !== 'gallery_list') return null;
+      const { offset, limit } = (args as { query: GalleryQuery }).query;
+      return { items: all.slice(offset, offset + limit), total: all.length, offset };
+    });
+    mockConvertFileSrc('linux');
+    const store = createTaskStore();
+    const view = createGallery({
+      states: STATE_GROUPS,
+      onRemix: vi.fn(),
+      onContinue: vi.fn(),
+      onIntent: vi.fn(),
+      onError: vi.fn(),
+      toast: vi.fn(),
+      notes: createTaskNotes(),
+      onChooseLibrary: vi.fn(),
+      store,
+    });
+    const scroller = byTestId(view.el, 'gallery-scroller');
+    let top = 0;
+    Object.defineProperty(scroller, 'clientWidth', { value: 932 });
+    Object.defineProperty(scroller, 'clientHeight', { value: 700 });
+    Object.defineProperty(scroller, 'scrollTop', {
+      get: () => top,
+      set: (v: number) => {
+        top = v;
+      },
+    });
+    document.body.appendChild(view.el);
+    await flush();
+    await flush();
+    expect(store.get(1000)?.state).toBe('downloaded');
+    expect(store.get(998)?.state).toBe('downloaded');
+
+    // Far down (row 300 of 4 per row): the first pages are dropped.
+    top = 300 * 222;
+    scroller.dispatchEvent(new Event('scroll'));
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await flush();
+    await flush();
+    expect(store.get(1000)).toBeNull();
+    expect(store.get(998)).toBeNull();
+    expect(store.get(999)?.state).toBe('failed');
+    // What is on screen now is in the store.
+    const onScreen = Number(byTestId(view.el, 'gallery-card').dataset.taskId);
+    expect(store.get(onScreen)).not.toBeNull();
   });
 });

@@ -315,6 +315,17 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   };
 
   /**
+   * A saved video the gallery dropped leaves the shared store too: after a long scroll the
+   * store held every task listed (docs/benchmarks.md, the ninth pass). Only a saved video
+   * that the details do not show: the tasks panel holds tasks in flight, failures and
+   * videos not saved yet, which stay.
+   */
+  const letGo = (id: number) => {
+    const task = store.get(id);
+    if (task?.video_path && deps.states.finished.includes(task.state) && drawerTask?.id !== id) store.forget(id);
+  };
+
+  /**
    * A card that left the window lets go of its poster at once. Until the script's garbage
    * collector frees the element, its image would stay in use, and WebKit keeps the decoded
    * pixels of an image in use: after a long scroll that was hundreds of MiB in the web
@@ -340,7 +351,11 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     setIfChanged(grid.style, 'height', `${win.height}px`);
     // Memory stays bounded by the viewport, not by how far the creator has scrolled: pages
     // far from it are dropped and fetched again if they come back into view.
-    for (const index of items.keys()) if (isFarFromWindow(index, win.start, win.end, PAGE)) items.delete(index);
+    for (const [index, listed] of items)
+      if (isFarFromWindow(index, win.start, win.end, PAGE)) {
+        items.delete(index);
+        letGo(listed.id);
+      }
     const samePlaces = shown.columns === win.columns && shown.width === g.width;
     if (reuse && !stale && samePlaces && win.start < shown.end && win.end > shown.start) {
       const kept = shown.els.slice(
