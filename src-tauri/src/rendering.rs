@@ -39,28 +39,6 @@ pub fn choose_painting() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_painting_only_where_gl_runs_on_the_cpu() {
-        let gpu = tempfile::tempdir().expect("temp dir");
-        std::fs::write(gpu.path().join("card0"), b"").expect("card");
-        std::fs::write(gpu.path().join("renderD128"), b"").expect("render node");
-        let display_only = tempfile::tempdir().expect("temp dir");
-        std::fs::write(display_only.path().join("card0"), b"").expect("card");
-        let missing = gpu.path().join("no-such-dir");
-
-        assert!(!software_gl(None, gpu.path()));
-        assert!(software_gl(None, display_only.path()));
-        assert!(software_gl(None, &missing));
-        assert!(software_gl(Some(OsStr::new("1")), gpu.path()));
-        assert!(!software_gl(Some(OsStr::new("0")), gpu.path()));
-        assert!(!software_gl(Some(OsStr::new("")), gpu.path()));
-    }
-}
-
 /// Set to `web-browser` to keep WebKit's default cache model (for measuring).
 pub const CACHE_MODEL_ENV: &str = "SEEDANCE_WEBKIT_CACHE_MODEL";
 
@@ -92,4 +70,26 @@ pub fn cache_as_document_viewer<R: tauri::Runtime>(window: &tauri::WebviewWindow
     }
     #[cfg(not(target_os = "linux"))]
     let _ = window;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_painting_only_where_gl_runs_on_the_cpu() {
+        let gpu = tempfile::tempdir().expect("temp dir");
+        std::fs::write(gpu.path().join("card0"), b"").expect("card");
+        std::fs::write(gpu.path().join("renderD128"), b"").expect("render node");
+        let display_only = tempfile::tempdir().expect("temp dir");
+        std::fs::write(display_only.path().join("card0"), b"").expect("card");
+        let missing = gpu.path().join("no-such-dir");
+
+        assert!(!software_gl(None, gpu.path()));
+        assert!(software_gl(None, display_only.path()));
+        assert!(software_gl(None, &missing));
+        assert!(software_gl(Some(OsStr::new("1")), gpu.path()));
+        assert!(!software_gl(Some(OsStr::new("0")), gpu.path()));
+        assert!(!software_gl(Some(OsStr::new("")), gpu.path()));
+    }
 }
