@@ -344,6 +344,25 @@ describe('gallery view', () => {
   });
 });
 
+/**
+ * jsdom lays nothing out: gives the gallery's scroller a 932 × 700 viewport and a scroll
+ * position; returns the setter of that position.
+ */
+function giveViewport(scroller: HTMLElement): (top: number) => void {
+  let top = 0;
+  Object.defineProperty(scroller, 'clientWidth', { value: 932 });
+  Object.defineProperty(scroller, 'clientHeight', { value: 700 });
+  Object.defineProperty(scroller, 'scrollTop', {
+    get: () => top,
+    set: (v: number) => {
+      top = v;
+    },
+  });
+  return (next) => {
+    top = next;
+  };
+}
+
 describe('gallery scrolling', () => {
   it('keeps the cards still in view and builds only the ones that enter', async () => {
     const all = Array.from({ length: 1000 }, (_, i) =>
@@ -365,17 +384,8 @@ describe('gallery scrolling', () => {
       notes: createTaskNotes(),
       onChooseLibrary: vi.fn(),
     });
-    // jsdom lays nothing out: give the scroller a 900 × 700 viewport and a scroll position.
     const scroller = byTestId(view.el, 'gallery-scroller');
-    let top = 0;
-    Object.defineProperty(scroller, 'clientWidth', { value: 932 });
-    Object.defineProperty(scroller, 'clientHeight', { value: 700 });
-    Object.defineProperty(scroller, 'scrollTop', {
-      get: () => top,
-      set: (v: number) => {
-        top = v;
-      },
-    });
+    const scrollTo = giveViewport(scroller);
     document.body.appendChild(view.el);
     await flush();
     await flush();
@@ -387,7 +397,7 @@ describe('gallery scrolling', () => {
     expect(ids().slice(0, 3)).toEqual([1000, 999, 998]);
 
     // Three rows down (222 px each): the rows above the overscan leave, three rows enter below.
-    top = 3 * 222;
+    scrollTo(3 * 222);
     scroller.dispatchEvent(new Event('scroll'));
     scroller.dispatchEvent(new Event('scroll'));
     await new Promise((r) => requestAnimationFrame(() => r(null)));
@@ -435,15 +445,7 @@ describe('gallery scrolling', () => {
       store,
     });
     const scroller = byTestId(view.el, 'gallery-scroller');
-    let top = 0;
-    Object.defineProperty(scroller, 'clientWidth', { value: 932 });
-    Object.defineProperty(scroller, 'clientHeight', { value: 700 });
-    Object.defineProperty(scroller, 'scrollTop', {
-      get: () => top,
-      set: (v: number) => {
-        top = v;
-      },
-    });
+    const scrollTo = giveViewport(scroller);
     document.body.appendChild(view.el);
     await flush();
     await flush();
@@ -451,7 +453,7 @@ describe('gallery scrolling', () => {
     expect(store.get(998)?.state).toBe('downloaded');
 
     // Far down (row 300 of 4 per row): the first pages are dropped.
-    top = 300 * 222;
+    scrollTo(300 * 222);
     scroller.dispatchEvent(new Event('scroll'));
     await new Promise((r) => requestAnimationFrame(() => r(null)));
     await flush();
