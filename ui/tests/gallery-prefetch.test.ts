@@ -3,26 +3,14 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import type { GalleryPage } from '../src/bindings/GalleryPage';
 import type { GalleryQuery } from '../src/bindings/GalleryQuery';
 import { createGallery, firstPageQuery } from '../src/views/gallery';
-import { createTaskNotes } from '../src/task-notes';
-import { flush } from './helpers.test-util';
-import { STATE_GROUPS } from './state-groups.generated';
+import { flush, galleryDeps } from './helpers.test-util';
 
 afterEach(() => {
   clearMocks();
   document.body.innerHTML = '';
 });
 
-const deps = (firstPage?: Promise<GalleryPage>) => ({
-  states: STATE_GROUPS,
-  onRemix: vi.fn(),
-  onContinue: vi.fn(),
-  onIntent: vi.fn(),
-  onError: vi.fn(),
-  toast: vi.fn(),
-  notes: createTaskNotes(),
-  onChooseLibrary: vi.fn(),
-  firstPage,
-});
+const deps = (firstPage?: Promise<GalleryPage>) => galleryDeps({ firstPage });
 
 describe('gallery start-up', () => {
   it('uses the first page asked for at start-up instead of asking again', async () => {
@@ -59,7 +47,7 @@ describe('gallery start-up', () => {
     document.body.appendChild(view.el);
     await flush();
     expect(d.onError).toHaveBeenCalledTimes(1);
-    expect(d.onError.mock.calls[0][0].message).toBe('The task history could not be read.');
+    expect(vi.mocked(d.onError).mock.calls[0][0].message).toBe('The task history could not be read.');
     view.reload();
     await flush();
     expect(view.el.querySelector('[data-testid="gallery-count"]')?.textContent).toBe('2 videos');

@@ -2,6 +2,9 @@
 import type { Catalog } from '../src/bindings/Catalog';
 import type { VideoJobInfo } from '../src/bindings/VideoJobInfo';
 import type { TaskView } from '../src/bindings/TaskView';
+import { vi } from 'vitest';
+import type { GalleryDeps } from '../src/views/gallery';
+import { createTaskNotes } from '../src/task-notes';
 import { STATE_GROUPS } from './state-groups.generated';
 
 /** The "2.0 way" jobs as `core/catalog/models.json` words them. */
@@ -120,3 +123,18 @@ export function byTestId<T extends HTMLElement = HTMLElement>(root: ParentNode, 
 
 /** Whether `[data-testid="id"]` exists inside `root`. */
 export const hasTestId = (root: ParentNode, id: string) => root.querySelector(`[data-testid="${id}"]`) !== null;
+
+/** A gallery's dependencies with every callback a mock; `overrides` for the rest. */
+export function galleryDeps(overrides: Partial<GalleryDeps> = {}): GalleryDeps {
+  return {
+    states: STATE_GROUPS,
+    onRemix: vi.fn(),
+    onContinue: vi.fn(),
+    onIntent: vi.fn(),
+    onError: vi.fn(),
+    toast: vi.fn(),
+    notes: createTaskNotes(),
+    onChooseLibrary: vi.fn(),
+    ...overrides,
+  };
+}

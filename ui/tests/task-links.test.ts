@@ -7,7 +7,7 @@ import type { TaskView } from '../src/bindings/TaskView';
 import { createTaskNotes } from '../src/task-notes';
 import { createGallery } from '../src/views/gallery';
 import { createTasks } from '../src/views/tasks';
-import { byTestId, flush, hasTestId, taskView } from './helpers.test-util';
+import { byTestId, flush, galleryDeps, hasTestId, taskView } from './helpers.test-util';
 import { STATE_GROUPS } from './state-groups.generated';
 
 afterEach(() => {
@@ -65,16 +65,7 @@ function tasksPanel() {
 }
 
 function gallery() {
-  const deps = {
-    states: STATE_GROUPS,
-    onRemix: vi.fn(),
-    onContinue: vi.fn(),
-    onIntent: vi.fn(),
-    onError: vi.fn(),
-    toast: vi.fn(),
-    onChooseLibrary: vi.fn(),
-    notes: createTaskNotes(),
-  };
+  const deps = galleryDeps();
   const view = createGallery(deps);
   document.body.appendChild(view.el);
   return { view, deps };

@@ -7,9 +7,8 @@ import { defaultDraft, spendingSettled } from '../src/compose-model';
 import { createCompose } from '../src/views/compose';
 import { failureCard } from '../src/views/failure-card';
 import { createGallery } from '../src/views/gallery';
-import { createTaskNotes } from '../src/task-notes';
 import { createTaskStore } from '../src/task-store';
-import { CATALOG, flush, taskView } from './helpers.test-util';
+import { CATALOG, flush, galleryDeps, taskView } from './helpers.test-util';
 import { STATE_GROUPS } from './state-groups.generated';
 
 afterEach(() => {
@@ -319,16 +318,7 @@ describe('gallery view', () => {
       }
       return null;
     });
-    const view = createGallery({
-      states: STATE_GROUPS,
-      onRemix: vi.fn(),
-      onContinue: vi.fn(),
-      onIntent: vi.fn(),
-      onError: vi.fn(),
-      toast: vi.fn(),
-      notes: createTaskNotes(),
-      onChooseLibrary: vi.fn(),
-    });
+    const view = createGallery(galleryDeps());
     document.body.appendChild(view.el);
     (byTestId(view.el, 'filter-failed') as HTMLButtonElement).click();
     const search = byTestId(view.el, 'gallery-search') as HTMLInputElement;
@@ -374,16 +364,7 @@ describe('gallery scrolling', () => {
       return { items: all.slice(offset, offset + limit), total: all.length, offset };
     });
     mockConvertFileSrc('linux');
-    const view = createGallery({
-      states: STATE_GROUPS,
-      onRemix: vi.fn(),
-      onContinue: vi.fn(),
-      onIntent: vi.fn(),
-      onError: vi.fn(),
-      toast: vi.fn(),
-      notes: createTaskNotes(),
-      onChooseLibrary: vi.fn(),
-    });
+    const view = createGallery(galleryDeps());
     const scroller = byTestId(view.el, 'gallery-scroller');
     const scrollTo = giveViewport(scroller);
     document.body.appendChild(view.el);
@@ -433,17 +414,7 @@ describe('gallery scrolling', () => {
     });
     mockConvertFileSrc('linux');
     const store = createTaskStore();
-    const view = createGallery({
-      states: STATE_GROUPS,
-      onRemix: vi.fn(),
-      onContinue: vi.fn(),
-      onIntent: vi.fn(),
-      onError: vi.fn(),
-      toast: vi.fn(),
-      notes: createTaskNotes(),
-      onChooseLibrary: vi.fn(),
-      store,
-    });
+    const view = createGallery(galleryDeps({ store }));
     const scroller = byTestId(view.el, 'gallery-scroller');
     const scrollTo = giveViewport(scroller);
     document.body.appendChild(view.el);
