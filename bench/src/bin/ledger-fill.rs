@@ -2,8 +2,9 @@
 //! holds N `Downloaded` tasks, with P poster files (links to one PNG) in the library
 //! folder that the tasks point at, round-robin. Some tasks are takes made together: the
 //! oldest are the takes of 20 sequences' shots, the newest are groups with a starred and
-//! a rejected take (`HistoryPlan`), so every screen has real work to show. Built on tmpfs when possible, because a
-//! durable commit per transition is slow on a real disk and the timings are not the point.
+//! a rejected take (`HistoryPlan`), so every screen has real work to show. Built on tmpfs
+//! when possible, because a durable commit per transition is slow on a real disk and the
+//! timings are not the point.
 //!
 //! Usage: `ledger-fill <data-dir> <library-dir> <tasks> <posters> <poster.png | WxH>`
 //! With `WxH` (say `1920x1080`) the poster is made here: a frame at the video's resolution,
@@ -83,10 +84,11 @@ fn fill(
                 })
                 .collect();
             let shot = if i < plan.shot_tasks {
+                // Every SHOTS_PER_SEQUENCE-th group opens the next sequence.
                 let group = i / TAKES_PER_GROUP;
-                let sequence = group / SHOTS_PER_SEQUENCE;
-                if sequences.len() <= usize::try_from(sequence)? {
-                    sequences.push(ledger.create_sequence(&format!("Sequence {}", sequence + 1))?);
+                if group % SHOTS_PER_SEQUENCE == 0 {
+                    let name = format!("Sequence {}", sequences.len() + 1);
+                    sequences.push(ledger.create_sequence(&name)?);
                 }
                 let id = *sequences.last().ok_or("no sequence")?;
                 Some(ledger.add_shot(id, &draft, ShotLink::None, None)?)

@@ -543,6 +543,13 @@ export function createCompose(deps: ComposeDeps): ComposeView {
     renderProblems();
   }
 
+  /** A refusal by the cap is forgotten and the cap asked again. */
+  function capMayHaveChanged() {
+    refusal = null;
+    renderProblems();
+    void recheck();
+  }
+
   function changed() {
     sync();
     renderChoices();
@@ -689,18 +696,10 @@ export function createCompose(deps: ComposeDeps): ComposeView {
   return {
     el,
     hasUnsent,
-    settingsChanged() {
-      // A raised (or new) cap may let the same draft through now, or stop it.
-      refusal = null;
-      renderProblems();
-      void recheck();
-    },
-    spendingChanged() {
-      // A refund may let the same draft through now; a settlement above its estimate may stop it.
-      refusal = null;
-      renderProblems();
-      void recheck();
-    },
+    // A raised (or new) cap may let the same draft through now, or stop it.
+    settingsChanged: capMayHaveChanged,
+    // A refund may let the same draft through now; a settlement above its estimate may stop it.
+    spendingChanged: capMayHaveChanged,
     setDraft(next: Draft) {
       if (hasUnsent()) kept.push({ draft: { ...draft }, rows });
       renderKept();
