@@ -1,5 +1,6 @@
 // The gallery: a virtual grid over the whole history (only the rows on screen exist in
-// the DOM; pages are fetched as they scroll into view), search by prompt, filter by
+// the DOM, their cells shown again for the tasks that scroll in; pages are fetched as
+// they scroll into view), search by prompt, filter by
 // state, and a details drawer with inline playback and the card's actions. Retries link
 // both ways (as far as this window knows), and a video the engine could not save says so
 // on its card and in its details, with what to do. Takes of one request sit together,
@@ -40,13 +41,15 @@ import { askInline } from './confirm';
 import { downloadNotice } from './download-notice';
 import { failureCard } from './failure-card';
 import { deleteQuestion, taskActions } from './task-actions';
-import { taskStateLabel } from './task-wait';
-import { placeholderPoster, progressBar } from './progress';
+import { progressBar } from './progress';
 import { supportPacketAction } from './support-packet';
 import { compareWithAction, takeBadge, verdictControls } from './takes';
+import { createGalleryCell, type CellDeps, type GalleryCell } from './gallery-cell';
 import { openCompare } from './compare';
 
 const PAGE = 60;
+/** Spare cells kept: more than a screen of the smallest cards on a large display. */
+const MAX_SPARE_CELLS = 120;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
 
 export interface GalleryDeps {
@@ -154,87 +157,21 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     onError: deps.onError,
   };
 
-  /**
-   * A card's cell: the card (which opens the details) and, beside it rather than inside
-   * it, the star and reject toggles. `run` is its place in its take group's run.
-   */
-  function cell(listed: TaskView, run: 'first' | 'middle' | 'last' | null, partner: TaskView | null): HTMLElement {
-    const task = store.latest(listed);
-    const other = partner ? store.latest(partner) : null;
-    // A take beside another finished take of its group: compare the two from the group.
-    const compare =
-      task.video_path && other?.video_path && task.take && other.take
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'ghost card-compare',
-              'data-testid': 'card-compare',
-              'aria-label': `Compare take ${task.take.number} with take ${other.take.number}`,
-              title: `Compare with take ${other.take.number}`,
-              onclick: () => openCompare(task, other, { onError: deps.onError }),
-            },
-            '⇄',
-          )
-        : null;
-    return h(
-      'div',
-      {
-        class: `card-cell${task.take ? ' take' : ''}${run ? ` take-${run}` : ''}${task.verdict ? ` ${task.verdict}` : ''}`,
-        role: 'listitem',
-        'data-testid': 'gallery-cell',
-        'data-task-id': task.id,
-        'data-verdict': task.verdict ?? '',
-      },
-      card(task),
-      h('div', { class: 'card-tools' }, verdictControls(task, 'card', verdictDeps), compare),
-    );
-  }
-
-  function card(listed: TaskView): HTMLElement {
-    const task = store.latest(listed);
-    const problem = task.state === 'succeeded' ? deps.notes.downloadProblem(task.id) : null;
-    // A video not saved has no poster yet: its place says why.
-    // `loading` before `src`: an image starts loading when its src is set, and lazy
-    // images stay out of the first paint.
-    const poster = task.poster_path
-      ? posterImage(ipc.thumbnailUrl(task.id))
-      : problem
-        ? h(
-            'div',
-            { class: 'noposter card-problem', title: problem.message, 'data-testid': 'card-download-problem' },
-            problem.message,
-          )
-        : placeholderPoster(task, deps.states);
-    const state = problem ? 'Not saved yet' : taskStateLabel(task);
-    return h(
-      'button',
-      {
-        type: 'button',
-        class: 'card',
-        'data-testid': 'gallery-card',
-        'data-task-id': task.id,
-        'data-state': task.state,
-        'aria-label': `${task.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : state}`,
-        onclick: () => void open(task.id),
-      },
-      poster,
-      h(
-        'div',
-        { class: 'caption' },
-        h('div', { class: 'task-prompt' }, takeBadge(task), task.prompt || '(no prompt)'),
-        h(
-          'div',
-          { class: 'task-meta' },
-          h('span', { class: `state ${problem ? 'not-saved' : task.state}` }, state),
-          ` · ${task.model_label} · ${task.resolution} · ${when(task.created_at_ms)}${task.retry_of !== null ? ' · retry' : ''}`,
-          settlementLine(task)
-            ? h('span', { class: 'settlement', 'data-testid': 'card-settlement' }, ` · ${settlementLine(task)}`)
-            : null,
-        ),
-      ),
-    );
-  }
+  const cellDeps: CellDeps = {
+    states: deps.states,
+    notes: deps.notes,
+    verdicts: verdictDeps,
+    open: (id) => void open(id),
+    onError: deps.onError,
+    // Bench hook (docs/benchmarks.md (f)): when each of the first screen's posters shows.
+    posterLoading: (img) => {
+      if (!firstPaintMarked) img.addEventListener('load', () => performance.mark('gallery-poster'), { once: true });
+    },
+  };
+  /** Cells off screen, kept to show the next tasks that scroll in (see gallery-cell.ts). */
+  const spareCells: GalleryCell[] = [];
+  /** The cell each element in the grid is, for the elements that are cells. */
+  const cellOf = new WeakMap<HTMLElement, GalleryCell>();
 
   /** Runs while a card on screen shows a running task: its bar and clock move with the row's. */
   let cardClock: ReturnType<typeof setInterval> | null = null;
@@ -266,24 +203,6 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   let firstDataSeen = false;
   let firstPaintMarked = false;
 
-  function posterImage(url: string): HTMLImageElement {
-    const img = h('img', { class: 'poster', loading: 'lazy', decoding: 'async', alt: '', src: url });
-    // Bench hook (docs/benchmarks.md (f)): when each of the first screen's posters shows.
-    if (!firstPaintMarked) img.addEventListener('load', () => performance.mark('gallery-poster'), { once: true });
-    // A last frame that is gone from the library or cannot be read: the card says so
-    // instead of showing a broken image.
-    img.addEventListener(
-      'error',
-      () => {
-        // A card that left the window dropped its picture on purpose.
-        if (!img.hasAttribute('src')) return;
-        img.replaceWith(h('div', { class: 'noposter', 'data-testid': 'card-no-preview' }, 'No preview'));
-      },
-      { once: true },
-    );
-    return img;
-  }
-
   /** The scroller's size at the last render. */
   const renderedSize = { width: -1, height: -1 };
   /** The cards in the DOM: items `[start, end)`, in order, placed for `columns` × `width`. */
@@ -291,15 +210,23 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   /** Set when what the cards show may have changed (reload, notes): the next render rebuilds. */
   let stale = true;
 
-  const cardAt = (i: number, win: VisibleWindow, g: GridGeometry): HTMLElement => {
-    const task = items.get(i);
+  /**
+   * The element for item `i`: a cell showing its task (`claimed`'s cell for that task if
+   * it has one, else a spare or a new one), or a placeholder while its page loads.
+   */
+  const cardAt = (i: number, win: VisibleWindow, g: GridGeometry, claimed?: Map<number, GalleryCell>): HTMLElement => {
+    const listed = items.get(i);
     let el: HTMLElement;
-    if (task) {
+    if (listed) {
       const previous = items.get(i - 1);
       const next = items.get(i + 1);
-      const run = takeRunPosition(previous, task, next);
+      const run = takeRunPosition(previous, listed, next);
       const partner = run === 'first' || run === 'middle' ? next : run === 'last' ? previous : undefined;
-      el = cell(task, run, partner ?? null);
+      const cell = claimed?.get(listed.id) ?? spareCells.pop() ?? createGalleryCell(cellDeps);
+      claimed?.delete(listed.id);
+      cell.show(store.latest(listed), run, partner ? store.latest(partner) : null);
+      cellOf.set(cell.el, cell);
+      el = cell.el;
     } else {
       el = h('div', { class: 'card', 'aria-hidden': 'true' });
     }
@@ -326,14 +253,18 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   };
 
   /**
-   * A card that left the window lets go of its poster at once. Until the script's garbage
-   * collector frees the element, its image would stay in use, and WebKit keeps the decoded
-   * pixels of an image in use: after a long scroll that was hundreds of MiB in the web
-   * process (docs/benchmarks.md, the eighth pass).
+   * A card that left the window lets go of its poster at once and waits, a spare, for the
+   * next task that scrolls in. A kept element's image stays in use, and WebKit keeps the
+   * decoded pixels of an image in use: after a long scroll that was hundreds of MiB in the
+   * web process (docs/benchmarks.md, the eighth pass).
    */
   const retire = (el: HTMLElement) => {
     el.remove();
-    for (const img of el.querySelectorAll('img')) img.removeAttribute('src');
+    const cell = cellOf.get(el);
+    if (!cell) return;
+    cell.release();
+    // As many as were ever on screen at once come back; more would only hold memory.
+    if (spareCells.length < MAX_SPARE_CELLS) spareCells.push(cell);
   };
 
   /**
@@ -380,10 +311,22 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       });
       shown = { start: win.start, end: win.end, columns: win.columns, width: g.width, els };
     } else {
-      for (const el of shown.els) retire(el);
+      // Everything is drawn again, but a task still in the window keeps its cell, so its
+      // poster is not asked for again; the other cells are spares for the new tasks.
+      const wanted = new Set<number>();
+      for (let i = win.start; i < win.end; i += 1) {
+        const listed = items.get(i);
+        if (listed) wanted.add(listed.id);
+      }
+      const claimed = new Map<number, GalleryCell>();
+      for (const el of shown.els) {
+        const cell = cellOf.get(el);
+        if (cell?.taskId != null && wanted.has(cell.taskId)) claimed.set(cell.taskId, cell);
+        else retire(el);
+      }
       clear(cards);
       const els: HTMLElement[] = [];
-      for (let i = win.start; i < win.end; i += 1) els.push(cardAt(i, win, g));
+      for (let i = win.start; i < win.end; i += 1) els.push(cardAt(i, win, g, claimed));
       cards.append(...els);
       shown = { start: win.start, end: win.end, columns: win.columns, width: g.width, els };
       stale = false;

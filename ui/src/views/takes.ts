@@ -22,29 +22,35 @@ export function takeBadge(task: TaskView): HTMLElement | null {
   return label ? h('span', { class: 'take-badge', 'data-testid': 'take-badge' }, label) : null;
 }
 
+/** Star and Reject toggles, shown for one task after another (a gallery cell's are kept). */
+export interface VerdictControls {
+  el: HTMLElement;
+  /** Shows `task`'s verdict; the toggles act on `task` from now on. */
+  show(task: TaskView): void;
+}
+
 /**
- * Star and Reject toggles for `task` (pressed when that is its verdict; pressing the
- * pressed one clears it). `where` prefixes their test ids: `card-star`, `details-reject`.
+ * Star and Reject toggles (pressed when that is the task's verdict; pressing the pressed
+ * one clears it). `where` prefixes their test ids: `card-star`, `details-reject`.
  */
-export function verdictControls(task: TaskView, where: 'card' | 'details', deps: VerdictDeps): HTMLElement {
+export function createVerdictControls(where: 'card' | 'details', deps: VerdictDeps): VerdictControls {
+  let task: TaskView | null = null;
   let busy = false;
   const toggle = (verdict: TakeVerdict, label: string, pressedLabel: string, glyph: string) => {
-    const pressed = task.verdict === verdict;
-    return h(
+    const caption = document.createTextNode('');
+    const button = h(
       'button',
       {
         type: 'button',
         class: `ghost verdict ${verdict}`,
-        'aria-pressed': String(pressed),
-        'aria-label': pressed ? pressedLabel : label,
-        title: pressed ? pressedLabel : label,
         'data-testid': `${where}-${verdict === 'starred' ? 'star' : 'reject'}`,
         onclick: async (e: Event) => {
           e.stopPropagation();
-          if (busy) return;
+          const shown = task;
+          if (busy || !shown) return;
           busy = true;
           try {
-            deps.onChanged(await ipc.taskSetVerdict(task.id, pressed ? null : verdict));
+            deps.onChanged(await ipc.taskSetVerdict(shown.id, shown.verdict === verdict ? null : verdict));
           } catch (error) {
             deps.onError(ipc.IpcError.from(error));
           } finally {
@@ -52,21 +58,38 @@ export function verdictControls(task: TaskView, where: 'card' | 'details', deps:
           }
         },
       },
-      where === 'card' ? glyph : `${glyph} ${pressed ? pressedLabel : label}`,
+      caption,
     );
+    return (shown: TaskView) => {
+      const pressed = shown.verdict === verdict;
+      const now = pressed ? pressedLabel : label;
+      button.setAttribute('aria-pressed', String(pressed));
+      button.setAttribute('aria-label', now);
+      button.title = now;
+      caption.data = where === 'card' ? glyph : `${glyph} ${now}`;
+      return button;
+    };
   };
-  return h(
-    'div',
-    {
-      class: `verdicts on-${where}`,
-      role: 'group',
-      'aria-label': `Verdict on ${takeLabel(task) ?? 'this video'}`,
-      'data-testid': `${where}-verdicts`,
-      'data-verdict': task.verdict ?? '',
+  const star = toggle('starred', 'Star (keep)', 'Starred: unstar', '★');
+  const reject = toggle('rejected', 'Reject', 'Rejected: undo', '✕');
+  const el = h('div', { class: `verdicts on-${where}`, role: 'group', 'data-testid': `${where}-verdicts` });
+  return {
+    el,
+    show(shown) {
+      task = shown;
+      el.setAttribute('aria-label', `Verdict on ${takeLabel(shown) ?? 'this video'}`);
+      el.dataset.verdict = shown.verdict ?? '';
+      const buttons = [star(shown), reject(shown)];
+      if (el.childElementCount === 0) el.append(...buttons);
     },
-    toggle('starred', 'Star (keep)', 'Starred: unstar', '★'),
-    toggle('rejected', 'Reject', 'Rejected: undo', '✕'),
-  );
+  };
+}
+
+/** The toggles for one task, as the details show them. */
+export function verdictControls(task: TaskView, where: 'card' | 'details', deps: VerdictDeps): HTMLElement {
+  const controls = createVerdictControls(where, deps);
+  controls.show(task);
+  return controls.el;
 }
 
 export interface CompareChoiceDeps {
