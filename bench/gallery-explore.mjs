@@ -8,7 +8,7 @@
 // on disk (remove DIR/thumbnails first to measure a fling while they are being made).
 // Run under xvfb-run and scripts/with-keychain.sh, like app-bench.mjs:
 //   node bench/gallery-explore.mjs --app BIN --cli SEEDANCE_CLI --data DIR [--rounds 3]
-//     [--variants base,noimg,nocv,norender,nocaption,willchange] [--walk N] [--env K=V,K=V]
+//     [--variants base,noimg,nocv,norender,nocaption,willchange] [--walk N [--passes P] [--walk-css CSS] [--anon-maps 1]] [--churn ipc|dom|reuse [--churn_tasks N]] [--env K=V,K=V]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -50,19 +50,25 @@ function memory(pid) {
       const name = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
       const rss = Number(readFileSync(`/proc/${p}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
       const groups = {};
+      const anon = [];
       let cur = null;
+      let range = null;
       for (const line of readFileSync(`/proc/${p}/smaps`, 'utf8').split('\n')) {
-        const head = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/);
+        const head = line.match(/^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/);
         if (head) {
-          const path = head[1];
+          const path = head[3];
+          range = { at: head[1], size: (Number.parseInt(head[2], 16) - Number.parseInt(head[1], 16)) / 1024 };
           cur = path === '' ? 'anon' : path.startsWith('[') ? path : /\.so/.test(path) ? 'libs' : path.startsWith('/memfd:') ? path.replace(/\(deleted\)/, '').trim() : path.startsWith('/dev/') ? path : path.includes('/dev/shm') ? 'shm' : 'files';
           continue;
         }
         const m = line.match(/^Rss:\s+(\d+)/);
         if (m && cur) groups[cur] = (groups[cur] ?? 0) + Number(m[1]);
+        if (m && cur === 'anon') anon.push({ ...range, rss: Number(m[1]) });
       }
       const top = Object.entries(groups).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k}=${Math.round(v / 1024)}M`).join(' ');
-      out[`${name}:${p}`] = `${Math.round(rss / 1024)}M [${top}]`;
+      // The largest anonymous mappings (address:size:resident, MiB): which allocator grows.
+      const big = anon.sort((a, b) => b.rss - a.rss).slice(0, 8).map((a) => `${a.at.slice(-9)}:${Math.round(a.size / 1024)}:${(a.rss / 1024).toFixed(1)}`).join(' ');
+      out[`${name}:${p}`] = `${Math.round(rss / 1024)}M [${top}]${name.startsWith('WebKitWeb') && args['anon-maps'] ? ` anon maps ${big}` : ''}`;
     } catch {}
   }
   return out;
@@ -144,26 +150,86 @@ try {
     }
   }
   for (const [k, rs] of Object.entries(rows)) console.log(k.padEnd(11), rs.map((r) => `med ${r.med.toFixed(1)} p95 ${r.p95.toFixed(1)} rest ${r.rest.toFixed(1)} >2x ${(100 * r.over).toFixed(0)}% work ${r.work.toFixed(1)}/${r.workP95.toFixed(1)} nodes ${r.nodes}`).join(' | '));
-  if (args.walk) {
-    // Walk a screen at a time through N tasks, reading memory along the way.
-    const seen = new Set(); let next = 1000;
-    while (seen.size < Number(args.walk)) {
-      const r = await browser.executeAsync((done) => {
-        const scroller = document.querySelector('[data-testid="gallery-scroller"]');
-        scroller.scrollTop += scroller.clientHeight;
-        const started = performance.now(); let frames = 0;
-        const check = () => {
-          frames += 1;
-          const cards = [...document.querySelectorAll('[data-testid="gallery-card"]')].filter((c) => { const b = c.getBoundingClientRect(); return b.bottom > 0 && b.top < innerHeight; });
-          const imgs = cards.map((c) => c.querySelector('img')).filter(Boolean);
-          if ((frames >= 2 && cards.length > 0 && imgs.every((i) => i.complete)) || performance.now() - started > 3000) done({ ids: cards.map((c) => c.dataset.taskId), end: scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 1 });
-          else requestAnimationFrame(check);
+  if (args.churn) {
+    // Half a walk's work, apart: `ipc` asks for the gallery's pages as a walk does, 60
+    // tasks at a time, and draws nothing; `dom` builds copies of the first screen's cells
+    // and removes them again, ten a step, and asks for nothing; `reuse` keeps ten copies
+    // and changes their text and poster in place. Memory every 1,000 tasks.
+    for (let done = 0; done < Number(args.churn_tasks ?? 20000);) {
+      await browser.executeAsync((kind, done, finish) => {
+        const grid = document.querySelector('[data-testid="gallery-grid"]');
+        const cells = [...grid.querySelectorAll('[data-testid="gallery-cell"]')];
+        let step = 0;
+        const next = async () => {
+          if (kind === 'ipc') {
+            await window.__TAURI_INTERNALS__.invoke('gallery_list', { query: { text: null, states: [], offset: (Math.floor(done / 60) + step) * 60 % 9960, limit: 60 } });
+            step += 1;
+            if (step * 60 >= 1000) finish(); else next();
+          } else if (kind === 'reuse') {
+            // The same ten copies every step, their text and poster changed in place.
+            window.reused ??= Array.from({ length: 10 }, (_, k) => { const c = cells[k % cells.length].cloneNode(true); c.style.top = `${1000000 + k * 300}px`; grid.append(c); return c; });
+            window.reused.forEach((c, k) => {
+              const n = done + step * 10 + k;
+              c.dataset.taskId = String(n);
+              const prompt = c.querySelector('.task-prompt'); if (prompt) prompt.textContent = `prompt ${n}`;
+              const img = c.querySelector('img'); if (img) { img.removeAttribute('src'); img.src = `thumb://localhost/${n % 9990 + 1}`; }
+            });
+            requestAnimationFrame(() => { step += 1; if (step * 10 >= 1000) finish(); else requestAnimationFrame(next); });
+          } else {
+            const copies = [];
+            for (let k = 0; k < 10; k += 1) { const c = cells[k % cells.length].cloneNode(true); c.style.top = `${1000000 + k * 300}px`; const img = c.querySelector('img'); if (img) img.src = `thumb://localhost/${(done + step * 10 + k) % 9990 + 1}`; grid.append(c); copies.push(c); }
+            requestAnimationFrame(() => { for (const c of copies) { c.remove(); for (const i of c.querySelectorAll('img')) i.removeAttribute('src'); } step += 1; if (step * 10 >= 1000) finish(); else requestAnimationFrame(next); });
+          }
         };
-        requestAnimationFrame(check);
-      });
-      for (const id of r.ids) seen.add(id);
-      if (seen.size >= next || r.end) { await sleep(1500); console.log('walked', seen.size, totalRss(pid), JSON.stringify(memory(pid))); next += 1000; }
-      if (r.end) break;
+        next();
+      }, args.churn, done);
+      done += 1000;
+      await sleep(1500);
+      console.log(`churn ${args.churn} ${done}`, totalRss(pid), JSON.stringify(memory(pid)));
+    }
+    // Then script garbage, enough to make the collector run in full: what it frees was
+    // waiting for a collection, what stays is held.
+    await browser.execute(() => { let keep = 0; for (let i = 0; i < 400; i += 1) keep += new Array(100000).fill(i).length; return keep; });
+    await sleep(3000);
+    console.log(`churn ${args.churn} after script garbage`, totalRss(pid), JSON.stringify(memory(pid)));
+  }
+  if (args.walk) {
+    // Walk a screen at a time through N tasks, reading memory along the way; with
+    // --passes P, walk back up and down again P - 1 times over the same tasks, to tell
+    // memory that grows with the tasks seen from memory that grows with screens drawn.
+    const inPage = () => browser.execute(() => ({ nodes: document.getElementsByTagName('*').length, entries: performance.getEntries().length, imgs: document.images.length }));
+    const passes = Number(args.passes ?? 1);
+    // --walk-css: a variant for the whole walk (`display: none` on posters: no image loaded).
+    if (args['walk-css']) await browser.execute((css) => { const style = document.createElement('style'); style.textContent = css; document.head.append(style); }, args['walk-css']);
+    let previous = new Set(); let travelled = 0; let next = 1000; let screens = 0; let unready = 0; let screenMs = 0;
+    for (let pass = 0; pass < passes; pass += 1) {
+      const down = pass % 2 === 0;
+      const seen = new Set();
+      while (seen.size < Number(args.walk)) {
+        const r = await browser.executeAsync((down, done) => {
+          const scroller = document.querySelector('[data-testid="gallery-scroller"]');
+          scroller.scrollTop += down ? scroller.clientHeight : -scroller.clientHeight;
+          const started = performance.now(); let frames = 0;
+          const check = () => {
+            frames += 1;
+            // What the scroller shows: a poster above its top edge is not loaded (lazy), rightly.
+            const view = scroller.getBoundingClientRect();
+            const within = (el) => { const b = el.getBoundingClientRect(); return b.bottom > view.top && b.top < view.bottom; };
+            const cards = [...document.querySelectorAll('[data-testid="gallery-card"]')].filter(within);
+            const imgs = cards.map((c) => c.querySelector('img')).filter((i) => i && i.offsetParent !== null && within(i));
+            const end = down ? scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 1 : scroller.scrollTop <= 0;
+            const ready = frames >= 2 && cards.length > 0 && imgs.every((i) => i.complete);
+            if (ready || performance.now() - started > 3000) done({ ids: cards.map((c) => c.dataset.taskId), end, ready, ms: performance.now() - started });
+            else requestAnimationFrame(check);
+          };
+          requestAnimationFrame(check);
+        }, down);
+        screens += 1; if (!r.ready) unready += 1; screenMs += r.ms;
+        for (const id of r.ids) { seen.add(id); if (!previous.has(id)) travelled += 1; }
+        previous = new Set(r.ids);
+        if (travelled >= next || r.end) { await sleep(1500); console.log(`pass ${pass + 1} ${down ? 'down' : 'up'} walked ${travelled} (${seen.size} this pass; ${screens} screens, ${unready} unready, ${Math.round(screenMs / screens)} ms each)`, totalRss(pid), JSON.stringify(await inPage()), JSON.stringify(memory(pid))); next = travelled + 1000; }
+        if (r.end) break;
+      }
     }
   }
 } finally {
