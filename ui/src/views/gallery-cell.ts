@@ -187,12 +187,12 @@ export function createGalleryCell(deps: CellDeps): GalleryCell {
 
       verdicts.show(next);
       // A take beside another finished take of its group: compare the two from the group.
-      const comparable = Boolean(next.video_path && nextOther?.video_path && next.take && nextOther.take);
-      if (comparable && next.take && nextOther?.take) {
-        attr(compare, 'aria-label', `Compare take ${next.take.number} with take ${nextOther.take.number}`);
-        attr(compare, 'title', `Compare with take ${nextOther.take.number}`);
+      const pair = next.video_path && nextOther?.video_path ? { mine: next.take, theirs: nextOther.take } : null;
+      if (pair?.mine && pair.theirs) {
+        attr(compare, 'aria-label', `Compare take ${pair.mine.number} with take ${pair.theirs.number}`);
+        attr(compare, 'title', `Compare with take ${pair.theirs.number}`);
       }
-      present(tools, compare, comparable);
+      present(tools, compare, Boolean(pair?.mine && pair.theirs));
     },
     release() {
       if (poster instanceof HTMLImageElement) poster.removeAttribute('src');

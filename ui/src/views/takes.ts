@@ -60,27 +60,32 @@ export function createVerdictControls(where: 'card' | 'details', deps: VerdictDe
       },
       caption,
     );
-    return (shown: TaskView) => {
+    const show = (shown: TaskView) => {
       const pressed = shown.verdict === verdict;
       const now = pressed ? pressedLabel : label;
       button.setAttribute('aria-pressed', String(pressed));
       button.setAttribute('aria-label', now);
       button.title = now;
       caption.data = where === 'card' ? glyph : `${glyph} ${now}`;
-      return button;
     };
+    return { button, show };
   };
   const star = toggle('starred', 'Star (keep)', 'Starred: unstar', '★');
   const reject = toggle('rejected', 'Reject', 'Rejected: undo', '✕');
-  const el = h('div', { class: `verdicts on-${where}`, role: 'group', 'data-testid': `${where}-verdicts` });
+  const el = h(
+    'div',
+    { class: `verdicts on-${where}`, role: 'group', 'data-testid': `${where}-verdicts` },
+    star.button,
+    reject.button,
+  );
   return {
     el,
     show(shown) {
       task = shown;
       el.setAttribute('aria-label', `Verdict on ${takeLabel(shown) ?? 'this video'}`);
       el.dataset.verdict = shown.verdict ?? '';
-      const buttons = [star(shown), reject(shown)];
-      if (el.childElementCount === 0) el.append(...buttons);
+      star.show(shown);
+      reject.show(shown);
     },
   };
 }
