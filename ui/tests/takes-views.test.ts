@@ -97,4 +97,73 @@ describe('compare', () => {
     document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
     expect(document.querySelector('[data-testid="compare"]')).toBeNull();
   });
+
+  /**
+   * Opens a comparison whose players are stand-ins: a seek sets the position at once and
+   * its `seeked` is sent when the test says, as a real player sends it later.
+   */
+  function comparePlayers() {
+    mockIPC((cmd, args) => (cmd === 'task_request' ? request((args as { id: number }).id * 100) : null));
+    mockConvertFileSrc('linux');
+    const el = openCompare(
+      taskView({ id: 1, video_path: '/v/1.mp4', take: { group: 1, number: 1, of: 2 } }),
+      taskView({ id: 2, video_path: '/v/2.mp4', take: { group: 1, number: 2, of: 2 } }),
+      { onError: vi.fn() },
+    );
+    const [left, right] = (['a', 'b'] as const).map((side) => {
+      const video = el.querySelector<HTMLVideoElement>(`[data-testid="compare-video-${side}"]`);
+      if (!video) throw new Error(`no player ${side}`);
+      let time = 0;
+      Object.defineProperties(video, {
+        currentTime: {
+          get: () => time,
+          set: (to: number) => {
+            time = to;
+          },
+          configurable: true,
+        },
+        duration: { get: () => 5, configurable: true },
+        paused: { get: () => true, configurable: true },
+      });
+      video.pause = () => undefined;
+      video.load = () => undefined;
+      return video;
+    });
+    if (!left || !right) throw new Error('two players');
+    return { left, right, seeked: (v: HTMLVideoElement) => v.dispatchEvent(new Event('seeked')) };
+  }
+
+  it('a seek of one player moves the other, even when the other lands its last move late', async () => {
+    const { left, right, seeked } = comparePlayers();
+    // Paused at 0.5: the view moves the other player there too.
+    left.currentTime = 0.5;
+    left.dispatchEvent(new Event('pause'));
+    await flush();
+    expect(right.currentTime).toBe(0.5);
+    // The viewer seeks A to 1 s before B has landed that move; B's `seeked` comes first.
+    left.currentTime = 1;
+    seeked(right);
+    await flush();
+    seeked(left);
+    await flush();
+    expect(left.currentTime).toBe(1);
+    expect(right.currentTime).toBe(1);
+    // B landing the view's move to 1 s is not news either.
+    seeked(right);
+    await flush();
+    expect(left.currentTime).toBe(1);
+  });
+
+  it('the viewer seeking the player the view was moving still leads', async () => {
+    const { left, right, seeked } = comparePlayers();
+    left.currentTime = 2;
+    seeked(left);
+    await flush();
+    expect(right.currentTime).toBe(2);
+    // Before B lands at 2 s, the viewer drags B to 4 s: one `seeked`, at 4.
+    right.currentTime = 4;
+    seeked(right);
+    await flush();
+    expect(left.currentTime).toBe(4);
+  });
 });

@@ -78,27 +78,42 @@ export function openCompare(a: TaskView, b: TaskView, deps: CompareDeps): HTMLEl
         following = false;
       });
   };
+  // Where this view last moved each player. Its `seeked` lands later, as a task of its own,
+  // and may land after the viewer has moved the other player: followed, that stale
+  // position would drag the viewer's choice back. Only a seek that ends elsewhere (the
+  // viewer's own, on this player) leads.
+  const movedTo = new Map<HTMLVideoElement, number>();
+  const moveTo = (video: HTMLVideoElement, to: number) => {
+    movedTo.set(video, to);
+    video.currentTime = to;
+  };
+  const endedOwnMove = (video: HTMLVideoElement) => {
+    const to = movedTo.get(video);
+    movedTo.delete(video);
+    return to !== undefined && Math.abs(video.currentTime - to) < 0.1;
+  };
   for (const video of videos) {
     video.addEventListener('play', () => follow(video, (f) => (f.paused ? f.play() : undefined)));
     video.addEventListener('pause', () =>
       follow(video, (f) => {
         if (!f.paused) f.pause();
-        f.currentTime = Math.min(video.currentTime, f.duration || video.currentTime);
+        moveTo(f, Math.min(video.currentTime, f.duration || video.currentTime));
       }),
     );
-    video.addEventListener('seeked', () =>
+    video.addEventListener('seeked', () => {
+      if (endedOwnMove(video)) return;
       follow(video, (f) => {
         const to = followerSeek(video.currentTime, f.currentTime, f.duration, 0.05);
-        if (to !== null) f.currentTime = to;
-      }),
-    );
+        if (to !== null) moveTo(f, to);
+      });
+    });
     video.addEventListener('timeupdate', () => renderClock());
   }
   // Drift while both play: the left player leads.
   left.addEventListener('timeupdate', () => {
     if (left.paused || following) return;
     const to = followerSeek(left.currentTime, right.currentTime, right.duration);
-    if (to !== null) right.currentTime = to;
+    if (to !== null) moveTo(right, to);
   });
 
   const playButton = h(
@@ -146,9 +161,7 @@ export function openCompare(a: TaskView, b: TaskView, deps: CompareDeps): HTMLEl
   }
   seek.addEventListener('input', () => {
     const at = (Number(seek.value) / 1000) * longest();
-    following = true;
-    for (const v of videos) v.currentTime = Math.min(at, Number.isFinite(v.duration) ? v.duration : at);
-    following = false;
+    for (const v of videos) moveTo(v, Math.min(at, Number.isFinite(v.duration) ? v.duration : at));
     renderClock();
   });
 
