@@ -8,7 +8,7 @@
 // on disk (remove DIR/thumbnails first to measure a fling while they are being made).
 // Run under xvfb-run and scripts/with-keychain.sh, like app-bench.mjs:
 //   node bench/gallery-explore.mjs --app BIN --cli SEEDANCE_CLI --data DIR [--rounds 3]
-//     [--variants base,noimg,nocv,norender,nocaption,willchange] [--walk N [--passes P] [--walk-css CSS] [--anon-maps 1]] [--churn ipc|dom|reuse [--churn_tasks N]] [--env K=V,K=V]
+//     [--variants base,noimg,nocv,norender,nocaption,willchange,fastscale,noclip] [--walk N [--passes P] [--walk-css CSS] [--anon-maps 1]] [--churn ipc|dom|reuse [--churn_tasks N]] [--env K=V,K=V]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -102,6 +102,11 @@ try {
     willchange: '.cards { will-change: transform; }',
     norender: 'BLOCK',
     nocaption: '.card .caption { visibility: hidden !important; }',
+    // The posters drawn with the cheapest filter: what scaling a 640×360 thumbnail down to
+    // the card costs in each painted tile.
+    fastscale: '.card img.poster { image-rendering: pixelated !important; }',
+    // No rounded clip on the cards: what clipping each poster to the card's corners costs.
+    noclip: '.card { border-radius: 0 !important; overflow: visible !important; }',
   };
   const only = args.variants ? args.variants.split(',') : Object.keys(variants);
   const fling = (css) => browser.executeAsync((css, done) => {
@@ -129,7 +134,18 @@ try {
       if (n <= REST + FLING) requestAnimationFrame(frame);
       else {
         scroller.removeEventListener('scroll', block, { capture: true });
-        done({ rest, moving, work, nodes: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-testid="gallery-card"]').length });
+        // Then how long the screen the fling stopped on waits for its posters (up to 60 s).
+        const stopped = performance.now();
+        const view = scroller.getBoundingClientRect();
+        const within = (el) => { const b = el.getBoundingClientRect(); return b.bottom > view.top && b.top < view.bottom; };
+        const settle = () => {
+          const imgs = [...document.querySelectorAll('[data-testid="gallery-card"] img.poster')].filter((i) => i.offsetParent !== null && within(i));
+          const settled = css === 'BLOCK' || imgs.every((i) => i.complete);
+          if (settled || performance.now() - stopped > 60000) {
+            done({ rest, moving, work, settleMs: settled ? performance.now() - stopped : null, posters: imgs.length, nodes: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-testid="gallery-card"]').length });
+          } else requestAnimationFrame(settle);
+        };
+        requestAnimationFrame(settle);
       }
     };
     requestAnimationFrame(frame);
@@ -139,17 +155,17 @@ try {
   if (!args.cold) {
     const nices = () => { const out = []; for (const p of descendants(pid)) { try { for (const t of readdirSync(`/proc/${p}/task`)) { const comm = readFileSync(`/proc/${p}/task/${t}/comm`, 'utf8').trim(); if (comm.startsWith('thumbnail')) { const st = readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8'); out.push(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]); } } } catch {} } return out.join(','); };
     const r = await fling('');
-    console.log('warm-up fling (thumbnails being made)', median(r.moving), pct(r.moving, 0.95), 'rest', median(r.rest), 'nice', nices());
+    console.log('warm-up fling (thumbnails being made)', median(r.moving), pct(r.moving, 0.95), 'rest', median(r.rest), 'posters settled', r.settleMs, `(${r.posters})`, 'nice', nices());
   }
   const rows = {};
   for (let round = 0; round < Number(args.rounds ?? 3); round += 1) {
     for (const name of round % 2 ? [...only].reverse() : only) {
       const r = await fling(variants[name]);
-      (rows[name] ??= []).push({ med: median(r.moving), p95: pct(r.moving, 0.95), rest: median(r.rest), over: r.moving.filter((x) => x > 33.4).length / r.moving.length, work: median(r.work), workP95: pct(r.work, 0.95), nodes: r.nodes });
+      (rows[name] ??= []).push({ med: median(r.moving), p95: pct(r.moving, 0.95), rest: median(r.rest), over: r.moving.filter((x) => x > 33.4).length / r.moving.length, work: median(r.work), workP95: pct(r.work, 0.95), nodes: r.nodes, settle: r.settleMs });
       await sleep(500);
     }
   }
-  for (const [k, rs] of Object.entries(rows)) console.log(k.padEnd(11), rs.map((r) => `med ${r.med.toFixed(1)} p95 ${r.p95.toFixed(1)} rest ${r.rest.toFixed(1)} >2x ${(100 * r.over).toFixed(0)}% work ${r.work.toFixed(1)}/${r.workP95.toFixed(1)} nodes ${r.nodes}`).join(' | '));
+  for (const [k, rs] of Object.entries(rows)) console.log(k.padEnd(11), rs.map((r) => `med ${r.med.toFixed(1)} p95 ${r.p95.toFixed(1)} rest ${r.rest.toFixed(1)} >2x ${(100 * r.over).toFixed(0)}% work ${r.work.toFixed(1)}/${r.workP95.toFixed(1)} nodes ${r.nodes} posters after ${r.settle === null ? '>60000' : r.settle.toFixed(0)} ms`).join(' | '));
   if (args.churn) {
     // Half a walk's work, apart: `ipc` asks for the gallery's pages as a walk does, 60
     // tasks at a time, and draws nothing; `dom` builds copies of the first screen's cells
