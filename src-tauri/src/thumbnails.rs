@@ -11,7 +11,7 @@ use crate::state::AppState;
 use seedance_core::ledger::{LedgerError, TaskId};
 use seedance_core::thumbnail::{ThumbnailCache, ThumbnailError, ThumbnailFile};
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 use tokio::sync::oneshot;
@@ -20,38 +20,79 @@ pub const SCHEME: &str = "thumb";
 
 type DecodeJob = Box<dyn FnOnce() + Send>;
 
+/// Thumbnails waiting to be made, newest first.
+///
+/// A fling through a library whose thumbnails are not made yet asks for one per card that
+/// passes, faster than they can be made; in arrival order, the screen the creator stopped
+/// on waited behind every card that flew by. The newest request is the card on screen now.
+/// Older requests are still made (their cards come back when the creator scrolls back),
+/// after it.
+struct NewestFirst {
+    jobs: Mutex<Vec<DecodeJob>>,
+    waiting: Condvar,
+}
+
+impl NewestFirst {
+    fn new() -> Self {
+        Self {
+            jobs: Mutex::new(Vec::new()),
+            waiting: Condvar::new(),
+        }
+    }
+
+    fn push(&self, job: DecodeJob) {
+        // A thread that panicked while holding the lock leaves a list that is still whole.
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(job);
+        self.waiting.notify_one();
+    }
+
+    /// The newest job, waiting for one if there is none.
+    fn take(&self) -> DecodeJob {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(job) = jobs.pop() {
+                return job;
+            }
+            jobs = self.waiting.wait(jobs).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
 /// Full-size frames are decoded on a few threads of their own, one per core up to four.
 /// Their number bounds the decoded pixels held at once (a 1080p frame is megabytes while
 /// it is made), and a fixed set of threads keeps the allocator's per-thread arenas few:
 /// decoding on the blocking pool's many threads left tens of MiB of freed buffers in the
 /// shell after a long scroll (docs/benchmarks.md, "Figures behind the code's comments").
-fn decoder() -> &'static mpsc::Sender<DecodeJob> {
-    static DECODER: OnceLock<mpsc::Sender<DecodeJob>> = OnceLock::new();
-    DECODER.get_or_init(|| {
-        let (jobs, queue) = mpsc::channel::<DecodeJob>();
-        let queue = Arc::new(Mutex::new(queue));
+/// `None` when no thread could start: a request is then answered at once, never queued
+/// for no one.
+fn decoder() -> Option<&'static NewestFirst> {
+    static DECODER: OnceLock<Option<Arc<NewestFirst>>> = OnceLock::new();
+    let queue = DECODER.get_or_init(|| {
+        let queue = Arc::new(NewestFirst::new());
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        let mut started = 0;
         for n in 0..threads {
             let queue = queue.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("thumbnail-decode-{n}"))
                 .spawn(move || loop {
                     // The lock is held only to take the next job, never while it runs.
-                    let next = queue
-                        .lock()
-                        .map_err(|_| ())
-                        .and_then(|q| q.recv().map_err(|_| ()));
-                    let Ok(job) = next else { return };
+                    let job = queue.take();
                     // A decoder bug on one crafted frame must not take the thread with it;
                     // the caller then gets no answer and shows the card without a picture.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                 });
-            if let Err(error) = spawned {
-                log::warn!("a thumbnail thread could not start: {error}");
+            match spawned {
+                Ok(_) => started += 1,
+                Err(error) => log::warn!("a thumbnail thread could not start: {error}"),
             }
         }
-        jobs
-    })
+        (started > 0).then_some(queue)
+    });
+    queue.as_deref()
 }
 
 /// Why there is no thumbnail to send, as an HTTP status and a line for the log.
@@ -97,7 +138,7 @@ async fn make_thumbnail(cache: ThumbnailCache, poster: PathBuf) -> Result<Thumbn
             "the thumbnail threads have stopped".to_owned(),
         )
     };
-    decoder().send(job).map_err(|_| stopped())?;
+    decoder().ok_or_else(stopped)?.push(job);
     answered.await.unwrap_or_else(|_| Err(stopped()))
 }
 
@@ -235,6 +276,35 @@ mod tests {
             source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         };
         assert_eq!(thumbnail_miss(&full).0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn the_newest_request_is_made_first() {
+        let queue = NewestFirst::new();
+        let (made, order) = std::sync::mpsc::channel();
+        for card in 1..=3 {
+            let made = made.clone();
+            queue.push(Box::new(move || made.send(card).expect("the test listens")));
+        }
+        for _ in 0..3 {
+            queue.take()();
+        }
+        assert_eq!(order.try_iter().collect::<Vec<_>>(), [3, 2, 1]);
+    }
+
+    #[test]
+    fn a_decode_thread_waits_for_the_next_request() {
+        let queue = Arc::new(NewestFirst::new());
+        let (made, answer) = std::sync::mpsc::channel();
+        let worker = {
+            let queue = queue.clone();
+            std::thread::spawn(move || queue.take()())
+        };
+        queue.push(Box::new(move || {
+            made.send("made").expect("the test listens")
+        }));
+        worker.join().expect("the decode thread ran the job");
+        assert_eq!(answer.recv().expect("the job ran"), "made");
     }
 
     #[test]
