@@ -120,6 +120,11 @@ try {
     const REST = 40; const FLING = 240;
     const rest = []; const moving = []; const work = [];
     let last = null; let n = 0;
+    // One channel for the whole fling, closed at its end: WebKit visits every open port of
+    // the page for each message, so a channel per frame left thousands open and made each
+    // later fling of the launch slower than the one before.
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => work.push(performance.now() - e.data);
     const frame = (t) => {
       if (last !== null) (n <= REST ? rest : moving).push(t - last);
       last = t; n += 1;
@@ -127,9 +132,7 @@ try {
       if (n > REST) {
         scroller.scrollTop += 120;
         // main-thread time of this rendering update and what follows it in the task
-        const ch = new MessageChannel();
-        ch.port1.onmessage = () => work.push(performance.now() - start);
-        setTimeout(() => ch.port2.postMessage(0));
+        setTimeout(() => channel.port2.postMessage(start));
       }
       if (n <= REST + FLING) requestAnimationFrame(frame);
       else {
@@ -142,7 +145,8 @@ try {
           const imgs = [...document.querySelectorAll('[data-testid="gallery-card"] img.poster')].filter((i) => i.offsetParent !== null && within(i));
           const settled = css === 'BLOCK' || imgs.every((i) => i.complete);
           if (settled || performance.now() - stopped > 60000) {
-            done({ rest, moving, work, settleMs: settled ? performance.now() - stopped : null, posters: imgs.length, nodes: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-testid="gallery-card"]').length });
+            channel.port1.close();
+            done({ rest, moving, work, settleMs: settled ? performance.now() - stopped : -1, posters: imgs.length, nodes: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-testid="gallery-card"]').length });
           } else requestAnimationFrame(settle);
         };
         requestAnimationFrame(settle);
@@ -165,7 +169,8 @@ try {
       await sleep(500);
     }
   }
-  for (const [k, rs] of Object.entries(rows)) console.log(k.padEnd(11), rs.map((r) => `med ${r.med.toFixed(1)} p95 ${r.p95.toFixed(1)} rest ${r.rest.toFixed(1)} >2x ${(100 * r.over).toFixed(0)}% work ${r.work.toFixed(1)}/${r.workP95.toFixed(1)} nodes ${r.nodes} posters after ${r.settle === null ? '>60000' : r.settle.toFixed(0)} ms`).join(' | '));
+  const f = (x, digits = 1) => (typeof x === 'number' ? x.toFixed(digits) : String(x));
+  for (const [k, rs] of Object.entries(rows)) console.log(k.padEnd(11), rs.map((r) => `med ${f(r.med)} p95 ${f(r.p95)} rest ${f(r.rest)} >2x ${f(100 * r.over, 0)}% work ${f(r.work)}/${f(r.workP95)} nodes ${r.nodes} posters after ${r.settle == null || r.settle < 0 ? '>60000' : f(r.settle, 0)} ms`).join(' | '));
   if (args.churn) {
     // Half a walk's work, apart: `ipc` asks for the gallery's pages as a walk does, 60
     // tasks at a time, and draws nothing; `dom` builds copies of the first screen's cells
