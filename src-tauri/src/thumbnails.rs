@@ -61,18 +61,25 @@ impl NewestFirst {
     }
 }
 
-/// Full-size frames are decoded on a few threads of their own, one per core up to four.
+/// Full-size frames are decoded on a few threads of their own ([`decode_threads`]).
 /// Their number bounds the decoded pixels held at once (a 1080p frame is megabytes while
 /// it is made), and a fixed set of threads keeps the allocator's per-thread arenas few:
 /// decoding on the blocking pool's many threads left tens of MiB of freed buffers in the
 /// shell after a long scroll (docs/benchmarks.md, "Figures behind the code's comments").
+/// One decode thread per core but one, up to four (and at least one). The core left is
+/// the window's: on two cores, two threads making thumbnails took both from a fling
+/// through a library whose thumbnails are not made yet (docs/benchmarks.md, eleventh pass).
+fn decode_threads(cores: usize) -> usize {
+    cores.saturating_sub(1).clamp(1, 4)
+}
+
 /// `None` when no thread could start: a request is then answered at once, never queued
 /// for no one.
 fn decoder() -> Option<&'static NewestFirst> {
     static DECODER: OnceLock<Option<Arc<NewestFirst>>> = OnceLock::new();
     let queue = DECODER.get_or_init(|| {
         let queue = Arc::new(NewestFirst::new());
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        let threads = decode_threads(std::thread::available_parallelism().map_or(2, |n| n.get()));
         let mut started = 0;
         for n in 0..threads {
             let queue = queue.clone();
@@ -276,6 +283,11 @@ mod tests {
             source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         };
         assert_eq!(thumbnail_miss(&full).0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_core_is_left_to_the_window() {
+        assert_eq!([1, 2, 3, 4, 8, 64].map(decode_threads), [1, 1, 2, 3, 4, 4]);
     }
 
     #[test]
