@@ -8,7 +8,7 @@
 // on disk (remove DIR/thumbnails first to measure a fling while they are being made).
 // Run under xvfb-run and scripts/with-keychain.sh, like app-bench.mjs:
 //   node bench/gallery-explore.mjs --app BIN --cli SEEDANCE_CLI --data DIR [--rounds 3]
-//     [--variants base,noimg,nocv,norender,nocaption,willchange,fastscale,noclip] [--walk N [--passes P] [--walk-css CSS] [--anon-maps 1]] [--churn ipc|dom|reuse [--churn_tasks N]] [--env K=V,K=V]
+//     [--variants base,noimg,nocv,norender,static,nocaption,willchange,fastscale,noclip] [--walk N [--passes P] [--walk-css CSS] [--anon-maps 1]] [--churn ipc|dom|reuse [--churn_tasks N]] [--time-callbacks 1] [--env K=V,K=V]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -94,6 +94,17 @@ try {
   await sleep(2000);
   console.log('first screen', totalRss(pid), JSON.stringify(memory(pid)));
 
+  // --time-callbacks 1: every animation-frame callback of the page timed (the gallery's
+  // render among them), to tell script time from the style, layout and paint after it.
+  if (args['time-callbacks']) {
+    await browser.execute(() => {
+      const original = window.requestAnimationFrame.bind(window);
+      window.callbackMs = [];
+      window.requestAnimationFrame = (callback) => original((t) => { const start = performance.now(); callback(t); window.callbackMs.push(performance.now() - start); });
+    });
+  }
+  const callbackStats = () => browser.execute(() => { const xs = window.callbackMs ?? []; window.callbackMs = []; const heavy = xs.filter((x) => x >= 0.5).sort((a, b) => a - b); return { all: xs.length, heavy: heavy.length, median: heavy[Math.floor(heavy.length / 2)] ?? 0, p95: heavy[Math.floor(heavy.length * 0.95)] ?? 0, total: heavy.reduce((a, b) => a + b, 0) }; });
+
   // Variants: CSS injected into a <style id=variant>, and a scroll blocker.
   const variants = {
     base: '',
@@ -101,6 +112,10 @@ try {
     nocv: '.cards > .card { content-visibility: visible !important; }',
     willchange: '.cards { will-change: transform; }',
     norender: 'BLOCK',
+    // The fling's rows all there before it starts (copies of the first screen's cells, each
+    // with its own poster), the gallery's handler stopped: scrolling through painted
+    // content with no element added or removed, the floor of any grid built as it scrolls.
+    static: 'STATIC',
     nocaption: '.card .caption { visibility: hidden !important; }',
     // The posters drawn with the cheapest filter: what scaling a 640×360 thumbnail down to
     // the card costs in each painted tile.
@@ -112,11 +127,28 @@ try {
   const fling = (css) => browser.executeAsync((css, done) => {
     let style = document.getElementById('variant');
     if (!style) { style = document.createElement('style'); style.id = 'variant'; document.head.append(style); }
-    style.textContent = css === 'BLOCK' ? '' : css;
+    const blocked = css === 'BLOCK' || css === 'STATIC';
+    style.textContent = blocked ? '' : css;
     const scroller = document.querySelector('[data-testid="gallery-scroller"]');
     const block = (e) => e.stopImmediatePropagation();
-    if (css === 'BLOCK') scroller.addEventListener('scroll', block, { capture: true });
     scroller.scrollTop = 0;
+    if (blocked) scroller.addEventListener('scroll', block, { capture: true });
+    const copies = [];
+    if (css === 'STATIC') {
+      const cells = [...document.querySelectorAll('[data-testid="gallery-cell"]')];
+      const lefts = [...new Set(cells.map((c) => c.style.left))];
+      const tops = [...new Set(cells.map((c) => parseFloat(c.style.top)))].sort((a, b) => a - b);
+      const stride = tops[1] - tops[0];
+      for (let k = cells.length; k < 600; k += 1) {
+        const copy = cells[k % cells.length].cloneNode(true);
+        copy.style.left = lefts[k % lefts.length];
+        copy.style.top = `${tops[0] + Math.floor(k / lefts.length) * stride}px`;
+        const img = copy.querySelector('img.poster');
+        if (img) img.src = `thumb://localhost/${10000 - k}`;
+        cells[0].parentElement.append(copy);
+        copies.push(copy);
+      }
+    }
     const REST = 40; const FLING = 240;
     const rest = []; const moving = []; const work = [];
     let last = null; let n = 0;
@@ -137,13 +169,14 @@ try {
       if (n <= REST + FLING) requestAnimationFrame(frame);
       else {
         scroller.removeEventListener('scroll', block, { capture: true });
+        for (const copy of copies) copy.remove();
         // Then how long the screen the fling stopped on waits for its posters (up to 60 s).
         const stopped = performance.now();
         const view = scroller.getBoundingClientRect();
         const within = (el) => { const b = el.getBoundingClientRect(); return b.bottom > view.top && b.top < view.bottom; };
         const settle = () => {
           const imgs = [...document.querySelectorAll('[data-testid="gallery-card"] img.poster')].filter((i) => i.offsetParent !== null && within(i));
-          const settled = css === 'BLOCK' || imgs.every((i) => i.complete);
+          const settled = blocked || imgs.every((i) => i.complete);
           if (settled || performance.now() - stopped > 60000) {
             channel.port1.close();
             done({ rest, moving, work, settleMs: settled ? performance.now() - stopped : -1, posters: imgs.length, nodes: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-testid="gallery-card"]').length });
@@ -164,7 +197,9 @@ try {
   const rows = {};
   for (let round = 0; round < Number(args.rounds ?? 3); round += 1) {
     for (const name of round % 2 ? [...only].reverse() : only) {
+      if (args['time-callbacks']) await callbackStats();
       const r = await fling(variants[name]);
+      if (args['time-callbacks']) console.log(name, 'animation-frame callbacks of 0.5 ms or more:', JSON.stringify(await callbackStats()));
       (rows[name] ??= []).push({ med: median(r.moving), p95: pct(r.moving, 0.95), rest: median(r.rest), over: r.moving.filter((x) => x > 33.4).length / r.moving.length, work: median(r.work), workP95: pct(r.work, 0.95), nodes: r.nodes, settle: r.settleMs });
       await sleep(500);
     }
