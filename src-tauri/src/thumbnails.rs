@@ -12,6 +12,7 @@ use seedance_core::ledger::{LedgerError, TaskId};
 use seedance_core::thumbnail::{ThumbnailCache, ThumbnailError, ThumbnailFile};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{AppHandle, Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 use tokio::sync::oneshot;
@@ -20,52 +21,108 @@ pub const SCHEME: &str = "thumb";
 
 type DecodeJob = Box<dyn FnOnce() + Send>;
 
-/// Thumbnails waiting to be made, newest first.
+/// Thumbnails waiting to be made, newest first, held back while a fling asks for them.
 ///
 /// A fling through a library whose thumbnails are not made yet asks for one per card that
 /// passes, faster than they can be made; in arrival order, the screen the creator stopped
 /// on waited behind every card that flew by. The newest request is the card on screen now.
 /// Older requests are still made (their cards come back when the creator scrolls back),
-/// after it.
+/// after it. And while requests keep streaming in, the cards they are for are passing:
+/// making them then only takes a core from the fling's frames (see [`hold_for`]).
 struct NewestFirst {
-    jobs: Mutex<Vec<DecodeJob>>,
+    queue: Mutex<Requests>,
     waiting: Condvar,
+}
+
+struct Requests {
+    jobs: Vec<DecodeJob>,
+    /// When the requests began arriving without a pause of [`QUIET`], and the last one.
+    stream: Option<(Instant, Instant)>,
+}
+
+/// A pause this long in the requests ends a stream of them (a fling asks about every
+/// two frames; a screen's cards ask at once).
+const QUIET: Duration = Duration::from_millis(100);
+/// The longest a decode thread holds back for a stream to pause: a creator scrolling on
+/// and on still sees posters come.
+const MOST_HELD: Duration = Duration::from_millis(400);
+
+/// How much longer a decode thread that began holding back at `held_since` waits before
+/// making the next thumbnail, given the stream of requests `stream` (first, last), at
+/// `now`. A burst (a screen's cards asking at once) is not held; a stream still arriving is
+/// held until it pauses for [`QUIET`], and never for more than [`MOST_HELD`].
+fn hold_for(
+    stream: Option<(Instant, Instant)>,
+    held_since: Instant,
+    now: Instant,
+) -> Option<Duration> {
+    let (first, last) = stream?;
+    if last.duration_since(first) < QUIET {
+        return None;
+    }
+    let until = (last + QUIET).min(held_since + MOST_HELD);
+    (until > now).then(|| until - now)
 }
 
 impl NewestFirst {
     fn new() -> Self {
         Self {
-            jobs: Mutex::new(Vec::new()),
+            queue: Mutex::new(Requests {
+                jobs: Vec::new(),
+                stream: None,
+            }),
             waiting: Condvar::new(),
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Requests> {
+        // A thread that panicked while holding the lock leaves a queue that is still whole.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn push(&self, job: DecodeJob) {
-        // A thread that panicked while holding the lock leaves a list that is still whole.
-        self.jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(job);
+        let now = Instant::now();
+        let mut queue = self.lock();
+        queue.jobs.push(job);
+        queue.stream = match queue.stream {
+            Some((first, last)) if now.duration_since(last) < QUIET => Some((first, now)),
+            _ => Some((now, now)),
+        };
+        drop(queue);
         self.waiting.notify_one();
     }
 
-    /// The newest job, waiting for one if there is none.
+    /// The newest job, waiting for one if there is none and while a stream of requests
+    /// is still arriving ([`hold_for`]).
     fn take(&self) -> DecodeJob {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let mut queue = self.lock();
+        let mut held_since = None;
         loop {
-            if let Some(job) = jobs.pop() {
-                return job;
+            if queue.jobs.is_empty() {
+                held_since = None;
+                queue = self.waiting.wait(queue).unwrap_or_else(|p| p.into_inner());
+                continue;
             }
-            jobs = self.waiting.wait(jobs).unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let since = *held_since.get_or_insert(now);
+            match hold_for(queue.stream, since, now) {
+                Some(wait) => {
+                    queue = self
+                        .waiting
+                        .wait_timeout(queue, wait)
+                        .map(|(queue, _)| queue)
+                        .unwrap_or_else(|p| p.into_inner().0);
+                }
+                None => {
+                    if let Some(job) = queue.jobs.pop() {
+                        return job;
+                    }
+                }
+            }
         }
     }
 }
 
-/// Full-size frames are decoded on a few threads of their own ([`decode_threads`]).
-/// Their number bounds the decoded pixels held at once (a 1080p frame is megabytes while
-/// it is made), and a fixed set of threads keeps the allocator's per-thread arenas few:
-/// decoding on the blocking pool's many threads left tens of MiB of freed buffers in the
-/// shell after a long scroll (docs/benchmarks.md, "Figures behind the code's comments").
 /// One decode thread per core but one, up to four (and at least one). The core left is
 /// the window's: on two cores, two threads making thumbnails took both from a fling
 /// through a library whose thumbnails are not made yet (docs/benchmarks.md, eleventh pass).
@@ -288,6 +345,28 @@ mod tests {
     #[test]
     fn a_core_is_left_to_the_window() {
         assert_eq!([1, 2, 3, 4, 8, 64].map(decode_threads), [1, 1, 2, 3, 4, 4]);
+    }
+
+    #[test]
+    fn a_stream_of_requests_holds_the_decoding_back_until_it_pauses() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        // Nothing asked yet, or a screen's cards asking at once: made at once.
+        assert_eq!(hold_for(None, t0, t0), None);
+        assert_eq!(hold_for(Some((t0, ms(5))), ms(5), ms(6)), None);
+        // A fling asking for 300 ms, the last 20 ms ago: held until 100 ms after it.
+        assert_eq!(
+            hold_for(Some((t0, ms(300))), ms(250), ms(320)),
+            Some(Duration::from_millis(80))
+        );
+        // It paused for 100 ms: made.
+        assert_eq!(hold_for(Some((t0, ms(300))), ms(250), ms(400)), None);
+        // A stream that never pauses holds a thread back 400 ms at most.
+        assert_eq!(
+            hold_for(Some((t0, ms(1000))), ms(700), ms(1000)),
+            Some(Duration::from_millis(100))
+        );
+        assert_eq!(hold_for(Some((t0, ms(1100))), ms(700), ms(1100)), None);
     }
 
     #[test]
