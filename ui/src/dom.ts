@@ -43,6 +43,19 @@ export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
+/**
+ * Sets an attribute only when it changes: the same value written again still makes WebKit
+ * restyle the element, and a grid's reused cells are shown in every frame of a scroll.
+ */
+export function setAttr(el: Element, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** Sets a text node's data only when it changes (see `setAttr`). */
+export function setText(node: Text, value: string): void {
+  if (node.data !== value) node.data = value;
+}
+
 let nextId = 0;
 /** A document-unique id for label/aria wiring. */
 export function uid(prefix: string): string {

@@ -8,7 +8,7 @@
 import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskView } from '../bindings/TaskView';
 import { settlementLine } from '../clip-change-model';
-import { h } from '../dom';
+import { h, setAttr, setText } from '../dom';
 import { when } from '../format';
 import { takeLabel } from '../gallery-model';
 import * as ipc from '../ipc';
@@ -43,15 +43,6 @@ export interface GalleryCell {
    * an element still shows it, and a kept cell would otherwise hold them.
    */
   release(): void;
-}
-
-/** Sets an attribute only when it changes: a write of the same value still restyles. */
-function attr(el: Element, name: string, value: string): void {
-  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
-}
-
-function text(node: Text, value: string): void {
-  if (node.data !== value) node.data = value;
 }
 
 /** Puts `part` in `parent` before `before` when `wanted`, and takes it out when not. */
@@ -157,40 +148,44 @@ export function createGalleryCell(deps: CellDeps): GalleryCell {
       task = next;
       other = nextOther;
 
-      attr(
+      setAttr(
         el,
         'class',
         `card-cell${next.take ? ' take' : ''}${run ? ` take-${run}` : ''}${next.verdict ? ` ${next.verdict}` : ''}`,
       );
-      attr(el, 'data-task-id', String(next.id));
-      attr(el, 'data-verdict', next.verdict ?? '');
+      setAttr(el, 'data-task-id', String(next.id));
+      setAttr(el, 'data-verdict', next.verdict ?? '');
 
-      attr(card, 'data-task-id', String(next.id));
-      attr(card, 'data-state', next.state);
-      attr(card, 'aria-label', `${next.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : stateLabel}`);
+      setAttr(card, 'data-task-id', String(next.id));
+      setAttr(card, 'data-state', next.state);
+      setAttr(
+        card,
+        'aria-label',
+        `${next.prompt || 'Untitled'} — ${problem ? 'Not saved to your library' : stateLabel}`,
+      );
       showPoster(next, problem);
 
       const take = takeLabel(next);
       if (take && badge.textContent !== take) badge.textContent = take;
       present(prompt, badge, take !== null, promptText);
-      text(promptText, next.prompt || '(no prompt)');
+      setText(promptText, next.prompt || '(no prompt)');
 
-      attr(state, 'class', `state ${problem ? 'not-saved' : next.state}`);
-      text(stateText, stateLabel);
-      text(
+      setAttr(state, 'class', `state ${problem ? 'not-saved' : next.state}`);
+      setText(stateText, stateLabel);
+      setText(
         metaText,
         ` · ${next.model_label} · ${next.resolution} · ${when(next.created_at_ms)}${next.retry_of !== null ? ' · retry' : ''}`,
       );
       const settled = settlementLine(next);
-      if (settled) text(settlementText, ` · ${settled}`);
+      if (settled) setText(settlementText, ` · ${settled}`);
       present(meta, settlement, Boolean(settled));
 
       verdicts.show(next);
       // A take beside another finished take of its group: compare the two from the group.
       const pair = next.video_path && nextOther?.video_path ? { mine: next.take, theirs: nextOther.take } : null;
       if (pair?.mine && pair.theirs) {
-        attr(compare, 'aria-label', `Compare take ${pair.mine.number} with take ${pair.theirs.number}`);
-        attr(compare, 'title', `Compare with take ${pair.theirs.number}`);
+        setAttr(compare, 'aria-label', `Compare take ${pair.mine.number} with take ${pair.theirs.number}`);
+        setAttr(compare, 'title', `Compare with take ${pair.theirs.number}`);
       }
       present(tools, compare, Boolean(pair?.mine && pair.theirs));
     },

@@ -172,6 +172,11 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   const spareCells: GalleryCell[] = [];
   /** The cell each element in the grid is, for the elements that are cells. */
   const cellOf = new WeakMap<HTMLElement, GalleryCell>();
+  const newCell = () => {
+    const cell = createGalleryCell(cellDeps);
+    cellOf.set(cell.el, cell);
+    return cell;
+  };
 
   /** Runs while a card on screen shows a running task: its bar and clock move with the row's. */
   let cardClock: ReturnType<typeof setInterval> | null = null;
@@ -222,10 +227,9 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       const next = items.get(i + 1);
       const run = takeRunPosition(previous, listed, next);
       const partner = run === 'first' || run === 'middle' ? next : run === 'last' ? previous : undefined;
-      const cell = claimed?.get(listed.id) ?? spareCells.pop() ?? createGalleryCell(cellDeps);
+      const cell = claimed?.get(listed.id) ?? spareCells.pop() ?? newCell();
       claimed?.delete(listed.id);
       cell.show(store.latest(listed), run, partner ? store.latest(partner) : null);
-      cellOf.set(cell.el, cell);
       el = cell.el;
     } else {
       el = h('div', { class: 'card', 'aria-hidden': 'true' });

@@ -5,7 +5,7 @@
 
 import type { TakeVerdict } from '../bindings/TakeVerdict';
 import type { TaskView } from '../bindings/TaskView';
-import { clear, h } from '../dom';
+import { clear, h, setAttr, setText } from '../dom';
 import { takeLabel } from '../gallery-model';
 import { markPainted } from '../bench-marks';
 import * as ipc from '../ipc';
@@ -63,10 +63,10 @@ export function createVerdictControls(where: 'card' | 'details', deps: VerdictDe
     const show = (shown: TaskView) => {
       const pressed = shown.verdict === verdict;
       const now = pressed ? pressedLabel : label;
-      button.setAttribute('aria-pressed', String(pressed));
-      button.setAttribute('aria-label', now);
-      button.title = now;
-      caption.data = where === 'card' ? glyph : `${glyph} ${now}`;
+      setAttr(button, 'aria-pressed', String(pressed));
+      setAttr(button, 'aria-label', now);
+      setAttr(button, 'title', now);
+      setText(caption, where === 'card' ? glyph : `${glyph} ${now}`);
     };
     return { button, show };
   };
@@ -82,8 +82,8 @@ export function createVerdictControls(where: 'card' | 'details', deps: VerdictDe
     el,
     show(shown) {
       task = shown;
-      el.setAttribute('aria-label', `Verdict on ${takeLabel(shown) ?? 'this video'}`);
-      el.dataset.verdict = shown.verdict ?? '';
+      setAttr(el, 'aria-label', `Verdict on ${takeLabel(shown) ?? 'this video'}`);
+      setAttr(el, 'data-verdict', shown.verdict ?? '');
       star.show(shown);
       reject.show(shown);
     },
