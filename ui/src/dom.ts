@@ -56,6 +56,11 @@ export function setText(node: Text, value: string): void {
   if (node.data !== value) node.data = value;
 }
 
+/** Sets one of an element's box properties only when it changes (see `setAttr`). */
+export function setStyle(el: HTMLElement, name: 'left' | 'top' | 'width' | 'height', value: string): void {
+  if (el.style[name] !== value) el.style[name] = value;
+}
+
 let nextId = 0;
 /** A document-unique id for label/aria wiring. */
 export function uid(prefix: string): string {

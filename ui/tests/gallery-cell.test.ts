@@ -64,8 +64,25 @@ describe('a gallery cell shown for one task after another', () => {
     expect(cell.el.querySelector('img.poster')).toBe(poster);
     expect(poster?.getAttribute('src')).toContain('/9');
 
-    cell.release();
-    expect(poster?.hasAttribute('src')).toBe(false);
+    // Put aside (it may wait in the page while a scroll goes on): it lets go of the poster
+    // and of the task, so nothing finds it by that task or opens the task from it.
+    const open = vi.fn();
+    const spare = createGalleryCell(cellDeps({ open }));
+    spare.show(second, null, null);
+    spare.release();
+    const spareCard = byTestId(spare.el, 'gallery-card');
+    expect(spare.el.querySelector('img.poster')?.hasAttribute('src')).toBe(false);
+    expect(spare.taskId).toBeNull();
+    expect(spare.el.hasAttribute('data-task-id')).toBe(false);
+    expect(spareCard.hasAttribute('data-task-id')).toBe(false);
+    spareCard.click();
+    expect(open).not.toHaveBeenCalled();
+    // Shown again, it is the new task's in every way.
+    spare.show(first, 'first', partner);
+    spareCard.click();
+    expect(open).toHaveBeenCalledWith(7);
+    expect(spareCard.dataset.taskId).toBe('7');
+    expect(spare.el.querySelector('img.poster')?.getAttribute('src')).toContain('/7');
   });
 
   it('acts on the task it shows now: open and the verdict toggles', async () => {

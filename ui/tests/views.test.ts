@@ -377,6 +377,22 @@ describe('gallery scrolling', () => {
     );
     expect(ids().slice(0, 3)).toEqual([1000, 999, 998]);
 
+    const grid = byTestId(view.el, 'gallery-grid');
+    const changes: MutationRecord[] = [];
+    const watch = new MutationObserver((records) => changes.push(...records));
+    watch.observe(grid, { childList: true });
+    /** The cells of the window, where they are shown, top to bottom and left to right. */
+    const inView = () =>
+      [...grid.children]
+        .filter((c) => c.getAttribute('aria-hidden') !== 'true')
+        .map((c) => c as HTMLElement)
+        .sort(
+          (x, y) =>
+            Number.parseFloat(x.style.top) - Number.parseFloat(y.style.top) ||
+            Number.parseFloat(x.style.left) - Number.parseFloat(y.style.left),
+        )
+        .map((c) => Number(c.dataset.taskId));
+
     // Three rows down (222 px each): the rows above the overscan leave, three rows enter below.
     scrollTo(3 * 222);
     scroller.dispatchEvent(new Event('scroll'));
@@ -386,8 +402,8 @@ describe('gallery scrolling', () => {
     const after = [...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')];
     const reused = after.filter((c) => before.get(c.dataset.taskId ?? '') === c).length;
     const entered = after.length - reused;
-    expect(ids()[0]).toBe(1000 - 3);
-    expect(ids()).toEqual([...ids()].sort((a, b) => b - a));
+    expect(inView()[0]).toBe(1000 - 3);
+    expect(inView()).toEqual([...inView()].sort((a, b) => b - a));
     expect(reused).toBeGreaterThanOrEqual(after.length - 9);
     expect(entered).toBeGreaterThan(0);
     expect(entered).toBeLessThanOrEqual(9);
@@ -400,6 +416,33 @@ describe('gallery scrolling', () => {
     expect(recycled.length).toBeGreaterThan(0);
     for (const c of before.values()) expect(c.isConnected).toBe(true);
     for (const c of after) expect(c.querySelector('img.poster')?.getAttribute('src')).toContain(`/${c.dataset.taskId}`);
+    // While the scroll goes on, a cell that left and came back was moved, not taken out of
+    // the page and put in again: only the cells made for the rest were added.
+    expect(changes.flatMap((m) => [...m.removedNodes])).toEqual([]);
+    expect(changes.flatMap((m) => [...m.addedNodes]).length).toBe(entered - recycled.length);
+
+    // Back up: more rows leave than enter. Those cells wait in the page, out of sight and
+    // hidden from assistive technology, without their posters.
+    scrollTo(0);
+    scroller.dispatchEvent(new Event('scroll'));
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await flush();
+    const parked = [...grid.children].filter((c) => c.getAttribute('aria-hidden') === 'true') as HTMLElement[];
+    expect(parked.length).toBeGreaterThan(0);
+    for (const c of parked) {
+      expect(Number.parseFloat(c.style.top)).toBeLessThan(-1000);
+      expect(c.querySelector('img.poster')?.hasAttribute('src')).toBe(false);
+    }
+    expect(inView()[0]).toBe(1000);
+    expect(inView()).toEqual([...inView()].sort((a, b) => b - a));
+    // At rest the page holds the window's cells alone, in the order they are shown (the
+    // order of Tab and screen readers), each cell still the one that showed its task.
+    const cellOfTask = new Map([...grid.children].map((c) => [(c as HTMLElement).dataset.taskId, c]));
+    await vi.waitFor(() => expect(parked.some((c) => c.isConnected)).toBe(false));
+    expect(ids()).toEqual(inView());
+    expect(ids()[0]).toBe(1000);
+    for (const c of grid.children) expect(cellOfTask.get((c as HTMLElement).dataset.taskId)).toBe(c);
+    watch.disconnect();
 
     // Nothing left to show: every card is put aside and lets go of its poster.
     mockIPC((cmd) => (cmd === 'gallery_list' ? { items: [], total: 0, offset: 0 } : null));
@@ -408,6 +451,38 @@ describe('gallery scrolling', () => {
     await flush();
     expect(view.el.querySelectorAll('[data-testid="gallery-card"]').length).toBe(0);
     for (const c of after) expect(c.querySelector('img.poster')?.hasAttribute('src')).toBe(false);
+  });
+
+  it('a card holding the focus never shows another task under it', async () => {
+    const all = Array.from({ length: 1000 }, (_, i) =>
+      taskView({ id: 1000 - i, prompt: `clip ${i}`, state: 'downloaded', poster_path: `/lib/${i}.png` }),
+    );
+    mockIPC((cmd, args) => {
+      if (cmd !== 'gallery_list') return null;
+      const { offset, limit } = (args as { query: GalleryQuery }).query;
+      return { items: all.slice(offset, offset + limit), total: all.length, offset };
+    });
+    mockConvertFileSrc('linux');
+    const view = createGallery(galleryDeps());
+    const scroller = byTestId(view.el, 'gallery-scroller');
+    const scrollTo = giveViewport(scroller);
+    document.body.appendChild(view.el);
+    await flush();
+    await flush();
+    const first = byTestId(view.el, 'gallery-card');
+    expect(first.dataset.taskId).toBe('1000');
+    first.focus();
+    expect(document.activeElement).toBe(first);
+
+    // Its row leaves the window; the cells that left come back for the rows that enter.
+    scrollTo(3 * 222);
+    scroller.dispatchEvent(new Event('scroll'));
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await flush();
+    // The cell came back for an entering task (else this test proves nothing), and the
+    // focus did not come with it: it left with the card's task.
+    expect(first.dataset.taskId).not.toBe('1000');
+    expect(document.activeElement).not.toBe(first);
   });
 
   it('a shared store lets go of saved videos the gallery dropped, and keeps the rest', async () => {

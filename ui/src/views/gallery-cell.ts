@@ -39,8 +39,8 @@ export interface GalleryCell {
   /** Shows `task`; `other` is the take beside it in its group, which it can compare with. */
   show(task: TaskView, run: TakeRun, other: TaskView | null): void;
   /**
-   * Off screen: lets go of the poster at once. WebKit keeps an image's decoded pixels while
-   * an element still shows it, and a kept cell would otherwise hold them.
+   * Off screen: lets go of the poster at once (WebKit keeps an image's decoded pixels while
+   * an element still shows it, and a kept cell would otherwise hold them) and of the task.
    */
   release(): void;
 }
@@ -191,6 +191,12 @@ export function createGalleryCell(deps: CellDeps): GalleryCell {
     },
     release() {
       if (poster instanceof HTMLImageElement) poster.removeAttribute('src');
+      // A spare may wait in the page while a scroll goes on: nothing finds it, or opens
+      // from it, by the task it showed.
+      task = null;
+      other = null;
+      el.removeAttribute('data-task-id');
+      card.removeAttribute('data-task-id');
     },
   };
 }

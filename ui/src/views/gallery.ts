@@ -1,17 +1,17 @@
-// The gallery: a virtual grid over the whole history (only the rows on screen exist in
-// the DOM, their cells shown again for the tasks that scroll in; pages are fetched as
-// they scroll into view), search by prompt, filter by
-// state, and a details drawer with inline playback and the card's actions. Retries link
-// both ways (as far as this window knows), and a video the engine could not save says so
-// on its card and in its details, with what to do. Takes of one request sit together,
-// each says which it is ("Take 2 of 3") and can be starred or rejected from its card.
+// The gallery: a virtual grid over the whole history (at rest only the rows on screen
+// exist in the DOM, their cells shown again for the tasks that scroll in; pages are
+// fetched as they scroll into view), search by prompt, filter by state, and a details
+// drawer with inline playback and the card's actions. Retries link both ways (as far as
+// this window knows), and a video the engine could not save says so on its card and in
+// its details, with what to do. Takes of one request sit together, each says which it is
+// ("Take 2 of 3") and can be starred or rejected from its card.
 
 import type { GalleryPage } from '../bindings/GalleryPage';
 import type { GalleryQuery } from '../bindings/GalleryQuery';
 import type { StateGroups } from '../bindings/StateGroups';
 import type { TaskState } from '../bindings/TaskState';
 import type { TaskView } from '../bindings/TaskView';
-import { clear, h } from '../dom';
+import { clear, h, setStyle } from '../dom';
 import { stateLabel, when } from '../format';
 import {
   cardBox,
@@ -50,6 +50,10 @@ import { openCompare } from './compare';
 const PAGE = 60;
 /** Spare cells kept: more than a screen of the smallest cards on a large display. */
 const MAX_SPARE_CELLS = 120;
+/** Where a cell parked in the page during a scroll waits: above the grid, out of reach. */
+const PARKED_TOP = '-10000px';
+/** A scroll has come to rest when no frame has rendered for this long. */
+const REST_AFTER_MS = 150;
 const GEOMETRY = { minCard: 220, gap: 12, rowHeight: 210 };
 
 export interface GalleryDeps {
@@ -177,15 +181,34 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     cellOf.set(cell.el, cell);
     return cell;
   };
+  /**
+   * Spares that left the window while a scroll goes on stay in the page, parked out of
+   * sight and hidden from assistive technology, until it rests: a row entering in cells
+   * already in the page is changed and moved, where cells taken out and put back in are
+   * styled and laid out anew, every part of them (docs/benchmarks.md, the twelfth pass).
+   */
+  const parked = new Set<HTMLElement>();
+  /** A spare to show the next task in: the last put aside first, it may still be in place. */
+  const takeSpare = (): GalleryCell | undefined => {
+    const cell = spareCells.pop();
+    if (cell) {
+      parked.delete(cell.el);
+      if (cell.el.hasAttribute('aria-hidden')) cell.el.removeAttribute('aria-hidden');
+    }
+    return cell;
+  };
+  /** The cards of the tasks in the window (not the spares parked beside them). */
+  const cardsShown = (): HTMLElement[] =>
+    shown.els.flatMap((el) => {
+      const card = el.querySelector<HTMLElement>('[data-testid="gallery-card"]');
+      return card ? [card] : [];
+    });
 
   /** Runs while a card on screen shows a running task: its bar and clock move with the row's. */
   let cardClock: ReturnType<typeof setInterval> | null = null;
 
   function tickRunningCards() {
-    const running = () =>
-      [...cards.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].filter((c) =>
-        deps.states.on_service.includes(c.dataset.state as TaskState),
-      );
+    const running = () => cardsShown().filter((c) => deps.states.on_service.includes(c.dataset.state as TaskState));
     if (running().length === 0) {
       if (cardClock !== null) clearInterval(cardClock);
       cardClock = null;
@@ -227,7 +250,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
       const next = items.get(i + 1);
       const run = takeRunPosition(previous, listed, next);
       const partner = run === 'first' || run === 'middle' ? next : run === 'last' ? previous : undefined;
-      const cell = claimed?.get(listed.id) ?? spareCells.pop() ?? newCell();
+      const cell = claimed?.get(listed.id) ?? takeSpare() ?? newCell();
       claimed?.delete(listed.id);
       cell.show(store.latest(listed), run, partner ? store.latest(partner) : null);
       el = cell.el;
@@ -238,10 +261,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     // a row entering or leaving lays out and paints itself alone (docs/benchmarks.md, the
     // eighth pass). Before, the grid moved as a whole and every card was painted again.
     const box = cardBox(i, win.columns, g);
-    el.style.left = `${box.left}px`;
-    el.style.top = `${box.top}px`;
-    el.style.width = `${box.width}px`;
-    el.style.height = `${box.height}px`;
+    setStyle(el, 'left', `${box.left}px`);
+    setStyle(el, 'top', `${box.top}px`);
+    setStyle(el, 'width', `${box.width}px`);
+    setStyle(el, 'height', `${box.height}px`);
     return el;
   };
 
@@ -260,16 +283,39 @@ export function createGallery(deps: GalleryDeps): GalleryView {
    * A card that left the window lets go of its poster at once and waits, a spare, for the
    * next task that scrolls in. A kept element's image stays in use, and WebKit keeps the
    * decoded pixels of an image in use: after a long scroll that was hundreds of MiB in the
-   * web process (docs/benchmarks.md, the eighth pass).
+   * web process (docs/benchmarks.md, the eighth pass). With `park` (a scroll goes on) it
+   * waits in the page, out of sight, until the scroll rests; else out of it.
    */
-  const retire = (el: HTMLElement) => {
-    el.remove();
+  const retire = (el: HTMLElement, park = false) => {
     const cell = cellOf.get(el);
+    // As many as were ever on screen at once come back; more would only hold memory. A
+    // cell holding the focus leaves the page: it must not show another task under it.
+    const spare = cell !== undefined && spareCells.length < MAX_SPARE_CELLS;
+    if (!(spare && park) || el.contains(document.activeElement)) el.remove();
     if (!cell) return;
     cell.release();
-    // As many as were ever on screen at once come back; more would only hold memory.
-    if (spareCells.length < MAX_SPARE_CELLS) spareCells.push(cell);
+    if (!spare) return;
+    spareCells.push(cell);
+    if (el.parentNode === cards) {
+      setStyle(el, 'top', PARKED_TOP);
+      el.setAttribute('aria-hidden', 'true');
+      parked.add(el);
+    }
   };
+
+  /**
+   * At rest the page holds the window's cells alone, in the order they are shown: the
+   * order Tab and a screen reader follow.
+   */
+  const settle = () => {
+    for (const el of parked) el.remove();
+    parked.clear();
+    let at = cards.firstElementChild;
+    for (const el of shown.els)
+      if (el === at) at = at.nextElementSibling;
+      else cards.insertBefore(el, at);
+  };
+  let restTimer: ReturnType<typeof setTimeout> | null = null;
 
   /**
    * Renders the visible window. Scrolling keeps the cards still in the window and builds
@@ -283,7 +329,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const win = visibleWindow(total, scroller.scrollTop, scroller.clientHeight || 600, g);
     // Written only when they change: even the same value written again makes WebKit style
     // and lay out the element anew, in every frame of a scroll.
-    setIfChanged(grid.style, 'height', `${win.height}px`);
+    setStyle(grid, 'height', `${win.height}px`);
     // Memory stays bounded by the viewport, not by how far the creator has scrolled: pages
     // far from it are dropped and fetched again if they come back into view.
     for (const [index, listed] of items)
@@ -297,13 +343,14 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         Math.max(0, win.start - shown.start),
         Math.max(0, Math.min(shown.end, win.end) - shown.start),
       );
-      for (const el of shown.els) if (!kept.includes(el)) retire(el);
+      for (const el of shown.els) if (!kept.includes(el)) retire(el, true);
       const before: HTMLElement[] = [];
       for (let i = win.start; i < shown.start; i += 1) before.push(cardAt(i, win, g));
       const after: HTMLElement[] = [];
       for (let i = Math.max(shown.end, win.start); i < win.end; i += 1) after.push(cardAt(i, win, g));
-      cards.prepend(...before);
-      cards.append(...after);
+      // Parked cells are in the page already; settle() puts them in order at rest.
+      cards.prepend(...before.filter((e) => e.parentNode !== cards));
+      cards.append(...after.filter((e) => e.parentNode !== cards));
       const els = [...before, ...kept, ...after];
       // Placeholders whose page has arrived since.
       els.forEach((el, k) => {
@@ -314,6 +361,11 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         }
       });
       shown = { start: win.start, end: win.end, columns: win.columns, width: g.width, els };
+      if (restTimer !== null) clearTimeout(restTimer);
+      restTimer = setTimeout(() => {
+        restTimer = null;
+        settle();
+      }, REST_AFTER_MS);
     } else {
       // Everything is drawn again, but a task still in the window keeps its cell, so its
       // poster is not asked for again; the other cells are spares for the new tasks.
@@ -329,6 +381,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         else retire(el);
       }
       clear(cards);
+      parked.clear();
       const els: HTMLElement[] = [];
       for (let i = win.start; i < win.end; i += 1) els.push(cardAt(i, win, g, claimed));
       cards.append(...els);
@@ -479,7 +532,9 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     revokePlayerUrls();
     // Back where the creator was: the card whose details these were.
     if (returnFocus && was)
-      cards.querySelector<HTMLElement>(`[data-testid="gallery-card"][data-task-id="${was.id}"]`)?.focus();
+      cardsShown()
+        .find((c) => c.dataset.taskId === String(was.id))
+        ?.focus();
   }
 
   const act = (work: () => Promise<unknown>, done?: string) => () =>
@@ -811,10 +866,6 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   renderFilters();
   reload();
   return { el, reload, open };
-}
-
-function setIfChanged(style: CSSStyleDeclaration, name: 'height', value: string): void {
-  if (style[name] !== value) style[name] = value;
 }
 
 /** Blob URLs made for the open player; revoked when the drawer closes. */
