@@ -170,16 +170,24 @@ try {
       else {
         scroller.removeEventListener('scroll', block, { capture: true });
         for (const copy of copies) copy.remove();
-        // Then how long the screen the fling stopped on waits for its posters (up to 60 s).
+        // Then how long the screen the fling stopped on waits for its posters (up to 60 s),
+        // and its longest frame in the first 400 ms at rest (the gallery tidies the page
+        // 150 ms after the last scrolled frame).
         const stopped = performance.now();
+        let prior = stopped;
+        let restMax = 0;
         const view = scroller.getBoundingClientRect();
         const within = (el) => { const b = el.getBoundingClientRect(); return b.bottom > view.top && b.top < view.bottom; };
-        const settle = () => {
+        let settleMs = null;
+        const settle = (t) => {
+          if (t - stopped <= 400) restMax = Math.max(restMax, t - prior);
+          prior = t;
           const imgs = [...document.querySelectorAll('[data-testid="gallery-card"] img.poster')].filter((i) => i.offsetParent !== null && within(i));
-          const settled = blocked || imgs.every((i) => i.complete);
-          if (settled || performance.now() - stopped > 60000) {
+          if (settleMs === null && (blocked || imgs.every((i) => i.complete))) settleMs = performance.now() - stopped;
+          const waited = performance.now() - stopped;
+          if ((settleMs !== null && waited > 400) || waited > 60000) {
             channel.port1.close();
-            done({ rest, moving, work, settleMs: settled ? performance.now() - stopped : -1, posters: imgs.length, nodes: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-testid="gallery-card"]').length });
+            done({ rest, moving, work, settleMs: settleMs ?? -1, restMax, posters: imgs.length, nodes: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-testid="gallery-card"]').length });
           } else requestAnimationFrame(settle);
         };
         requestAnimationFrame(settle);
@@ -192,7 +200,7 @@ try {
   if (!args.cold) {
     const nices = () => { const out = []; for (const p of descendants(pid)) { try { for (const t of readdirSync(`/proc/${p}/task`)) { const comm = readFileSync(`/proc/${p}/task/${t}/comm`, 'utf8').trim(); if (comm.startsWith('thumbnail')) { const st = readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8'); out.push(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]); } } } catch {} } return out.join(','); };
     const r = await fling('');
-    console.log('warm-up fling (thumbnails being made)', median(r.moving), pct(r.moving, 0.95), 'rest', median(r.rest), 'posters settled', r.settleMs, `(${r.posters})`, 'nice', nices());
+    console.log('warm-up fling (thumbnails being made)', median(r.moving), pct(r.moving, 0.95), 'rest', median(r.rest), 'posters settled', r.settleMs, `(${r.posters})`, 'longest frame at rest', r.restMax, 'nice', nices());
   }
   const rows = {};
   for (let round = 0; round < Number(args.rounds ?? 3); round += 1) {
@@ -200,12 +208,12 @@ try {
       if (args['time-callbacks']) await callbackStats();
       const r = await fling(variants[name]);
       if (args['time-callbacks']) console.log(name, 'animation-frame callbacks of 0.5 ms or more:', JSON.stringify(await callbackStats()));
-      (rows[name] ??= []).push({ med: median(r.moving), p95: pct(r.moving, 0.95), rest: median(r.rest), over: r.moving.filter((x) => x > 33.4).length / r.moving.length, work: median(r.work), workP95: pct(r.work, 0.95), nodes: r.nodes, settle: r.settleMs });
+      (rows[name] ??= []).push({ med: median(r.moving), p95: pct(r.moving, 0.95), rest: median(r.rest), over: r.moving.filter((x) => x > 33.4).length / r.moving.length, work: median(r.work), workP95: pct(r.work, 0.95), nodes: r.nodes, settle: r.settleMs, restMax: r.restMax });
       await sleep(500);
     }
   }
   const f = (x, digits = 1) => (typeof x === 'number' ? x.toFixed(digits) : String(x));
-  for (const [k, rs] of Object.entries(rows)) console.log(k.padEnd(11), rs.map((r) => `med ${f(r.med)} p95 ${f(r.p95)} rest ${f(r.rest)} >2x ${f(100 * r.over, 0)}% work ${f(r.work)}/${f(r.workP95)} nodes ${r.nodes} posters after ${r.settle == null || r.settle < 0 ? '>60000' : f(r.settle, 0)} ms`).join(' | '));
+  for (const [k, rs] of Object.entries(rows)) console.log(k.padEnd(11), rs.map((r) => `med ${f(r.med)} p95 ${f(r.p95)} rest ${f(r.rest)} >2x ${f(100 * r.over, 0)}% work ${f(r.work)}/${f(r.workP95)} nodes ${r.nodes} posters after ${r.settle == null || r.settle < 0 ? '>60000' : f(r.settle, 0)} ms, longest frame at rest ${f(r.restMax, 0)} ms`).join(' | '));
   if (args.churn) {
     // Half a walk's work, apart: `ipc` asks for the gallery's pages as a walk does, 60
     // tasks at a time, and draws nothing; `dom` builds copies of the first screen's cells
