@@ -353,23 +353,29 @@ function giveViewport(scroller: HTMLElement): (top: number) => void {
   };
 }
 
+/** A gallery of 1,000 saved videos with posters, in the page, its first screen shown. */
+async function galleryOfThousand() {
+  const all = Array.from({ length: 1000 }, (_, i) =>
+    taskView({ id: 1000 - i, prompt: `clip ${i}`, state: 'downloaded', poster_path: `/lib/${i}.png` }),
+  );
+  mockIPC((cmd, args) => {
+    if (cmd !== 'gallery_list') return null;
+    const { offset, limit } = (args as { query: GalleryQuery }).query;
+    return { items: all.slice(offset, offset + limit), total: all.length, offset };
+  });
+  mockConvertFileSrc('linux');
+  const view = createGallery(galleryDeps());
+  const scroller = byTestId(view.el, 'gallery-scroller');
+  const scrollTo = giveViewport(scroller);
+  document.body.appendChild(view.el);
+  await flush();
+  await flush();
+  return { view, scroller, scrollTo };
+}
+
 describe('gallery scrolling', () => {
   it('keeps the cards still in view and builds only the ones that enter', async () => {
-    const all = Array.from({ length: 1000 }, (_, i) =>
-      taskView({ id: 1000 - i, prompt: `clip ${i}`, state: 'downloaded', poster_path: `/lib/${i}.png` }),
-    );
-    mockIPC((cmd, args) => {
-      if (cmd !== 'gallery_list') return null;
-      const { offset, limit } = (args as { query: GalleryQuery }).query;
-      return { items: all.slice(offset, offset + limit), total: all.length, offset };
-    });
-    mockConvertFileSrc('linux');
-    const view = createGallery(galleryDeps());
-    const scroller = byTestId(view.el, 'gallery-scroller');
-    const scrollTo = giveViewport(scroller);
-    document.body.appendChild(view.el);
-    await flush();
-    await flush();
+    const { view, scroller, scrollTo } = await galleryOfThousand();
     const ids = () =>
       [...view.el.querySelectorAll<HTMLElement>('[data-testid="gallery-card"]')].map((c) => Number(c.dataset.taskId));
     const before = new Map(
@@ -454,21 +460,7 @@ describe('gallery scrolling', () => {
   });
 
   it('a card holding the focus never shows another task under it', async () => {
-    const all = Array.from({ length: 1000 }, (_, i) =>
-      taskView({ id: 1000 - i, prompt: `clip ${i}`, state: 'downloaded', poster_path: `/lib/${i}.png` }),
-    );
-    mockIPC((cmd, args) => {
-      if (cmd !== 'gallery_list') return null;
-      const { offset, limit } = (args as { query: GalleryQuery }).query;
-      return { items: all.slice(offset, offset + limit), total: all.length, offset };
-    });
-    mockConvertFileSrc('linux');
-    const view = createGallery(galleryDeps());
-    const scroller = byTestId(view.el, 'gallery-scroller');
-    const scrollTo = giveViewport(scroller);
-    document.body.appendChild(view.el);
-    await flush();
-    await flush();
+    const { view, scroller, scrollTo } = await galleryOfThousand();
     const first = byTestId(view.el, 'gallery-card');
     expect(first.dataset.taskId).toBe('1000');
     first.focus();
