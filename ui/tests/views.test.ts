@@ -390,7 +390,7 @@ describe('gallery scrolling', () => {
     /** The cells of the window, where they are shown, top to bottom and left to right. */
     const inView = () =>
       [...grid.children]
-        .filter((c) => c.getAttribute('aria-hidden') !== 'true')
+        .filter((c) => !c.hasAttribute('inert') && c.getAttribute('aria-hidden') !== 'true')
         .map((c) => c as HTMLElement)
         .sort(
           (x, y) =>
@@ -422,18 +422,20 @@ describe('gallery scrolling', () => {
     expect(recycled.length).toBeGreaterThan(0);
     for (const c of before.values()) expect(c.isConnected).toBe(true);
     for (const c of after) expect(c.querySelector('img.poster')?.getAttribute('src')).toContain(`/${c.dataset.taskId}`);
+    // A cell shown again is in reach again: no card in the window is left inert.
+    for (const c of after) expect(c.closest('[inert]')).toBeNull();
     // While the scroll goes on, a cell that left and came back was moved, not taken out of
     // the page and put in again: only the cells made for the rest were added.
     expect(changes.flatMap((m) => [...m.removedNodes])).toEqual([]);
     expect(changes.flatMap((m) => [...m.addedNodes]).length).toBe(entered - recycled.length);
 
     // Back up: more rows leave than enter. Those cells wait in the page, out of sight and
-    // hidden from assistive technology, without their posters.
+    // inert (Tab and assistive technology pass them by), without their posters.
     scrollTo(0);
     scroller.dispatchEvent(new Event('scroll'));
     await new Promise((r) => requestAnimationFrame(() => r(null)));
     await flush();
-    const parked = [...grid.children].filter((c) => c.getAttribute('aria-hidden') === 'true') as HTMLElement[];
+    const parked = [...grid.children].filter((c) => c.hasAttribute('inert')) as HTMLElement[];
     expect(parked.length).toBeGreaterThan(0);
     for (const c of parked) {
       expect(Number.parseFloat(c.style.top)).toBeLessThan(-1000);

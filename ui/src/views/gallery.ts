@@ -183,9 +183,10 @@ export function createGallery(deps: GalleryDeps): GalleryView {
   };
   /**
    * Spares that left the window while a scroll goes on stay in the page, parked out of
-   * sight and hidden from assistive technology, until it rests: a row entering in cells
-   * already in the page is changed and moved, where cells taken out and put back in are
-   * styled and laid out anew, every part of them (docs/benchmarks.md, the twelfth pass).
+   * sight and inert (Tab and assistive technology pass them by), until it rests: a row
+   * entering in cells already in the page is changed and moved, where cells taken out and
+   * put back in are styled and laid out anew, every part of them (docs/benchmarks.md, the
+   * twelfth pass).
    */
   const parked = new Set<HTMLElement>();
   /** A spare to show the next task in: the last put aside first, it may still be in place. */
@@ -193,7 +194,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const cell = spareCells.pop();
     if (cell) {
       parked.delete(cell.el);
-      if (cell.el.hasAttribute('aria-hidden')) cell.el.removeAttribute('aria-hidden');
+      if (cell.el.hasAttribute('inert')) cell.el.removeAttribute('inert');
     }
     return cell;
   };
@@ -298,7 +299,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     spareCells.push(cell);
     if (el.parentNode === cards) {
       setStyle(el, 'top', PARKED_TOP);
-      el.setAttribute('aria-hidden', 'true');
+      el.setAttribute('inert', '');
       parked.add(el);
     }
   };
