@@ -194,7 +194,7 @@ export function createGallery(deps: GalleryDeps): GalleryView {
     const cell = spareCells.pop();
     if (cell) {
       parked.delete(cell.el);
-      if (cell.el.hasAttribute('inert')) cell.el.removeAttribute('inert');
+      cell.el.removeAttribute('inert');
     }
     return cell;
   };
@@ -381,8 +381,11 @@ export function createGallery(deps: GalleryDeps): GalleryView {
         if (cell?.taskId != null && wanted.has(cell.taskId)) claimed.set(cell.taskId, cell);
         else retire(el);
       }
+      // The parked cells leave with the rest, and nothing is left for settle() to order.
       clear(cards);
       parked.clear();
+      if (restTimer !== null) clearTimeout(restTimer);
+      restTimer = null;
       const els: HTMLElement[] = [];
       for (let i = win.start; i < win.end; i += 1) els.push(cardAt(i, win, g, claimed));
       cards.append(...els);
